@@ -1,0 +1,259 @@
+"""Load process definitions safely, validate them (XSD + lint) and identify them by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from engine import serializer
+from engine.errors import EngineError
+from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
+from engine.xml_safety import XmlProblem, parse_xml
+
+FORM_SUFFIX = ".schema.json"
+UI_SUFFIX = ".ui.json"
+PROCESS_SUFFIXES = (".bpmn", ".dmn")
+
+# Values timer expressions are checked against at lint time: the national 2011 profile.
+DEFAULT_LINT_DATA: dict[str, Any] = {
+    "limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D",
+    "limit_assessment": "P10D", "limit_decision": "P10D", "decision_route": "single",
+    "outcome_codes": [],
+}
+
+
+class DefinitionInvalid(EngineError):
+    """The definition has errors; ``problems`` lists each with file, line and element."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__("definition_invalid",
+                         f"{len(errors)} problem(s) in the process definition: "
+                         + "; ".join(str(p) for p in errors[:5]))
+        self.problems = problems
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """One immutable version of a process: its files, forms and parsed spec."""
+
+    process_id: str
+    content_hash: str
+    files: Mapping[str, bytes]
+    forms: Mapping[str, dict[str, Any]]
+    ui_forms: Mapping[str, dict[str, Any]]
+    warnings: tuple[Problem, ...]
+    spec: Any = field(repr=False)
+    subprocess_specs: Mapping[str, Any] = field(repr=False)
+
+    def form_for(self, form_file: str | None) -> dict[str, Any] | None:
+        return self.forms.get(form_file or "")
+
+    def spec_json(self) -> str:
+        return serializer.spec_json(self.spec, self.subprocess_specs)
+
+    def bpmn_files(self) -> dict[str, bytes]:
+        return {n: b for n, b in self.files.items() if n.endswith(".bpmn")}
+
+
+def content_hash(files: Mapping[str, bytes]) -> str:
+    """sha256 over every file name and its bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+_cache: dict[str, Definition] = {}
+_cache_lock = threading.Lock()
+
+
+def read_folder(path: str | Path) -> dict[str, bytes]:
+    """Read a process folder: its BPMN/DMN files and forms/*.schema.json and *.ui.json."""
+    base = Path(path)
+    if not base.is_dir():
+        raise EngineError("not_found", f"{base} is not a folder")
+    files = {p.name: p.read_bytes() for p in sorted(base.iterdir())
+             if p.is_file() and p.suffix in PROCESS_SUFFIXES}
+    forms = base / "forms"
+    if forms.is_dir():
+        for p in sorted(forms.iterdir()):
+            if p.is_file() and (p.name.endswith(FORM_SUFFIX) or p.name.endswith(UI_SUFFIX)):
+                files[f"forms/{p.name}"] = p.read_bytes()
+    return files
+
+
+def load_folder(path: str | Path, process_id: str | None = None, *,
+                lanes: Collection[str] | None = None) -> Definition:
+    """Load and validate the definition in a folder; the process id defaults to the folder name."""
+    base = Path(path)
+    return load_files(read_folder(base), process_id or base.name, lanes=lanes)
+
+
+def load_files(files: Mapping[str, bytes], process_id: str, *,
+               lanes: Collection[str] | None = None) -> Definition:
+    """Validate ``files`` and return the definition; raise DefinitionInvalid listing problems."""
+    key = content_hash(files)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and cached.process_id == process_id:
+        return cached
+    problems, parsed = _check(files, process_id, lanes)
+    if parsed is None or any(p.severity == "error" for p in problems):
+        raise DefinitionInvalid(problems)
+    spec, subs, forms, ui_forms = parsed
+    definition = Definition(process_id, key, dict(files), forms, ui_forms,
+                            tuple(problems), spec, subs)
+    serializer.register_spec(key, spec, subs)
+    with _cache_lock:
+        _cache[key] = definition
+    return definition
+
+
+def check_files(files: Mapping[str, bytes], process_id: str | None = None, *,
+                lanes: Collection[str] | None = None) -> list[Problem]:
+    """Every problem in ``files`` (errors and warnings), without raising."""
+    return _check(files, process_id, lanes)[0]
+
+
+def _check(files: Mapping[str, bytes], process_id: str | None,
+           lanes: Collection[str] | None) -> tuple[list[Problem], Any]:
+    problems: list[Problem] = []
+    forms, ui_forms = _load_forms(files, problems)
+    roots = _parse_roots(files, problems)
+    form_files = {n.removeprefix("forms/") for n in files if n.startswith("forms/")}
+    problems.extend(lint(roots, form_files=form_files, lint_data=DEFAULT_LINT_DATA, lanes=lanes))
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name, root in roots.items():
+        try:
+            if etree.QName(root).namespace == BPMN:
+                parser.add_bpmn_xml(etree.ElementTree(root), filename=name)
+            else:
+                parser.add_dmn_xml(root, filename=name)
+        except ValidationException as exc:
+            problems.append(_from_validation(exc, name, roots))
+    if any(p.severity == "error" for p in problems):
+        return problems, None
+    built = _build_spec(parser, process_id, roots, problems)
+    if built is None:
+        return problems, None
+    spec, subs = built
+    problems.extend(_check_form_properties(spec, subs, forms))
+    return problems, (spec, subs, forms, ui_forms)
+
+
+def _parse_roots(files: Mapping[str, bytes], problems: list[Problem]) -> dict[str, Any]:
+    roots: dict[str, etree._Element] = {}
+    for name, data in files.items():
+        if name.endswith(PROCESS_SUFFIXES):
+            try:
+                roots[name] = parse_xml(data, name)
+            except XmlProblem as exc:
+                problems.append(Problem(exc.file, exc.line, None, exc.message))
+    if not any(n.endswith(".bpmn") for n in files):
+        problems.append(Problem("-", None, None, "no .bpmn file in the definition"))
+    return roots
+
+
+def _build_spec(parser: SpiffBpmnParser, process_id: str | None, roots: Mapping[str, Any],
+                problems: list[Problem]) -> tuple[Any, Any] | None:
+    if process_id is None:
+        ids = parser.get_process_ids()
+        if len(ids) != 1:
+            problems.append(Problem("-", None, None, "several processes: name the top-level one"))
+            return None
+        process_id = ids[0]
+    try:
+        spec = parser.get_spec(process_id)
+        subs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        problems.append(_from_validation(exc, exc.file_name or "-", roots))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a definition problem
+        problems.append(Problem("-", None, None, f"the process cannot be built: {exc}"))
+        return None
+    return spec, subs
+
+
+def _load_forms(files: Mapping[str, bytes],
+                problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any]]:
+    forms: dict[str, Any] = {}
+    ui_forms: dict[str, Any] = {}
+    for name, data in files.items():
+        if not name.startswith("forms/"):
+            continue
+        short = name.removeprefix("forms/")
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, getattr(exc, "lineno", None), None,
+                                    f"not valid JSON: {exc}"))
+            continue
+        if short.endswith(FORM_SUFFIX):
+            try:
+                Draft202012Validator.check_schema(doc)
+            except SchemaError as exc:
+                problems.append(Problem(name, None, "/".join(map(str, exc.path)) or None,
+                                        f"not a valid JSON Schema: {exc.message}"))
+                continue
+            forms[short] = doc
+        else:
+            ui_forms[short] = doc
+    return forms, ui_forms
+
+
+def _check_form_properties(spec: Any, subs: Mapping[str, Any],
+                           forms: Mapping[str, Any]) -> list[Problem]:
+    """Forms may not use keys the serializer or the sandbox would misread."""
+    problems = []
+    for s in [spec, *subs.values()]:
+        for task_spec in s.task_specs.values():
+            props = getattr(task_spec, "extensions", {}).get("properties", {})
+            for key in (FORM_PROPERTY, UI_PROPERTY):
+                schema = forms.get(props.get(key, ""))
+                if schema is None:
+                    continue
+                for bad in _bad_keys(schema.get("properties", {})):
+                    problems.append(Problem(f"forms/{props[key]}", None, task_spec.bpmn_id,
+                                            f"form field '{bad}' is not allowed (reserved name)"))
+    return problems
+
+
+def _bad_keys(properties: Mapping[str, Any]) -> list[str]:
+    bad = []
+    for key, sub in properties.items():
+        if key == "typename" or key.startswith("_"):
+            bad.append(key)
+        if isinstance(sub, Mapping):
+            bad.extend(_bad_keys(sub.get("properties", {})))
+            items = sub.get("items")
+            if isinstance(items, Mapping):
+                bad.extend(_bad_keys(items.get("properties", {})))
+    return bad
+
+
+def _from_validation(exc: ValidationException, file: str,
+                     roots: Mapping[str, etree._Element]) -> Problem:
+    """SpiffWorkflow's semantic errors carry no line: find the element's source line."""
+    file = Path(exc.file_name).name if exc.file_name else file
+    line = exc.line_number if isinstance(exc.line_number, int) else None
+    element_id = exc.id or None
+    if line is None and element_id:
+        for name, root in roots.items():
+            found = root.xpath("//*[@id=$i]", i=element_id)
+            if found:
+                file, line = name, found[0].sourceline
+                break
+    message = str(exc).split(". ")[0] if str(exc) else type(exc).__name__
+    return Problem(file, line, element_id, message)

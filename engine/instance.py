@@ -1,0 +1,299 @@
+"""A small facade over a running process: start, list human tasks, complete, fire timers, message.
+
+Everything returned is a plain frozen dataclass. SpiffWorkflow's ``Task.run()`` has no state or
+permission check, so this module makes them: a task must be READY, a user task, in a lane the
+caller may work, and its data must satisfy the task's JSON Schema form. When a step fails the
+instance is poisoned; the caller reloads from the last saved state, so a failed step changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from engine import sandbox, serializer
+from engine.definitions import FORM_SUFFIX, Definition
+from engine.errors import EngineError
+from engine.info import ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
+from engine.instructions import render_instructions
+
+_FORMAT_CHECKER = FormatChecker()
+MAX_TASKS = 2_000
+
+
+def _check_user_data(data: Any, path: str = "") -> None:
+    """Refuse keys the serializer would misread or the sandbox reserves."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raise EngineError("invalid_data", f"data keys must be strings ({path or 'top'})")
+            if key == "typename" or key.startswith("_"):
+                raise EngineError("invalid_data", f"'{path}{key}' is a reserved name",
+                                  field_errors={f"{path}{key}": ["This name is reserved."]})
+            _check_user_data(value, f"{path}{key}.")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _check_user_data(item, f"{path}{i}.")
+
+
+def validate_form_data(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> None:
+    """Raise EngineError('invalid_data') with field errors if ``data`` breaks ``schema``."""
+    _check_user_data(data)
+    if schema is None:
+        return
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    errors: dict[str, list[str]] = {}
+    for err in validator.iter_errors(data):
+        where = "/".join(str(p) for p in err.absolute_path)
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else ""
+            where = "/".join(p for p in (where, missing) if p)
+            message = "This field is required."
+        else:
+            message = err.message
+        errors.setdefault(where or "", []).append(message)
+    if errors:
+        raise EngineError("invalid_data", "The form has errors; nothing was saved.",
+                          field_errors=errors)
+
+
+class ProcessInstance:
+    """One case's workflow. Not thread-safe: lock the case row around load → step → save."""
+
+    def __init__(self, definition: Definition, workflow: BpmnWorkflow) -> None:
+        self.definition = definition
+        self._wf = workflow
+        self._wf.script_engine = sandbox.script_engine()  # never serialized: re-attach always
+        self._poisoned = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def start(cls, definition: Definition, data: Mapping[str, Any]) -> ProcessInstance:
+        """Create an instance seeded with ``data`` and run it to its first wait state."""
+        _check_user_data(data)
+        wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+        wf.spec_key = definition.content_hash
+        wf.task_tree.data.update(copy.deepcopy(dict(data)))
+        instance = cls(definition, wf)
+        instance._step(lambda: None)
+        return instance
+
+    @classmethod
+    def load(cls, definition: Definition, state: str) -> ProcessInstance:
+        wf = serializer.load(state)
+        if getattr(wf, "spec_key", None) != definition.content_hash:
+            raise EngineError("wrong_definition", "The stored state belongs to another version.")
+        return cls(definition, wf)
+
+    def dump(self) -> str:
+        self._usable()
+        return serializer.dump(self._wf)
+
+    # -- reads ----------------------------------------------------------------------------
+    def status(self) -> InstanceStatus:
+        wf = self._wf
+        tasks = self.human_tasks()
+        errors = tuple(ErrorInfo(str(t.id), t.task_spec.bpmn_id or t.task_spec.name,
+                                 "the step failed") for t in self._all_tasks()
+                       if t.state == TaskState.ERROR)
+        if errors:
+            status = "error"
+        elif wf.is_completed():
+            status = "completed"
+        else:
+            status = "running"
+        timers = self.timers()
+        return InstanceStatus(
+            status=status,
+            stage=self._stage(tasks),
+            outcome_codes=self.outcome_codes(),
+            human_tasks=tasks,
+            timers=timers,
+            next_due_at=min((t.due_at for t in timers), default=None),
+            waiting_messages=tuple(sorted({e.name for e in wf.waiting_events()
+                                           if e.event_type == "MessageEventDefinition"})),
+            errors=errors,
+            task_count=len(self._all_tasks()),
+        )
+
+    def human_tasks(self, lanes: Collection[str] | None = None) -> tuple[HumanTaskInfo, ...]:
+        """READY user tasks, optionally only those in ``lanes``."""
+        ready = self._wf.get_tasks(state=TaskState.READY, manual=True)
+        return tuple(self._task_info(t) for t in ready
+                     if lanes is None or t.task_spec.lane in lanes)
+
+    def timers(self) -> tuple[TimerInfo, ...]:
+        found = []
+        for task in list(self._wf.event_manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = definition.details(task).value
+            if not isinstance(value, str):
+                continue
+            due = TimerEventDefinition.parse_time_or_duration(value)
+            found.append(TimerInfo(
+                task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id or "",
+                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id or "", due_at=due,
+                kind=type(definition).__name__.replace("EventDefinition", "").lower(),
+                stage=self._stage_of(task),
+            ))
+        return tuple(sorted(found, key=lambda t: t.due_at))
+
+    def outcome_codes(self) -> tuple[str, ...]:
+        codes: list[str] = []
+        source = [self._wf.data] if self._wf.is_completed() else []
+        source += [t.data for t in sorted(self._all_tasks(), key=lambda t: t.last_state_change)
+                   if t.state & (TaskState.COMPLETED | TaskState.READY)]
+        for data in source:
+            for code in data.get("outcome_codes") or ():
+                if code not in codes:
+                    codes.append(code)
+        return tuple(codes)
+
+    def data(self) -> dict[str, Any]:
+        """A copy of the case's current data (the most recently changed task's view)."""
+        if self._wf.is_completed():
+            return copy.deepcopy(dict(self._wf.data))
+        live = [t for t in self._all_tasks() if t.state & (TaskState.COMPLETED | TaskState.READY)]
+        latest = max(live, key=lambda t: t.last_state_change, default=self._wf.task_tree)
+        return copy.deepcopy(dict(latest.data))
+
+    def completed_bpmn_ids(self) -> tuple[str, ...]:
+        """BPMN ids of every element that has run, for highlighting the diagram."""
+        return tuple(sorted({t.task_spec.bpmn_id for t in self._all_tasks()
+                             if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id}))
+
+    # -- steps ----------------------------------------------------------------------------
+    def complete_task(self, task_id: str, data: Mapping[str, Any], *,
+                      lanes: Collection[str]) -> InstanceStatus:
+        """Complete a READY user task in one of ``lanes`` with form ``data``."""
+        self._usable()
+        task = self._find_task(task_id)
+        if not isinstance(task.task_spec, UserTask):
+            raise EngineError("not_found", "That is not a user task.")
+        if task.state != TaskState.READY:
+            raise EngineError("not_ready", f"The task is {TaskState.get_name(task.state)}, "
+                                           "not ready: it may already have been completed.")
+        if task.task_spec.lane not in lanes:
+            raise EngineError("wrong_lane", f"This task belongs to the {task.task_spec.lane} "
+                                            "lane, which you may not work.")
+        form_file = task.task_spec.extensions.get("properties", {}).get("formJsonSchemaFilename")
+        validate_form_data(self.definition.form_for(form_file), data)
+
+        def run() -> None:
+            task.task_spec.add_data_from_form(task, copy.deepcopy(dict(data)))
+            task.run()
+
+        return self._step(run)
+
+    def fire_due_timers(self, now: datetime | None = None) -> tuple[TimerInfo, ...]:
+        """Fire every timer due at ``now`` (default: the clock); return the timers that fired."""
+        self._usable()
+        due = [t for t in self.timers() if now is None or t.due_at <= now]
+        before = {t.task_id for t in self.timers()}
+        self._step(self._wf.refresh_timers)
+        after = {t.task_id for t in self.timers()}
+        return tuple(t for t in due if t.task_id in before - after)
+
+    def send_message(self, name: str, payload: Mapping[str, Any] | None = None) -> InstanceStatus:
+        """Deliver a message (e.g. ``ApplicantWithdraws``) to whatever waits for it."""
+        self._usable()
+        _check_user_data(payload or {})
+        waiting = {e.name for e in self._wf.waiting_events()}
+        if name not in waiting:
+            raise EngineError("not_waiting", f"The case is not waiting for '{name}' now.")
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload or {})))
+        return self._step(lambda: self._wf.send_event(event))
+
+    # -- internals ------------------------------------------------------------------------
+    def _usable(self) -> None:
+        if self._poisoned:
+            raise EngineError("poisoned", "A step failed on this instance: reload it from state.")
+
+    def _step(self, action: Any) -> InstanceStatus:
+        try:
+            action()
+            self._wf.do_engine_steps()
+            self._wf.get_events()  # drain throws nothing caught; they must not pile up
+        except SpiffWorkflowException as exc:
+            self._poisoned = True
+            task = getattr(exc, "task", None)
+            where = task.task_spec.bpmn_id if task is not None else None
+            raise EngineError("script_error", f"The process failed at {where or 'a step'}: "
+                                              f"{exc}", details={"bpmn_id": where}) from exc
+        except sandbox.SandboxViolation as exc:
+            self._poisoned = True
+            raise EngineError("script_error", f"Diagram code was stopped: {exc}") from exc
+        self._check_stalled()
+        return self.status()
+
+    def _check_stalled(self) -> None:
+        stuck = [t for t in self._all_tasks()
+                 if t.state == TaskState.READY and not t.task_spec.manual]
+        if stuck or len(self._all_tasks()) > MAX_TASKS:
+            self._poisoned = True
+            ids = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in stuck}))
+            raise EngineError("stalled", f"The process stopped advancing "
+                                         f"({ids or 'too many steps'}); the task tree is too "
+                                         "deep. Report this to support.")
+
+    def _all_tasks(self) -> list[Any]:
+        tasks = list(self._wf.tasks.values())
+        for sub in self._wf.subprocesses.values():
+            tasks.extend(sub.tasks.values())
+        return tasks
+
+    def _find_task(self, task_id: str) -> Any:
+        try:
+            return self._wf.get_task_from_id(uuid.UUID(str(task_id)))
+        except (ValueError, TaskNotFoundException):
+            raise EngineError("not_found", "No such task in this case.") from None
+
+    def _stage_of(self, task: Any) -> str | None:
+        """Name of the top-level activity (stage) a task runs under."""
+        wf = task.workflow
+        stage_task = None
+        while getattr(wf, "parent_task_id", None) is not None:
+            stage_task = self._wf.get_task_from_id(wf.parent_task_id)
+            wf = stage_task.workflow
+        if stage_task is None:
+            return None
+        return str(stage_task.task_spec.bpmn_name or stage_task.task_spec.bpmn_id)
+
+    def _stage(self, tasks: tuple[HumanTaskInfo, ...]) -> str | None:
+        if self._wf.is_completed():
+            return "Closed"
+        for info in tasks:
+            if info.stage:
+                return info.stage
+        active = [sp for sp in self._wf.subprocesses.values() if not sp.completed]
+        for sp in sorted(active, key=lambda s: s.depth):
+            return self._stage_of(next(iter(sp.tasks.values())))
+        return None
+
+    def _task_info(self, task: Any) -> HumanTaskInfo:
+        spec = task.task_spec
+        props = spec.extensions.get("properties", {})
+        form_file = props.get("formJsonSchemaFilename") or None
+        return HumanTaskInfo(
+            task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane, process_id=task.workflow.spec.name,
+            form_key=form_file.removesuffix(FORM_SUFFIX) if form_file else None,
+            form_file=form_file, ui_file=props.get("formUiSchemaFilename") or None,
+            instructions=render_instructions(spec.extensions.get("instructionsForEndUser"),
+                                             task.data),
+            stage=self._stage_of(task),
+        )

@@ -1,0 +1,33 @@
+"""Instructions for end users: Jinja templates in the diagram, rendered in a sandbox.
+
+SpiffArena renders ``instructionsForEndUser`` with Jinja; so do we, with Jinja's sandboxed
+environment (no attribute walks to internals) and missing variables rendering as empty text.
+The result is plain text: the web layer escapes it like any other user-supplied string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import ChainableUndefined, Template
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=ChainableUndefined)
+
+
+@lru_cache(maxsize=1024)
+def compile_instructions(source: str) -> Template:
+    """Compile a template; raises jinja2.TemplateSyntaxError with a line number."""
+    return _ENV.from_string(source)
+
+
+def render_instructions(source: str | None, data: Mapping[str, Any]) -> str:
+    """Render instructions against task data; a failing template shows its raw text."""
+    if not source:
+        return ""
+    try:
+        return compile_instructions(source).render(**data).strip()
+    except Exception:  # noqa: BLE001 - a broken template must not block the task
+        return source.strip()

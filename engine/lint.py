@@ -1,0 +1,267 @@
+"""Static checks SpiffWorkflow does not make, each reported with file, line and element id.
+
+SpiffWorkflow silently ignores dangling sequence-flow references, checks no script syntax, and
+reports semantic errors without line numbers. A policy lead needs all of that before a version
+can be published, so every expression is compiled under the sandbox here and every reference is
+resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import TemplateSyntaxError
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine import sandbox
+from engine.instructions import compile_instructions
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_PROPERTY = "formUiSchemaFilename"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition, pointing at where to fix it."""
+
+    file: str
+    line: int | None
+    element_id: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or 0}: {self.element_id or '-'}: {self.message}"
+
+
+@dataclass
+class _Context:
+    roots: Mapping[str, etree._Element]
+    form_files: Collection[str]
+    lint_data: Mapping[str, Any]
+    lanes: Collection[str] | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, file: str, element: etree._Element, message: str,
+               severity: str = "error") -> None:
+        self.problems.append(Problem(file, element.sourceline, _owner_id(element), message,
+                                     severity))
+
+
+def _owner_id(element: etree._Element) -> str | None:
+    node: etree._Element | None = element
+    while node is not None:
+        if node.get("id"):
+            return str(node.get("id"))
+        node = node.getparent()
+    return None
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def lint(roots: Mapping[str, etree._Element], *, form_files: Collection[str],
+         lint_data: Mapping[str, Any] | None = None,
+         lanes: Collection[str] | None = None) -> list[Problem]:
+    """Run every static check over parsed BPMN and DMN roots (file name -> root element)."""
+    ctx = _Context(roots, form_files, lint_data or {}, lanes)
+    bpmn_roots = {f: r for f, r in roots.items() if r.nsmap.get(r.prefix) == BPMN
+                  or etree.QName(r).namespace == BPMN}
+    dmn_roots = {f: r for f, r in roots.items() if f not in bpmn_roots}
+    process_ids = {p.get("id") for r in bpmn_roots.values()
+                   for p in r.iterfind(".//bpmn:process", NS)}
+    decision_ids = {d.get("id") for r in dmn_roots.values() for d in r.iter()
+                    if _local(d) == "decision"}
+    for file, root in bpmn_roots.items():
+        _check_flows(ctx, file, root)
+        _check_expressions(ctx, file, root)
+        _check_user_tasks(ctx, file, root)
+        _check_references(ctx, file, root, process_ids, decision_ids)
+    for file, root in dmn_roots.items():
+        _check_dmn(ctx, file, root)
+    return ctx.problems
+
+
+def _check_flows(ctx: _Context, file: str, root: etree._Element) -> None:
+    flows = {f.get("id"): f for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    nodes = {e.get("id"): e for e in root.iter() if e.get("id")}
+    for flow_id, flow in flows.items():
+        for attr, ref_tag in (("sourceRef", "outgoing"), ("targetRef", "incoming")):
+            node_id = flow.get(attr)
+            node = nodes.get(node_id)
+            if node is None:
+                ctx.report(file, flow, f"{attr} '{node_id}' does not name an element in this file")
+                continue
+            refs = [r.text for r in node.iterfind(f"bpmn:{ref_tag}", NS)]
+            if refs and flow_id not in refs:
+                ctx.report(file, node, f"sequence flow '{flow_id}' is not listed in its "
+                                       f"<bpmn:{ref_tag}> elements")
+    for tag, end, verb in (("incoming", "targetRef", "end"), ("outgoing", "sourceRef", "start")):
+        for ref in root.iterfind(f".//bpmn:{tag}", NS):
+            ref_flow = flows.get((ref.text or "").strip())
+            if ref_flow is None:
+                ctx.report(file, ref, f"<bpmn:{tag}> names '{ref.text}', which is not a sequence "
+                                      "flow in this file (the branch would never run)")
+            elif ref_flow.get(end) != _owner_id(ref):
+                ctx.report(file, ref, f"sequence flow '{ref.text}' does not {verb} here")
+
+
+def _expressions(root: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
+    """Yield (element, kind, source) for every piece of diagram code; kind is eval/exec/timer."""
+    for el in root.iterfind(".//bpmn:conditionExpression", NS):
+        yield el, "eval", el.text or ""
+    for el in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        yield el, "exec", el.text or ""
+    for tag in ("preScript", "postScript"):
+        for el in root.iterfind(f".//spiffworkflow:{tag}", NS):
+            yield el, "exec", el.text or ""
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for el in root.iterfind(f".//bpmn:{tag}", NS):
+            yield el, f"timer:{tag}", el.text or ""
+    for tag in ("loopCardinality", "completionCondition"):
+        for el in root.iterfind(f".//bpmn:{tag}", NS):
+            yield el, "eval", el.text or ""
+    for el in root.iterfind(".//spiffworkflow:messagePayload", NS):
+        yield el, "eval", el.text or ""
+    for el in root.iterfind(".//spiffworkflow:parameter", NS):
+        yield el, "eval", el.get("value") or ""
+
+
+def _check_expressions(ctx: _Context, file: str, root: etree._Element) -> None:
+    for el, kind, raw in _expressions(root):
+        source = raw.strip()
+        if not source:
+            if kind != "exec":
+                ctx.report(file, el, f"<{_local(el)}> is empty")
+            continue
+        mode = "exec" if kind == "exec" else "eval"
+        message = sandbox.check_source(source, mode)
+        if message:
+            ctx.report(file, el, f"<{_local(el)}> does not compile in the sandbox: {message}")
+        elif kind.startswith("timer:"):
+            _check_timer(ctx, file, el, kind.split(":")[1], source)
+    for el in root.iterfind(".//bpmn:serviceTask", NS):
+        ctx.report(file, el, "service tasks are not supported: call external systems from a "
+                             "background job and deliver the result as a message")
+
+
+def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source: str) -> None:
+    try:
+        value = sandbox.evaluate(source, ctx.lint_data)
+    except NameError as exc:
+        ctx.report(file, el, f"timer expression uses a variable the lint data does not define "
+                             f"({exc}); it will only be checked at run time", "warning")
+        return
+    except Exception as exc:  # noqa: BLE001 - any failure is the policy lead's to see
+        ctx.report(file, el, f"timer expression fails: {type(exc).__name__}: {exc}")
+        return
+    if not isinstance(value, str):
+        ctx.report(file, el, f"timer expression must give an ISO 8601 string such as "
+                             f"\"PT24H\" (quoted), not {type(value).__name__}")
+        return
+    try:
+        if tag == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+        elif tag == "timeDate":
+            TimerEventDefinition.parse_time_or_duration(value)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # noqa: BLE001
+        ctx.report(file, el, f"timer value {value!r} is not a valid ISO 8601 "
+                             f"{'duration' if tag == 'timeDuration' else tag[4:].lower()}")
+
+
+def _lane_map(root: etree._Element) -> dict[str, str]:
+    return {(ref.text or "").strip(): ref.getparent().get("name") or ""
+            for ref in root.iterfind(".//bpmn:flowNodeRef", NS)}
+
+
+def _properties(task: etree._Element) -> dict[str, str]:
+    return {p.get("name"): p.get("value") or ""
+            for p in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/"
+                                   "spiffworkflow:property", NS)}
+
+
+def _check_user_tasks(ctx: _Context, file: str, root: etree._Element) -> None:
+    lanes = _lane_map(root)
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        lane = None
+        node: etree._Element | None = task
+        while node is not None and lane is None:
+            lane = lanes.get(node.get("id") or "")
+            node = node.getparent()
+        if lane is None:
+            ctx.report(file, task, "user task is not in a lane: put it in the lane of the role "
+                                   "that does the work")
+        elif ctx.lanes is not None and lane not in ctx.lanes:
+            ctx.report(file, task, f"lane '{lane}' is not one of: {', '.join(sorted(ctx.lanes))}")
+        props = _properties(task)
+        form = props.get(FORM_PROPERTY)
+        if not form:
+            ctx.report(file, task, f"user task names no form (spiffworkflow property "
+                                   f"'{FORM_PROPERTY}')")
+        elif form not in ctx.form_files:
+            ctx.report(file, task, f"form '{form}' does not exist in forms/")
+        ui = props.get(UI_PROPERTY)
+        if ui and ui not in ctx.form_files:
+            ctx.report(file, task, f"UI schema '{ui}' does not exist in forms/")
+        for el in task.iterfind("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS):
+            try:
+                compile_instructions(el.text or "")
+            except TemplateSyntaxError as exc:
+                ctx.report(file, el, f"instructions template error: {exc.message}")
+    for task in root.iterfind(".//bpmn:task", NS):
+        ctx.report(file, task, "a plain task would wait in the inbox with no form: make it a "
+                               "user task (with a lane and form) or a script task")
+
+
+def _check_references(ctx: _Context, file: str, root: etree._Element,
+                      process_ids: set[str | None], decision_ids: set[str | None]) -> None:
+    for call in root.iterfind(".//bpmn:callActivity", NS):
+        called = call.get("calledElement")
+        if called not in process_ids:
+            ctx.report(file, call, f"called element '{called}' is not a process in this definition")
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        ref = task.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+        if ref is None or (ref.text or "").strip() not in decision_ids:
+            name = None if ref is None else ref.text
+            ctx.report(file, task, f"called decision '{name}' is not a DMN decision in this "
+                                   "definition")
+    ids_by_tag: dict[str, set[str | None]] = {}
+    for tag in ("message", "escalation", "error", "signal"):
+        ids_by_tag[tag] = {e.get("id") for r in ctx.roots.values()
+                           for e in r.iterfind(f".//bpmn:{tag}", NS)}
+    for tag, attr in (("messageEventDefinition", "messageRef"),
+                      ("escalationEventDefinition", "escalationRef"),
+                      ("errorEventDefinition", "errorRef"),
+                      ("signalEventDefinition", "signalRef")):
+        for el in root.iterfind(f".//bpmn:{tag}", NS):
+            ref = el.get(attr)
+            if ref is not None and ref not in ids_by_tag[attr[:-3]]:
+                ctx.report(file, el, f"{attr} '{ref}' does not name a <bpmn:{attr[:-3]}>")
+
+
+def _check_dmn(ctx: _Context, file: str, root: etree._Element) -> None:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = _local(el)
+        parent = el.getparent()
+        if name != "text" or parent is None:
+            continue
+        source = (el.text or "").strip()
+        kind = _local(parent)
+        if not source or source == "-":
+            continue
+        message = sandbox.check_source(source, "eval")
+        if message and kind == "inputEntry":
+            message = sandbox.check_source(f"v {source}", "eval")
+        if message:
+            ctx.report(file, el, f"DMN {kind} does not compile in the sandbox: {message}")

@@ -1,0 +1,1 @@
+"""Process definitions: checking, versioning and deploying diagrams."""

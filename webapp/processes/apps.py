@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProcessesConfig(AppConfig):
+    name = "webapp.processes"
+    label = "processes"
+    verbose_name = "Process definitions"

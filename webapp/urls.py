@@ -1,0 +1,3 @@
+"""URL routes (the inbox arrives with the cases app)."""
+
+urlpatterns: list = []
