@@ -122,8 +122,7 @@ class ProcessInstance:
             human_tasks=tasks,
             timers=timers,
             next_due_at=min((t.due_at for t in timers), default=None),
-            waiting_messages=tuple(sorted({e.name for e in wf.waiting_events()
-                                           if e.event_type == "MessageEventDefinition"})),
+            waiting_messages=self.waiting_messages(),
             errors=errors,
             task_count=len(self._all_tasks()),
         )
@@ -151,6 +150,22 @@ class ProcessInstance:
                 stage=self._stage_of(task),
             ))
         return tuple(sorted(found, key=lambda t: t.due_at))
+
+    def waiting_messages(self) -> tuple[str, ...]:
+        """Names of the messages the case would accept now (boundaries and event subprocesses)."""
+        names = {e.name for e in self._wf.waiting_events()
+                 if e.event_type == "MessageEventDefinition"}
+        workflows = [self._wf, *(sp for sp in self._wf.subprocesses.values() if not sp.completed)]
+        for wf in workflows:
+            if wf.is_completed():
+                continue
+            for spec_name in getattr(wf.spec.start, "trigger_specs", ()):
+                sub_spec = self._wf.subprocess_specs.get(
+                    wf.spec.task_specs[spec_name].spec) if spec_name in wf.spec.task_specs else None
+                for start in getattr(sub_spec, "bpmn_start_events", ()):
+                    if isinstance(start.event_definition, MessageEventDefinition):
+                        names.add(start.event_definition.name)
+        return tuple(sorted(names))
 
     def outcome_codes(self) -> tuple[str, ...]:
         codes: list[str] = []
@@ -212,8 +227,7 @@ class ProcessInstance:
         """Deliver a message (e.g. ``ApplicantWithdraws``) to whatever waits for it."""
         self._usable()
         _check_user_data(payload or {})
-        waiting = {e.name for e in self._wf.waiting_events()}
-        if name not in waiting:
+        if name not in self.waiting_messages():
             raise EngineError("not_waiting", f"The case is not waiting for '{name}' now.")
         event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload or {})))
         return self._step(lambda: self._wf.send_event(event))
