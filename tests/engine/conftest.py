@@ -1,4 +1,4 @@
-"""Fixtures for engine tests: a small process with lanes, forms, a timer, a message and a gateway."""
+"""Engine fixtures: a small process with lanes, forms, a timer, a message and a gateway."""
 
 from __future__ import annotations
 

@@ -72,7 +72,8 @@ def test_script_syntax_error_is_reported_with_its_line(mini_files):
 
 
 def test_unquoted_timer_is_reported(mini_files):
-    files = _mutate(mini_files, ">limit_initial</bpmn:timeDuration>", ">'PT-banana'</bpmn:timeDuration>")
+    files = _mutate(mini_files, ">limit_initial</bpmn:timeDuration>",
+                    ">'PT-banana'</bpmn:timeDuration>")
     errors = _errors(files)
     assert any(e.element_id == "timer_sla_def" and "ISO 8601" in e.message for e in errors), errors
 
@@ -136,7 +137,8 @@ def test_instruction_template_error_is_reported(mini_files):
 
 def test_service_tasks_are_refused(mini_files):
     files = _mutate(mini_files, '<bpmn:scriptTask id="st_score" name="Score">',
-                    '<bpmn:serviceTask id="svc" />\n    <bpmn:scriptTask id="st_score" name="Score">')
+                    '<bpmn:serviceTask id="svc" />\n'
+                    '    <bpmn:scriptTask id="st_score" name="Score">')
     assert any(e.element_id == "svc" and "not supported" in e.message for e in _errors(files))
 
 

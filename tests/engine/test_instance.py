@@ -183,11 +183,10 @@ def test_message_closes_the_case_and_unknown_messages_are_refused(mini, start_da
 def test_a_failing_script_poisons_the_instance_and_saved_state_is_untouched(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
     before = instance.dump()
+    enter = instance._wf.get_tasks(spec_name="ut_enter")[0]
+    enter.data["children"] = "not a list"  # bypasses the form: the script will fail on it
     with pytest.raises(EngineError) as caught:
-        # children must be a list of objects with ages: bypass nothing, send a type the
-        # schema allows but the script cannot handle is impossible, so break the data instead
-        instance._wf.get_tasks(spec_name="ut_enter")[0].data["children"] = "oops"
-        instance._step(lambda: instance._wf.get_tasks(spec_name="ut_enter")[0].run())
+        instance._step(enter.run)
     assert caught.value.code == "script_error"
     assert caught.value.details["bpmn_id"] == "st_score"
     with pytest.raises(EngineError, match="reload"):

@@ -7,7 +7,7 @@ import pytest
 from engine import DefinitionInvalid, load_files
 from engine.xml_safety import MAX_DEPTH, MAX_FILE_BYTES, XmlProblem, parse_xml
 
-SECRET = "TOP-SECRET-CANARY-7f3a"
+SECRET = "TOP-SECRET-CANARY-7f3a"  # noqa: S105 - a canary, not a credential
 
 
 @pytest.fixture
