@@ -27,7 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "webapp.forces",
     "webapp.processes",
+    "webapp.cases",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Cases: persisted workflow instances, their tasks, timers and history, and the inbox."""

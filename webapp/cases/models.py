@@ -1,0 +1,162 @@
+"""Cases, and the rows derived from their workflow state on every step (tasks, timers, events).
+
+Lists never deserialize a workflow: the inbox, queue and case search read the derived rows,
+which services rewrite in the same transaction as the state they come from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    ERROR = "error", "Needs attention"
+
+
+class Case(models.Model):
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    stage = models.CharField(max_length=100, blank=True)
+    version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
+                                related_name="cases")
+    state = models.TextField(help_text="workflow state without the spec (never jsonb)")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    outcome_codes = models.JSONField(default=list)
+    applicant_name = models.CharField(max_length=200, blank=True)
+    subject_name = models.CharField(max_length=200, blank=True)
+    child_names = models.CharField(max_length=500, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["force", "status", "-opened_at"], name="case_force_status"),
+            models.Index(fields=["next_due_at"], name="case_next_due",
+                         condition=Q(next_due_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case", args=[self.reference])
+
+
+class CaseSequence(models.Model):
+    """The last reference number issued per force and year (locked when issuing the next)."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.CASCADE)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["force", "year"], name="case_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.force_id}/{self.year}: {self.last}"
+
+
+class TaskState(models.TextChoices):
+    READY = "ready", "Ready"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class HumanTask(models.Model):
+    """A user task as the inbox shows it; rewritten from the engine after every step."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="+")
+    engine_task_id = models.UUIDField()
+    bpmn_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    lane = models.CharField(max_length=100)
+    role = models.CharField(max_length=30)
+    stage = models.CharField(max_length=100, blank=True)
+    form_file = models.CharField(max_length=200, blank=True)
+    instructions = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=TaskState.choices, default=TaskState.READY)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="tasks")
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    draft = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "engine_task_id"],
+                                               name="task_unique_engine_id")]
+        indexes = [
+            # Team queue: unassigned ready tasks by due time (stops after a page of matches).
+            models.Index(fields=["force", "due_at"], name="task_queue",
+                         condition=Q(state="ready", assignee__isnull=True)),
+            models.Index(fields=["force", "lane", "due_at"], name="task_queue_lane",
+                         condition=Q(state="ready", assignee__isnull=True)),
+            # My tasks.
+            models.Index(fields=["assignee", "due_at"], name="task_mine",
+                         condition=Q(state="ready")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.case.reference})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:task", args=[self.pk])
+
+
+class CaseTimer(models.Model):
+    """A waiting BPMN timer; the sweeper fires those whose due time has passed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timers")
+    engine_task_id = models.UUIDField()
+    bpmn_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    stage = models.CharField(max_length=100, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class EventKind(models.TextChoices):
+    STARTED = "started", "Enquiry recorded"
+    COMPLETED = "completed", "Task completed"
+    CLAIMED = "claimed", "Task claimed"
+    RELEASED = "released", "Task released"
+    ASSIGNED = "assigned", "Task assigned"
+    DRAFT = "draft", "Draft saved"
+    WITHDRAWN = "withdrawn", "Applicant withdrew"
+    TIMER = "timer", "Time limit reached"
+    CLOSED = "closed", "Case closed"
+
+
+class CaseEvent(models.Model):
+    """What happened to a case: the source of its timeline (who, when, what changed)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    stage = models.CharField(max_length=100, blank=True)
+    task_name = models.CharField(max_length=200, blank=True)
+    bpmn_id = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

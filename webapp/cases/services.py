@@ -1,0 +1,225 @@
+"""Verbs that change cases. Each follows one script: lock the case row, guard, one engine step,
+save state and rewrite the derived rows, record the event — all in one durable transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from engine import EngineError, ProcessInstance
+from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
+from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
+from webapp.errors import ServiceError
+from webapp.forces.models import Membership, Role
+from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.registry import definition_for
+
+log = logging.getLogger(__name__)
+
+WITHDRAW_MESSAGE = "ApplicantWithdraws"
+T = TypeVar("T")
+
+
+def membership_of(user: AbstractBaseUser) -> Membership:
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        raise ServiceError("forbidden", "Your account is not attached to a force.")
+    return membership
+
+
+def lanes_for(membership: Membership) -> set[str]:
+    return {lane for lane, role in LANE_ROLES.items() if role in membership.roles}
+
+
+def _engine(call: Callable[[], T]) -> T:
+    """Run an engine call, turning its refusals into service errors (and logging failures)."""
+    try:
+        return call()
+    except EngineError as exc:
+        if exc.code in {"script_error", "stalled", "poisoned", "wrong_definition"}:
+            log.error("engine step failed: code=%s", exc.code)
+        raise ServiceError.from_engine(exc) from exc
+
+
+def _load(case: Case) -> ProcessInstance:
+    return _engine(lambda: ProcessInstance.load(definition_for(case.version), case.state))
+
+
+def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]:
+    """Lock the task's case row, then read the task: both scoped to the user's force."""
+    case_id = (HumanTask.objects.filter(pk=task_id, force=membership.force)
+               .values_list("case_id", flat=True).first())
+    if case_id is None:
+        raise ServiceError("not_found", "No such task in your force.")
+    case = Case.objects.select_for_update().get(pk=case_id)
+    task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=task_id)
+    return case, task
+
+
+def _check_may_work(membership: Membership, task: HumanTask) -> None:
+    if task.role not in membership.roles:
+        raise ServiceError("forbidden", f"Only a {Role(task.role).label.lower()} may work "
+                                        f"'{task.name}'.")
+
+
+def _check_ready(task: HumanTask) -> None:
+    if task.state != TaskState.READY:
+        who = task.completed_by.get_username() if task.completed_by else "the process"
+        raise ServiceError("conflict", f"'{task.name}' was already {task.state} by {who}; "
+                                       "your input was not saved.")
+
+
+def _event(case: Case, user: AbstractBaseUser | None, kind: str, task: HumanTask | None = None,
+           *, detail: str = "", data: Any = None) -> None:
+    CaseEvent.objects.create(
+        case=case, at=timezone.now(), actor=user, kind=kind, stage=task.stage if task else "",
+        task_name=task.name if task else "", bpmn_id=task.bpmn_id if task else "",
+        detail=detail[:500], data=data)
+
+
+def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
+    """Record an enquiry: start the force's process and complete its intake task with ``data``."""
+    membership = membership_of(user)
+    force = membership.force
+    if force.active_version is None:
+        raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
+    definition = definition_for(force.active_version)
+    start_data = {**force.time_limit_profile.engine_variables(),
+                  "decision_route": force.decision_route, "outcome_codes": []}
+    with transaction.atomic(durable=True):
+        now = timezone.now()
+        instance = _engine(lambda: ProcessInstance.start(definition, start_data))
+        intake = instance.human_tasks()[0]
+        if LANE_ROLES.get(intake.lane or "") not in membership.roles:
+            raise ServiceError("forbidden", f"Only a {(intake.lane or 'named role').lower()} may "
+                                            "record an enquiry.")
+        status = _engine(lambda: instance.complete_task(intake.task_id, data,
+                                                        lanes=lanes_for(membership)))
+        case = Case.objects.create(
+            force=force, reference=allocate_reference(force, now), version=force.active_version,
+            state="", opened_at=now, opened_by=user, **parties(instance.data()))
+        CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
+                                 stage=intake.stage or "", task_name=intake.name,
+                                 bpmn_id=intake.bpmn_id, data=dict(data))
+        sync_derived_rows(case, instance, status, now=now)
+    log.info("case started: case=%s force=%s", case.pk, force.code)
+    return case
+
+
+def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
+    """Take an unassigned task from the team queue."""
+    membership = membership_of(user)
+    with transaction.atomic(durable=True):
+        case, task = _locked_task(membership, task_id)
+        _check_may_work(membership, task)
+        _check_ready(task)
+        if task.assignee_id is not None:
+            if task.assignee_id == user.pk:
+                return task
+            raise ServiceError("conflict", f"'{task.name}' was already claimed by "
+                                           f"{task.assignee.get_username()}.")
+        task.assignee = user
+        task.save(update_fields=["assignee"])
+        _event(case, user, EventKind.CLAIMED, task)
+    return task
+
+
+def task_release(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
+    """Put a task one holds back in the team queue (a decision maker may release any)."""
+    membership = membership_of(user)
+    with transaction.atomic(durable=True):
+        case, task = _locked_task(membership, task_id)
+        _check_ready(task)
+        if task.assignee_id != user.pk and not membership.has_role(Role.DECISION_MAKER):
+            raise ServiceError("forbidden", "Only the assignee or a decision maker may release "
+                                            "this task.")
+        task.assignee = None
+        task.save(update_fields=["assignee"])
+        _event(case, user, EventKind.RELEASED, task)
+    return task
+
+
+def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> HumanTask:
+    """A decision maker gives a task to a colleague in the same force who may work its lane."""
+    membership = membership_of(user)
+    if not membership.has_role(Role.DECISION_MAKER):
+        raise ServiceError("forbidden", "Only a decision maker may assign tasks.")
+    with transaction.atomic(durable=True):
+        case, task = _locked_task(membership, task_id)
+        _check_ready(task)
+        target = (Membership.objects.select_related("user")
+                  .filter(user_id=assignee_id, force=membership.force).first())
+        if target is None:
+            raise ServiceError("not_found", "No such officer in your force.")
+        if membership.team_id and target.team_id != membership.team_id:
+            raise ServiceError("forbidden", "You may assign only within your team.")
+        _check_may_work(target, task)
+        task.assignee = target.user
+        task.save(update_fields=["assignee"])
+        _event(case, user, EventKind.ASSIGNED, task, detail=f"to {target.user.get_username()}")
+    return task
+
+
+def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any]) -> None:
+    """Keep unfinished input on a task without validating or running anything."""
+    membership = membership_of(user)
+    with transaction.atomic(durable=True):
+        case, task = _locked_task(membership, task_id)
+        _check_may_work(membership, task)
+        _check_ready(task)
+        if task.assignee_id not in (None, user.pk):
+            raise ServiceError("conflict", f"'{task.name}' is assigned to "
+                                           f"{task.assignee.get_username()}.")
+        task.draft = dict(data)
+        task.assignee = user
+        task.save(update_fields=["draft", "assignee"])
+        _event(case, user, EventKind.DRAFT, task)
+
+
+def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any]) -> Case:
+    """Complete a task with its form data and advance the case to its next wait states."""
+    membership = membership_of(user)
+    with transaction.atomic(durable=True):
+        case, task = _locked_task(membership, task_id)
+        _check_may_work(membership, task)
+        _check_ready(task)
+        if task.assignee_id not in (None, user.pk):
+            raise ServiceError("conflict", f"'{task.name}' is assigned to "
+                                           f"{task.assignee.get_username()}; claim it first.")
+        instance = _load(case)
+        status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
+                                                        lanes=lanes_for(membership)))
+        now = timezone.now()
+        _event(case, user, EventKind.COMPLETED, task, data=dict(data))
+        sync_derived_rows(case, instance, status, now=now,
+                          completed={str(task.engine_task_id): user})
+    log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
+    return case
+
+
+def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Case:
+    """The applicant withdraws: deliver the message that closes the case."""
+    membership = membership_of(user)
+    if not (set(membership.roles) & set(LANE_ROLES.values())):
+        raise ServiceError("forbidden", "Your role may not withdraw applications.")
+    if not reason.strip():
+        raise ServiceError("invalid", "Give the reason for the withdrawal.",
+                           field_errors={"reason": ["Give the reason for the withdrawal."]})
+    with transaction.atomic(durable=True):
+        case = (Case.objects.select_for_update()
+                .filter(reference=reference, force=membership.force).first())
+        if case is None:
+            raise ServiceError("not_found", "No such case in your force.")
+        if case.status != CaseStatus.OPEN:
+            raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
+        instance = _load(case)
+        status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
+        now = timezone.now()
+        _event(case, user, EventKind.WITHDRAWN, detail=reason)
+        sync_derived_rows(case, instance, status, now=now)
+    return case

@@ -1,0 +1,107 @@
+"""Rewrite a case's derived rows (status, tasks, timers, parties) from its engine state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from engine import InstanceStatus, ProcessInstance
+from webapp.cases.models import (
+    Case,
+    CaseEvent,
+    CaseSequence,
+    CaseStatus,
+    CaseTimer,
+    EventKind,
+    HumanTask,
+    TaskState,
+)
+from webapp.forces.models import Force
+from webapp.processes.lanes import LANE_ROLES
+
+
+def allocate_reference(force: Force, now: datetime) -> str:
+    """Next human reference for the force and year, e.g. HRT-2026-000123 (caller holds a txn)."""
+    seq, _ = CaseSequence.objects.select_for_update().get_or_create(force=force, year=now.year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{force.code}-{now.year}-{seq.last:06d}"
+
+
+def _person_name(person: Any) -> str:
+    if not isinstance(person, Mapping):
+        return ""
+    if person.get("name"):
+        return str(person["name"])
+    parts = [person.get(k) for k in ("first_name", "forename", "given_name", "last_name",
+                                       "surname", "family_name")]
+    return " ".join(str(p) for p in parts if p)
+
+
+def parties(data: Mapping[str, Any]) -> dict[str, str]:
+    """The searchable party names from case data (applicant, subject, children)."""
+    children = data.get("children") or []
+    names = [_person_name(c) for c in children] if isinstance(children, list) else []
+    return {
+        "applicant_name": _person_name(data.get("applicant"))[:200],
+        "subject_name": _person_name(data.get("subject"))[:200],
+        "child_names": ", ".join(n for n in names if n)[:500],
+    }
+
+
+def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
+    same_stage = [t.due_at for t in status.timers if t.stage == stage]
+    return min(same_stage) if same_stage else status.next_due_at
+
+
+def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceStatus, *,
+                      now: datetime,
+                      completed: Mapping[str, AbstractBaseUser] | None = None) -> None:
+    """Save state and rewrite tasks, timers and case columns, diffing tasks in memory."""
+    completed = completed or {}
+    case.state = instance.dump()
+    case.stage = (status.stage or "")[:100]
+    case.outcome_codes = list(status.outcome_codes)
+    case.next_due_at = status.next_due_at
+    for field, value in parties(instance.data()).items():
+        if value:
+            setattr(case, field, value)
+    if status.status == "completed":
+        case.status, case.closed_at = CaseStatus.CLOSED, now
+    elif status.status == "error":
+        case.status = CaseStatus.ERROR
+    case.save()
+    if case.status == CaseStatus.CLOSED:
+        CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOSED,
+                                 detail=", ".join(status.outcome_codes))
+
+    ready = {t.task_id: t for t in status.human_tasks}
+    existing = {str(row.engine_task_id): row
+                for row in HumanTask.objects.filter(case=case, state=TaskState.READY)}
+    for engine_id, row in existing.items():
+        if engine_id in ready:
+            continue
+        row.completed_at = now
+        if engine_id in completed:
+            row.state, row.completed_by = TaskState.COMPLETED, completed[engine_id]
+        else:
+            row.state = TaskState.CANCELLED
+        row.save(update_fields=["state", "completed_at", "completed_by"])
+    HumanTask.objects.bulk_create([
+        HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
+                  bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
+                  role=LANE_ROLES.get(info.lane or "", ""), stage=(info.stage or "")[:100],
+                  form_file=info.form_file or "", instructions=info.instructions,
+                  due_at=_due_for(info.stage, status), created_at=now)
+        for task_id, info in ready.items() if task_id not in existing
+    ])
+    CaseTimer.objects.filter(case=case).delete()
+    CaseTimer.objects.bulk_create([
+        CaseTimer(case=case, engine_task_id=uuid.UUID(t.task_id), bpmn_id=t.bpmn_id,
+                  name=t.name[:200], stage=(t.stage or "")[:100], due_at=t.due_at)
+        for t in status.timers
+    ])

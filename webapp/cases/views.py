@@ -1,0 +1,193 @@
+"""Thin inbox views over services and selectors: render, or call one service and redirect."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from webapp.cases import selectors, services
+from webapp.cases.diagram import diagram_context
+from webapp.cases.models import CaseStatus
+from webapp.cases.schema_forms import apply_repeat_actions, errors_by_name, parse_post
+from webapp.cases.task_page import form_context, form_for_task, intake_form
+from webapp.errors import ServiceError
+from webapp.forces.models import Role
+
+log = logging.getLogger(__name__)
+
+
+def _membership(request: HttpRequest) -> Any:
+    try:
+        return services.membership_of(request.user)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _refused(request: HttpRequest, exc: ServiceError, template: str = "cases/refused.html",
+             context: dict[str, Any] | None = None) -> HttpResponse:
+    log.info("refused: status=%s path=%s", exc.http_status, request.path)
+    return render(request, template, {**(context or {}), "error": exc},
+                  status=exc.http_status)
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    tasks = list(selectors.my_tasks(membership)[: selectors.PAGE])
+    return render(request, "cases/my_tasks.html", {"tasks": tasks, "nav": "mine"})
+
+
+@login_required
+def team_queue(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    tasks = list(selectors.queue(membership)[: selectors.PAGE])
+    return render(request, "cases/queue.html", {"tasks": tasks, "nav": "queue"})
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    q = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    stage = request.GET.get("stage", "")[:100]
+    page = Paginator(selectors.cases(membership, text=q, status=status, stage=stage), 25)
+    return render(request, "cases/case_list.html", {
+        "page": page.get_page(request.GET.get("page")), "q": q, "status": status,
+        "stage": stage, "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
+        "nav": "cases",
+    })
+
+
+@login_required
+@require_POST
+def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = services.task_claim(user=request.user, task_id=task_id)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"You have claimed '{task.name}' on {task.case.reference}.")
+    return redirect("cases:task", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def task_release(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = services.task_release(user=request.user, task_id=task_id)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"'{task.name}' is back in the team queue.")
+    return redirect("cases:queue")
+
+
+@login_required
+@require_POST
+def task_assign(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        assignee = int(request.POST.get("assignee", ""))
+        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=assignee)
+    except ValueError:
+        return _refused(request, ServiceError("invalid", "Choose an officer to assign to."))
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"'{task.name}' assigned to {task.assignee.get_username()}.")
+    return redirect("cases:task", task_id=task.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    membership = _membership(request)
+    task = selectors.task_detail(membership, task_id)
+    if task is None:
+        raise Http404("No such task in your force.")
+    schema, ui = form_for_task(task)
+    data = task.draft or {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data = parse_post(schema, request.POST)
+        changed = apply_repeat_actions(schema, data, request.POST)
+        try:
+            if changed is not None:
+                data = changed
+            elif request.POST.get("action") == "draft":
+                services.task_save_draft(user=request.user, task_id=task.pk, data=data)
+                messages.success(request, "Draft saved. Nothing has been submitted yet.")
+                return redirect("cases:task", task_id=task.pk)
+            else:
+                case = services.task_complete(user=request.user, task_id=task.pk, data=data)
+                messages.success(request, f"'{task.name}' completed on {case.reference}.")
+                return redirect("cases:case", reference=case.reference)
+        except ServiceError as exc:
+            if exc.code != "invalid":
+                return _refused(request, exc)
+            errors, status = errors_by_name(exc.field_errors), exc.http_status
+    return render(request, "cases/task.html", {
+        **form_context(schema, ui, data, errors), "task": task, "case": task.case,
+        "may_work": task.role in membership.roles,
+        "colleagues": (selectors.colleagues(membership, task.role)
+                       if membership.has_role(Role.DECISION_MAKER) else []),
+        "nav": "mine",
+    }, status=status)
+
+
+@login_required
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    membership = _membership(request)
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    events = list(selectors.case_events(case))
+    return render(request, "cases/case.html", {
+        "case": case, "events": events, "tasks": list(selectors.case_open_tasks(case)),
+        "timers": list(selectors.case_timers(case)),
+        "completed": [e for e in events if e.data],
+        **diagram_context(case), "nav": "cases",
+    })
+
+
+@login_required
+@require_POST
+def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        case = services.case_withdraw(user=request.user, reference=reference,
+                                      reason=request.POST.get("reason", "")[:500])
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"{case.reference} closed: the applicant withdrew.")
+    return redirect("cases:case", reference=case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_enquiry(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    schema, ui = intake_form(membership)
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data = parse_post(schema, request.POST)
+        changed = apply_repeat_actions(schema, data, request.POST)
+        if changed is not None:
+            data = changed
+        else:
+            try:
+                case = services.case_start(user=request.user, data=data)
+            except ServiceError as exc:
+                if exc.code != "invalid":
+                    return _refused(request, exc)
+                errors, status = errors_by_name(exc.field_errors), exc.http_status
+            else:
+                messages.success(request, f"Enquiry recorded as {case.reference}.")
+                return redirect("cases:case", reference=case.reference)
+    return render(request, "cases/start.html", {
+        **form_context(schema, ui, data, errors), "nav": "start"}, status=status)

@@ -1,0 +1,38 @@
+"""Definitions for stored versions, and registering the national processes from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from engine import Definition, load_files
+from engine.definitions import read_folder
+from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.models import ProcessVersion
+
+
+def definition_for(version: ProcessVersion) -> Definition:
+    """The engine definition of a stored version (parsed once per process, cached by hash)."""
+    return load_files(version.file_bytes(), version.process_id, lanes=LANE_ROLES.keys())
+
+
+def version_from_folder(process_id: str, folder: Path | None = None, *,
+                        note: str = "") -> ProcessVersion:
+    """Register the folder's current content as a version (or return the one with its hash)."""
+    folder = folder or Path(settings.PROCESSES_DIR) / process_id
+    files = read_folder(folder)
+    definition = load_files(files, process_id, lanes=LANE_ROLES.keys())
+    with transaction.atomic():
+        existing = ProcessVersion.objects.filter(content_hash=definition.content_hash).first()
+        if existing is not None:
+            return existing
+        last = (ProcessVersion.objects.select_for_update().filter(process_id=process_id)
+                .order_by("-number").first())
+        return ProcessVersion.objects.create(
+            process_id=process_id, number=(last.number + 1) if last else 1,
+            content_hash=definition.content_hash,
+            files={name: data.decode() for name, data in files.items()},
+            spec_json=definition.spec_json(), note=note,
+        )
