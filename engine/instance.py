@@ -191,6 +191,12 @@ class ProcessInstance:
         return tuple(sorted({t.task_spec.bpmn_id for t in self._all_tasks()
                              if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id}))
 
+    def active_bpmn_ids(self) -> tuple[str, ...]:
+        """BPMN ids of what is happening now: ready tasks, waiting events, running stages."""
+        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        return tuple(sorted({t.task_spec.bpmn_id for t in self._all_tasks()
+                             if t.state & active and t.task_spec.bpmn_id}))
+
     # -- steps ----------------------------------------------------------------------------
     def complete_task(self, task_id: str, data: Mapping[str, Any], *,
                       lanes: Collection[str]) -> InstanceStatus:

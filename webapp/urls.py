@@ -1,3 +1,11 @@
-"""URL routes (the inbox arrives with the cases app)."""
+"""URL routes: sign-in, the inbox and case pages."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("webapp.cases.urls")),
+]

@@ -170,11 +170,11 @@ def test_timer_due_time_survives_save_and_load(mini, start_data):
 
 def test_message_closes_the_case_and_unknown_messages_are_refused(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
-    assert instance.status().waiting_messages == ("Withdraw",)
+    assert instance.status().waiting_messages == ("ApplicantWithdraws",)
     with pytest.raises(EngineError) as caught:
         instance.send_message("Nonsense", {})
     assert caught.value.code == "not_waiting"
-    status = instance.send_message("Withdraw", {"reason": "moved away"})
+    status = instance.send_message("ApplicantWithdraws", {"reason": "moved away"})
     assert status.status == "completed"
     assert status.outcome_codes == ("Withdrawn",)
     assert status.timers == ()

@@ -75,9 +75,9 @@ def _check_ready(task: HumanTask) -> None:
 
 
 def _event(case: Case, user: AbstractBaseUser | None, kind: str, task: HumanTask | None = None,
-           *, detail: str = "", data: Any = None) -> None:
+           *, detail: str = "", data: Any = None, at: Any = None) -> None:
     CaseEvent.objects.create(
-        case=case, at=timezone.now(), actor=user, kind=kind, stage=task.stage if task else "",
+        case=case, at=at or timezone.now(), actor=user, kind=kind, stage=task.stage if task else "",
         task_name=task.name if task else "", bpmn_id=task.bpmn_id if task else "",
         detail=detail[:500], data=data)
 
@@ -195,7 +195,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)))
         now = timezone.now()
-        _event(case, user, EventKind.COMPLETED, task, data=dict(data))
+        _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
         sync_derived_rows(case, instance, status, now=now,
                           completed={str(task.engine_task_id): user})
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
@@ -220,6 +220,6 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         instance = _load(case)
         status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
         now = timezone.now()
-        _event(case, user, EventKind.WITHDRAWN, detail=reason)
+        _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
         sync_derived_rows(case, instance, status, now=now)
     return case

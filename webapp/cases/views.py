@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.cases import selectors, services
-from webapp.cases.diagram import diagram_context
+from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_forms import apply_repeat_actions, errors_by_name, parse_post
 from webapp.cases.task_page import form_context, form_for_task, intake_form
@@ -152,6 +152,15 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "completed": [e for e in events if e.data],
         **diagram_context(case), "nav": "cases",
     })
+
+
+@login_required
+def case_diagram(request: HttpRequest, reference: str) -> HttpResponse:
+    membership = _membership(request)
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    return HttpResponse(main_diagram(case), content_type="application/xml; charset=utf-8")
 
 
 @login_required

@@ -1,0 +1,79 @@
+"""Two officers completing the same task at once: exactly one wins (C2), on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from tests import factories
+from webapp.cases import services
+from webapp.cases.models import CaseEvent, HumanTask, TaskState
+from webapp.errors import ServiceError
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks need PostgreSQL (CI runs this on it)"),
+]
+
+ENTER = {"concern": "worried", "children": [{"name": "Amy", "age": 7}, {"name": "Bo", "age": 8}]}
+THREADS = 8
+
+
+def _race(calls):
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except ServiceError as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_concurrent_completions_of_one_task_exactly_one_succeeds():
+    hrt = factories.force()
+    officer = factories.officer("officer", hrt, "case_officer")
+    dms = [factories.officer(f"dm{i}", hrt, "decision_maker") for i in range(THREADS)]
+    case = services.case_start(user=officer, data=ENTER)
+    task = case.tasks.get(state=TaskState.READY)
+    results = _race([
+        (lambda dm=dm, i=i: services.task_complete(user=dm, task_id=task.pk,
+                                                   data={"approved": i % 2 == 0}))
+        for i, dm in enumerate(dms)
+    ])
+    wins = [r for r in results if not isinstance(r, ServiceError)]
+    conflicts = [r for r in results if isinstance(r, ServiceError)]
+    assert len(wins) == 1
+    assert len(conflicts) == THREADS - 1
+    assert all(c.http_status == 409 and "already completed" in c.message for c in conflicts)
+    assert CaseEvent.objects.filter(case=case, kind="completed").count() == 1
+    task.refresh_from_db()
+    case.refresh_from_db()
+    assert task.state == TaskState.COMPLETED
+    assert case.status == "closed" and len(case.outcome_codes) == 1
+    assert HumanTask.objects.filter(case=case).count() == 1
+
+
+def test_concurrent_claims_give_one_owner():
+    hrt = factories.force()
+    officer = factories.officer("officer", hrt, "case_officer")
+    dms = [factories.officer(f"dm{i}", hrt, "decision_maker") for i in range(THREADS)]
+    case = services.case_start(user=officer, data=ENTER)
+    task = case.tasks.get(state=TaskState.READY)
+    results = _race([(lambda dm=dm: services.task_claim(user=dm, task_id=task.pk))
+                     for dm in dms])
+    assert sum(not isinstance(r, ServiceError) for r in results) == 1
+    assert CaseEvent.objects.filter(case=case, kind="claimed").count() == 1

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from webapp.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.my_tasks, name="mine"),
+    path("queue/", views.team_queue, name="queue"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/<str:reference>/", views.case_page, name="case"),
+    path("cases/<str:reference>/diagram.bpmn", views.case_diagram, name="diagram"),
+    path("cases/<str:reference>/withdraw/", views.case_withdraw, name="withdraw"),
+    path("tasks/<int:task_id>/", views.task_page, name="task"),
+    path("tasks/<int:task_id>/claim/", views.task_claim, name="claim"),
+    path("tasks/<int:task_id>/release/", views.task_release, name="release"),
+    path("tasks/<int:task_id>/assign/", views.task_assign, name="assign"),
+    path("enquiries/new/", views.start_enquiry, name="start"),
+]

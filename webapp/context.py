@@ -1,0 +1,18 @@
+"""Template context every page needs: the user's force and roles, and the data marking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+def membership(request: HttpRequest) -> dict[str, Any]:
+    member = getattr(getattr(request, "user", None), "membership", None)
+    return {
+        "marking": MARKING,
+        "member": member,
+        "member_roles": member.role_labels() if member else [],
+    }

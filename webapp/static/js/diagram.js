@@ -1,0 +1,34 @@
+/* Render the case's process with bpmn-js and mark completed and current elements. */
+(function () {
+  "use strict";
+  var container = document.getElementById("diagram");
+  var marksNode = document.getElementById("diagram-marks");
+  if (!container || !marksNode || !window.BpmnJS) { return; }
+  var marks = JSON.parse(marksNode.textContent);
+  var viewer = new window.BpmnJS({ container: container });
+
+  function mark(canvas, registry, ids, cls) {
+    ids.forEach(function (id) {
+      if (registry.get(id)) { canvas.addMarker(id, cls); }
+    });
+  }
+
+  fetch(container.getAttribute("data-src"), { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error("diagram not available"); }
+      return response.text();
+    })
+    .then(function (xml) { return viewer.importXML(xml); })
+    .then(function () {
+      var canvas = viewer.get("canvas");
+      var registry = viewer.get("elementRegistry");
+      canvas.zoom("fit-viewport");
+      mark(canvas, registry, marks.completed, "dw-completed");
+      mark(canvas, registry, marks.current, "dw-current");
+      container.setAttribute("data-rendered", "true");
+    })
+    .catch(function (err) {
+      container.textContent = "The diagram could not be shown: " + err.message;
+      container.setAttribute("data-rendered", "error");
+    });
+})();
