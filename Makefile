@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PORT ?= 8000
 
 .PHONY: install test lint run bench check-processes clean
 
@@ -11,24 +13,30 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end packages (bpmn-js, axe-core) from npm, served as static files.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 test: install
 	$(BIN)/python -m pytest
 
-lint: install
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-check-processes: install
+check-processes: $(STAMP)
 	$(BIN)/python manage.py process_check processes
 
 bench: install
 	$(BIN)/python bench/engine.py
 
 run: install
-	@echo "make run: not yet - the officers' inbox arrives with the cases issue."
-	@echo "Meanwhile: 'make check-processes' checks the diagrams, 'make test' runs the suite."
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	PORT=$(PORT) bin/serve
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache var

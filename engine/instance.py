@@ -214,8 +214,14 @@ class ProcessInstance:
         form_file = task.task_spec.extensions.get("properties", {}).get("formJsonSchemaFilename")
         validate_form_data(self.definition.form_for(form_file), data)
 
+        owned = set((self.definition.form_for(form_file) or {}).get("properties", {}))
+
         def run() -> None:
-            task.task_spec.add_data_from_form(task, copy.deepcopy(dict(data)))
+            # A form owns its top-level fields: a resubmission (e.g. a decision reconsidered)
+            # replaces them, and fields it leaves out are unset rather than kept from before.
+            for key in owned - set(data):
+                task.data.pop(key, None)
+            task.data.update(copy.deepcopy(dict(data)))
             task.run()
 
         return self._step(run)

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from webapp.cases import selectors, services
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import CaseStatus
-from webapp.cases.schema_forms import apply_repeat_actions, errors_by_name, parse_post
+from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
+from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
@@ -188,6 +189,9 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
         changed = apply_repeat_actions(schema, data, request.POST)
         if changed is not None:
             data = changed
+        elif request.POST.get("action") == "draft":
+            messages.info(request, "Nothing has been recorded yet: choose 'Record enquiry' "
+                                   "when the form is complete.")
         else:
             try:
                 case = services.case_start(user=request.user, data=data)
