@@ -91,15 +91,21 @@ class ProcessInstance:
         return instance
 
     @classmethod
-    def load(cls, definition: Definition, state: str) -> ProcessInstance:
+    def load(cls, definition: Definition, state: bytes | memoryview | str) -> ProcessInstance:
         wf = serializer.load(state)
         if getattr(wf, "spec_key", None) != definition.content_hash:
             raise EngineError("wrong_definition", "The stored state belongs to another version.")
         return cls(definition, wf)
 
-    def dump(self) -> str:
+    def dump(self) -> bytes:
+        """The state to store: compressed, spec-less, finished subprocesses pruned."""
         self._usable()
         return serializer.dump(self._wf)
+
+    def dump_json(self) -> str:
+        """The same state as readable JSON (for inspection and tests)."""
+        self._usable()
+        return serializer.dump_json(self._wf)
 
     # -- reads ----------------------------------------------------------------------------
     def status(self) -> InstanceStatus:
@@ -188,8 +194,9 @@ class ProcessInstance:
 
     def completed_bpmn_ids(self) -> tuple[str, ...]:
         """BPMN ids of every element that has run, for highlighting the diagram."""
-        return tuple(sorted({t.task_spec.bpmn_id for t in self._all_tasks()
-                             if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id}))
+        done = {t.task_spec.bpmn_id for t in self._all_tasks()
+                if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id}
+        return tuple(sorted(done | set(getattr(self._wf, "history", ()))))
 
     def active_bpmn_ids(self) -> tuple[str, ...]:
         """BPMN ids of what is happening now: ready tasks, waiting events, running stages."""
@@ -267,8 +274,17 @@ class ProcessInstance:
         return self.status()
 
     def _check_stalled(self) -> None:
-        stuck = [t for t in self._all_tasks()
-                 if t.state == TaskState.READY and not t.task_spec.manual]
+        """Detect the silent stall of deep task trees (READY engine tasks nobody will run).
+
+        A timer that falls due during the last ``refresh_timers`` of ``do_engine_steps`` is also
+        left READY, legitimately: a further round of engine steps runs it. A stalled task stays.
+        """
+        for _ in range(3):
+            stuck = [t for t in self._all_tasks()
+                     if t.state == TaskState.READY and not t.task_spec.manual]
+            if not stuck:
+                break
+            self._wf.do_engine_steps()
         if stuck or len(self._all_tasks()) > MAX_TASKS:
             self._poisoned = True
             ids = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in stuck}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -18,11 +19,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError
 
-# Bumped when our own envelope changes; SpiffWorkflow's version is stored alongside.
-STATE_VERSION = "csods-1"
+# zlib level 1: most of the size gain for a fraction of the time of the default level.
+COMPRESSION_LEVEL = 1
 
 SpecPair = tuple[Any, Mapping[str, Any]]
 _SPECS: dict[str, SpecPair] = {}
@@ -58,6 +60,7 @@ class _SpecCacheWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         dct.pop("spec")
         dct.pop("subprocess_specs")
         dct["spec_key"] = workflow.spec_key
+        _prune_finished_subprocesses(workflow, dct)
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
@@ -65,12 +68,38 @@ class _SpecCacheWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         spec, subprocess_specs = spec_for(key)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.spec_key = key
+        workflow.history = dct.pop("history", [])
         workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def _prune_finished_subprocesses(workflow: BpmnWorkflow, dct: dict[str, Any]) -> None:
+    """Drop subprocesses whose calling task has finished: nothing will run in them again.
+
+    Their data already flowed back to the calling task. What remains useful (which elements
+    ran, for the diagram) is kept as ``history``. This keeps each save and load proportional
+    to the live part of the case, and a finished case small.
+    """
+    history = set(getattr(workflow, "history", []))
+    for sub_id, sub in list(workflow.subprocesses.items()):
+        caller = workflow.tasks.get(sub.parent_task_id) or _find_task(workflow, sub.parent_task_id)
+        if caller is None or not caller.has_state(TaskState.FINISHED_MASK):
+            continue
+        history.update(t.task_spec.bpmn_id for t in sub.tasks.values()
+                       if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id)
+        dct["subprocesses"].pop(str(sub_id), None)
+    dct["history"] = sorted(history)
+
+
+def _find_task(workflow: BpmnWorkflow, task_id: uuid.UUID) -> Any:
+    for sub in workflow.subprocesses.values():
+        if task_id in sub.tasks:
+            return sub.tasks[task_id]
+    return None
 
 
 def _serializer() -> BpmnWorkflowSerializer:
@@ -95,17 +124,23 @@ def full_serializer() -> BpmnWorkflowSerializer:
     return ser
 
 
-def dump(workflow: BpmnWorkflow) -> str:
-    """Serialize an instance without its spec."""
+def dump_json(workflow: BpmnWorkflow) -> str:
+    """Serialize an instance without its spec, as JSON text."""
     text: str = _serializer().serialize_json(workflow)
     return text
 
 
-def load(state: str) -> BpmnWorkflow:
+def dump(workflow: BpmnWorkflow) -> bytes:
+    """The stored form: spec-less JSON, zlib-compressed (task ids and keys repeat a lot)."""
+    return zlib.compress(dump_json(workflow).encode(), COMPRESSION_LEVEL)
+
+
+def load(state: bytes | memoryview | str) -> BpmnWorkflow:
     """Restore an instance; the caller re-attaches the script engine."""
     try:
-        workflow: BpmnWorkflow = _serializer().deserialize_json(state)
-    except (ValueError, KeyError, TypeError) as exc:
+        text = state if isinstance(state, str) else zlib.decompress(bytes(state)).decode()
+        workflow: BpmnWorkflow = _serializer().deserialize_json(text)
+    except (ValueError, KeyError, TypeError, zlib.error) as exc:
         raise EngineError("corrupt_state", f"Stored case state cannot be read: {exc}") from exc
     return workflow
 

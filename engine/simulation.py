@@ -34,7 +34,8 @@ def drive(instance: ProcessInstance, answers: Mapping[str, Answer], *,
           lanes: Collection[str] | None = None, stop_at: Collection[str] = (),
           between: Callable[[ProcessInstance], ProcessInstance] | None = None,
           max_steps: int = 100) -> tuple[ProcessInstance, list[Step]]:
-    """Complete ready tasks with ``answers`` until none is answerable or one in ``stop_at``.
+    """Complete ready tasks with ``answers`` until none is answerable or one in ``stop_at`` is
+    offered.
 
     ``between`` runs after every step and may replace the instance (e.g. save and reload it).
     Returns the (possibly replaced) instance and the steps taken.
@@ -42,8 +43,8 @@ def drive(instance: ProcessInstance, answers: Mapping[str, Answer], *,
     steps: list[Step] = []
     for _ in range(max_steps):
         ready = instance.human_tasks()
-        answerable = [t for t in ready if t.bpmn_id in answers and t.bpmn_id not in stop_at]
-        if not answerable:
+        answerable = [t for t in ready if t.bpmn_id in answers]
+        if not answerable or any(t.bpmn_id in stop_at for t in ready):
             return instance, steps
         task = answerable[0]
         answer = answers[task.bpmn_id]

@@ -55,14 +55,14 @@ def test_low_score_takes_the_default_branch(mini, start_data):
 
 def test_invalid_form_data_is_refused_with_field_errors_and_changes_nothing(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
-    before = instance.dump()
+    before = instance.dump_json()
     task = _only_task(instance)
     bad = {"concern": "", "seen_on": "31/02/2026", "children": [{"name": "Amy", "age": 30}]}
     with pytest.raises(EngineError) as caught:
         instance.complete_task(task.task_id, bad, lanes=ALL_LANES)
     assert caught.value.code == "invalid_data"
     assert set(caught.value.field_errors) == {"concern", "seen_on", "children/0/age"}
-    assert json.loads(instance.dump())["tasks"] == json.loads(before)["tasks"]
+    assert json.loads(instance.dump_json())["tasks"] == json.loads(before)["tasks"]
     assert _only_task(instance).task_id == task.task_id
 
 
@@ -120,7 +120,7 @@ def test_reserved_keys_in_start_data_are_refused(mini, data):
 def test_state_is_stored_without_the_spec_and_round_trips(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
     state = instance.dump()
-    stored = json.loads(state)
+    stored = json.loads(instance.dump_json())
     assert "spec" not in stored and "subprocess_specs" not in stored
     assert stored["spec_key"] == mini.content_hash
     restored = ProcessInstance.load(mini, state)

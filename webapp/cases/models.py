@@ -25,7 +25,7 @@ class Case(models.Model):
     stage = models.CharField(max_length=100, blank=True)
     version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
                                 related_name="cases")
-    state = models.TextField(help_text="workflow state without the spec (never jsonb)")
+    state = models.BinaryField(help_text="compressed spec-less workflow state (never jsonb)")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
