@@ -48,12 +48,24 @@ def _check_user_data(data: Any, path: str = "") -> None:
             _check_user_data(item, f"{path}{i}.")
 
 
+_validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    # Form schemas live as long as their (cached, immutable) definition: key by identity.
+    cached = _validators.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, Draft202012Validator(schema, format_checker=_FORMAT_CHECKER))
+        _validators[id(schema)] = cached
+    return cached[1]
+
+
 def validate_form_data(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> None:
     """Raise EngineError('invalid_data') with field errors if ``data`` breaks ``schema``."""
     _check_user_data(data)
     if schema is None:
         return
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = _validator(schema)
     errors: dict[str, list[str]] = {}
     for err in validator.iter_errors(data):
         where = "/".join(str(p) for p in err.absolute_path)
@@ -110,9 +122,10 @@ class ProcessInstance:
     # -- reads ----------------------------------------------------------------------------
     def status(self) -> InstanceStatus:
         wf = self._wf
+        all_tasks = self._all_tasks()
         tasks = self.human_tasks()
         errors = tuple(ErrorInfo(str(t.id), t.task_spec.bpmn_id or t.task_spec.name,
-                                 "the step failed") for t in self._all_tasks()
+                                 "the step failed") for t in all_tasks
                        if t.state == TaskState.ERROR)
         if errors:
             status = "error"
@@ -124,20 +137,21 @@ class ProcessInstance:
         return InstanceStatus(
             status=status,
             stage=self._stage(tasks),
-            outcome_codes=self.outcome_codes(),
+            outcome_codes=self._outcome_codes(all_tasks),
             human_tasks=tasks,
             timers=timers,
             next_due_at=min((t.due_at for t in timers), default=None),
             waiting_messages=self.waiting_messages(),
             errors=errors,
-            task_count=len(self._all_tasks()),
+            task_count=len(all_tasks),
         )
 
     def human_tasks(self, lanes: Collection[str] | None = None) -> tuple[HumanTaskInfo, ...]:
         """READY user tasks, optionally only those in ``lanes``."""
-        ready = self._wf.get_tasks(state=TaskState.READY, manual=True)
-        return tuple(self._task_info(t) for t in ready
-                     if lanes is None or t.task_spec.lane in lanes)
+        # A plain scan in creation order: cheaper than SpiffWorkflow's tree iterator.
+        return tuple(self._task_info(t) for t in self._all_tasks()
+                     if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)
+                     and (lanes is None or t.task_spec.lane in lanes))
 
     def timers(self) -> tuple[TimerInfo, ...]:
         found = []
@@ -174,9 +188,12 @@ class ProcessInstance:
         return tuple(sorted(names))
 
     def outcome_codes(self) -> tuple[str, ...]:
+        return self._outcome_codes(self._all_tasks())
+
+    def _outcome_codes(self, all_tasks: list[Any]) -> tuple[str, ...]:
         codes: list[str] = []
         source = [self._wf.data] if self._wf.is_completed() else []
-        source += [t.data for t in sorted(self._all_tasks(), key=lambda t: t.last_state_change)
+        source += [t.data for t in sorted(all_tasks, key=lambda t: t.last_state_change)
                    if t.state & (TaskState.COMPLETED | TaskState.READY)]
         for data in source:
             for code in data.get("outcome_codes") or ():
