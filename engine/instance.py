@@ -202,11 +202,13 @@ class ProcessInstance:
         return tuple(codes)
 
     def data(self) -> dict[str, Any]:
-        """A copy of the case's current data (the most recently changed task's view)."""
+        """A copy of the case's current data: what the newest ready task (else step) sees."""
         if self._wf.is_completed():
             return copy.deepcopy(dict(self._wf.data))
-        live = [t for t in self._all_tasks() if t.state & (TaskState.COMPLETED | TaskState.READY)]
-        latest = max(live, key=lambda t: t.last_state_change, default=self._wf.task_tree)
+        tasks = self._all_tasks()
+        ready = [t for t in tasks if t.state == TaskState.READY and t.task_spec.manual]
+        done = [t for t in tasks if t.state == TaskState.COMPLETED]
+        latest = max(ready or done, key=lambda t: t.last_state_change, default=self._wf.task_tree)
         return copy.deepcopy(dict(latest.data))
 
     def completed_bpmn_ids(self) -> tuple[str, ...]:

@@ -15,4 +15,5 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "marking": MARKING,
         "member": member,
         "member_roles": member.role_labels() if member else [],
+        "can_start_enquiry": bool(member and member.has_role("contact_handler")),
     }

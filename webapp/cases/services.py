@@ -102,7 +102,7 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
                                                         lanes=lanes_for(membership)))
         case = Case.objects.create(
             force=force, reference=allocate_reference(force, now), version=force.active_version,
-            state=b"", opened_at=now, opened_by=user, **parties(instance.data()))
+            state=b"", opened_at=now, opened_by=user, **parties(data))
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
