@@ -26,6 +26,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
 from engine import Definition, ProcessInstance, load_folder  # noqa: E402
+from engine.simulation import drive  # noqa: E402
 
 CSODS = ROOT / "processes" / "csods"
 LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
@@ -103,11 +104,7 @@ def main() -> None:
         ours.append(rate(lambda: engine_case(definition), args.cases))
         memory.append(rate(lambda: engine_case(definition, persist=False), args.cases))
 
-    finished = ProcessInstance.start(definition, START)
-    for bpmn in ANSWERS:
-        for task in finished.human_tasks():
-            if task.bpmn_id == bpmn:
-                finished.complete_task(task.task_id, ANSWERS[bpmn], lanes=LANES)
+    finished, _ = drive(ProcessInstance.start(definition, START), ANSWERS, lanes=LANES)
     stored, as_json = len(finished.dump()), len(finished.dump_json())
     raw_m, ours_m, mem_m = (statistics.median(x) for x in (raw, ours, memory))
     ratio = ours_m / raw_m
@@ -133,7 +130,7 @@ def main() -> None:
         f"subprocesses pruned); {as_json:,} bytes as JSON. Target ≤ 16 KB stored: "
         f"**{'met' if stored <= 16 * 1024 else 'NOT met'}**.",
         "",
-        f"Rounds (raw / ours with save-load): "
+        "Rounds (raw / ours with save-load): "
         + ", ".join(f"{r:.0f}/{o:.0f}" for r, o in zip(raw, ours, strict=True)),
     ]
     print("\n".join(lines))
