@@ -35,6 +35,7 @@ bench: install
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) bin/serve
 
