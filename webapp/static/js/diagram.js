@@ -22,9 +22,18 @@
     .then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport");
       mark(canvas, registry, marks.completed, "dw-completed");
       mark(canvas, registry, marks.current, "dw-current");
+      // The whole collaboration is too small to read at once: show the current work at a
+      // readable scale (officers can drag to pan and use Ctrl + scroll to zoom).
+      var focus = marks.current.map(function (id) { return registry.get(id); })
+        .filter(function (el) { return el && el.type !== "bpmn:Participant" && el.width; });
+      if (focus.length) {
+        canvas.zoom(0.9);
+        canvas.scrollToElement(focus[focus.length - 1]);
+      } else {
+        canvas.zoom("fit-viewport");
+      }
       container.setAttribute("data-rendered", "true");
     })
     .catch(function (err) {
