@@ -32,6 +32,7 @@ check-processes: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/inbox.py
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
