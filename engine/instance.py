@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -260,6 +260,25 @@ class ProcessInstance:
         self._step(self._wf.refresh_timers)
         after = {t.task_id for t in self.timers()}
         return tuple(t for t in due if t.task_id in before - after)
+
+    def set_timer_due(self, bpmn_id: str, due_at: datetime) -> tuple[TimerInfo, ...]:
+        """Move a waiting timer (e.g. a paused or extended clock); returns the timers moved.
+
+        The due time is stored on the timer task as SpiffWorkflow computed it; clocks with
+        calendar-day limits, pauses and extensions set it from the clock instead.
+        """
+        self._usable()
+        if due_at.tzinfo is None:
+            raise EngineError("invalid_data", "Timer due times must be timezone-aware.")
+        moved = []
+        for task in list(self._wf.event_manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            if task.task_spec.bpmn_id == bpmn_id and isinstance(
+                    definition, TimerEventDefinition) and isinstance(
+                    task.internal_data.get("event_value"), str):
+                task.internal_data["event_value"] = due_at.astimezone(UTC).isoformat()
+                moved.append(str(task.id))
+        return tuple(t for t in self.timers() if t.task_id in moved)
 
     def send_message(self, name: str, payload: Mapping[str, Any] | None = None) -> InstanceStatus:
         """Deliver a message (e.g. ``ApplicantWithdraws``) to whatever waits for it."""

@@ -47,3 +47,10 @@ def officer(username: str, force_obj: Force, *roles: str, team_obj: Team | None 
     Membership.objects.create(user=user, force=force_obj, roles=list(roles),
                               team=team_obj if team_obj is not None else team(force_obj))
     return user
+
+
+def sample(form_key: str) -> dict:
+    """Valid sample data for one of the national process's forms."""
+    import json
+
+    return json.loads((CSODS / "forms" / "samples" / f"{form_key}.json").read_text())

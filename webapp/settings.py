@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "webapp.forces",
     "webapp.processes",
     "webapp.cases",
+    "webapp.clocks",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +101,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", de
 })
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-timers": {"task": "cases.sweep_timers",
+                     "schedule": env.float("TIMER_SWEEP_SECONDS", default=2.0),
+                     "options": {"expires": 10}},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Fault injection for the kill-a-worker test only (seconds to hold a claimed case).
+TIMER_FIRE_TEST_DELAY = env.float("TIMER_FIRE_TEST_DELAY", default=0.0)
 
 LOGGING = {
     "version": 1,

@@ -205,3 +205,22 @@ def test_a_short_loop_completes():
     loop = load_folder(FIXTURES / "loop")
     status = ProcessInstance.start(loop, {"n": 900}).status()
     assert status.status == "completed"
+
+
+def test_a_timer_can_be_moved_and_fires_at_its_new_time(mini, start_data):
+    with time_machine.travel(T0, tick=False) as clock:
+        instance = ProcessInstance.start(mini, start_data)
+        later = T0 + timedelta(days=3)
+        (moved,) = instance.set_timer_due("timer_sla", later)
+        assert moved.due_at == later
+        instance = ProcessInstance.load(mini, instance.dump())
+        clock.shift(timedelta(days=2))
+        assert instance.fire_due_timers() == ()
+        clock.shift(timedelta(days=1, seconds=1))
+        assert [t.bpmn_id for t in instance.fire_due_timers()] == ["timer_sla"]
+
+
+def test_moving_a_timer_needs_an_aware_time(mini, start_data):
+    instance = ProcessInstance.start(mini, start_data)
+    with pytest.raises(EngineError):
+        instance.set_timer_due("timer_sla", datetime(2026, 1, 1))  # noqa: DTZ001

@@ -49,7 +49,10 @@ def test_case_start_completes_the_intake_and_offers_the_next_task(officer):
     assert (task.bpmn_id, task.lane, task.role, task.state) == (
         "ut_approve", "Decision maker", "decision_maker", TaskState.READY)
     assert list(case.events.values_list("kind", flat=True)) == ["started"]
-    assert CaseTimer.objects.filter(case=case).count() == 0
+    # The mini process has no BPMN timer; the overall clock's warning is the only thing due.
+    assert list(CaseTimer.objects.filter(case=case).values_list("kind", "clock")) == [
+        ("warning", "overall")]
+    assert case.next_due_at == CaseTimer.objects.get(case=case).due_at
     assert len(case.state) < 8 * 1024
 
 

@@ -35,6 +35,7 @@ class Case(models.Model):
     subject_name = models.CharField(max_length=200, blank=True)
     child_names = models.CharField(max_length=500, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True)
+    timer_failures = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -114,11 +115,22 @@ class HumanTask(models.Model):
         return reverse("cases:task", args=[self.pk])
 
 
+class TimerKind(models.TextChoices):
+    PROCESS = "process", "Process timer"
+    WARNING = "warning", "Clock warning"
+    BREACH = "breach", "Clock breach"
+
+
 class CaseTimer(models.Model):
-    """A waiting BPMN timer; the sweeper fires those whose due time has passed."""
+    """Something due at a time: a waiting BPMN timer, or a clock's warning or breach.
+
+    The sweeper fires those whose due time has passed; ``Case.next_due_at`` is their minimum.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timers")
-    engine_task_id = models.UUIDField()
+    kind = models.CharField(max_length=10, choices=TimerKind.choices, default=TimerKind.PROCESS)
+    clock = models.CharField(max_length=20, blank=True)
+    engine_task_id = models.UUIDField(null=True, blank=True)
     bpmn_id = models.CharField(max_length=100)
     name = models.CharField(max_length=200)
     stage = models.CharField(max_length=100, blank=True)
@@ -137,6 +149,8 @@ class EventKind(models.TextChoices):
     DRAFT = "draft", "Draft saved"
     WITHDRAWN = "withdrawn", "Applicant withdrew"
     TIMER = "timer", "Time limit reached"
+    CLOCK = "clock", "Clock changed"
+    INCIDENT = "incident", "Background step failed"
     CLOSED = "closed", "Case closed"
 
 
@@ -160,3 +174,23 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Incident(models.Model):
+    """Background work on a case that failed repeatedly: a person must look and retry."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, default="timer")
+    attempts = models.PositiveIntegerField()
+    message = models.CharField(max_length=500)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "resolved_at"], name="incident_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} incident on {self.case_id}"

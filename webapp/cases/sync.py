@@ -19,7 +19,11 @@ from webapp.cases.models import (
     EventKind,
     HumanTask,
     TaskState,
+    TimerKind,
 )
+from webapp.clocks.models import AlertKind, CaseClock, ClockAlert, ClockState
+from webapp.clocks.specs import BY_NAME
+from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
 from webapp.processes.lanes import LANE_ROLES
 
@@ -54,19 +58,22 @@ def parties(data: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
-    same_stage = [t.due_at for t in status.timers if t.stage == stage]
-    return min(same_stage) if same_stage else status.next_due_at
+    live = [t for t in status.timers if t.due_at.year < PARKED.year]
+    same_stage = [t.due_at for t in live if t.stage == stage]
+    return min(same_stage) if same_stage else min((t.due_at for t in live), default=None)
 
 
 def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceStatus, *,
                       now: datetime,
                       completed: Mapping[str, AbstractBaseUser] | None = None) -> None:
-    """Save state and rewrite tasks, timers and case columns, diffing tasks in memory."""
+    """Save state and rewrite tasks, clocks, timers and case columns (tasks diffed in memory)."""
     completed = completed or {}
+    clocks = clocks_sync(case, instance, now=now, closed=status.status == "completed")
+    if any(c.timer for c in (BY_NAME[row.clock] for row in clocks)):
+        status = instance.status()  # clocks may have moved escalation timers
     case.state = instance.dump()
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
-    case.next_due_at = status.next_due_at
     for field, value in parties(instance.data()).items():
         if value:
             setattr(case, field, value)
@@ -74,11 +81,37 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         case.status, case.closed_at = CaseStatus.CLOSED, now
     elif status.status == "error":
         case.status = CaseStatus.ERROR
+    timers = _timer_rows(case, status, clocks)
+    case.next_due_at = min((t.due_at for t in timers), default=None)
     case.save()
     if case.status == CaseStatus.CLOSED:
         CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOSED,
                                  detail=", ".join(status.outcome_codes))
+    _rewrite_tasks(case, status, now, completed)
+    CaseTimer.objects.filter(case=case).delete()
+    CaseTimer.objects.bulk_create(timers)
 
+
+def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock]) -> list[CaseTimer]:
+    rows = [CaseTimer(case=case, kind=TimerKind.PROCESS, engine_task_id=uuid.UUID(t.task_id),
+                      bpmn_id=t.bpmn_id, name=t.name[:200], stage=(t.stage or "")[:100],
+                      due_at=t.due_at)
+            for t in status.timers if t.due_at.year < PARKED.year]
+    alerted = set(ClockAlert.objects.filter(case=case).values_list("clock", "kind"))
+    for clock in clocks:
+        if clock.state not in (ClockState.RUNNING, ClockState.BREACHED):
+            continue
+        if (clock.clock, AlertKind.WARNING) not in alerted and clock.warn_at:
+            rows.append(CaseTimer(case=case, kind=TimerKind.WARNING, clock=clock.clock,
+                                  name=f"{clock.label}: warning", due_at=clock.warn_at))
+        if BY_NAME[clock.clock].timer is None and (clock.clock, AlertKind.BREACH) not in alerted:
+            rows.append(CaseTimer(case=case, kind=TimerKind.BREACH, clock=clock.clock,
+                                  name=f"{clock.label}: limit passed", due_at=clock.due_at))
+    return rows
+
+
+def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
+                   completed: Mapping[str, AbstractBaseUser]) -> None:
     ready = {t.task_id: t for t in status.human_tasks}
     existing = {str(row.engine_task_id): row
                 for row in HumanTask.objects.filter(case=case, state=TaskState.READY)}
@@ -98,10 +131,4 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                   form_file=info.form_file or "", instructions=info.instructions,
                   due_at=_due_for(info.stage, status), created_at=now)
         for task_id, info in ready.items() if task_id not in existing
-    ])
-    CaseTimer.objects.filter(case=case).delete()
-    CaseTimer.objects.bulk_create([
-        CaseTimer(case=case, engine_task_id=uuid.UUID(t.task_id), bpmn_id=t.bpmn_id,
-                  name=t.name[:200], stage=(t.stage or "")[:100], due_at=t.due_at)
-        for t in status.timers
     ])

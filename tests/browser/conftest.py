@@ -1,0 +1,74 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against pytest-django's
+live server. Every test here is skipped when Chromium or Playwright is not installed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import factories
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# No internet here: without the networking flags Chromium stalls on refused connections.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def _orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an asyncio loop running in this thread, which trips Django's
+    async-safety guard on every ORM call the test makes (setup, assertions, flush). The ORM use
+    here is plain synchronous code, so switch the guard off for these tests only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_orm_beside_playwright: None) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the live server; fails the test on any dialog
+    (alert/confirm/prompt) and on uncaught page errors, which an injected script would cause."""
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB",
+                                  timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.dialogs = []  # type: ignore[attr-defined]
+    tab.errors = []  # type: ignore[attr-defined]
+
+    def on_dialog(dialog: Any) -> None:
+        tab.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not tab.dialogs, f"unexpected dialogs: {tab.dialogs}"
+    assert not tab.errors, f"JavaScript errors on the pages: {tab.errors}"
+
+
+@pytest.fixture
+def hrt(_orm_beside_playwright: None, transactional_db: None) -> Any:
+    """Hertfordshire on the CSODS process, with one officer per working role."""
+    force = factories.force(process=factories.version("csods", factories.CSODS))
+    factories.officer("hrt.contact", force, "contact_handler")
+    factories.officer("hrt.officer", force, "case_officer")
+    factories.officer("hrt.decision", force, "decision_maker")
+    return force

@@ -1,0 +1,179 @@
+"""What a user does and sees in the browser: sign in, fill generated forms, read the summary,
+and check a page with axe-core."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from tests import factories
+
+AXE_JS = factories.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SAMPLES = factories.CSODS / "forms" / "samples"
+SCREENSHOTS = factories.ROOT / "docs" / "screenshots"
+
+
+def sample(name: str) -> dict[str, Any]:
+    """A fresh copy of the valid sample answers for one CSODS form."""
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+# --- signing in and moving around ---------------------------------------------------------
+
+
+def click(page: Any, target: Any) -> None:
+    """Click something that loads a new page, and wait until that page has loaded."""
+    with page.expect_navigation():
+        target.click()
+
+
+def sign_in(page: Any, username: str, password: str = factories.PASSWORD) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    click(page, page.get_by_role("button", name="Sign in"))
+    assert page.url.endswith("/"), page.url
+    assert page.locator(".header__user").inner_text() == username
+
+
+def sign_out(page: Any) -> None:
+    click(page, page.get_by_role("button", name="Sign out"))
+    assert page.url.endswith("/login/"), page.url
+
+
+def nav(page: Any, name: str) -> None:
+    click(page, page.get_by_role("navigation", name="Main").get_by_role("link", name=name))
+
+
+def claim_from_queue(page: Any, task_name: str) -> None:
+    """Team queue → the Claim button on the task's row → the task page."""
+    nav(page, "Team queue")
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=task_name, exact=True))
+    click(page, row.get_by_role("button", name=re.compile(r"^Claim")))
+    assert page.get_by_role("heading", level=1).inner_text() == task_name
+    assert f"You have claimed '{task_name}'" in page.locator(".notices").inner_text()
+
+
+def summary_value(page: Any, term: str) -> str:
+    """The <dd> for ``term`` in the case page's header summary list."""
+    row = page.locator("dl.summary-list--header > div").filter(
+        has=page.locator("dt", has_text=re.compile(f"^{re.escape(term)}$")))
+    return row.locator("dd").inner_text().strip()
+
+
+# --- generated forms ------------------------------------------------------------------------
+
+
+def task_form(page: Any) -> Any:
+    """The task's (or enquiry's) own form, not the sign-out, release or assign forms."""
+    return page.locator("form:has(button[name='action'][value='complete'])")
+
+
+def submit(page: Any, button: str = "Submit") -> None:
+    click(page, task_form(page).get_by_role("button", name=button, exact=True))
+
+
+def _exists(form: Any, selector: str) -> bool:
+    return form.locator(selector).count() > 0
+
+
+def _grow_repeats(page: Any, form: Any, data: Any, name: str = "") -> None:
+    """Press "Add another ..." until every repeating group has as many items as ``data``."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            _grow_repeats(page, form, value, f"{name}.{key}" if name else key)
+        return
+    if not isinstance(data, list) or not data:
+        return
+    if _exists(form, f'input[type="checkbox"][name="{name}"]'):
+        return  # one checkbox per choice, no items
+    objects = isinstance(data[0], Mapping)
+    for index in range(len(data)):
+        item = f'[name="{name}.{index}._item"]' if objects else f'[name="{name}.{index}"]'
+        if not _exists(form, item):
+            click(page, form.locator(f'button[name="_add"][value="{name}"]'))
+            assert _exists(form, item), f"'Add another' did not add {name}.{index}"
+        if objects:
+            _grow_repeats(page, form, data[index], f"{name}.{index}")
+
+
+def _inputs(data: Any, name: str = "") -> Iterator[tuple[str, Any]]:
+    """(input name, value) pairs in the renderer's dotted naming; lists of scalars stay whole
+    (a set of checkboxes) unless they turn out to be a list of text inputs."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _inputs(value, f"{name}.{key}" if name else key)
+    elif isinstance(data, list) and data and isinstance(data[0], Mapping):
+        for index, item in enumerate(data):
+            yield from _inputs(item, f"{name}.{index}")
+    else:
+        yield name, data
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _set(form: Any, name: str, value: Any) -> None:
+    controls = form.locator(f'[name="{name}"]')
+    if controls.count() == 0 and isinstance(value, list):  # a list of text inputs
+        for index, item in enumerate(value):
+            _set(form, f"{name}.{index}", item)
+        return
+    assert controls.count(), f"the form has no input named {name!r}"
+    kind = controls.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+    if kind == "input:radio":
+        controls.and_(form.locator(f'[value="{_text(value)}"]')).check()
+    elif kind == "input:checkbox":
+        for item in value if isinstance(value, list) else [value]:
+            controls.and_(form.locator(f'[value="{_text(item)}"]')).check()
+    elif kind.startswith("select"):
+        controls.select_option(_text(value))
+    else:
+        controls.fill(_text(value))
+
+
+def fill_form(page: Any, data: Mapping[str, Any]) -> None:
+    """Fill the page's generated form from ``data`` by input name, as a user would type it."""
+    form = task_form(page)
+    _grow_repeats(page, form, data)
+    for name, value in _inputs(data):
+        _set(form, name, value)
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+
+@cache
+def _axe_source() -> str:
+    return AXE_JS.read_text()
+
+
+def axe_violations(page: Any, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=_axe_source())
+    context = {"include": [["html"]], "exclude": [[s] for s in exclude]} if exclude else "document"
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    if context == "document":
+        return page.evaluate("(o) => axe.run(document, o).then(r => r.violations)", options)
+    return page.evaluate("([c, o]) => axe.run(c, o).then(r => r.violations)", [context, options])
+
+
+def assert_accessible(page: Any, exclude: tuple[str, ...] = ()) -> None:
+    violations = axe_violations(page, exclude)
+    lines = [f"{v['id']} ({v['impact']}): {v['help']} – "
+             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+             + (f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else "")  # noqa: PLR2004
+             for v in violations]
+    assert not violations, f"axe: {page.url}\n" + "\n".join(lines)
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))

@@ -1,0 +1,119 @@
+"""Timers and clocks through the sweep, with time travelled (never slept through)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from tests import factories
+from webapp.cases import services
+from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
+from webapp.cases.timers import MAX_FAILURES, incident_retry, timers_sweep
+from webapp.clocks.models import CaseClock, ClockAlert
+from webapp.errors import ServiceError
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)  # Friday before the clocks go forward
+
+
+@pytest.fixture
+def hrt():
+    return factories.force(process=factories.version("csods", factories.CSODS))
+
+
+@pytest.fixture
+def people(hrt):
+    return {role: factories.officer(role, hrt, role) for role in
+            ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")}
+
+
+def _start(people) -> Case:
+    return services.case_start(user=people["contact_handler"],
+                               data=factories.sample("enquiry"))
+
+
+def _ready(case: Case) -> dict[str, HumanTask]:
+    return {t.bpmn_id: t for t in case.tasks.filter(state=TaskState.READY)}
+
+
+def test_the_24h_breach_escalates_to_the_decision_maker_and_the_check_stays_open(people):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        initial = CaseClock.objects.get(case=case, clock="initial")
+        assert initial.due_at == T0 + timedelta(hours=24)
+        clock.shift(timedelta(hours=23, minutes=59))
+        assert timers_sweep() == 1  # the 75% warning only
+        assert set(_ready(case)) == {"ut_initial_checks"}
+        clock.shift(timedelta(minutes=2))
+        assert timers_sweep() == 1
+        assert timers_sweep() == 0  # nothing fires twice
+    ready = _ready(case)
+    assert set(ready) == {"ut_initial_checks", "ut_review_initial_breach"}
+    assert ready["ut_review_initial_breach"].role == "decision_maker"
+    assert CaseEvent.objects.filter(case=case, kind="timer").count() == 1
+    assert ClockAlert.objects.filter(case=case, clock="initial", kind="warning").count() == 1
+    initial.refresh_from_db()
+    assert initial.state == "breached"
+
+
+def test_a_case_closed_in_time_shows_met(people):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        clock.shift(timedelta(hours=3))
+        task = _ready(case)["ut_initial_checks"]
+        services.task_complete(user=people["case_officer"], task_id=task.pk,
+                               data={**factories.sample("initial_checks"), "in_scope": False,
+                                     "out_of_scope_reason": "other_scheme"})
+        task = _ready(case)["ut_out_of_scope_advice"]
+        services.task_complete(user=people["case_officer"], task_id=task.pk,
+                               data=factories.sample("out_of_scope_advice"))
+    clocks = {c.clock: c for c in CaseClock.objects.filter(case=case)}
+    assert clocks["initial"].state == "met"
+    assert clocks["overall"].state == "met"
+    assert clocks["overall"].stopped_at == T0 + timedelta(hours=3)
+    case.refresh_from_db()
+    assert case.next_due_at is None and case.timers.count() == 0
+
+
+def test_the_interview_limit_keeps_local_time_across_the_clock_change(people):
+    with time_machine.travel(T0, tick=False):
+        case = _start(people)
+        task = _ready(case)["ut_initial_checks"]
+        services.task_complete(user=people["case_officer"], task_id=task.pk,
+                               data=factories.sample("initial_checks"))
+    interview = CaseClock.objects.get(case=case, clock="interview")
+    # 09:00 GMT on 27 March + 10 days = 09:00 BST on 6 April = 08:00 UTC.
+    assert interview.due_at == datetime(2026, 4, 6, 8, 0, tzinfo=UTC)
+    timer = case.timers.get(bpmn_id="bt_interview_overdue")
+    assert timer.due_at == interview.due_at
+
+
+def test_sweeping_a_case_with_nothing_due_changes_nothing(people):
+    with time_machine.travel(T0, tick=False):
+        case = _start(people)
+        before = (Case.objects.get(pk=case.pk).state, case.events.count())
+        assert timers_sweep() == 0
+    assert (Case.objects.get(pk=case.pk).state, case.events.count()) == before
+
+
+def test_repeated_failures_open_an_incident_that_a_decision_maker_retries(people, hrt):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        Case.objects.filter(pk=case.pk).update(state=b"not a workflow")
+        clock.shift(timedelta(hours=30))
+        for _ in range(MAX_FAILURES + 2):
+            timers_sweep()
+    case.refresh_from_db()
+    assert case.status == "error" and case.next_due_at is None
+    incident = Incident.objects.get(case=case)
+    assert incident.attempts == MAX_FAILURES
+    with pytest.raises(ServiceError) as caught:
+        incident_retry(user=people["case_officer"], incident_id=incident.pk)
+    assert caught.value.http_status == 403
+    retried = incident_retry(user=people["decision_maker"], incident_id=incident.pk)
+    assert retried.status == "open" and retried.next_due_at is not None
+    incident.refresh_from_db()
+    assert incident.resolved_by == people["decision_maker"]

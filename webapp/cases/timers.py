@@ -1,0 +1,138 @@
+"""Fire what is due: BPMN timers and clock warnings, exactly once, through the case lock.
+
+Due times live in the database (``CaseTimer`` rows, ``Case.next_due_at``). A sweep claims due
+cases one at a time with ``SELECT … FOR UPDATE SKIP LOCKED`` (other sweepers skip a case that
+is being fired), re-reads what is due under the lock, fires it through the same path as a user
+action, and commits. A redelivered or duplicated sweep finds nothing left to fire, so each
+timer fires once however many sweepers, workers or redeliveries there are.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from engine import EngineError, ProcessInstance
+from webapp.cases.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CaseTimer,
+    EventKind,
+    Incident,
+    TimerKind,
+)
+from webapp.cases.sync import sync_derived_rows
+from webapp.clocks.models import AlertKind, ClockAlert
+from webapp.errors import ServiceError
+from webapp.forces.models import Role
+from webapp.processes.registry import definition_for
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 3
+
+
+def _fire_locked(case: Case, now: datetime) -> int:
+    """Fire everything due on a locked case; return how many things fired."""
+    due = list(CaseTimer.objects.filter(case=case, due_at__lte=now))
+    if not due:
+        return 0
+    instance = ProcessInstance.load(definition_for(case.version), case.state)
+    fired = list(instance.fire_due_timers(now)) if any(
+        t.kind == TimerKind.PROCESS for t in due) else []
+    for timer in fired:
+        CaseEvent.objects.create(case=case, at=now, kind=EventKind.TIMER, stage=timer.stage or "",
+                                 bpmn_id=timer.bpmn_id, detail=timer.name)
+    alerts = 0
+    for row in due:
+        if row.kind in (TimerKind.WARNING, TimerKind.BREACH):
+            kind = AlertKind.WARNING if row.kind == TimerKind.WARNING else AlertKind.BREACH
+            _, created = ClockAlert.objects.get_or_create(
+                case=case, clock=row.clock, kind=kind,
+                defaults={"force_id": case.force_id, "at": now})
+            if created:
+                alerts += 1
+                CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOCK,
+                                         detail=row.name[:500])
+    sync_derived_rows(case, instance, instance.status(), now=now)
+    return len(fired) + alerts
+
+
+def _record_failure(case_id: int, exc: EngineError) -> None:
+    """Count a failed fire; after MAX_FAILURES stop sweeping the case and open an incident."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        case.timer_failures += 1
+        fields = ["timer_failures"]
+        if case.timer_failures >= MAX_FAILURES:
+            Incident.objects.create(case=case, force_id=case.force_id, kind="timer",
+                                    attempts=case.timer_failures, message=exc.message[:500],
+                                    opened_at=timezone.now())
+            CaseEvent.objects.create(case=case, at=timezone.now(), kind=EventKind.INCIDENT,
+                                     detail=f"Time limit processing failed: {exc.code}")
+            case.next_due_at, case.status = None, CaseStatus.ERROR
+            fields += ["next_due_at", "status"]
+        case.save(update_fields=fields)
+    log.error("timer fire failed: case=%s code=%s attempt=%s", case_id, exc.code,
+              case.timer_failures)
+
+
+def fire_one(now: datetime) -> tuple[int | None, int]:
+    """Claim one due case (skipping those locked by others) and fire it: (case id, fired)."""
+    with transaction.atomic(durable=True):
+        case = (Case.objects.select_for_update(skip_locked=True)
+                .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
+                .order_by("next_due_at").first())
+        if case is None:
+            return None, 0
+        case_id = case.pk
+        delay = getattr(settings, "TIMER_FIRE_TEST_DELAY", 0)
+        if delay:  # fault-injection hook for the kill-a-worker test; 0 outside tests
+            time.sleep(delay)
+        try:
+            with transaction.atomic():
+                return case_id, _fire_locked(case, now)
+        except EngineError as exc:
+            failure = exc
+    _record_failure(case_id, failure)
+    return case_id, 0
+
+
+def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -> int:
+    """Fire due cases until none is left or the time budget is spent; return timers fired."""
+    began, fired = time.monotonic(), 0
+    while time.monotonic() - began < budget_seconds:
+        case_id, count = fire_one(now or timezone.now())
+        if case_id is None:
+            break
+        fired += count
+    return fired
+
+
+def incident_retry(*, user: AbstractBaseUser, incident_id: int) -> Case:
+    """A decision maker, once the cause is fixed, clears the failures so the sweep retries."""
+    membership = getattr(user, "membership", None)
+    if membership is None or not membership.has_role(Role.DECISION_MAKER):
+        raise ServiceError("forbidden", "Only a decision maker may retry a failed case.")
+    incident = Incident.objects.filter(pk=incident_id, force=membership.force).first()
+    if incident is None:
+        raise ServiceError("not_found", "No such incident in your force.")
+    with transaction.atomic(durable=True):
+        locked = Case.objects.select_for_update().get(pk=incident.case_id)
+        Incident.objects.filter(case=locked, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=user)
+        CaseEvent.objects.create(case=locked, at=timezone.now(), actor=user,
+                                 kind=EventKind.INCIDENT, detail="Retried after an incident")
+        locked.timer_failures = 0
+        locked.status = CaseStatus.OPEN
+        locked.next_due_at = (CaseTimer.objects.filter(case=locked).order_by("due_at")
+                              .values_list("due_at", flat=True).first())
+        locked.save(update_fields=["timer_failures", "status", "next_due_at"])
+    return locked
