@@ -11,7 +11,15 @@ from tests import factories
 from webapp.cases import services
 from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
 from webapp.cases.timers import MAX_FAILURES, incident_retry, timers_sweep
-from webapp.clocks.models import CaseClock, ClockAlert
+from webapp.clocks.arithmetic import add_limit
+from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
+from webapp.clocks.services import (
+    clock_pause,
+    clock_resume,
+    extension_decide,
+    extension_request,
+)
+from webapp.clocks.sync import snapshot
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +125,92 @@ def test_repeated_failures_open_an_incident_that_a_decision_maker_retries(people
     assert retried.status == "open" and retried.next_due_at is not None
     incident.refresh_from_db()
     assert incident.resolved_by == people["decision_maker"]
+
+
+def test_pausing_for_three_days_moves_the_due_time_by_three_days(people):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        due = CaseClock.objects.get(case=case, clock="initial").due_at
+        clock.shift(timedelta(hours=2))
+        paused = clock_pause(user=people["case_officer"], reference=case.reference,
+                             clock="initial", reason="Awaiting the applicant's call back")
+        assert paused.state == "paused"
+        clock.shift(timedelta(days=3))
+        assert timers_sweep() == 0  # the escalation is parked while paused
+        resumed = clock_resume(user=people["case_officer"], reference=case.reference,
+                               clock="initial")
+    assert resumed.due_at == due + timedelta(days=3)
+    assert case.timers.get(bpmn_id="bt_initial_overdue").due_at == due + timedelta(days=3)
+    assert "ut_review_initial_breach" not in _ready(case)
+
+
+def test_pause_needs_a_reason_and_a_role(people):
+    case = _start(people)
+    with pytest.raises(ServiceError) as caught:
+        clock_pause(user=people["case_officer"], reference=case.reference, clock="initial",
+                    reason="  ")
+    assert caught.value.http_status == 400
+    with pytest.raises(ServiceError) as caught:
+        clock_pause(user=people["contact_handler"], reference=case.reference, clock="initial",
+                    reason="x")
+    assert caught.value.http_status == 403
+
+
+def test_an_extension_needs_a_decision_makers_approval_and_is_recorded(people):
+    with time_machine.travel(T0, tick=False):
+        case = _start(people)
+        due = CaseClock.objects.get(case=case, clock="overall").due_at
+        request = extension_request(user=people["case_officer"], reference=case.reference,
+                                    clock="overall", duration="P14D",
+                                    reason="Partner agency records delayed")
+        assert CaseClock.objects.get(case=case, clock="overall").due_at == due
+        with pytest.raises(ServiceError) as caught:
+            extension_decide(user=people["case_officer"], request_id=request.pk, approve=True)
+        assert caught.value.http_status == 403
+        decided = extension_decide(user=people["decision_maker"], request_id=request.pk,
+                                   approve=True)
+    overall = CaseClock.objects.get(case=case, clock="overall")
+    assert decided.approved and decided.decided_by == people["decision_maker"]
+    assert overall.due_at == due + timedelta(days=14)
+    assert overall.extensions == ["P14D"]
+    assert case.timers.get(bpmn_id="start_overall_limit").due_at == overall.due_at
+    assert CaseEvent.objects.filter(case=case, kind="clock",
+                                    detail__contains="extended by P14D").exists()
+
+
+def test_every_clock_is_recomputable_from_its_events_alone(people):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        clock.shift(timedelta(hours=5))
+        clock_pause(user=people["case_officer"], reference=case.reference, clock="overall",
+                    reason="Awaiting ID documents")
+        clock.shift(timedelta(days=2))
+        clock_resume(user=people["case_officer"], reference=case.reference, clock="overall")
+        request = extension_request(user=people["case_officer"], reference=case.reference,
+                                    clock="overall", duration="P7D", reason="Interpreter")
+        extension_decide(user=people["decision_maker"], request_id=request.pk, approve=True)
+        task = _ready(case)["ut_initial_checks"]
+        services.task_complete(user=people["case_officer"], task_id=task.pk,
+                               data=factories.sample("initial_checks"))
+        now = datetime.now(UTC)
+    stored = {c.clock: c for c in CaseClock.objects.filter(case=case)}
+    assert set(stored) == {"initial", "interview", "overall"}
+    for name, row in stored.items():
+        rebuilt = snapshot(ClockEvent.objects.filter(case=case, clock=name), now, 0.75)
+        assert (rebuilt.started_at, rebuilt.due_at, rebuilt.stopped_at, rebuilt.state,
+                rebuilt.paused_seconds, rebuilt.extensions) == (
+            row.started_at, row.due_at, row.stopped_at, row.state, row.paused_seconds,
+            row.extensions), name
+
+
+def test_leap_day_and_month_ends_do_not_shift_a_limit():
+    feb29 = datetime(2028, 2, 29, 10, 0, tzinfo=UTC)
+    assert add_limit(feb29, "P1Y") == datetime(2029, 2, 28, 10, 0, tzinfo=UTC)
+    assert add_limit(feb29, "P1D") == datetime(2028, 3, 1, 10, 0, tzinfo=UTC)
+    assert add_limit(datetime(2026, 1, 31, 9, tzinfo=UTC), "P1M") == datetime(
+        2026, 2, 28, 9, tzinfo=UTC)
+    # PT24H is elapsed time: across the autumn change it ends at a different wall-clock hour.
+    assert add_limit(datetime(2026, 10, 24, 12, tzinfo=UTC), "PT24H") == datetime(
+        2026, 10, 25, 12, tzinfo=UTC)
+    assert add_limit(datetime(2026, 10, 24, 11, tzinfo=UTC), "P1D") == datetime(
+        2026, 10, 25, 12, tzinfo=UTC)

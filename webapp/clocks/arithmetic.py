@@ -67,6 +67,18 @@ class ClockSnapshot:
     state: str = "running"
 
 
+def _apply(snap: ClockSnapshot, event: ClockEventData) -> None:
+    if event.kind == "paused" and snap.paused_since is None:
+        snap.paused_since = event.at
+    elif event.kind in ("resumed", "stopped") and snap.paused_since is not None:
+        snap.paused_seconds += (event.at - snap.paused_since).total_seconds()
+        snap.paused_since = None
+    if event.kind == "extended":
+        snap.extensions.append(event.duration)
+    elif event.kind == "stopped":
+        snap.stopped_at = event.at
+
+
 def compute(events: Iterable[ClockEventData], now: datetime,
             warning_fraction: float = 0.75) -> ClockSnapshot | None:
     """A clock's state from its events, in order; None if it never started."""
@@ -74,20 +86,8 @@ def compute(events: Iterable[ClockEventData], now: datetime,
     for event in sorted(events, key=lambda e: e.at):
         if event.kind == "started" and snap is None:
             snap = ClockSnapshot(event.at, event.limit, None, None, None, None, 0.0)
-        elif snap is None or snap.stopped_at is not None:
-            continue
-        elif event.kind == "paused" and snap.paused_since is None:
-            snap.paused_since = event.at
-        elif event.kind == "resumed" and snap.paused_since is not None:
-            snap.paused_seconds += (event.at - snap.paused_since).total_seconds()
-            snap.paused_since = None
-        elif event.kind == "extended":
-            snap.extensions.append(event.duration)
-        elif event.kind == "stopped":
-            if snap.paused_since is not None:
-                snap.paused_seconds += (event.at - snap.paused_since).total_seconds()
-                snap.paused_since = None
-            snap.stopped_at = event.at
+        elif snap is not None and snap.stopped_at is None:
+            _apply(snap, event)
     if snap is None:
         return None
     due = add_limit(snap.started_at, snap.limit)

@@ -90,7 +90,8 @@ class ExtensionRequest(models.Model):
     approved = models.BooleanField(null=True)
 
     def __str__(self) -> str:
-        return f"{self.clock} +{self.duration} ({'pending' if self.approved is None else self.approved})"
+        decision = "pending" if self.approved is None else self.approved
+        return f"{self.clock} +{self.duration} ({decision})"
 
 
 class AlertKind(models.TextChoices):

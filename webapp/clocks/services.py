@@ -1,0 +1,144 @@
+"""Pause, resume and extend clocks. Each change is a clock event, under the case lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from engine import EngineError, ProcessInstance
+from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
+from webapp.cases.sync import sync_derived_rows
+from webapp.clocks.arithmetic import parse_duration
+from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ExtensionRequest
+from webapp.clocks.specs import BY_NAME
+from webapp.clocks.sync import align_timer, snapshot
+from webapp.errors import ServiceError
+from webapp.forces.models import Membership, Role
+from webapp.processes.registry import definition_for
+
+MAX_REASON = 500
+
+
+def _membership(user: AbstractBaseUser, *roles: str) -> Membership:
+    membership = getattr(user, "membership", None)
+    if membership is None or not set(roles) & set(membership.roles):
+        labels = " or ".join(Role(r).label.lower() for r in roles)
+        raise ServiceError("forbidden", f"Only a {labels} may do that.")
+    return membership
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("invalid", "Give a reason.", field_errors={"reason": ["Give a reason."]})
+    return reason[:MAX_REASON]
+
+
+def _change(membership: Membership, reference: str, clock: str, user: AbstractBaseUser,
+            record: Callable[[Case, CaseClock], str]) -> CaseClock:
+    """Lock the case, check the clock, record the change, re-align the timer, save."""
+    with transaction.atomic(durable=True):
+        case = (Case.objects.select_for_update().select_related("force__time_limit_profile")
+                .filter(reference=reference, force=membership.force).first())
+        if case is None:
+            raise ServiceError("not_found", "No such case in your force.")
+        if case.status != CaseStatus.OPEN:
+            raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
+        row = CaseClock.objects.filter(case=case, clock=clock).first()
+        if row is None or clock not in BY_NAME:
+            raise ServiceError("not_found", f"{case.reference} has no '{clock}' clock running.")
+        detail = record(case, row)
+        now = timezone.now()
+        events = list(ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk"))
+        try:
+            instance = ProcessInstance.load(definition_for(case.version), case.state)
+            align_timer(instance, clock,
+                        snapshot(events, now, case.force.time_limit_profile.warning_fraction))
+        except EngineError as exc:
+            raise ServiceError.from_engine(exc) from exc
+        CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.CLOCK,
+                                 detail=detail[:500])
+        sync_derived_rows(case, instance, instance.status(), now=now)
+        return CaseClock.objects.get(case=case, clock=clock)
+
+
+def clock_pause(*, user: AbstractBaseUser, reference: str, clock: str, reason: str) -> CaseClock:
+    """Stop a clock counting, e.g. while awaiting the applicant (a reason is required)."""
+    membership = _membership(user, Role.CASE_OFFICER, Role.DECISION_MAKER)
+    why = _reason(reason)
+
+    def record(case: Case, row: CaseClock) -> str:
+        if row.state not in ("running", "breached") or row.stopped_at is not None:
+            raise ServiceError("conflict", f"The {row.label.lower()} clock is {row.state}.")
+        ClockEvent.objects.create(case=case, clock=row.clock, kind=ClockEventKind.PAUSED,
+                                  at=timezone.now(), actor=user, reason=why)
+        return f"{row.label} clock paused: {why}"
+
+    return _change(membership, reference, clock, user, record)
+
+
+def clock_resume(*, user: AbstractBaseUser, reference: str, clock: str) -> CaseClock:
+    """Start a paused clock again; its due time moves by the time it was paused."""
+    membership = _membership(user, Role.CASE_OFFICER, Role.DECISION_MAKER)
+
+    def record(case: Case, row: CaseClock) -> str:
+        if row.state != "paused":
+            raise ServiceError("conflict", f"The {row.label.lower()} clock is not paused.")
+        ClockEvent.objects.create(case=case, clock=row.clock, kind=ClockEventKind.RESUMED,
+                                  at=timezone.now(), actor=user)
+        return f"{row.label} clock resumed"
+
+    return _change(membership, reference, clock, user, record)
+
+
+def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, duration: str,
+                      reason: str) -> ExtensionRequest:
+    """Ask for more time for exceptional circumstances; a decision maker approves or refuses."""
+    membership = _membership(user, Role.CASE_OFFICER, Role.DECISION_MAKER)
+    why = _reason(reason)
+    try:
+        parse_duration(duration)
+    except ValueError as exc:
+        raise ServiceError("invalid", str(exc), field_errors={"duration": [str(exc)]}) from exc
+    case = Case.objects.filter(reference=reference, force=membership.force).first()
+    if case is None or not CaseClock.objects.filter(case=case, clock=clock).exists():
+        raise ServiceError("not_found", "No such case or clock in your force.")
+    with transaction.atomic(durable=True):
+        request = ExtensionRequest.objects.create(
+            case=case, clock=clock, duration=duration, reason=why, requested_by=user,
+            requested_at=timezone.now())
+        CaseEvent.objects.create(case=case, at=request.requested_at, actor=user,
+                                 kind=EventKind.CLOCK,
+                                 detail=f"Extension of {duration} requested: {why}"[:500])
+    return request
+
+
+def extension_decide(*, user: AbstractBaseUser, request_id: int,
+                     approve: bool) -> ExtensionRequest:
+    """A decision maker approves (the clock's due time moves) or refuses an extension."""
+    membership = _membership(user, Role.DECISION_MAKER)
+    request = (ExtensionRequest.objects.select_related("case")
+               .filter(pk=request_id, case__force=membership.force).first())
+    if request is None:
+        raise ServiceError("not_found", "No such extension request in your force.")
+
+    def record(case: Case, row: CaseClock) -> str:
+        locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.approved is not None:
+            raise ServiceError("conflict", "That request has already been decided.")
+        locked.approved, locked.decided_by, locked.decided_at = approve, user, timezone.now()
+        locked.save(update_fields=["approved", "decided_by", "decided_at"])
+        if not approve:
+            return f"Extension of {locked.duration} to the {row.label.lower()} clock refused"
+        ClockEvent.objects.create(case=case, clock=row.clock, kind=ClockEventKind.EXTENDED,
+                                  at=locked.decided_at, actor=locked.requested_by,
+                                  duration=locked.duration, reason=locked.reason,
+                                  approved_by=user)
+        return f"{row.label} clock extended by {locked.duration}: {locked.reason}"
+
+    _change(membership, request.case.reference, request.clock, user, record)
+    request.refresh_from_db()
+    return request
