@@ -8,4 +8,5 @@ urlpatterns = [
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("webapp.cases.urls")),
+    path("", include("webapp.clocks.urls")),
 ]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.cases import selectors, services
+from webapp.clocks import selectors as clock_selectors
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
@@ -49,7 +50,12 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 def team_queue(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     tasks = list(selectors.queue(membership)[: selectors.PAGE])
-    return render(request, "cases/queue.html", {"tasks": tasks, "nav": "queue"})
+    extra = {}
+    if membership.has_role(Role.DECISION_MAKER):
+        extra = {"alerts": list(clock_selectors.open_alerts(membership)),
+                 "incidents": list(clock_selectors.open_incidents(membership)),
+                 "extensions": list(clock_selectors.force_pending_extensions(membership))}
+    return render(request, "cases/queue.html", {"tasks": tasks, "nav": "queue", **extra})
 
 
 @login_required
@@ -149,7 +155,10 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     events = list(selectors.case_events(case))
     return render(request, "cases/case.html", {
         "case": case, "events": events, "tasks": list(selectors.case_open_tasks(case)),
-        "timers": list(selectors.case_timers(case)),
+        "clocks": clock_selectors.case_clocks(case),
+        "extensions": list(clock_selectors.pending_extensions(case)),
+        "is_decision_maker": membership.has_role(Role.DECISION_MAKER),
+        "may_manage_clocks": bool({"case_officer", "decision_maker"} & set(membership.roles)),
         "completed": [e for e in events if e.data],
         **diagram_context(case), "nav": "cases",
     })

@@ -1,0 +1,53 @@
+"""Reads for clock displays: a case's clocks with their pauses, and what awaits decision makers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from webapp.cases.models import Case, Incident
+from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
+from webapp.forces.models import Membership
+
+
+@dataclass(frozen=True)
+class ClockView:
+    row: CaseClock
+    pauses: list[tuple[datetime, datetime | None, str]]
+
+
+def case_clocks(case: Case) -> list[ClockView]:
+    events = list(ClockEvent.objects.filter(case=case, kind__in=["paused", "resumed"])
+                  .order_by("at", "pk"))
+    views = []
+    for row in CaseClock.objects.filter(case=case).order_by("started_at", "pk"):
+        pauses: list[tuple[datetime, datetime | None, str]] = []
+        for event in (e for e in events if e.clock == row.clock):
+            if event.kind == "paused":
+                pauses.append((event.at, None, event.reason))
+            elif pauses and pauses[-1][1] is None:
+                pauses[-1] = (pauses[-1][0], event.at, pauses[-1][2])
+        views.append(ClockView(row, pauses))
+    return views
+
+
+def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
+    return case.extensions.filter(approved__isnull=True).select_related("requested_by")
+
+
+def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
+    return (ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
+            .select_related("case").order_by("-at")[:50])
+
+
+def open_incidents(membership: Membership) -> QuerySet[Incident]:
+    return (Incident.objects.filter(force_id=membership.force_id, resolved_at__isnull=True)
+            .select_related("case").order_by("-opened_at")[:50])
+
+
+def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
+    return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
+                                            approved__isnull=True)
+            .select_related("case", "requested_by").order_by("requested_at")[:50])
