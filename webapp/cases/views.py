@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.cases import selectors, services
-from webapp.clocks import selectors as clock_selectors
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form
+from webapp.clocks import selectors as clock_selectors
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
 
