@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "webapp.processes",
     "webapp.cases",
     "webapp.clocks",
+    "webapp.reports",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +78,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "webapp" / "static",
     # Installed from npm by `make run` / `make test` (package.json pins the versions).
     ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 
@@ -92,7 +94,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={
     "data_folder_in": str(BASE_DIR / "var" / "broker"),
     "data_folder_out": str(BASE_DIR / "var" / "broker"),

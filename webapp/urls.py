@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
+    path("", include("webapp.reports.urls")),
 ]

@@ -1,0 +1,1 @@
+"""A decision maker's dashboard: stages, clocks, breaches, met-rates and the funnel."""

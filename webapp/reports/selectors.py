@@ -1,0 +1,83 @@
+"""One query per figure, always scoped to the user's force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncMonth
+
+from webapp.cases.models import Case, CaseStatus
+from webapp.clocks.models import CaseClock, ClockState
+from webapp.clocks.specs import BY_NAME
+from webapp.forces.models import Force
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart's data: a title, the name of each series and rows of (label, values...)."""
+
+    key: str
+    title: str
+    kind: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def open_by_stage(force: Force) -> Figure:
+    rows = (Case.objects.filter(force=force, status=CaseStatus.OPEN).values("stage")
+            .annotate(n=Count("id")).order_by("stage"))
+    return Figure("stages", "Open cases by stage", "bar", ("Stage", "Open cases"),
+                  [(r["stage"] or "Not started", r["n"]) for r in rows])
+
+
+def due_this_week(force: Force, now: datetime) -> Figure:
+    rows = (CaseClock.objects.filter(force=force, state=ClockState.RUNNING,
+                                     due_at__gte=now, due_at__lt=now + timedelta(days=7))
+            .annotate(day=TruncDate("due_at")).values("day", "clock")
+            .annotate(n=Count("id")).order_by("day", "clock"))
+    by_day: dict[str, dict[str, int]] = {}
+    for r in rows:
+        by_day.setdefault(r["day"].strftime("%a %d %b"), {})[r["clock"]] = r["n"]
+    clocks = sorted({c for day in by_day.values() for c in day})
+    return Figure("due", "Clocks falling due in the next 7 days", "stacked",
+                  ("Day", *[BY_NAME[c].label for c in clocks]),
+                  [(day, *[counts.get(c, 0) for c in clocks]) for day, counts in by_day.items()])
+
+
+def breaches_per_month(force: Force, now: datetime) -> Figure:
+    rows = (CaseClock.objects.filter(force=force, state=ClockState.BREACHED,
+                                     due_at__gte=now - timedelta(days=365))
+            .annotate(month=TruncMonth("due_at")).values("month")
+            .annotate(n=Count("id")).order_by("month"))
+    return Figure("breaches", "Breaches per month (last 12 months)", "bar",
+                  ("Month", "Breaches"), [(r["month"].strftime("%b %Y"), r["n"]) for r in rows])
+
+
+def met_rate(force: Force, now: datetime) -> Figure:
+    rows = (CaseClock.objects.filter(force=force, stopped_at__gte=now - timedelta(days=365))
+            .values("clock")
+            .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)))
+            .order_by("clock"))
+    return Figure("met", "Clocks met on time (last 12 months, %)", "bar",
+                  ("Clock", "Met %", "Stopped clocks"),
+                  [(BY_NAME[r["clock"]].label, round(100 * r["met"] / r["total"], 1), r["total"])
+                   for r in rows if r["total"]])
+
+
+def funnel(force: Force, now: datetime) -> Figure:
+    counts = Case.objects.filter(force=force, opened_at__gte=now - timedelta(days=365)).aggregate(
+        enquiries=Count("id", distinct=True),
+        applications=Count("id", filter=Q(clocks__clock="interview"), distinct=True),
+        disclosures=Count("id", filter=Q(outcome_codes__icontains="Disclosure")
+                          & ~Q(outcome_codes__icontains="NoDisclosure"), distinct=True))
+    return Figure("funnel", "Enquiries → applications → disclosures (last 12 months)", "bar",
+                  ("Step", "Cases"), [("Enquiries", counts["enquiries"]),
+                                      ("Applications", counts["applications"]),
+                                      ("Disclosures", counts["disclosures"])])
+
+
+def figures(force: Force, now: datetime) -> list[Figure]:
+    return [open_by_stage(force), due_this_week(force, now), breaches_per_month(force, now),
+            met_rate(force, now), funnel(force, now)]

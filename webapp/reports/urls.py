@@ -1,0 +1,10 @@
+from django.urls import path
+
+from webapp.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:key>.csv", views.figure_csv, name="csv"),
+]

@@ -1,0 +1,46 @@
+"""The dashboard page and the same figures as CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from webapp.forces.models import Force, Role
+from webapp.reports.selectors import figures
+
+DASHBOARD_ROLES = {Role.DECISION_MAKER, Role.POLICY_LEAD}
+
+
+def _force(request: HttpRequest) -> Force:
+    membership = getattr(request.user, "membership", None)
+    if membership is None or not DASHBOARD_ROLES & set(membership.roles):
+        raise Http404("The dashboard is for decision makers and policy leads.")
+    return membership.force
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    force = _force(request)
+    data = figures(force, timezone.now())
+    charts = {f.key: {"title": f.title, "kind": f.kind, "columns": f.columns, "rows": f.rows}
+              for f in data}
+    return render(request, "reports/dashboard.html",
+                  {"figures": data, "charts": charts, "nav": "dashboard"})
+
+
+@login_required
+def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
+    force = _force(request)
+    figure = next((f for f in figures(force, timezone.now()) if f.key == key), None)
+    if figure is None:
+        raise Http404("No such figure.")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{force.code.lower()}-{key}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(figure.columns)
+    writer.writerows(figure.rows)
+    return response
