@@ -7,7 +7,7 @@ from typing import Any
 
 from engine import EngineError, ProcessInstance
 from webapp.cases.models import Case
-from webapp.processes.registry import definition_for
+from webapp.processes.registry import definition_for_id
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def main_diagram(case: Case) -> str:
 def diagram_context(case: Case) -> dict[str, Any]:
     """Completed and current element ids for bpmn-js markers (one workflow load per page)."""
     try:
-        instance = ProcessInstance.load(definition_for(case.version), case.state)
+        instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
     except EngineError as exc:
         log.error("case state unreadable: case=%s code=%s", case.pk, exc.code)
         return {"diagram_marks": {"completed": [], "current": []}}

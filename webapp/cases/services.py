@@ -17,7 +17,7 @@ from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 from webapp.processes.lanes import LANE_ROLES
-from webapp.processes.registry import definition_for
+from webapp.processes.registry import definition_for_id
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _engine(call: Callable[[], T]) -> T:
 
 
 def _load(case: Case) -> ProcessInstance:
-    return _engine(lambda: ProcessInstance.load(definition_for(case.version), case.state))
+    return _engine(lambda: ProcessInstance.load(definition_for_id(case.version_id), case.state))
 
 
 def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]:
@@ -86,9 +86,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
     """Record an enquiry: start the force's process and complete its intake task with ``data``."""
     membership = membership_of(user)
     force = membership.force
-    if force.active_version is None:
+    if force.active_version_id is None:
         raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
-    definition = definition_for(force.active_version)
+    definition = definition_for_id(force.active_version_id)
     start_data = {**force.time_limit_profile.engine_variables(),
                   "decision_route": force.decision_route, "outcome_codes": []}
     with transaction.atomic(durable=True):
@@ -101,7 +101,8 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         status = _engine(lambda: instance.complete_task(intake.task_id, data,
                                                         lanes=lanes_for(membership)))
         case = Case.objects.create(
-            force=force, reference=allocate_reference(force, now), version=force.active_version,
+            force=force, reference=allocate_reference(force, now),
+            version_id=force.active_version_id,
             state=b"", opened_at=now, opened_by=user, **parties(data))
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,

@@ -32,7 +32,7 @@ from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.models import AlertKind, ClockAlert
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
-from webapp.processes.registry import definition_for
+from webapp.processes.registry import definition_for_id
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _fire_locked(case: Case, now: datetime) -> int:
     due = list(CaseTimer.objects.filter(case=case, due_at__lte=now))
     if not due:
         return 0
-    instance = ProcessInstance.load(definition_for(case.version), case.state)
+    instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
     fired = list(instance.fire_due_timers(now)) if any(
         t.kind == TimerKind.PROCESS for t in due) else []
     for timer in fired:

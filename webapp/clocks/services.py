@@ -17,7 +17,7 @@ from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import align_timer, snapshot
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
-from webapp.processes.registry import definition_for
+from webapp.processes.registry import definition_for_id
 
 MAX_REASON = 500
 
@@ -54,7 +54,7 @@ def _change(membership: Membership, reference: str, clock: str, user: AbstractBa
         now = timezone.now()
         events = list(ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk"))
         try:
-            instance = ProcessInstance.load(definition_for(case.version), case.state)
+            instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
             align_timer(instance, clock,
                         snapshot(events, now, case.force.time_limit_profile.warning_fraction))
         except EngineError as exc:

@@ -13,9 +13,24 @@ from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.models import ProcessVersion
 
 
+_by_version: dict[int, Definition] = {}
+
+
 def definition_for(version: ProcessVersion) -> Definition:
     """The engine definition of a stored version (parsed once per process, cached by hash)."""
-    return load_files(version.file_bytes(), version.process_id, lanes=LANE_ROLES.keys())
+    definition = _by_version.get(version.pk)
+    if definition is None:
+        definition = load_files(version.file_bytes(), version.process_id, lanes=LANE_ROLES.keys())
+        _by_version[version.pk] = definition
+    return definition
+
+
+def definition_for_id(version_id: int) -> Definition:
+    """Like ``definition_for`` but without reading the version row (versions are immutable)."""
+    definition = _by_version.get(version_id)
+    if definition is None:
+        definition = definition_for(ProcessVersion.objects.get(pk=version_id))
+    return definition
 
 
 def version_from_folder(process_id: str, folder: Path | None = None, *,
