@@ -57,10 +57,16 @@ def _template_case():  # noqa: ANN202 - returns (case, instance) after django.se
 
 
 def _clone(case, instance, dues: list[datetime]) -> None:  # noqa: ANN001
-    """Insert copies of ``case`` whose breach timer is due at each of ``dues``."""
+    """Insert copies of ``case`` whose breach timer is due at each of ``dues``.
+
+    Each copy has its clocks (started 24 hours before its due time, warning already given) so
+    that firing it does what firing a real case does, no more.
+    """
     from webapp.cases.models import Case, CaseTimer, TimerKind
+    from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
 
     (timer,) = [t for t in instance.timers() if t.bpmn_id == BREACH]
+    clocks = list(CaseClock.objects.filter(case=case))
     batch: list[Case] = []
     for i, due in enumerate(dues):
         instance.set_timer_due(BREACH, due)
@@ -74,6 +80,18 @@ def _clone(case, instance, dues: list[datetime]) -> None:  # noqa: ANN001
                 CaseTimer(case=c, kind=TimerKind.PROCESS, engine_task_id=timer.task_id,
                           bpmn_id=BREACH, name=timer.name, stage=timer.stage or "",
                           due_at=c.next_due_at) for c in made])
+            shift = [(c, c.opened_at - case.opened_at) for c in made]
+            ClockEvent.objects.bulk_create([
+                ClockEvent(case=c, clock=k.clock, kind="started", at=k.started_at + d,
+                           limit=k.limit) for c, d in shift for k in clocks])
+            CaseClock.objects.bulk_create([
+                CaseClock(case=c, force_id=c.force_id, clock=k.clock, label=k.label,
+                          limit=k.limit, started_at=k.started_at + d, due_at=k.due_at + d,
+                          warn_at=k.warn_at + d, state="running", extensions=[])
+                for c, d in shift for k in clocks])
+            ClockAlert.objects.bulk_create([
+                ClockAlert(case=c, force_id=c.force_id, clock="initial", kind="warning",
+                           at=c.opened_at + timedelta(hours=18)) for c in made])
             batch = []
 
 
@@ -108,8 +126,8 @@ def _fired() -> int:
 
 
 def burst(n: int) -> tuple[float, int, int]:
-    from webapp.celery import app
     from webapp.cases.models import Case
+    from webapp.celery import app
 
     case, instance = _template_case()
     _clone(case, instance, [datetime.now(UTC) - timedelta(seconds=1)] * n)

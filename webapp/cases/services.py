@@ -56,7 +56,8 @@ def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]
                .values_list("case_id", flat=True).first())
     if case_id is None:
         raise ServiceError("not_found", "No such task in your force.")
-    case = Case.objects.select_for_update().get(pk=case_id)
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("force__time_limit_profile").get(pk=case_id))
     task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=task_id)
     return case, task
 

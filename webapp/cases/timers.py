@@ -84,25 +84,32 @@ def _record_failure(case_id: int, exc: EngineError) -> None:
               case.timer_failures)
 
 
+class _FireFailed(Exception):
+    def __init__(self, case_id: int, error: EngineError) -> None:
+        super().__init__(error.message)
+        self.case_id, self.error = case_id, error
+
+
 def fire_one(now: datetime) -> tuple[int | None, int]:
     """Claim one due case (skipping those locked by others) and fire it: (case id, fired)."""
-    with transaction.atomic(durable=True):
-        case = (Case.objects.select_for_update(skip_locked=True)
-                .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
-                .order_by("next_due_at").first())
-        if case is None:
-            return None, 0
-        case_id = case.pk
-        delay = getattr(settings, "TIMER_FIRE_TEST_DELAY", 0)
-        if delay:  # fault-injection hook for the kill-a-worker test; 0 outside tests
-            time.sleep(delay)
-        try:
-            with transaction.atomic():
-                return case_id, _fire_locked(case, now)
-        except EngineError as exc:
-            failure = exc
-    _record_failure(case_id, failure)
-    return case_id, 0
+    try:
+        with transaction.atomic(durable=True):
+            case = (Case.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("force__time_limit_profile")
+                    .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
+                    .order_by("next_due_at").first())
+            if case is None:
+                return None, 0
+            delay = getattr(settings, "TIMER_FIRE_TEST_DELAY", 0)
+            if delay:  # fault-injection hook for the kill-a-worker test; 0 outside tests
+                time.sleep(delay)
+            try:
+                return case.pk, _fire_locked(case, now)
+            except EngineError as exc:
+                raise _FireFailed(case.pk, exc) from exc  # rolls the whole fire back
+    except _FireFailed as failed:
+        _record_failure(failed.case_id, failed.error)
+        return failed.case_id, 0
 
 
 def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -> int:

@@ -14,7 +14,7 @@ from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.arithmetic import parse_duration
 from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ExtensionRequest
 from webapp.clocks.specs import BY_NAME
-from webapp.clocks.sync import align_timer, snapshot
+from webapp.clocks.sync import align_timer, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 from webapp.processes.registry import definition_for_id
@@ -52,11 +52,10 @@ def _change(membership: Membership, reference: str, clock: str, user: AbstractBa
             raise ServiceError("not_found", f"{case.reference} has no '{clock}' clock running.")
         detail = record(case, row)
         now = timezone.now()
-        events = list(ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk"))
+        updated = recompute_clock(case, clock, now)
         try:
             instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
-            align_timer(instance, clock,
-                        snapshot(events, now, case.force.time_limit_profile.warning_fraction))
+            align_timer(instance, clock, snapshot_of(updated))
         except EngineError as exc:
             raise ServiceError.from_engine(exc) from exc
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.CLOCK,

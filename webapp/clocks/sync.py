@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from engine import ProcessInstance
 from webapp.cases.models import Case
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
-from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind
+from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
 from webapp.clocks.specs import BY_NAME, clocks_for
 
 # While a clock is paused its escalation timer must not fire: park it far ahead.
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def _events_by_clock(case: Case) -> dict[str, list[ClockEvent]]:
-    grouped: dict[str, list[ClockEvent]] = defaultdict(list)
-    for event in ClockEvent.objects.filter(case=case).order_by("at", "pk"):
-        grouped[event.clock].append(event)
-    return grouped
 
 
 def snapshot(events: Iterable[ClockEvent], now: datetime,
@@ -41,43 +33,50 @@ def align_timer(instance: ProcessInstance, clock: str, snap: ClockSnapshot | Non
 
 def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
                 closed: bool) -> list[CaseClock]:
-    """Start clocks whose stage became active, stop those whose stage ended; return the rows."""
+    """Start clocks whose stage became active, stop those whose stage ended; return the rows.
+
+    Reads the case's clock rows once; only a clock that starts or stops reads its events.
+    """
     profile = case.force.time_limit_profile
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
-    grouped = _events_by_clock(case)
+    rows = {row.clock: row for row in CaseClock.objects.filter(case=case)}
     for spec, limit in clocks_for(profile):
-        events = grouped.get(spec.name, [])
-        started = any(e.kind == ClockEventKind.STARTED for e in events)
-        stopped = any(e.kind == ClockEventKind.STOPPED for e in events)
-        if not started and not closed and (spec.activity is None or spec.activity in active):
-            events.append(ClockEvent.objects.create(
-                case=case, clock=spec.name, kind=ClockEventKind.STARTED, at=now, limit=limit))
-        elif started and not stopped and (
+        row = rows.get(spec.name)
+        if row is None and not closed and (spec.activity is None or spec.activity in active):
+            kind = ClockEventKind.STARTED
+        elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
                            and spec.activity not in active)):
-            events.append(ClockEvent.objects.create(
-                case=case, clock=spec.name, kind=ClockEventKind.STOPPED, at=now))
+            kind = ClockEventKind.STOPPED
         else:
+            if row is not None and row.state == ClockState.RUNNING and row.due_at and \
+                    now > row.due_at:
+                row.state = ClockState.BREACHED
+                row.save(update_fields=["state"])
             continue
-        grouped[spec.name] = events
-        align_timer(instance, spec.name, snapshot(events, now, profile.warning_fraction))
-    return rewrite_clock_rows(case, grouped, now)
+        ClockEvent.objects.create(case=case, clock=spec.name, kind=kind, at=now,
+                                  limit=limit if kind == ClockEventKind.STARTED else "")
+        rows[spec.name] = recompute_clock(case, spec.name, now)
+        align_timer(instance, spec.name, snapshot_of(rows[spec.name]))
+    return list(rows.values())
 
 
-def rewrite_clock_rows(case: Case, grouped: dict[str, list[ClockEvent]],
-                       now: datetime) -> list[CaseClock]:
-    fraction = case.force.time_limit_profile.warning_fraction
-    rows = []
-    for name, events in grouped.items():
-        snap = snapshot(events, now, fraction)
-        if snap is None:
-            continue
-        row, _ = CaseClock.objects.update_or_create(case=case, clock=name, defaults={
-            "force_id": case.force_id, "label": BY_NAME[name].label, "limit": snap.limit,
-            "started_at": snap.started_at, "due_at": snap.due_at, "warn_at": snap.warn_at,
-            "stopped_at": snap.stopped_at, "paused_since": snap.paused_since,
-            "paused_seconds": snap.paused_seconds, "extensions": snap.extensions,
-            "state": snap.state})
-        rows.append(row)
-    return rows
+def snapshot_of(row: CaseClock) -> ClockSnapshot:
+    return ClockSnapshot(row.started_at, row.limit, row.due_at, row.warn_at, row.stopped_at,
+                         row.paused_since, row.paused_seconds, list(row.extensions), row.state)
+
+
+def recompute_clock(case: Case, clock: str, now: datetime) -> CaseClock:
+    """Rewrite one clock's row from its events (the events are the source of truth)."""
+    events = ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk")
+    snap = snapshot(events, now, case.force.time_limit_profile.warning_fraction)
+    if snap is None:
+        raise ValueError(f"clock {clock} of case {case.pk} never started")
+    row, _ = CaseClock.objects.update_or_create(case=case, clock=clock, defaults={
+        "force_id": case.force_id, "label": BY_NAME[clock].label, "limit": snap.limit,
+        "started_at": snap.started_at, "due_at": snap.due_at, "warn_at": snap.warn_at,
+        "stopped_at": snap.stopped_at, "paused_since": snap.paused_since,
+        "paused_seconds": snap.paused_seconds, "extensions": snap.extensions,
+        "state": snap.state})
+    return row

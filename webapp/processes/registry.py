@@ -12,7 +12,6 @@ from engine.definitions import read_folder
 from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.models import ProcessVersion
 
-
 _by_version: dict[int, Definition] = {}
 
 
