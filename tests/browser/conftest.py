@@ -3,21 +3,13 @@ live server. Every test here is skipped when Chromium or Playwright is not insta
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import factories
-
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# No internet here: without the networking flags Chromium stalls on refused connections.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 900}
+from tests.browser.pages import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 
 
 @pytest.fixture(scope="module")
