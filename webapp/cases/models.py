@@ -40,6 +40,8 @@ class Case(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["force", "status", "-opened_at"], name="case_force_status"),
+            # Case list without a status filter: newest first, stops after a page.
+            models.Index(fields=["force", "-opened_at", "-id"], name="case_force_opened"),
             models.Index(fields=["next_due_at"], name="case_next_due",
                          condition=Q(next_due_at__isnull=False)),
         ]

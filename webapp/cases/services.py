@@ -167,16 +167,23 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
     return task
 
 
+def _locked_workable_task(membership: Membership, user: AbstractBaseUser,
+                          task_id: int) -> tuple[Case, HumanTask]:
+    """Lock and return a ready task the user may work now (theirs or unassigned)."""
+    case, task = _locked_task(membership, task_id)
+    _check_may_work(membership, task)
+    _check_ready(task)
+    if task.assignee_id not in (None, user.pk):
+        raise ServiceError("conflict", f"'{task.name}' is assigned to "
+                                       f"{task.assignee.get_username()}; claim it first.")
+    return case, task
+
+
 def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any]) -> None:
     """Keep unfinished input on a task without validating or running anything."""
     membership = membership_of(user)
     with transaction.atomic(durable=True):
-        case, task = _locked_task(membership, task_id)
-        _check_may_work(membership, task)
-        _check_ready(task)
-        if task.assignee_id not in (None, user.pk):
-            raise ServiceError("conflict", f"'{task.name}' is assigned to "
-                                           f"{task.assignee.get_username()}.")
+        case, task = _locked_workable_task(membership, user, task_id)
         task.draft = dict(data)
         task.assignee = user
         task.save(update_fields=["draft", "assignee"])
@@ -187,12 +194,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
     """Complete a task with its form data and advance the case to its next wait states."""
     membership = membership_of(user)
     with transaction.atomic(durable=True):
-        case, task = _locked_task(membership, task_id)
-        _check_may_work(membership, task)
-        _check_ready(task)
-        if task.assignee_id not in (None, user.pk):
-            raise ServiceError("conflict", f"'{task.name}' is assigned to "
-                                           f"{task.assignee.get_username()}; claim it first.")
+        case, task = _locked_workable_task(membership, user, task_id)
         instance = _load(case)
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)))
