@@ -74,6 +74,7 @@ def test_decision_maker_sees_and_acknowledges_alerts(setup):
     dm = _client(people["decision_maker"])
     queue = dm.get("/queue/").content.decode()
     assert "Clock warnings and breaches" in queue and case.reference in queue
+    assert "<title>Team queue – Disclosure Workflow</title>" in queue
     assert "Clock warnings" not in _client(people["case_officer"]).get("/queue/").content.decode()
     assert dm.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 302
     alert.refresh_from_db()
