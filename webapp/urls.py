@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),
+    path("studio/", include("webapp.processes.urls")),
 ]

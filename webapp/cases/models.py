@@ -153,6 +153,7 @@ class EventKind(models.TextChoices):
     TIMER = "timer", "Time limit reached"
     CLOCK = "clock", "Clock changed"
     INCIDENT = "incident", "Background step failed"
+    MIGRATED = "migrated", "Moved to another process version"
     CLOSED = "closed", "Case closed"
 
 

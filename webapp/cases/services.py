@@ -90,8 +90,8 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
     if force.active_version_id is None:
         raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
     definition = definition_for_id(force.active_version_id)
-    start_data = {**force.time_limit_profile.engine_variables(),
-                  "decision_route": force.decision_route, "outcome_codes": []}
+    start_data = {**force.time_limit_profile.engine_variables(), **force.overlay(),
+                  "outcome_codes": []}
     with transaction.atomic(durable=True):
         now = timezone.now()
         instance = _engine(lambda: ProcessInstance.start(definition, start_data))

@@ -23,6 +23,16 @@ class DecisionRoute(models.TextChoices):
     PANEL = "panel", "Multi-agency panel"
 
 
+class InterviewMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person only"
+    PHONE_ALLOWED = "phone_allowed", "In person or by phone"
+
+
+class RecipientRule(models.TextChoices):
+    BEST_PLACED = "best_placed", "Person best placed to protect the child"
+    PARENT_ONLY = "parent_carer_guardian", "Parent, carer or guardian only (Scotland)"
+
+
 class TimeLimitProfile(models.Model):
     """A force's time limits as ISO 8601 durations (process-spec §4)."""
 
@@ -56,9 +66,22 @@ class Force(models.Model):
                                       default=DecisionRoute.SINGLE)
     active_version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
                                        null=True, blank=True, related_name="+")
+    # The force's overlay on the national base: parameters, never a copy of the diagram.
+    interview_mode = models.CharField(max_length=20, choices=InterviewMode.choices,
+                                      default=InterviewMode.IN_PERSON)
+    recipient_rule = models.CharField(max_length=30, choices=RecipientRule.choices,
+                                      default=RecipientRule.BEST_PLACED)
+    lane_teams = models.JSONField(default=dict, blank=True, help_text="lane name -> team name")
+    local_steps = models.JSONField(default=list, blank=True,
+                                   help_text="names of optional local steps switched on")
 
     def __str__(self) -> str:
         return self.name
+
+    def overlay(self) -> dict[str, object]:
+        """The force's parameters as process variables (what the diagram's gateways read)."""
+        return {"decision_route": self.decision_route, "interview_mode": self.interview_mode,
+                "recipient_rule": self.recipient_rule, "local_steps": list(self.local_steps)}
 
 
 class Team(models.Model):

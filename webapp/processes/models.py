@@ -17,6 +17,8 @@ class ProcessVersion(models.Model):
     files = models.JSONField(help_text="file name -> text")
     spec_json = models.TextField()
     note = models.TextField(blank=True)
+    base = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", help_text="the version the draft started from")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
@@ -35,3 +37,81 @@ class ProcessVersion(models.Model):
 
     def file_bytes(self) -> dict[str, bytes]:
         return {name: text.encode() for name, text in self.files.items()}
+
+
+class ProcessDraft(models.Model):
+    """A policy lead's working copy: editable, checked on every save, published into a version."""
+
+    process_id = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    files = models.JSONField(help_text="file name -> text")
+    base = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="drafts")
+    problems = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField()
+    published_as = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.process_id}"
+
+    def file_bytes(self) -> dict[str, bytes]:
+        return {name: text.encode() for name, text in self.files.items()}
+
+
+class DeploymentStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting approval"
+    DEPLOYED = "deployed", "Deployed"
+    REJECTED = "rejected", "Rejected"
+
+
+class Deployment(models.Model):
+    """Four eyes: one policy lead asks to deploy a version to a force, another approves."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="deployments")
+    version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT,
+                                related_name="deployments")
+    note = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=DeploymentStatus.choices,
+                              default=DeploymentStatus.PENDING)
+
+    def __str__(self) -> str:
+        return f"{self.version} to {self.force_id}: {self.status}"
+
+
+class MigrationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class Migration(models.Model):
+    """A bulk move of a force's live cases to a version, run in the background."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=MigrationStatus.choices,
+                              default=MigrationStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, help_text="[{reference, reasons}]")
+
+    def __str__(self) -> str:
+        return f"migration {self.pk} to {self.target}: {self.status}"

@@ -4,7 +4,7 @@
   var container = document.getElementById("diagram");
   var marksNode = document.getElementById("diagram-marks");
   if (!container || !marksNode || !window.BpmnJS) { return; }
-  var marks = JSON.parse(marksNode.textContent);
+  var marks = JSON.parse(marksNode.textContent) || {};
   var viewer = new window.BpmnJS({ container: container });
 
   function mark(canvas, registry, ids, cls) {
@@ -22,11 +22,12 @@
     .then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      mark(canvas, registry, marks.completed, "dw-completed");
-      mark(canvas, registry, marks.current, "dw-current");
+      Object.keys(marks).forEach(function (key) {
+        mark(canvas, registry, marks[key] || [], "dw-" + key);
+      });
       // The whole collaboration is too small to read at once: show the current work at a
       // readable scale (officers can drag to pan and use Ctrl + scroll to zoom).
-      var focus = marks.current.map(function (id) { return registry.get(id); })
+      var focus = (marks.current || []).map(function (id) { return registry.get(id); })
         .filter(function (el) { return el && el.type !== "bpmn:Participant" && el.width; });
       if (focus.length) {
         canvas.zoom(0.9);

@@ -1,0 +1,246 @@
+"""Process studio pages: thin adapters over the studio services (policy leads only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from webapp.errors import ServiceError
+from webapp.processes import selectors, services
+from webapp.processes.drift import drift_report
+from webapp.processes.models import Migration, ProcessDraft, ProcessVersion
+from webapp.processes.registry import definition_for
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def _lead(request: HttpRequest) -> Any:
+    try:
+        return services.policy_lead(request.user)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+
+
+def _version(version_id: int) -> ProcessVersion:
+    version = ProcessVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise Http404("No such process version.")
+    return version
+
+
+def _main_file(files: dict[str, str], process_id: str) -> str:
+    return f"{process_id}.bpmn" if f"{process_id}.bpmn" in files else next(
+        (n for n in sorted(files) if n.endswith(".bpmn")), "")
+
+
+@login_required
+def studio(request: HttpRequest) -> HttpResponse:
+    membership = _lead(request)
+    return render(request, "studio/index.html", {
+        "versions": selectors.versions(), "deployed": selectors.deployed_to(),
+        "drafts": selectors.open_drafts(), "deployments": selectors.deployments(membership.force),
+        "migrations": selectors.migrations(membership.force), "nav": "studio"})
+
+
+@login_required
+@require_POST
+def draft_new(request: HttpRequest, version_id: int) -> HttpResponse:
+    try:
+        draft = services.draft_create(user=request.user, version_id=version_id,
+                                      title=request.POST.get("title", "")[:200])
+    except ServiceError as exc:
+        return _refused(request, exc)
+    return redirect("studio:draft", draft_id=draft.pk)
+
+
+def _draft(draft_id: int) -> ProcessDraft:
+    draft = ProcessDraft.objects.filter(pk=draft_id).select_related("base").first()
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
+
+
+@login_required
+def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
+    _lead(request)
+    draft = _draft(draft_id)
+    forms = sorted(n for n in draft.files if n.startswith("forms/"))
+    return render(request, "studio/draft.html", {
+        "draft": draft, "main_file": _main_file(draft.files, draft.process_id),
+        "forms": [(n, draft.files[n]) for n in forms],
+        "other_files": sorted(n for n in draft.files if n.endswith(".dmn")),
+        "problems": draft.problems, "nav": "studio"})
+
+
+@login_required
+def draft_file(request: HttpRequest, draft_id: int, name: str) -> HttpResponse:
+    _lead(request)
+    draft = _draft(draft_id)
+    if name not in draft.files:
+        raise Http404("No such file in the draft.")
+    response = HttpResponse(draft.files[name], content_type="application/xml; charset=utf-8"
+                            if name.endswith((".bpmn", ".dmn")) else "application/json")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", maxsplit=1)[-1]}"'
+    return response
+
+
+@login_required
+@require_POST
+def draft_save(request: HttpRequest, draft_id: int) -> JsonResponse:
+    """JSON in ({"files": {name: text}}), the check's problems out."""
+    try:
+        body = json.loads(request.body or b"{}")
+        files = body.get("files") if isinstance(body, dict) else None
+        if not isinstance(files, dict):
+            raise ServiceError("invalid", "Send {\"files\": {name: text}}.")
+        draft = services.draft_save(user=request.user, draft_id=draft_id, files=files)
+    except ValueError:
+        return JsonResponse({"code": "invalid", "detail": "The request is not JSON."},
+                            status=400)
+    except ServiceError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.message,
+                             "field_errors": exc.field_errors}, status=exc.http_status)
+    return JsonResponse({"problems": draft.problems, "error_count": draft.error_count,
+                         "saved_at": draft.updated_at.isoformat()})
+
+
+@login_required
+@require_POST
+def draft_upload(request: HttpRequest, draft_id: int) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        return _refused(request, ServiceError("invalid", "Choose a file of at most 2 MB."))
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return _refused(request, ServiceError("invalid", "The file is not UTF-8 text."))
+    name = request.POST.get("as") or upload.name
+    try:
+        draft = services.draft_save(user=request.user, draft_id=draft_id, files={name: text})
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.info(request, f"Uploaded {name}: {draft.error_count} error(s).")
+    return redirect("studio:draft", draft_id=draft_id)
+
+
+@login_required
+@require_POST
+def draft_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
+    try:
+        version = services.version_publish(user=request.user, draft_id=draft_id,
+                                           note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"Published {version}.")
+    return redirect("studio:version", version_id=version.pk)
+
+
+@login_required
+def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
+    membership = _lead(request)
+    version = _version(version_id)
+    previous = ProcessVersion.objects.filter(process_id=version.process_id,
+                                             number__lt=version.number).order_by("-number")
+    return render(request, "studio/version.html", {
+        "version": version, "previous": previous.defer("files", "spec_json").first(),
+        "force": membership.force, "files": sorted(version.files), "nav": "studio",
+        "empty_marks": {}})
+
+
+@login_required
+def version_diagram(request: HttpRequest, version_id: int) -> HttpResponse:
+    _lead(request)
+    version = _version(version_id)
+    return HttpResponse(version.files.get(_main_file(version.files, version.process_id), ""),
+                        content_type="application/xml; charset=utf-8")
+
+
+@login_required
+def diff_page(request: HttpRequest) -> HttpResponse:
+    _lead(request)
+    try:
+        old, new = _version(int(request.GET["a"])), _version(int(request.GET["b"]))
+    except (KeyError, ValueError) as exc:
+        raise Http404("Choose two versions to compare.") from exc
+    from engine.diff import diff_definitions
+
+    diff = diff_definitions(definition_for(old), definition_for(new))
+    return render(request, "studio/diff.html", {
+        "old": old, "new": new, "diff": diff, "nav": "studio",
+        "marks": {"added": [e.element_id for e in diff.added],
+                  "changed": [e.element_id for e in diff.changed]}})
+
+
+@login_required
+@require_POST
+def deploy_request(request: HttpRequest, version_id: int) -> HttpResponse:
+    try:
+        services.deployment_request(user=request.user, version_id=version_id,
+                                    note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, "Deployment requested: a second policy lead must approve it.")
+    return redirect("studio:index")
+
+
+@login_required
+@require_POST
+def deploy_decide(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    try:
+        deployment = services.deployment_decide(user=request.user, deployment_id=deployment_id,
+                                                approve=request.POST.get("approve") == "yes")
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.success(request, f"{deployment.version} {deployment.get_status_display().lower()}"
+                              f" for {deployment.force.name}.")
+    return redirect("studio:index")
+
+
+@login_required
+def drift_page(request: HttpRequest) -> HttpResponse:
+    _lead(request)
+    return render(request, "studio/drift.html", {"report": drift_report(), "nav": "studio"})
+
+
+@login_required
+def dry_run_page(request: HttpRequest, version_id: int) -> HttpResponse:
+    from webapp.processes.case_migration import migration_dry_run
+
+    try:
+        result = migration_dry_run(user=request.user, version_id=version_id)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    return render(request, "studio/dry_run.html", {"result": result, "nav": "studio"})
+
+
+@login_required
+@require_POST
+def migrate_start(request: HttpRequest, version_id: int) -> HttpResponse:
+    from webapp.processes.case_migration import migration_start
+
+    try:
+        migration = migration_start(user=request.user, version_id=version_id)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    return redirect("studio:migration", migration_id=migration.pk)
+
+
+@login_required
+def migration_page(request: HttpRequest, migration_id: int) -> HttpResponse:
+    membership = _lead(request)
+    migration = (Migration.objects.select_related("target")
+                 .filter(pk=migration_id, force=membership.force).first())
+    if migration is None:
+        raise Http404("No such migration in your force.")
+    return render(request, "studio/migration.html", {"migration": migration, "nav": "studio"})
