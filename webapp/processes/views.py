@@ -91,7 +91,8 @@ def draft_file(request: HttpRequest, draft_id: int, name: str) -> HttpResponse:
     response = HttpResponse(draft.files[name], content_type="application/xml; charset=utf-8"
                             if name.endswith((".bpmn", ".dmn")) else "application/json")
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", maxsplit=1)[-1]}"'
+        short = name.rsplit("/", maxsplit=1)[-1]
+        response["Content-Disposition"] = f'attachment; filename="{short}"'
     return response
 
 
