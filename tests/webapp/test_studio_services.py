@@ -1,0 +1,130 @@
+"""Process studio services: drafts, publishing, four-eyes deployment, overlays and drift."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from webapp.cases import services as cases
+from webapp.errors import ServiceError
+from webapp.forces.models import DecisionRoute
+from webapp.processes import services
+from webapp.processes.drift import drift_report
+from webapp.processes.models import ProcessVersion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    v1 = factories.version("csods", factories.CSODS)
+    war = factories.force("WAR", "Warwickshire", process=v1)
+    hrt = factories.force("HRT", "Hertfordshire", process=v1)
+    return {
+        "v1": v1, "war": war, "hrt": hrt,
+        "lead": factories.officer("war.policy", war, "policy_lead"),
+        "lead2": factories.officer("war.policy2", war, "policy_lead"),
+        "hrt_lead": factories.officer("hrt.policy", hrt, "policy_lead"),
+        "officer": factories.officer("war.officer", war, "case_officer"),
+        "contact": factories.officer("war.contact", war, "contact_handler"),
+    }
+
+
+def _renamed(world, old: str, new: str):
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    text = draft.files["csods.bpmn"]
+    assert old in text
+    return services.draft_save(user=world["lead"], draft_id=draft.pk,
+                               files={"csods.bpmn": text.replace(old, new, 1)})
+
+
+def test_only_policy_leads_edit(world):
+    with pytest.raises(ServiceError) as caught:
+        services.draft_create(user=world["officer"], version_id=world["v1"].pk)
+    assert caught.value.http_status == 403
+
+
+def test_save_checks_and_a_version_with_errors_cannot_be_published(world):
+    draft = _renamed(world, "<bpmn:flowNodeRef>ut_decision</bpmn:flowNodeRef>", "")
+    assert draft.error_count >= 1
+    problem = next(p for p in draft.problems if p["element_id"] == "ut_decision")
+    assert "not in a lane" in problem["message"] and problem["line"] > 0
+    with pytest.raises(ServiceError) as caught:
+        services.version_publish(user=world["lead"], draft_id=draft.pk, note="broken")
+    assert caught.value.http_status == 409
+    assert ProcessVersion.objects.count() == 1
+
+
+def test_hostile_xml_is_refused_and_the_draft_is_unchanged(world):
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    evil = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    with pytest.raises(ServiceError) as caught:
+        services.draft_save(user=world["lead"], draft_id=draft.pk, files={"csods.bpmn": evil})
+    assert caught.value.http_status == 400 and "DOCTYPE" in caught.value.message
+    draft.refresh_from_db()
+    assert draft.files["csods.bpmn"] == world["v1"].files["csods.bpmn"]
+
+
+def test_publish_freezes_an_immutable_version_with_its_note(world):
+    draft = _renamed(world, 'name="Decide on disclosure"', 'name="Decide on the disclosure"')
+    assert draft.error_count == 0
+    with pytest.raises(ServiceError):
+        services.version_publish(user=world["lead"], draft_id=draft.pk, note="  ")
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Clearer name")
+    assert (v2.number, v2.base, v2.note) == (2, world["v1"], "Clearer name")
+    assert v2.content_hash != world["v1"].content_hash
+    with pytest.raises(ValueError, match="immutable"):
+        v2.save()
+    with pytest.raises(ServiceError) as caught:  # the draft is spent
+        services.draft_save(user=world["lead"], draft_id=draft.pk,
+                            files={"csods.bpmn": v2.files["csods.bpmn"]})
+    assert caught.value.http_status == 409
+
+
+def test_deployment_needs_a_second_policy_lead_and_new_cases_follow_it(world):
+    old_case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    draft = _renamed(world, 'name="Decide on disclosure"', 'name="Decide on the disclosure"')
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Clearer name")
+    request = services.deployment_request(user=world["lead"], version_id=v2.pk, note="Pilot")
+    with pytest.raises(ServiceError) as caught:
+        services.deployment_decide(user=world["lead"], deployment_id=request.pk, approve=True)
+    assert caught.value.http_status == 403  # not your own change
+    with pytest.raises(ServiceError) as caught:
+        services.deployment_decide(user=world["hrt_lead"], deployment_id=request.pk,
+                                   approve=True)
+    assert caught.value.http_status == 404  # another force's request
+    world["war"].refresh_from_db()
+    assert world["war"].active_version == world["v1"]  # nothing deployed without approval
+    decided = services.deployment_decide(user=world["lead2"], deployment_id=request.pk,
+                                         approve=True)
+    assert decided.status == "deployed" and decided.decided_by == world["lead2"]
+    world["war"].refresh_from_db()
+    assert world["war"].active_version == v2
+    new_case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    old_case.refresh_from_db()
+    assert (new_case.version, old_case.version) == (v2, world["v1"])
+    world["hrt"].refresh_from_db()
+    assert world["hrt"].active_version == world["v1"]
+
+
+def test_force_overlay_parameters_reach_the_process(world):
+    war = world["war"]
+    war.decision_route = DecisionRoute.PANEL
+    war.save()
+    case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    from webapp.cases.services import _load
+
+    data = _load(case).data()
+    assert (data["decision_route"], data["interview_mode"], data["recipient_rule"]) == (
+        "panel", "in_person", "best_placed")
+
+
+def test_drift_report_lists_every_difference_from_the_base(world):
+    war = world["war"]
+    war.decision_route = DecisionRoute.PANEL
+    war.lane_teams = {"Decision maker": "MAPPA panel"}
+    war.save()
+    report = {row.force.code: row.differences for row in drift_report()}
+    assert report["HRT"] == []
+    assert ("Decision route", "Single decision maker", "Multi-agency panel") in report["WAR"]
+    assert ("Decision maker lane", "any team of the role", "MAPPA panel") in report["WAR"]
