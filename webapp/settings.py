@@ -27,15 +27,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
     "webapp.forces",
     "webapp.processes",
     "webapp.cases",
     "webapp.clocks",
     "webapp.reports",
+    "webapp.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "webapp.api.problems.CorrelationIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,4 +124,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     # SpiffWorkflow logs every state change with task data at INFO: personal data, and slow.
     "loggers": {"spiff": {"level": "WARNING"}, "SpiffWorkflow": {"level": "WARNING"}},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token scheme first: an unauthenticated call gets 401 with WWW-Authenticate.
+        "webapp.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "webapp.api.problems.handle",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Disclosure Workflow API",
+    "DESCRIPTION": "Cases, tasks and process versions of the Child Sex Offender Disclosure "
+                   "Scheme. Every read is scoped to the caller's force. Errors are RFC 9457 "
+                   "problem details. POSTs accept an Idempotency-Key header.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webapp.api.schema.forbid_extra_request_properties",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "webapp.cases.models.CaseStatus",
+        "TaskStateEnum": "webapp.cases.models.TaskState",
+        "ClockStateEnum": "webapp.clocks.models.ClockState",
+        "DeploymentStatusEnum": "webapp.processes.models.DeploymentStatus",
+    },
 }

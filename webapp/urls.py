@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),
     path("studio/", include("webapp.processes.urls")),
+    path("api/", include("webapp.api.urls")),
 ]

@@ -36,6 +36,7 @@ class Case(models.Model):
     child_names = models.CharField(max_length=500, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True)
     timer_failures = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, help_text="bumped by every engine step")
 
     class Meta:
         indexes = [

@@ -190,11 +190,18 @@ def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, 
         _event(case, user, EventKind.DRAFT, task)
 
 
-def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any]) -> Case:
-    """Complete a task with its form data and advance the case to its next wait states."""
+def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any],
+                  if_revision: int | None = None) -> Case:
+    """Complete a task with its form data and advance the case to its next wait states.
+
+    ``if_revision`` (the API's If-Match) refuses the step if the case moved on meanwhile.
+    """
     membership = membership_of(user)
     with transaction.atomic(durable=True):
         case, task = _locked_workable_task(membership, user, task_id)
+        if if_revision is not None and case.revision != if_revision:
+            raise ServiceError("conflict", f"{case.reference} changed since you read it "
+                                           "(stale If-Match); read the task again.")
         instance = _load(case)
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)))

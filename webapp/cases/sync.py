@@ -72,6 +72,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     if any(c.timer for c in (BY_NAME[row.clock] for row in clocks)):
         status = instance.status()  # clocks may have moved escalation timers
     case.state = instance.dump()
+    case.revision += 1
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
     for field, value in parties(instance.data()).items():
