@@ -128,3 +128,24 @@ def test_drift_report_lists_every_difference_from_the_base(world):
     assert report["HRT"] == []
     assert ("Decision route", "Single decision maker", "Multi-agency panel") in report["WAR"]
     assert ("Decision maker lane", "any team of the role", "MAPPA panel") in report["WAR"]
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused(world):
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    opened_at = draft.updated_at.isoformat()
+    text = draft.files["csods.bpmn"]
+    services.draft_save(user=world["lead2"], draft_id=draft.pk, if_saved_at=opened_at,
+                        files={"csods.bpmn": text.replace("Decide on disclosure", "Decide", 1)})
+    with pytest.raises(ServiceError) as caught:
+        services.draft_save(user=world["lead"], draft_id=draft.pk, if_saved_at=opened_at,
+                            files={"csods.bpmn": text})
+    assert caught.value.http_status == 409 and "war.policy2" in caught.value.message
+
+
+def test_a_second_pending_request_for_the_same_version_is_refused(world):
+    draft = _renamed(world, 'name="Decide on disclosure"', 'name="Decide on the disclosure"')
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Clearer name")
+    services.deployment_request(user=world["lead"], version_id=v2.pk, note="Pilot")
+    with pytest.raises(ServiceError) as caught:
+        services.deployment_request(user=world["lead2"], version_id=v2.pk, note="Again")
+    assert caught.value.http_status == 409

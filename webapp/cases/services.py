@@ -15,7 +15,7 @@ from engine import EngineError, ProcessInstance
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.errors import ServiceError
-from webapp.forces.models import Membership, Role
+from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.registry import definition_for_id
 
@@ -86,7 +86,8 @@ def _event(case: Case, user: AbstractBaseUser | None, kind: str, task: HumanTask
 def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
     """Record an enquiry: start the force's process and complete its intake task with ``data``."""
     membership = membership_of(user)
-    force = membership.force
+    # Read the force afresh: a deployment may have changed its version since login.
+    force = Force.objects.select_related("time_limit_profile").get(pk=membership.force_id)
     if force.active_version_id is None:
         raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
     definition = definition_for_id(force.active_version_id)

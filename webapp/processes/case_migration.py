@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from engine.migration import assess_state, migrate
 
 from engine import EngineError, ProcessInstance
+from engine.migration import assess_state, migrate
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.errors import ServiceError
+from webapp.forces.models import Force
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
 from webapp.processes.registry import definition_for, definition_for_id
 from webapp.processes.services import policy_lead
@@ -84,7 +85,9 @@ def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
     """Queue the bulk move of the force's movable cases; progress shows on its page."""
     membership = policy_lead(user)
     target = _target(version_id)
-    if membership.force.active_version_id != target.pk:
+    deployed = (Force.objects.filter(pk=membership.force_id)
+                .values_list("active_version_id", flat=True).first())
+    if deployed != target.pk:
         raise ServiceError("conflict", "Deploy the version to your force before moving cases "
                                        "to it.")
     with transaction.atomic(durable=True):

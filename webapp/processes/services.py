@@ -78,9 +78,12 @@ def _editable(membership: Membership, draft_id: int) -> ProcessDraft:
     return draft
 
 
-def draft_save(*, user: AbstractBaseUser, draft_id: int,
-               files: Mapping[str, str]) -> ProcessDraft:
-    """Replace some of a draft's files, then check the whole definition (errors are kept)."""
+def draft_save(*, user: AbstractBaseUser, draft_id: int, files: Mapping[str, str],
+               if_saved_at: str | None = None) -> ProcessDraft:
+    """Replace some of a draft's files, then check the whole definition (errors are kept).
+
+    ``if_saved_at`` (the save time the editor loaded) refuses to overwrite someone's newer save.
+    """
     membership = policy_lead(user)
     if not files or len(files) > MAX_FILES:
         raise ServiceError("invalid", "Send between 1 and 100 files.")
@@ -96,6 +99,9 @@ def draft_save(*, user: AbstractBaseUser, draft_id: int,
                                    field_errors={name: [exc.message]}) from exc
     with transaction.atomic(durable=True):
         draft = _editable(membership, draft_id)
+        if if_saved_at and if_saved_at != draft.updated_at.isoformat():
+            raise ServiceError("conflict", f"{draft.updated_by.get_username()} saved this draft "
+                                           "after you opened it; reload it to see their changes.")
         draft.files = {**draft.files, **cleaned}
         draft.problems = _check(draft.process_id, draft.file_bytes())
         draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
@@ -157,8 +163,12 @@ def deployment_request(*, user: AbstractBaseUser, version_id: int, note: str) ->
     if not note.strip():
         raise ServiceError("invalid", "Say why this version should be deployed.",
                            field_errors={"note": ["Say why this version should be deployed."]})
-    if membership.force.active_version_id == version.pk:
-        raise ServiceError("conflict", f"{membership.force.name} already runs {version}.")
+    force = Force.objects.get(pk=membership.force_id)
+    if force.active_version_id == version.pk:
+        raise ServiceError("conflict", f"{force.name} already runs {version}.")
+    if Deployment.objects.filter(force=force, version=version,
+                                 status=DeploymentStatus.PENDING).exists():
+        raise ServiceError("conflict", f"A request to deploy {version} is already waiting.")
     return Deployment.objects.create(force=membership.force, version=version, note=note.strip(),
                                      requested_by=user, requested_at=timezone.now())
 

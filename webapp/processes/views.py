@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from webapp.errors import ServiceError
@@ -27,8 +28,10 @@ def _lead(request: HttpRequest) -> Any:
         raise Http404(exc.message) from exc
 
 
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+def _refused(request: HttpRequest, exc: ServiceError, back: str = "") -> HttpResponse:
+    return render(request, "cases/refused.html",
+                  {"error": exc, "back": back or reverse("studio:index")},
+                  status=exc.http_status)
 
 
 def _version(version_id: int) -> ProcessVersion:
@@ -105,7 +108,8 @@ def draft_save(request: HttpRequest, draft_id: int) -> JsonResponse:
         files = body.get("files") if isinstance(body, dict) else None
         if not isinstance(files, dict):
             raise ServiceError("invalid", "Send {\"files\": {name: text}}.")
-        draft = services.draft_save(user=request.user, draft_id=draft_id, files=files)
+        draft = services.draft_save(user=request.user, draft_id=draft_id, files=files,
+                                    if_saved_at=body.get("if_saved_at"))
     except ValueError:
         return JsonResponse({"code": "invalid", "detail": "The request is not JSON."},
                             status=400)
@@ -142,7 +146,7 @@ def draft_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
         version = services.version_publish(user=request.user, draft_id=draft_id,
                                            note=request.POST.get("note", ""))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return _refused(request, exc, reverse("studio:draft", args=[draft_id]))
     messages.success(request, f"Published {version}.")
     return redirect("studio:version", version_id=version.pk)
 

@@ -579,7 +579,7 @@
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json",
           "X-CSRFToken": csrfInput ? csrfInput.value : "" },
-        body: JSON.stringify({ files: files })
+        body: JSON.stringify({ files: files, if_saved_at: root.getAttribute("data-saved-at") })
       });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
@@ -592,6 +592,7 @@
           throw new Error(detail);
         }
         formAreas.forEach(function (area) { area.defaultValue = area.value; });
+        root.setAttribute("data-saved-at", body.saved_at);
         dirty = false;
         var errors = renderProblems(body.problems);
         setStatus("Saved at " + clock(body.saved_at) + " – " + plural(errors, "error"),
