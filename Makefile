@@ -33,6 +33,8 @@ check-processes: $(STAMP)
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/migration.py
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
