@@ -3,13 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from webapp.accounts import views as accounts_views
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),
     path("studio/", include("webapp.processes.urls")),
     path("api/", include("webapp.api.urls")),
+    path("audit/", include("webapp.audit.urls")),
 ]

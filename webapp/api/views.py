@@ -20,6 +20,9 @@ from rest_framework.views import APIView
 
 from webapp.api import serializers as s
 from webapp.api.idempotency import idempotent
+from webapp.audit.access import consult, relationship, visible
+from webapp.audit.log import record
+from webapp.audit.models import Operation
 from webapp.cases import selectors, services
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import Case, HumanTask, TaskState
@@ -37,18 +40,32 @@ def _member(request: Request) -> Membership:
     return services.membership_of(request.user)
 
 
-def _case(request: Request, reference: str) -> Case:
-    case = selectors.case_detail(_member(request), reference)
+def _case(request: Request, reference: str, *, log: str = "") -> Case:
+    """The case, if in the caller's force; with ``log``, need-to-know checked and logged."""
+    membership = _member(request)
+    case = selectors.case_detail(membership, reference)
     if case is None:
         raise Http404("No such case in your force.")
+    if log:
+        consult(request.user, case, what=log)
+    elif relationship(membership, case) is None:
+        raise ServiceError("forbidden", "You have no working relationship with this case.")
     return case
 
 
-def _task(request: Request, task_id: int) -> HumanTask:
+def _task(request: Request, task_id: int, *, log: bool = False) -> HumanTask:
     task = selectors.task_detail(_member(request), task_id)
     if task is None:
         raise Http404("No such task in your force.")
+    if log:
+        consult(request.user, task.case, what="task (API)")
     return task
+
+
+def _log_search(request: Request, what: str, references: list[str]) -> None:
+    if references:
+        record(actor=request.user, operation=Operation.CONSULT, object_type=what,
+               object_id="api", fields=references, justification=f"{what} through the API")
 
 
 def _case_detail(case: Case) -> dict[str, Any]:
@@ -104,6 +121,7 @@ class CaseList(APIView):
         pages = Pages()
         pages.ordering = ("-opened_at", "-id")
         page = pages.paginate_queryset(qs, request, view=self)
+        _log_search(request, "case search", [c.reference for c in page])
         return pages.get_paginated_response(s.CaseSummaryOut(page, many=True).data)
 
 
@@ -112,7 +130,7 @@ class CaseDetail(APIView):
         responses={200: s.CaseDetailOut, **ERRORS}, summary="A case", operation_id="case_detail"
     )
     def get(self, request: Request, reference: str) -> Response:
-        return Response(_case_detail(_case(request, reference)))
+        return Response(_case_detail(_case(request, reference, log="case (API)")))
 
 
 class CaseDiagram(APIView):
@@ -122,7 +140,7 @@ class CaseDiagram(APIView):
         operation_id="case_diagram",
     )
     def get(self, request: Request, reference: str) -> Response:
-        case = _case(request, reference)
+        case = _case(request, reference, log="case diagram (API)")
         marks = diagram_context(case)["diagram_marks"]
         return Response({"xml": main_diagram(case), **marks})
 
@@ -182,7 +200,8 @@ def _when(params: Any, name: str) -> datetime | None:
 def _task_query(request: Request, membership: Membership) -> QuerySet[HumanTask]:
     params = request.query_params
     state = _choice(params, "state", tuple(TaskState.values), TaskState.READY)
-    qs = HumanTask.objects.filter(force_id=membership.force_id, state=state)
+    qs = HumanTask.objects.filter(force_id=membership.force_id, state=state,
+                                  case__in=Case.objects.filter(visible(membership)))
     qs = qs.select_related("case", "assignee")
     assignee = params.get("assignee")
     if assignee:
@@ -218,6 +237,7 @@ class TaskQuery(APIView):
         pages = Pages()
         pages.ordering = (f"-{field}", "-id") if descending else (field, "id")
         page = pages.paginate_queryset(qs, request, view=self)
+        _log_search(request, "task query", sorted({t.case.reference for t in page}))
         return pages.get_paginated_response(s.TaskOut(page, many=True).data)
 
 
@@ -228,7 +248,7 @@ class TaskDetail(APIView):
         operation_id="task_detail",
     )
     def get(self, request: Request, task_id: int) -> Response:
-        task = _task(request, task_id)
+        task = _task(request, task_id, log=True)
         task.form_schema = form_for_task(task)[0]
         response = Response(s.TaskDetailOut(task).data)
         response["ETag"] = _etag(task.case)

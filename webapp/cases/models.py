@@ -37,6 +37,10 @@ class Case(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     timer_failures = models.PositiveIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0, help_text="bumped by every engine step")
+    retention_class = models.CharField(max_length=30, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

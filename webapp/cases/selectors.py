@@ -34,8 +34,10 @@ def queue(membership: Membership) -> QuerySet[HumanTask]:
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
           stage: str = "") -> QuerySet[Case]:
-    """Search the force's cases by reference or party name, status and stage."""
-    qs = Case.objects.filter(force_id=membership.force_id)
+    """Search the force's cases the user may see, by reference or party name, status, stage."""
+    from webapp.audit.access import visible
+
+    qs = Case.objects.filter(visible(membership))
     text = text.strip()
     if text:
         qs = qs.filter(Q(reference__iexact=text) | Q(applicant_name__icontains=text)

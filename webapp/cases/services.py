@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.audit.log import record
+from webapp.audit.models import Operation
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.errors import ServiceError
@@ -109,6 +111,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
+        record(actor=user, operation=Operation.COLLECT, object_type="case",
+               object_id=case.reference, fields=sorted(data),
+               justification="enquiry recorded under the disclosure scheme")
         sync_derived_rows(case, instance, status, now=now)
     log.info("case started: case=%s force=%s", case.pk, force.code)
     return case
@@ -191,6 +196,33 @@ def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, 
         _event(case, user, EventKind.DRAFT, task)
 
 
+# Tasks whose completion is a disclosure, or links records (s.62 "combination").
+DISCLOSURE_TASKS = {"ut_deliver_disclosure"}
+COMBINING_TASKS = {"ut_police_checks", "ut_intelligence_checks", "ut_partner_checks"}
+
+
+def _log_completion(user: AbstractBaseUser, case: Case, task: HumanTask,
+                    data: Mapping[str, Any]) -> None:
+    if task.bpmn_id in DISCLOSURE_TASKS:
+        recipient = _recipient(case)
+        record(actor=user, operation=Operation.DISCLOSE, object_type="case",
+               object_id=case.reference, fields=sorted(data), recipients=[recipient],
+               justification="disclosure decided lawful, necessary and proportionate")
+        return
+    operation = Operation.COMBINE if task.bpmn_id in COMBINING_TASKS else Operation.ALTER
+    record(actor=user, operation=operation, object_type="case", object_id=case.reference,
+           fields=sorted(data), justification=f"task: {task.name}"[:500])
+
+
+def _recipient(case: Case) -> str:
+    """The recipient named by the decision, for the disclosure log."""
+    decision = (CaseEvent.objects.filter(case=case, bpmn_id__in=["ut_decision",
+                                                                 "ut_panel_decision"])
+                .order_by("-at", "-pk").values_list("data", flat=True).first()) or {}
+    person = decision.get("recipient") or {}
+    return str(person.get("name") or "recipient not named")[:200]
+
+
 def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any],
                   if_revision: int | None = None) -> Case:
     """Complete a task with its form data and advance the case to its next wait states.
@@ -208,6 +240,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
                                                         lanes=lanes_for(membership)))
         now = timezone.now()
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
+        _log_completion(user, case, task, data)
         sync_derived_rows(case, instance, status, now=now,
                           completed={str(task.engine_task_id): user})
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
@@ -233,5 +266,7 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
         now = timezone.now()
         _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
+        record(actor=user, operation=Operation.ALTER, object_type="case",
+               object_id=case.reference, fields=["status"], justification="applicant withdrew")
         sync_derived_rows(case, instance, status, now=now)
     return case

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
+from webapp.audit.retention import retention_for
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -80,6 +81,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
             setattr(case, field, value)
     if status.status == "completed":
         case.status, case.closed_at = CaseStatus.CLOSED, now
+        case.retention_class, case.review_due = retention_for(status.outcome_codes, now)
     elif status.status == "error":
         case.status = CaseStatus.ERROR
     timers = _timer_rows(case, status, clocks)

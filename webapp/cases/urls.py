@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_page, name="case"),
     path("cases/<str:reference>/diagram.bpmn", views.case_diagram, name="diagram"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="withdraw"),
+    path("cases/<str:reference>/break-glass/", views.case_break_glass, name="break_glass"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="claim"),
     path("tasks/<int:task_id>/release/", views.task_release, name="release"),

@@ -12,6 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from webapp.audit.access import break_glass, consult, relationship
+from webapp.audit.log import record
+from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import CaseStatus
@@ -65,8 +68,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     stage = request.GET.get("stage", "")[:100]
     page = Paginator(selectors.cases(membership, text=q, status=status, stage=stage), 25)
+    shown = page.get_page(request.GET.get("page"))
+    if shown.object_list:
+        record(actor=request.user, operation=Operation.CONSULT, object_type="case search",
+               object_id=f"page {shown.number}",
+               fields=[c.reference for c in shown.object_list],
+               justification="case search results (names shown)")
     return render(request, "cases/case_list.html", {
-        "page": page.get_page(request.GET.get("page")), "q": q, "status": status,
+        "page": shown, "q": q, "status": status,
+        "mask_subjects": set(membership.roles) <= {"contact_handler"},
         "stage": stage, "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
         "nav": "cases",
     })
@@ -115,6 +125,10 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_detail(membership, task_id)
     if task is None:
         raise Http404("No such task in your force.")
+    try:
+        consult(request.user, task.case, what="task")
+    except ServiceError:
+        return _break_glass_page(request, task.case)
     schema, ui = form_for_task(task)
     data = task.draft or {}
     errors: dict[str, list[str]] = {}
@@ -152,6 +166,10 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_detail(membership, reference)
     if case is None:
         raise Http404("No such case in your force.")
+    try:
+        consult(request.user, case, fields=("parties", "timeline", "recorded information"))
+    except ServiceError:
+        return _break_glass_page(request, case)
     events = list(selectors.case_events(case))
     return render(request, "cases/case.html", {
         "case": case, "events": events, "tasks": list(selectors.case_open_tasks(case)),
@@ -164,11 +182,36 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
+def _break_glass_page(request: HttpRequest, case: Any) -> HttpResponse:
+    return render(request, "audit/break_glass.html",
+                  {"case": case, "reasons": BreakGlassReason.choices}, status=403)
+
+
+@login_required
+@require_POST
+def case_break_glass(request: HttpRequest, reference: str) -> HttpResponse:
+    membership = _membership(request)
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    try:
+        break_glass(user=request.user, case=case,
+                    reason_code=request.POST.get("reason_code", ""),
+                    reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        return _refused(request, exc)
+    messages.warning(request, "Break-glass access recorded for 8 hours; an auditor will "
+                              "review it.")
+    return redirect("cases:case", reference=reference)
+
+
 @login_required
 def case_diagram(request: HttpRequest, reference: str) -> HttpResponse:
     membership = _membership(request)
     case = selectors.case_detail(membership, reference)
     if case is None:
+        raise Http404("No such case in your force.")
+    if relationship(membership, case) is None:
         raise Http404("No such case in your force.")
     return HttpResponse(main_diagram(case), content_type="application/xml; charset=utf-8")
 

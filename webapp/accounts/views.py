@@ -1,0 +1,54 @@
+"""Sign-in page: Django's LoginView, with attempts throttled per account and per address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+
+from webapp.accounts import services
+from webapp.accounts.addresses import client_address
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Refuses a locked account or address with the same error as a wrong password, before the
+    password is even checked (so the right password does not get through a lockout)."""
+
+    attempt: services.Attempt | None = None
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return super().clean()  # a missing field: nothing is tried, nothing is counted
+        attempt = services.Attempt(username=username, address=client_address(self.request))
+        if not services.login_admit(attempt=attempt):
+            raise self.get_invalid_login_error()
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            services.login_fail(attempt=attempt)
+            raise
+        self.attempt = attempt
+        return cleaned
+
+
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledAuthenticationForm
+    template_name = "login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)  # logs in: Django rotates the session key here
+        if form.attempt is not None:
+            services.login_succeed(attempt=form.attempt, user=form.get_user())
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["lockout_attempts"] = services.ACCOUNT_LIMIT
+        context["lockout_minutes"] = int(services.LOCKOUT.total_seconds() // 60)
+        return context

@@ -1,0 +1,77 @@
+"""Append to the s.62 access log and verify its hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.audit.context import current
+from webapp.audit.models import AccessLog, ChainHead
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, row: dict[str, Any]) -> str:
+    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _content(entry: AccessLog) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(), "actor": entry.actor_id,
+        "actor_username": entry.actor_username, "actor_roles": entry.actor_roles,
+        "force": entry.force_code, "operation": entry.operation,
+        "object_type": entry.object_type, "object_id": entry.object_id,
+        "fields": entry.fields, "justification": entry.justification,
+        "recipients": entry.recipients, "request_id": entry.request_id,
+        "client_address": entry.client_address,
+    }
+
+
+def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
+           object_id: str | int, fields: Sequence[str] = (), justification: str = "",
+           recipients: Sequence[str] = ()) -> AccessLog:
+    """Log one operation (in the caller's transaction, so a rolled-back change logs nothing)."""
+    membership = getattr(actor, "membership", None) if actor is not None else None
+    info = current.get()
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().first()
+        if head is None:
+            head = ChainHead.objects.create(last_hash=GENESIS, count=0)
+            head = ChainHead.objects.select_for_update().get(pk=head.pk)
+        entry = AccessLog(
+            at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
+            actor_username=actor.get_username() if actor is not None else "system",
+            actor_roles=",".join(membership.roles) if membership else "",
+            force_code=membership.force.code if membership else "",
+            operation=operation, object_type=object_type, object_id=str(object_id)[:64],
+            fields=list(fields), justification=justification[:500],
+            recipients=list(recipients),
+            request_id=info.request_id if info else "",
+            client_address=info.client_address if info else "",
+            prev_hash=head.last_hash)
+        entry.hash = _digest(head.last_hash, _content(entry))
+        entry.save()
+        ChainHead.objects.filter(pk=head.pk).update(last_hash=entry.hash, count=head.count + 1)
+    return entry
+
+
+def verify(entries: Iterable[AccessLog] | None = None) -> tuple[int, AccessLog | None]:
+    """Walk the chain in order; return (rows checked, first broken row or None)."""
+    prev, checked = GENESIS, 0
+    rows = entries if entries is not None else AccessLog.objects.order_by("pk").iterator()
+    for entry in rows:
+        if entry.prev_hash != prev or entry.hash != _digest(prev, _content(entry)):
+            return checked, entry
+        prev, checked = entry.hash, checked + 1
+    head = ChainHead.objects.first()
+    if head is not None and (head.last_hash != prev or head.count != checked):
+        return checked, None if head.count == checked and head.last_hash == prev else \
+            AccessLog(pk=-1, object_type="chain head", object_id="rows missing at the end")
+    return checked, None

@@ -1,0 +1,82 @@
+"""The s.62 access log and break-glass accesses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Operation(models.TextChoices):
+    """The operations DPA 2018 s.62(1) requires logs of."""
+
+    COLLECT = "collect", "Collection"
+    ALTER = "alter", "Alteration"
+    CONSULT = "consult", "Consultation"
+    DISCLOSE = "disclose", "Disclosure"
+    COMBINE = "combine", "Combination"
+    ERASE = "erase", "Erasure"
+
+
+class AccessLog(models.Model):
+    """One logged operation. Append-only (a database trigger refuses UPDATE and DELETE) and
+    hash-chained: each row's hash covers its fields and the previous row's hash."""
+
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              related_name="+")
+    actor_username = models.CharField(max_length=150)
+    actor_roles = models.CharField(max_length=200, blank=True)
+    force_code = models.CharField(max_length=4, blank=True)
+    operation = models.CharField(max_length=10, choices=Operation.choices)
+    object_type = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    justification = models.CharField(max_length=500, blank=True)
+    recipients = models.JSONField(default=list)
+    request_id = models.CharField(max_length=64, blank=True)
+    client_address = models.CharField(max_length=45, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="access_object"),
+                   models.Index(fields=["actor", "at"], name="access_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.operation} {self.object_id}"
+
+
+class ChainHead(models.Model):
+    """The last hash of the chain; locked while appending so that rows chain one at a time."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} rows, last {self.last_hash[:12]}"
+
+
+class BreakGlassReason(models.TextChoices):
+    SAFEGUARDING = "safeguarding", "Urgent safeguarding concern"
+    COVER = "cover", "Covering for an absent colleague"
+    COMPLAINT = "complaint", "Complaint or legal request"
+    OTHER = "other", "Other (explain)"
+
+
+class BreakGlass(models.Model):
+    """An access outside the user's legitimate relationships: reasoned, logged, reviewed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    reason_code = models.CharField(max_length=20, choices=BreakGlassReason.choices)
+    reason = models.CharField(max_length=500)
+    at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"break-glass by {self.user_id} on {self.case_id}"

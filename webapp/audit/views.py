@@ -1,0 +1,102 @@
+"""The auditor's page: the access log by user, case and period; break-glass reviews;
+retention reviews due (legal hold, erasure by recorded decision)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from webapp.audit.access import break_glass_review
+from webapp.audit.log import record, verify
+from webapp.audit.models import AccessLog, BreakGlass, Operation
+from webapp.audit.retention import case_erase, legal_hold_set
+from webapp.cases.models import Case, CaseStatus
+from webapp.errors import ServiceError
+from webapp.forces.models import Role
+
+
+def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
+    membership = getattr(request.user, "membership", None)
+    if membership is None or not membership.has_role(Role.AUDITOR):
+        raise Http404("The access log is for auditors.")
+    return membership
+
+
+def _day(raw: str, end: bool) -> datetime | None:
+    day = parse_date(raw) if raw else None
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+@login_required
+def audit_page(request: HttpRequest) -> HttpResponse:
+    membership = _auditor(request)
+    params = request.GET
+    rows = AccessLog.objects.filter(force_code=membership.force.code).order_by("-pk")
+    if params.get("user"):
+        rows = rows.filter(actor_username=params["user"][:150])
+    if params.get("case"):
+        rows = rows.filter(object_id=params["case"][:64])
+    if start := _day(params.get("from", ""), end=False):
+        rows = rows.filter(at__gte=start)
+    if finish := _day(params.get("to", ""), end=True):
+        rows = rows.filter(at__lte=finish)
+    page = Paginator(rows, 50).get_page(params.get("page"))
+    record(actor=request.user, operation=Operation.CONSULT, object_type="access log",
+           object_id=f"page {page.number}", justification="audit of the access log")
+    checked, broken = verify()
+    return render(request, "audit/index.html", {
+        "page": page, "filters": params, "checked": checked, "broken": broken,
+        "glass": BreakGlass.objects.filter(case__force_id=membership.force_id,
+                                           reviewed_at__isnull=True)
+                 .select_related("user", "case").order_by("at")[:50],
+        "reviews": Case.objects.filter(force_id=membership.force_id, status=CaseStatus.CLOSED,
+                                       erased_at__isnull=True,
+                                       review_due__lte=timezone.localdate())
+                   .order_by("review_due")[:50],
+        "nav": "audit"})
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, glass_id: int) -> HttpResponse:
+    try:
+        break_glass_review(user=request.user, glass_id=glass_id,
+                           note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+    messages.success(request, "Review recorded.")
+    return redirect("audit:index")
+
+
+@login_required
+@require_POST
+def hold(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        legal_hold_set(user=request.user, reference=reference,
+                       hold=request.POST.get("hold") == "yes",
+                       reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+    return redirect("audit:index")
+
+
+@login_required
+@require_POST
+def erase(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        case_erase(user=request.user, reference=reference,
+                   decision=request.POST.get("decision", ""))
+    except ServiceError as exc:
+        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+    messages.success(request, f"{reference}: personal data erased and the decision logged.")
+    return redirect("audit:index")
