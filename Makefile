@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/migration.py
+	$(BIN)/python bench/api.py
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -14,6 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from webapp.accounts.addresses import client_address
+from webapp.accounts.services import session_expire_record
+
 # No inline script anywhere (json_script blocks are data, not script). bpmn-js and Chart.js
 # set style attributes on the elements they draw, hence style-src-attr alone is relaxed.
 CSP = "; ".join([
@@ -116,9 +119,6 @@ class SessionExpiryMiddleware:
         return ""
 
     def _sign_out(self, request: HttpRequest, reason: str) -> HttpResponse:
-        from webapp.accounts.addresses import client_address
-        from webapp.accounts.services import session_expire_record
-
         session_expire_record(user=request.user, address=client_address(request), reason=reason)
         logout(request)
         if request.path_info.startswith("/api/"):

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from webapp.accounts.addresses import client_address
 from webapp.accounts.models import AuthEvent, AuthEventKind, LoginThrottle, ThrottleScope
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,6 @@ def session_expire_record(*, user: Any, address: str, reason: str) -> None:
 
 def logout_record(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Receiver for ``user_logged_out``."""
-    from webapp.accounts.addresses import client_address
-
     address = client_address(request) if request is not None else ""
     AuthEvent.objects.create(at=timezone.now(), kind=AuthEventKind.LOGOUT,
                              address=_ip_or_none(address), user=_user_or_none(user))

@@ -41,10 +41,11 @@ class LoginView(auth_views.LoginView):
     template_name = "login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)  # logs in: Django rotates the session key here
-        if form.attempt is not None:
-            services.login_succeed(attempt=form.attempt, user=form.get_user())
+        attempt = getattr(form, "attempt", None)
+        if attempt is not None:
+            services.login_succeed(attempt=attempt, user=form.get_user())
         return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
