@@ -43,9 +43,11 @@ class Rates:
         return self.two / self.raw
 
 
-def services_case(users: dict[str, Any], answers: dict[str, Any]) -> None:
-    """One case start → end on the disclosure path, as officers would drive it."""
+def services_case(users: dict[str, Any], answers: dict[str, Any]) -> int:
+    """One case start → end on the disclosure path, as officers would drive it; returns the
+    number of service calls (each one durable transaction)."""
     case = services.case_start(user=users["contact_handler"], data=answers["enquiry"])
+    calls = 1
     while True:
         task = (HumanTask.objects.filter(case_id=case.pk, state=TaskState.READY)
                 .order_by("pk").values_list("pk", "role", "form_file").first())
@@ -55,7 +57,9 @@ def services_case(users: dict[str, Any], answers: dict[str, Any]) -> None:
         services.task_claim(user=users[role], task_id=task_id)
         case = services.task_complete(user=users[role], task_id=task_id,
                                       data=answers[form_of(form_file)])
+        calls += 2
     assert case.status == "closed" and tuple(case.outcome_codes) == EXPECTED, case.outcome_codes
+    return calls
 
 
 def _serial(users: dict[str, Any], answers: dict[str, Any], cases: int) -> tuple[float, float]:

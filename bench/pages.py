@@ -8,16 +8,21 @@ connection open between requests, as a server with persistent connections does; 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 from django.db import connection, connections
 from django.db.models import QuerySet
+from django.template.backends.django import Template as DjangoTemplate
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from engine import ProcessInstance
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,100 @@ def rows_shown(content: bytes) -> int:
     return max(0, content.count(b"<tr>") - 1)
 
 
-def queries(client: Client, url: str) -> tuple[int, int, list[str]]:
-    """SQL statements one GET issues, the rows it shows, and the statements themselves."""
-    with CaptureQueriesContext(connection) as captured:
-        content = get_ok(client, url)
-    return len(captured), rows_shown(content), [q["sql"] for q in captured.captured_queries]
+@dataclass(frozen=True)
+class Sql:
+    """What one request costs in SQL: statements (the most seen), rows shown, median SQL ms,
+    workflow deserializations per request, and the statements whose median time is at least
+    SLOW_MS (median ms, sql, params)."""
+
+    statements: int
+    rows: int
+    ms: float
+    loads: float
+    slow: list[tuple[float, str, Any]]
+    render_ms: float = 0.0
+
+
+SLOW_MS = 0.5
+
+
+class _SqlClock:
+    """An execute wrapper that times every statement."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[float, str, Any]] = []
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                 context: dict[str, Any]) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.log.append(((time.perf_counter() - began) * 1000, sql, params))
+
+
+class _RenderClock:
+    """Stands in for the Django template backend's render, adding up its time."""
+
+    original = staticmethod(DjangoTemplate.render)
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __get__(self, template: DjangoTemplate, owner: type | None = None) -> Callable[..., str]:
+        def render(*args: Any, **kwargs: Any) -> str:
+            began = time.perf_counter()
+            try:
+                return self.original(template, *args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - began
+        return render
+
+
+def queries(client: Client, urls: list[str]) -> Sql:
+    """Capture the SQL of one GET per url, counting workflow loads (ProcessInstance.load) and
+    timing template rendering (with any SQL that it triggers)."""
+    spent, counts, rendering, content = [], [], [], b""
+    by_position: dict[int, list[tuple[float, str, Any]]] = {}
+    render = _RenderClock()
+    with (mock.patch.object(ProcessInstance, "load", wraps=ProcessInstance.load) as spy,
+          mock.patch.object(DjangoTemplate, "render", render)):
+        for url in urls:
+            clock = _SqlClock()
+            render.seconds = 0.0
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(clock):
+                content = get_ok(client, url)
+            counts.append(len(captured))
+            spent.append(sum(ms for ms, _, _ in clock.log))
+            rendering.append(render.seconds * 1000)
+            for position, entry in enumerate(clock.log):
+                by_position.setdefault(position, []).append(entry)
+    slow = []
+    for entries in by_position.values():
+        median = statistics.median(ms for ms, _, _ in entries)
+        if median >= SLOW_MS and entries[0][1].lstrip().upper().startswith("SELECT"):
+            slow.append((median, entries[0][1], entries[0][2]))
+    return Sql(statements=max(counts), rows=rows_shown(content), ms=statistics.median(spent),
+               loads=spy.call_count / len(urls), slow=sorted(slow, reverse=True),
+               render_ms=statistics.median(rendering))
+
+
+def call_sql(call: Callable[[], object], times: int) -> Sql:
+    """SQL statements (median), SQL ms (median) and workflow loads per call of a service."""
+    counts, spent = [], []
+    with mock.patch.object(ProcessInstance, "load", wraps=ProcessInstance.load) as spy:
+        for _ in range(times):
+            clock = _SqlClock()
+            with connection.execute_wrapper(clock):
+                call()
+            counts.append(len(clock.log))
+            spent.append(sum(ms for ms, _, _ in clock.log))
+    return Sql(statements=round(statistics.median(counts)), rows=0,
+               ms=statistics.median(spent), loads=spy.call_count / times, slow=[])
 
 
 def reconnect_ms(times: int = 30) -> Timing:
-    """What a server with CONN_MAX_AGE = 0 pays per request: a new connection and its first query."""
+    """What a server with CONN_MAX_AGE = 0 pays per request: a connection and its first query."""
     def once() -> None:
         connections.close_all()
         with connection.cursor() as cursor:
@@ -113,9 +203,15 @@ def _walk(node: dict[str, Any], depth: int = 0) -> list[str]:
     return lines
 
 
-def explain(queryset: QuerySet[Any], *, runs: int = 5) -> tuple[float, list[str]]:
-    """EXPLAIN (ANALYZE, BUFFERS) of the list query: best execution time (ms) and the plan tree."""
-    sql, params = queryset.query.sql_with_params()
+def short_sql(sql: str, width: int = 200) -> str:
+    """The statement without its select list, on one line, cut to ``width``."""
+    text = " ".join(re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", sql.strip(), count=1,
+                           flags=re.S).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def explain_sql(sql: str, params: Any, *, runs: int = 5) -> tuple[float, list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of a SELECT: best execution time (ms) and the plan tree."""
     best, plan = float("inf"), {}
     with connection.cursor() as cursor:
         for _ in range(runs):
@@ -125,3 +221,9 @@ def explain(queryset: QuerySet[Any], *, runs: int = 5) -> tuple[float, list[str]
             if result["Execution Time"] < best:
                 best, plan = result["Execution Time"], result["Plan"]
     return best, _walk(plan)
+
+
+def explain(queryset: QuerySet[Any], *, runs: int = 5) -> tuple[float, list[str]]:
+    """The plan of a queryset's query (see explain_sql)."""
+    sql, params = queryset.query.sql_with_params()
+    return explain_sql(sql, params, runs=runs)
