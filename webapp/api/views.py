@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from webapp.api import serializers as s
 from webapp.api.idempotency import idempotent
-from webapp.audit.access import consult, relationship, visible
+from webapp.audit.access import consult, relationship, visible_tasks
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import selectors, services
@@ -200,8 +200,7 @@ def _when(params: Any, name: str) -> datetime | None:
 def _task_query(request: Request, membership: Membership) -> QuerySet[HumanTask]:
     params = request.query_params
     state = _choice(params, "state", tuple(TaskState.values), TaskState.READY)
-    qs = HumanTask.objects.filter(force_id=membership.force_id, state=state,
-                                  case__in=Case.objects.filter(visible(membership)))
+    qs = HumanTask.objects.filter(visible_tasks(membership), state=state)
     qs = qs.select_related("case", "assignee")
     assignee = params.get("assignee")
     if assignee:
