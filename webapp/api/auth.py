@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from webapp.api.models import ApiToken
 
 PREFIX_BYTES = 6
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 TOKEN_PARTS = 2  # "Bearer <token>"
 
 
@@ -53,7 +55,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The token's user is inactive.")
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # not a write per call
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
