@@ -63,6 +63,17 @@ class Definition:
     def spec_json(self) -> str:
         return serializer.spec_json(self.spec, self.subprocess_specs)
 
+    def stage_names(self) -> tuple[str, ...]:
+        """Names of the top-level process's stages (its call activities and subprocesses)."""
+        from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import (
+            EventSubprocess,
+            SubWorkflowTask,
+        )
+
+        return tuple(sorted({str(ts.bpmn_name) for ts in self.spec.task_specs.values()
+                             if isinstance(ts, SubWorkflowTask) and ts.bpmn_name
+                             and not isinstance(ts, EventSubprocess)}))
+
     def bpmn_files(self) -> dict[str, bytes]:
         return {n: b for n, b in self.files.items() if n.endswith(".bpmn")}
 

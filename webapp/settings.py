@@ -73,7 +73,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": {**env.db("DATABASE_URL"),
+                         # Reuse connections (a new one costs 2–4 ms per request).
+                         "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+                         "CONN_HEALTH_CHECKS": True}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-gb"

@@ -179,3 +179,11 @@ def test_the_openapi_schema_documents_every_endpoint(world):
             "/api/v1/tasks", "/api/v1/tasks/{task_id}/complete",
             "/api/v1/process-versions"} <= paths
     assert "apiToken" in schema["components"]["securitySchemes"]
+
+
+def test_task_query_refuses_impossible_time_zone_offsets(world):
+    client = _client(world["case_officer"])
+    response = client.get("/api/v1/tasks", {"dueAfter": "2534-02-03T21:27:15+23:54"})
+    assert response.status_code == 400 and "dueAfter" in response.json()["field_errors"]
+    assert client.get("/api/v1/tasks", {"dueAfter": "2026-01-01T00:00:00+01:00"}
+                      ).status_code == 200

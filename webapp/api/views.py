@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,6 +31,7 @@ from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 from webapp.processes.models import Deployment, ProcessVersion
 
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real zone; PostgreSQL refuses far wider ones
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 PROBLEM = OpenApiResponse(description="RFC 9457 problem details (application/problem+json)")
 ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
@@ -190,8 +191,12 @@ def _when(params: Any, name: str) -> datetime | None:
     if name not in params:
         return None
     raw = params.get(name, "")
-    parsed = parse_datetime(raw) if RFC3339.fullmatch(raw) else None
-    if parsed is None or parsed.tzinfo is None:
+    try:
+        parsed = parse_datetime(raw) if RFC3339.fullmatch(raw) else None
+    except ValueError:
+        parsed = None
+    offset = parsed.utcoffset() if parsed is not None else None
+    if parsed is None or offset is None or abs(offset) > MAX_UTC_OFFSET:
         raise ServiceError("invalid", f"{name} must be an ISO 8601 time with a time zone.",
                            field_errors={name: ["Give an ISO 8601 time with a time zone."]})
     return parsed

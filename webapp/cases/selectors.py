@@ -51,12 +51,18 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
 
 
 def stages(membership: Membership) -> list[str]:
-    return list(Case.objects.filter(force_id=membership.force_id).exclude(stage="")
-                .order_by("stage").values_list("stage", flat=True).distinct())
+    """Stage names to filter by: those of the force's process (no scan of its cases)."""
+    from webapp.processes.registry import definition_for_id
+
+    version_id = membership.force.active_version_id
+    names = definition_for_id(version_id).stage_names() if version_id else ()
+    return [*names, "Closed"]
 
 
 def case_detail(membership: Membership, reference: str) -> Case | None:
+    # The version's files and spec are large and never shown here: leave them in the database.
     return (Case.objects.select_related("version", "opened_by")
+            .defer("version__files", "version__spec_json")
             .filter(force_id=membership.force_id, reference=reference).first())
 
 
