@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from webapp.audit.retention import case_erase, legal_hold_set
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
+from webapp.refusals import refused
 
 
 def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
@@ -73,7 +75,7 @@ def review(request: HttpRequest, glass_id: int) -> HttpResponse:
         break_glass_review(user=request.user, glass_id=glass_id,
                            note=request.POST.get("note", ""))
     except ServiceError as exc:
-        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+        return refused(request, exc, back=reverse("audit:index"))
     messages.success(request, "Review recorded.")
     return redirect("audit:index")
 
@@ -86,7 +88,7 @@ def hold(request: HttpRequest, reference: str) -> HttpResponse:
                        hold=request.POST.get("hold") == "yes",
                        reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+        return refused(request, exc, back=reverse("audit:index"))
     return redirect("audit:index")
 
 
@@ -97,6 +99,6 @@ def erase(request: HttpRequest, reference: str) -> HttpResponse:
         case_erase(user=request.user, reference=reference,
                    decision=request.POST.get("decision", ""))
     except ServiceError as exc:
-        return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+        return refused(request, exc, back=reverse("audit:index"))
     messages.success(request, f"{reference}: personal data erased and the decision logged.")
     return redirect("audit:index")

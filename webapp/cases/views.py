@@ -24,6 +24,7 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form
 from webapp.clocks import selectors as clock_selectors
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
+from webapp.refusals import refused
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,6 @@ def _membership(request: HttpRequest) -> Any:
         return services.membership_of(request.user)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
-
-
-def _refused(request: HttpRequest, exc: ServiceError, template: str = "cases/refused.html",
-             context: dict[str, Any] | None = None) -> HttpResponse:
-    log.info("refused: status=%s path=%s", exc.http_status, request.path)
-    return render(request, template, {**(context or {}), "error": exc},
-                  status=exc.http_status)
 
 
 @login_required
@@ -88,7 +82,7 @@ def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         task = services.task_claim(user=request.user, task_id=task_id)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"You have claimed '{task.name}' on {task.case.reference}.")
     return redirect("cases:task", task_id=task.pk)
 
@@ -99,7 +93,7 @@ def task_release(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         task = services.task_release(user=request.user, task_id=task_id)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"'{task.name}' is back in the team queue.")
     return redirect("cases:queue")
 
@@ -111,9 +105,9 @@ def task_assign(request: HttpRequest, task_id: int) -> HttpResponse:
         assignee = int(request.POST.get("assignee", ""))
         task = services.task_assign(user=request.user, task_id=task_id, assignee_id=assignee)
     except ValueError:
-        return _refused(request, ServiceError("invalid", "Choose an officer to assign to."))
+        return refused(request, ServiceError("invalid", "Choose an officer to assign to."))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"'{task.name}' assigned to {task.assignee.get_username()}.")
     return redirect("cases:task", task_id=task.pk)
 
@@ -149,7 +143,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 return redirect("cases:case", reference=case.reference)
         except ServiceError as exc:
             if exc.code != "invalid":
-                return _refused(request, exc)
+                return refused(request, exc)
             errors, status = errors_by_name(exc.field_errors), exc.http_status
     return render(request, "cases/task.html", {
         **form_context(schema, ui, data, errors), "task": task, "case": task.case,
@@ -199,7 +193,7 @@ def case_break_glass(request: HttpRequest, reference: str) -> HttpResponse:
                     reason_code=request.POST.get("reason_code", ""),
                     reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.warning(request, "Break-glass access recorded for 8 hours; an auditor will "
                               "review it.")
     return redirect("cases:case", reference=reference)
@@ -223,7 +217,7 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         case = services.case_withdraw(user=request.user, reference=reference,
                                       reason=request.POST.get("reason", "")[:500])
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"{case.reference} closed: the applicant withdrew.")
     return redirect("cases:case", reference=case.reference)
 
@@ -249,7 +243,7 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
                 case = services.case_start(user=request.user, data=data)
             except ServiceError as exc:
                 if exc.code != "invalid":
-                    return _refused(request, exc)
+                    return refused(request, exc)
                 errors, status = errors_by_name(exc.field_errors), exc.http_status
             else:
                 messages.success(request, f"Enquiry recorded as {case.reference}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,10 +14,7 @@ from webapp.clocks import services
 from webapp.clocks.models import ClockAlert
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "cases/refused.html", {"error": exc}, status=exc.http_status)
+from webapp.refusals import refused
 
 
 @login_required
@@ -27,7 +24,7 @@ def pause(request: HttpRequest, reference: str, clock: str) -> HttpResponse:
         row = services.clock_pause(user=request.user, reference=reference, clock=clock,
                                    reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"The {row.label.lower()} clock is paused.")
     return redirect("cases:case", reference=reference)
 
@@ -38,7 +35,7 @@ def resume(request: HttpRequest, reference: str, clock: str) -> HttpResponse:
     try:
         row = services.clock_resume(user=request.user, reference=reference, clock=clock)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"The {row.label.lower()} clock is running again.")
     return redirect("cases:case", reference=reference)
 
@@ -51,7 +48,7 @@ def extension_request(request: HttpRequest, reference: str, clock: str) -> HttpR
                                    duration=request.POST.get("duration", "").strip().upper(),
                                    reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, "Extension requested: a decision maker will approve or refuse it.")
     return redirect("cases:case", reference=reference)
 
@@ -63,7 +60,7 @@ def extension_decide(request: HttpRequest, request_id: int) -> HttpResponse:
         decided = services.extension_decide(user=request.user, request_id=request_id,
                                             approve=request.POST.get("approve") == "yes")
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, "Extension approved." if decided.approved else "Extension refused.")
     return redirect("cases:case", reference=decided.case.reference)
 
@@ -73,12 +70,12 @@ def extension_decide(request: HttpRequest, request_id: int) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     membership = getattr(request.user, "membership", None)
     if membership is None or not membership.has_role(Role.DECISION_MAKER):
-        return _refused(request, ServiceError("forbidden", "Only a decision maker may do that."))
+        return refused(request, ServiceError("forbidden", "Only a decision maker may do that."))
     updated = ClockAlert.objects.filter(pk=alert_id, force=membership.force,
                                         acknowledged_at__isnull=True).update(
         acknowledged_by=request.user, acknowledged_at=timezone.now())
     if not updated:
-        return _refused(request, ServiceError("not_found", "No such open alert in your force."))
+        return refused(request, ServiceError("not_found", "No such open alert in your force."))
     return redirect("cases:queue")
 
 
@@ -88,6 +85,6 @@ def retry(request: HttpRequest, incident_id: int) -> HttpResponse:
     try:
         case = incident_retry(user=request.user, incident_id=incident_id)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"{case.reference} will be tried again.")
     return redirect("cases:case", reference=case.reference)

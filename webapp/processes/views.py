@@ -17,6 +17,7 @@ from webapp.processes import selectors, services
 from webapp.processes.drift import drift_report
 from webapp.processes.models import Migration, ProcessDraft, ProcessVersion
 from webapp.processes.registry import definition_for
+from webapp.refusals import refused
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -26,12 +27,6 @@ def _lead(request: HttpRequest) -> Any:
         return services.policy_lead(request.user)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
-
-
-def _refused(request: HttpRequest, exc: ServiceError, back: str = "") -> HttpResponse:
-    return render(request, "cases/refused.html",
-                  {"error": exc, "back": back or reverse("studio:index")},
-                  status=exc.http_status)
 
 
 def _version(version_id: int) -> ProcessVersion:
@@ -62,7 +57,7 @@ def draft_new(request: HttpRequest, version_id: int) -> HttpResponse:
         draft = services.draft_create(user=request.user, version_id=version_id,
                                       title=request.POST.get("title", "")[:200])
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     return redirect("studio:draft", draft_id=draft.pk)
 
 
@@ -125,16 +120,16 @@ def draft_save(request: HttpRequest, draft_id: int) -> JsonResponse:
 def draft_upload(request: HttpRequest, draft_id: int) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None or upload.size > MAX_UPLOAD:
-        return _refused(request, ServiceError("invalid", "Choose a file of at most 2 MB."))
+        return refused(request, ServiceError("invalid", "Choose a file of at most 2 MB."))
     try:
         text = upload.read().decode("utf-8")
     except UnicodeDecodeError:
-        return _refused(request, ServiceError("invalid", "The file is not UTF-8 text."))
+        return refused(request, ServiceError("invalid", "The file is not UTF-8 text."))
     name = request.POST.get("as") or upload.name
     try:
         draft = services.draft_save(user=request.user, draft_id=draft_id, files={name: text})
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.info(request, f"Uploaded {name}: {draft.error_count} error(s).")
     return redirect("studio:draft", draft_id=draft_id)
 
@@ -146,7 +141,7 @@ def draft_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
         version = services.version_publish(user=request.user, draft_id=draft_id,
                                            note=request.POST.get("note", ""))
     except ServiceError as exc:
-        return _refused(request, exc, reverse("studio:draft", args=[draft_id]))
+        return refused(request, exc, back=reverse("studio:draft", args=[draft_id]))
     messages.success(request, f"Published {version}.")
     return redirect("studio:version", version_id=version.pk)
 
@@ -194,7 +189,7 @@ def deploy_request(request: HttpRequest, version_id: int) -> HttpResponse:
         services.deployment_request(user=request.user, version_id=version_id,
                                     note=request.POST.get("note", ""))
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, "Deployment requested: a second policy lead must approve it.")
     return redirect("studio:index")
 
@@ -206,7 +201,7 @@ def deploy_decide(request: HttpRequest, deployment_id: int) -> HttpResponse:
         deployment = services.deployment_decide(user=request.user, deployment_id=deployment_id,
                                                 approve=request.POST.get("approve") == "yes")
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     messages.success(request, f"{deployment.version} {deployment.get_status_display().lower()}"
                               f" for {deployment.force.name}.")
     return redirect("studio:index")
@@ -225,7 +220,7 @@ def dry_run_page(request: HttpRequest, version_id: int) -> HttpResponse:
     try:
         result = migration_dry_run(user=request.user, version_id=version_id)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     return render(request, "studio/dry_run.html", {"result": result, "nav": "studio"})
 
 
@@ -237,7 +232,7 @@ def migrate_start(request: HttpRequest, version_id: int) -> HttpResponse:
     try:
         migration = migration_start(user=request.user, version_id=version_id)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     return redirect("studio:migration", migration_id=migration.pk)
 
 
