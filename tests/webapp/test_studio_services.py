@@ -149,3 +149,48 @@ def test_a_second_pending_request_for_the_same_version_is_refused(world):
     with pytest.raises(ServiceError) as caught:
         services.deployment_request(user=world["lead2"], version_id=v2.pk, note="Again")
     assert caught.value.http_status == 409
+
+
+CAMUNDA_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+    xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1"
+    targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler"
+    exporterVersion="5.20.0">
+  <bpmn:process id="csods" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Activity_review" />
+    <bpmn:userTask id="Activity_review" name="Review" camunda:formKey="embedded:app:review.html"
+                   camunda:assignee="${initiator}">
+      <bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Activity_review" targetRef="Activity_call" />
+    <bpmn:serviceTask id="Activity_call" name="Call PND" camunda:type="external"
+                      camunda:topic="pnd">
+      <bpmn:incoming>Flow_2</bpmn:incoming><bpmn:outgoing>Flow_3</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Activity_call" targetRef="End_1">
+      <bpmn:conditionExpression>${approved}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:endEvent id="End_1"><bpmn:incoming>Flow_3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1"><bpmndi:BPMNPlane id="P1" bpmnElement="csods">
+    <bpmndi:BPMNShape id="S1" bpmnElement="StartEvent_1">
+      <dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
+def test_a_diagram_from_camunda_modeler_imports_and_is_reported_element_by_element(world):
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    draft = services.draft_save(user=world["lead"], draft_id=draft.pk,
+                                files={"csods.bpmn": CAMUNDA_EXPORT})
+    by_element = {}
+    for problem in draft.problems:
+        by_element.setdefault(problem["element_id"], []).append(problem["message"])
+    assert any("not in a lane" in m for m in by_element["Activity_review"])
+    assert any("names no form" in m for m in by_element["Activity_review"])
+    assert any("not supported" in m for m in by_element["Activity_call"])
+    assert any("sandbox" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
+    assert all(p["line"] for p in draft.problems if p["element_id"])
