@@ -46,6 +46,10 @@ def _check_user_data(data: Any, path: str = "") -> None:
     elif isinstance(data, list):
         for i, item in enumerate(data):
             _check_user_data(item, f"{path}{i}.")
+    elif isinstance(data, str) and "\x00" in data:
+        where = path.rstrip(".") or "value"
+        raise EngineError("invalid_data", f"'{where}' contains a NUL character",
+                          field_errors={where.replace(".", "/"): ["Remove the NUL character."]})
 
 
 _validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}

@@ -10,7 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.utils import timezone
 
@@ -139,3 +145,26 @@ def _notice(reason: str) -> str:
     minutes = settings.SESSION_IDLE_SECONDS // 60
     return f"You have been signed out after {minutes} minutes without activity. " \
            "Sign in again to carry on."
+
+
+class NulCharacterMiddleware:
+    """Refuse requests whose query or form values contain NUL: PostgreSQL cannot store or
+    search them, and no person types one (a clear 400 rather than a server error)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        params = [*request.GET.lists()]
+        if request.method == "POST" and request.content_type in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            params += [*request.POST.lists()]
+        if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in values)
+                                         for k, values in params):
+            detail = "The request contains a NUL character; remove it and try again."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"type": "about:blank", "title": "Bad request",
+                                     "status": 400, "code": "invalid", "detail": detail},
+                                    status=400, content_type="application/problem+json")
+            return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

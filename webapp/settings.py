@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "webapp.security.SecurityHeadersMiddleware",
     "webapp.api.problems.CorrelationIdMiddleware",
+    "webapp.security.NulCharacterMiddleware",
     "webapp.audit.context.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

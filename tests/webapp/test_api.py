@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import get_resolver
 from rest_framework.test import APIClient
 
@@ -187,3 +188,16 @@ def test_task_query_refuses_impossible_time_zone_offsets(world):
     assert response.status_code == 400 and "dueAfter" in response.json()["field_errors"]
     assert client.get("/api/v1/tasks", {"dueAfter": "2026-01-01T00:00:00+01:00"}
                       ).status_code == 200
+
+
+def test_nul_characters_are_a_clear_400_not_a_server_error(world):
+    client = _client(world["case_officer"])
+    response = client.get("/api/v1/tasks", {"stage": "a\x00b"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    enquiry = {**factories.sample("enquiry"), "concern": "bad\x00text"}
+    created = _client(world["contact_handler"]).post("/api/v1/enquiries", {"data": enquiry},
+                                                     format="json")
+    assert created.status_code == 400 and "concern" in created.json()["field_errors"]
+    page = Client()
+    page.force_login(world["case_officer"])
+    assert page.get("/cases/", {"q": "x\x00"}).status_code == 400

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -73,6 +74,10 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         return problem(exc.http_status, exc.code, exc.message, request, exc.field_errors or None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL refuses to store
+        log.info("api refused: status=400 code=invalid (database rejected a value)")
+        return problem(400, "invalid", "A value in the request cannot be stored or searched "
+                                       "(for example it contains a NUL character).", request)
     response = exception_handler(exc, context)
     if response is None:
         return None
