@@ -17,6 +17,7 @@ from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.diagram import diagram_context, main_diagram
+from webapp.cases.inbox_rows import task_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
@@ -39,20 +40,20 @@ def _membership(request: HttpRequest) -> Any:
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    tasks = list(selectors.my_tasks(membership)[: selectors.PAGE])
-    return render(request, "cases/my_tasks.html", {"tasks": tasks, "nav": "mine"})
+    rows = task_rows(selectors.my_tasks(membership)[: selectors.PAGE])
+    return render(request, "cases/my_tasks.html", {"rows": rows, "nav": "mine"})
 
 
 @login_required
 def team_queue(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    tasks = list(selectors.queue(membership)[: selectors.PAGE])
+    rows = task_rows(selectors.queue(membership)[: selectors.PAGE])
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
         extra = {"alerts": list(clock_selectors.open_alerts(membership)),
                  "incidents": list(clock_selectors.open_incidents(membership)),
                  "extensions": list(clock_selectors.force_pending_extensions(membership))}
-    return render(request, "cases/queue.html", {"tasks": tasks, "nav": "queue", **extra})
+    return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})
 
 
 @login_required

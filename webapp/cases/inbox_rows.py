@@ -1,0 +1,37 @@
+"""Rows for the inbox tables, prepared in one pass in Python.
+
+Template tags per row (URL reversal, date filters, the time-left tag) were most of a list
+page's time; a list of plain dicts renders several times faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from webapp.cases.models import HumanTask
+from webapp.cases.templatetags.inbox import time_left_at
+
+
+def _prefix(name: str) -> str:
+    return reverse(name, args=["0"]).removesuffix("0/")
+
+
+def task_rows(tasks: Iterable[HumanTask]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    case_prefix, task_prefix = _prefix("cases:case"), _prefix("cases:task")
+    rows = []
+    for task in tasks:
+        left = time_left_at(task.due_at, now)
+        due = timezone.localtime(task.due_at).strftime("%-d %b %Y, %H:%M") if task.due_at else ""
+        rows.append({
+            "name": task.name, "reference": task.case.reference,
+            "stage": task.stage or task.case.stage, "due_state": left["state"],
+            "due_text": left["text"], "due": due,
+            "case_url": f"{case_prefix}{task.case.reference}/",
+            "task_url": f"{task_prefix}{task.pk}/", "claim_url": f"{task_prefix}{task.pk}/claim/",
+        })
+    return rows
