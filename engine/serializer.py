@@ -11,7 +11,7 @@ import json
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,6 @@ COMPRESSION_LEVEL = 1
 
 SpecPair = tuple[Any, Mapping[str, Any]]
 _SPECS: dict[str, SpecPair] = {}
-_SPEC_LOADERS: list[Callable[[str], SpecPair | None]] = []
 _local = threading.local()
 
 
@@ -44,20 +43,9 @@ def register_spec(key: str, spec: Any, subprocess_specs: Mapping[str, Any]) -> N
     _SPECS[key] = (spec, subprocess_specs)
 
 
-def add_spec_loader(loader: Callable[[str], SpecPair | None]) -> None:
-    """Register a fallback that can produce a spec for an unknown key (e.g. from a database)."""
-    _SPEC_LOADERS.append(loader)
-
-
 def spec_for(key: str) -> SpecPair:
     if key not in _SPECS:
-        for loader in _SPEC_LOADERS:
-            found = loader(key)
-            if found is not None:
-                _SPECS[key] = found
-                break
-        else:
-            raise EngineError("unknown_definition", f"No process definition with hash {key}.")
+        raise EngineError("unknown_definition", f"No process definition with hash {key}.")
     return _SPECS[key]
 
 
@@ -221,10 +209,3 @@ def spec_json(spec: Any, subprocess_specs: Mapping[str, Any]) -> str:
         "spec": registry.convert(spec),
         "subprocess_specs": {k: registry.convert(v) for k, v in subprocess_specs.items()},
     })
-
-
-def spec_from_json(text: str) -> SpecPair:
-    registry = full_serializer().registry
-    dct = json.loads(text)
-    subs = {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()}
-    return registry.restore(dct["spec"]), subs

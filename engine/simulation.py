@@ -10,9 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.definitions import Definition
 from engine.errors import EngineError
-from engine.info import InstanceStatus
 from engine.instance import ProcessInstance
 
 Answer = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
@@ -60,14 +58,3 @@ def drive(instance: ProcessInstance, answers: Mapping[str, Answer], *,
 def save_and_reload(instance: ProcessInstance) -> ProcessInstance:
     """A ``between`` hook that round-trips the instance through its stored form."""
     return ProcessInstance.load(instance.definition, instance.dump())
-
-
-def run_to_end(definition: Definition, start_data: Mapping[str, Any],
-               answers: Mapping[str, Answer], *, save_between: bool = False,
-               ) -> tuple[InstanceStatus, list[Step], ProcessInstance]:
-    """Start an instance and drive it as far as the answers go."""
-    instance = ProcessInstance.start(definition, start_data)
-    if save_between:
-        instance = save_and_reload(instance)
-    instance, steps = drive(instance, answers, between=save_and_reload if save_between else None)
-    return instance.status(), steps, instance

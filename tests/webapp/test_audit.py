@@ -152,3 +152,24 @@ def test_a_legal_hold_blocks_erasure_and_erasure_needs_a_decision(world):
         assert caught.value.http_status == 403
     case.refresh_from_db()
     assert case.erased_at is None and case.applicant_name
+
+
+def test_rows_removed_from_the_end_of_the_log_are_detected_by_the_command(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.conftest import _lift_append_only
+
+    services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "intact" in out.getvalue()
+    last = AccessLog.objects.order_by("-pk").first()
+    with _lift_append_only(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_accesslog WHERE id = %s", [last.pk])
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("audit_verify", stdout=out)
+    assert exit_code.value.code == 1
+    assert "1 row(s) missing at the end" in out.getvalue()

@@ -72,6 +72,7 @@ def verify(entries: Iterable[AccessLog] | None = None) -> tuple[int, AccessLog |
         prev, checked = entry.hash, checked + 1
     head = ChainHead.objects.first()
     if head is not None and (head.last_hash != prev or head.count != checked):
-        return checked, None if head.count == checked and head.last_hash == prev else \
-            AccessLog(pk=-1, object_type="chain head", object_id="rows missing at the end")
+        # Rows were removed from the end: the head remembers more than the table holds.
+        return checked, AccessLog(pk=None, object_type="chain head",
+                                  object_id=f"{head.count - checked} row(s) missing at the end")
     return checked, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from webapp.cases.models import Case, CaseEvent, CaseTimer, HumanTask, TaskState
+from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.forces.models import Membership
 from webapp.processes.lanes import LANE_ROLES
 
@@ -77,10 +77,6 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 
 def case_open_tasks(case: Case) -> QuerySet[HumanTask]:
     return case.tasks.filter(state=TaskState.READY).select_related("assignee").order_by("due_at")
-
-
-def case_timers(case: Case) -> QuerySet[CaseTimer]:
-    return case.timers.order_by("due_at")
 
 
 def colleagues(membership: Membership, role: str) -> list[Membership]:

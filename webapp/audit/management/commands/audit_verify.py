@@ -17,6 +17,7 @@ class Command(BaseCommand):
         if broken is None:
             self.stdout.write(f"Access log intact: {checked} rows verified.")
             return
-        self.stdout.write(f"Access log BROKEN after {checked} good rows: first bad row id "
-                          f"{broken.pk} ({broken.object_type} {broken.object_id}).")
+        where = f"row id {broken.pk}" if broken.pk else "the chain head"
+        self.stdout.write(f"Access log BROKEN after {checked} good rows: first bad link at "
+                          f"{where} ({broken.object_type} {broken.object_id}).")
         raise SystemExit(1)
