@@ -131,21 +131,22 @@ class ProcessInstance:
         errors = tuple(ErrorInfo(str(t.id), t.task_spec.bpmn_id or t.task_spec.name,
                                  "the step failed") for t in all_tasks
                        if t.state == TaskState.ERROR)
+        completed = wf.is_completed()  # a tree walk while running: asked once here
         if errors:
             status = "error"
-        elif wf.is_completed():
+        elif completed:
             status = "completed"
         else:
             status = "running"
         timers = self.timers()
         return InstanceStatus(
             status=status,
-            stage=self._stage(tasks),
-            outcome_codes=self._outcome_codes(all_tasks),
+            stage=self._stage(tasks, completed),
+            outcome_codes=self._outcome_codes(all_tasks, completed),
             human_tasks=tasks,
             timers=timers,
             next_due_at=min((t.due_at for t in timers), default=None),
-            waiting_messages=self.waiting_messages(),
+            waiting_messages=self._waiting_messages(completed),
             errors=errors,
             task_count=len(all_tasks),
         )
@@ -177,11 +178,15 @@ class ProcessInstance:
 
     def waiting_messages(self) -> tuple[str, ...]:
         """Names of the messages the case would accept now (boundaries and event subprocesses)."""
+        return self._waiting_messages(self._wf.is_completed())
+
+    def _waiting_messages(self, completed: bool) -> tuple[str, ...]:
         names = {e.name for e in self._wf.waiting_events()
                  if e.event_type == "MessageEventDefinition"}
-        workflows = [self._wf, *(sp for sp in self._wf.subprocesses.values() if not sp.completed)]
+        workflows = [] if completed else [self._wf]
+        workflows += [sp for sp in self._wf.subprocesses.values() if not sp.completed]
         for wf in workflows:
-            if wf.is_completed():
+            if wf is not self._wf and wf.is_completed():
                 continue
             for spec_name in getattr(wf.spec.start, "trigger_specs", ()):
                 sub_spec = self._wf.subprocess_specs.get(
@@ -192,11 +197,11 @@ class ProcessInstance:
         return tuple(sorted(names))
 
     def outcome_codes(self) -> tuple[str, ...]:
-        return self._outcome_codes(self._all_tasks())
+        return self._outcome_codes(self._all_tasks(), self._wf.is_completed())
 
-    def _outcome_codes(self, all_tasks: list[Any]) -> tuple[str, ...]:
+    def _outcome_codes(self, all_tasks: list[Any], completed: bool) -> tuple[str, ...]:
         codes: list[str] = []
-        source = [self._wf.data] if self._wf.is_completed() else []
+        source = [self._wf.data] if completed else []
         source += [t.data for t in sorted(all_tasks, key=lambda t: t.last_state_change)
                    if t.state & (TaskState.COMPLETED | TaskState.READY)]
         for data in source:
@@ -357,8 +362,8 @@ class ProcessInstance:
             return None
         return str(stage_task.task_spec.bpmn_name or stage_task.task_spec.bpmn_id)
 
-    def _stage(self, tasks: tuple[HumanTaskInfo, ...]) -> str | None:
-        if self._wf.is_completed():
+    def _stage(self, tasks: tuple[HumanTaskInfo, ...], completed: bool) -> str | None:
+        if completed:
             return "Closed"
         for info in tasks:
             if info.stage:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template
+from jinja2 import ChainableUndefined, Template, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=ChainableUndefined)
@@ -23,11 +23,18 @@ def compile_instructions(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+@lru_cache(maxsize=1024)
+def _names(source: str) -> frozenset[str]:
+    """The variables a template reads (rendering passes only those, not the whole case)."""
+    return frozenset(meta.find_undeclared_variables(_ENV.parse(source)))
+
+
 def render_instructions(source: str | None, data: Mapping[str, Any]) -> str:
     """Render instructions against task data; a failing template shows its raw text."""
     if not source:
         return ""
     try:
-        return compile_instructions(source).render(**data).strip()
+        template = compile_instructions(source)
+        return template.render({k: data[k] for k in _names(source) if k in data}).strip()
     except Exception:  # noqa: BLE001 - a broken template must not block the task
         return source.strip()

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import serializer
+from engine import serializer, state_codec
 from engine.definitions import Definition
 from engine.errors import EngineError
 from engine.instance import ProcessInstance
@@ -312,6 +312,8 @@ def _snapshot_workflow(wf: BpmnWorkflow) -> _Snapshot:
 
 def _snapshot_dict(dct: Mapping[str, Any], top: str) -> _Snapshot:
     """Stored state holds live subprocesses only: finished ones were pruned to ``history``."""
+    if dct.get("format") == state_codec.FORMAT:
+        return _snapshot_rows(dct, top)
     callers = dict(dct["tasks"])
     tasks = [(top, t["task_spec"], t["state"]) for t in dct["tasks"].values()]
     subs = list(dct.get("subprocesses", {}).values())
@@ -322,6 +324,20 @@ def _snapshot_dict(dct: Mapping[str, Any], top: str) -> _Snapshot:
             for sub in subs]
     completed = bool(dct.get("completed")) or not any(
         t["state"] & TaskState.NOT_FINISHED_MASK for t in dct["tasks"].values())
+    return _Snapshot(completed, tasks, live, dct.get("history", ()))
+
+
+def _snapshot_rows(dct: Mapping[str, Any], top: str) -> _Snapshot:
+    """``_snapshot_dict`` for format 2 (see ``state_codec``): task rows are
+    ``[id, spec, state, ...]``, subprocesses name their caller's id."""
+    processes = dct["processes"]
+    spec_of_id = {row[0]: row[1] for proc in processes for row in proc["tasks"]}
+    tasks = [(proc.get("spec", top), row[1], row[2]) for proc in processes
+             for row in proc["tasks"]]
+    live = [(proc["spec"], spec_of_id.get(proc["caller"], proc["spec"]))
+            for proc in processes[1:]]
+    completed = bool(processes[0].get("completed")) or not any(
+        row[2] & TaskState.NOT_FINISHED_MASK for row in processes[0]["tasks"])
     return _Snapshot(completed, tasks, live, dct.get("history", ()))
 
 

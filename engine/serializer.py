@@ -3,6 +3,8 @@
 SpiffWorkflow's own JSON embeds the whole process spec (about 60% of the bytes, and most of the
 load time). Here the instance JSON carries only ``spec_key`` (the definition's content hash), and
 the parsed spec objects are looked up in a per-process cache that the definitions module fills.
+The task tree is written by ``state_codec`` (format 2); state written earlier, as SpiffWorkflow's
+JSON without the spec, is still read through SpiffWorkflow's converters below.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     TaskConverter,
-    WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -28,6 +29,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from engine import state_codec
 from engine.errors import EngineError
 
 # zlib level 1: most of the size gain for a fraction of the time of the default level.
@@ -50,16 +52,7 @@ def spec_for(key: str) -> SpecPair:
 
 
 class _SpecCacheWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        # WorkflowConverter's part only: the stock converter would also convert the whole spec
-        # (a third of the save time) just for it to be thrown away here.
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
-        live, history = _live_subprocesses(workflow)
-        dct["subprocesses"] = self.mapping_to_dict(live)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        dct["spec_key"] = workflow.spec_key
-        dct["history"] = history
-        return dct
+    """Reads state written before format 2 (SpiffWorkflow's JSON without the spec)."""
 
     def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         key = dct.pop("spec_key")
@@ -119,18 +112,6 @@ class _LeanTaskConverter(TaskConverter):  # type: ignore[misc]
         task.data = data
         return task
 
-    def to_dict(self, task: Task) -> dict[str, Any]:
-        if task.data or task.parent is None:
-            dct: dict[str, Any] = super().to_dict(task)
-            return dct
-        return {
-            "id": str(task.id), "parent": str(task._parent),
-            "children": [str(child) for child in task._children],
-            "last_state_change": task.last_state_change, "state": task.state,
-            "task_spec": task.task_spec.name, "triggered": task.triggered,
-            "internal_data": self.registry.convert(task.internal_data), "data": {}, "delta": {},
-        }
-
 
 def _live_subprocesses(workflow: BpmnWorkflow) -> tuple[dict[Any, Any], list[str]]:
     """Subprocesses still needed, and the elements that ran in those dropped.
@@ -182,9 +163,12 @@ def full_serializer() -> BpmnWorkflowSerializer:
 
 
 def dump_json(workflow: BpmnWorkflow) -> str:
-    """Serialize an instance without its spec, as JSON text."""
-    text: str = _serializer().serialize_json(workflow)
-    return text
+    """Serialize an instance without its spec, as JSON text (format 2, see state_codec)."""
+    live, history = _live_subprocesses(workflow)
+    try:
+        return state_codec.encode(workflow, _serializer().registry, live, history)
+    except (TypeError, ValueError) as exc:
+        raise EngineError("unstorable_data", f"The case data cannot be stored: {exc}") from exc
 
 
 def dump(workflow: BpmnWorkflow) -> bytes:
@@ -196,8 +180,13 @@ def load(state: bytes | memoryview | str) -> BpmnWorkflow:
     """Restore an instance; the caller re-attaches the script engine."""
     try:
         text = state if isinstance(state, str) else zlib.decompress(bytes(state)).decode()
-        workflow: BpmnWorkflow = _serializer().deserialize_json(text)
-    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+        dct = json.loads(text)
+        ser = _serializer()
+        if dct.get("format") == state_codec.FORMAT:
+            workflow: BpmnWorkflow = state_codec.decode(dct, ser.registry, spec_for)
+        else:  # written before format 2
+            workflow = ser.from_dict(dct)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error) as exc:
         raise EngineError("corrupt_state", f"Stored case state cannot be read: {exc}") from exc
     return workflow
 
