@@ -37,10 +37,14 @@ def _content(entry: AccessLog) -> dict[str, Any]:
 def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
            object_id: str | int, fields: Sequence[str] = (), justification: str = "",
            recipients: Sequence[str] = ()) -> AccessLog:
-    """Log one operation (in the caller's transaction, so a rolled-back change logs nothing)."""
+    """Log one operation (in the caller's transaction, so a rolled-back change logs nothing).
+
+    The chain head stays locked until the caller commits: services record last, just before
+    their commit, so that other writers wait as briefly as possible.
+    """
     membership = getattr(actor, "membership", None) if actor is not None else None
     info = current.get()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head = ChainHead.objects.select_for_update().first()
         if head is None:
             head = ChainHead.objects.create(last_hash=GENESIS, count=0)

@@ -54,12 +54,13 @@ def _load(case: Case) -> ProcessInstance:
 
 def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]:
     """Lock the task's case row, then read the task: both scoped to the user's force."""
-    case_id = (HumanTask.objects.filter(pk=task_id, force=membership.force)
-               .values_list("case_id", flat=True).first())
-    if case_id is None:
-        raise ServiceError("not_found", "No such task in your force.")
+    # One statement finds and locks the case; the task is read after the lock is held, so it
+    # shows whatever the previous holder of the lock did to it.
+    owner = HumanTask.objects.filter(pk=task_id, force_id=membership.force_id).values("case_id")
     case = (Case.objects.select_for_update(of=("self",))
-            .select_related("force__time_limit_profile").get(pk=case_id))
+            .select_related("force__time_limit_profile").filter(pk__in=owner).first())
+    if case is None:
+        raise ServiceError("not_found", "No such task in your force.")
     task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=task_id)
     return case, task
 
@@ -111,10 +112,10 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
+        sync_derived_rows(case, instance, status, now=now, ready_before=())
         record(actor=user, operation=Operation.COLLECT, object_type="case",
                object_id=case.reference, fields=sorted(data),
                justification="enquiry recorded under the disclosure scheme")
-        sync_derived_rows(case, instance, status, now=now)
     log.info("case started: case=%s force=%s", case.pk, force.code)
     return case
 
@@ -236,13 +237,14 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
             raise ServiceError("conflict", f"{case.reference} changed since you read it "
                                            "(stale If-Match); read the task again.")
         instance = _load(case)
+        ready_before = [t.task_id for t in instance.human_tasks()]
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)))
         now = timezone.now()
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
-        _log_completion(user, case, task, data)
         sync_derived_rows(case, instance, status, now=now,
-                          completed={str(task.engine_task_id): user})
+                          completed={str(task.engine_task_id): user}, ready_before=ready_before)
+        _log_completion(user, case, task, data)  # last: the log's chain head is locked to commit
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case
 
@@ -263,10 +265,11 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         if case.status != CaseStatus.OPEN:
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
         instance = _load(case)
+        ready_before = [t.task_id for t in instance.human_tasks()]
         status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
         now = timezone.now()
         _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
+        sync_derived_rows(case, instance, status, now=now, ready_before=ready_before)
         record(actor=user, operation=Operation.ALTER, object_type="case",
                object_id=case.reference, fields=["status"], justification="applicant withdrew")
-        sync_derived_rows(case, instance, status, now=now)
     return case

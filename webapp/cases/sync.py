@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from webapp.cases.models import (
     TaskState,
     TimerKind,
 )
-from webapp.clocks.models import AlertKind, CaseClock, ClockAlert, ClockState
+from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
@@ -66,8 +66,16 @@ def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
 
 def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceStatus, *,
                       now: datetime,
-                      completed: Mapping[str, AbstractBaseUser] | None = None) -> None:
-    """Save state and rewrite tasks, clocks, timers and case columns (tasks diffed in memory)."""
+                      completed: Mapping[str, AbstractBaseUser] | None = None,
+                      ready_before: Collection[str] | None = None,
+                      timer_rows: list[CaseTimer] | None = None) -> None:
+    """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
+
+    ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
+    the loaded instance; the task rows mirror them (every step syncs them in its transaction),
+    so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
+    case's timer rows if the caller has just read them under the lock.
+    """
     completed = completed or {}
     clocks = clocks_sync(case, instance, now=now, closed=status.status == "completed")
     if any(c.timer for c in (BY_NAME[row.clock] for row in clocks)):
@@ -90,9 +98,27 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     if case.status == CaseStatus.CLOSED:
         CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOSED,
                                  detail=", ".join(status.outcome_codes))
-    _rewrite_tasks(case, status, now, completed)
-    CaseTimer.objects.filter(case=case).delete()
-    CaseTimer.objects.bulk_create(timers)
+    _rewrite_tasks(case, status, now, completed, ready_before)
+    _rewrite_timers(case, timers, timer_rows)
+
+
+def _timer_key(row: CaseTimer) -> tuple[Any, ...]:
+    return (row.kind, row.clock, row.engine_task_id, row.bpmn_id, row.name, row.stage,
+            row.due_at)
+
+
+def _rewrite_timers(case: Case, timers: list[CaseTimer],
+                    existing: list[CaseTimer] | None) -> None:
+    """Make the case's timer rows ``timers``: unchanged rows stay, the rest are replaced."""
+    wanted = {_timer_key(row): row for row in timers}
+    stale = []
+    for row in existing if existing is not None else CaseTimer.objects.filter(case=case):
+        if wanted.pop(_timer_key(row), None) is None:
+            stale.append(row.pk)
+    if stale:
+        CaseTimer.objects.filter(pk__in=stale).delete()
+    if wanted:
+        CaseTimer.objects.bulk_create(wanted.values())
 
 
 def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock]) -> list[CaseTimer]:
@@ -100,38 +126,43 @@ def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock]) -> 
                       bpmn_id=t.bpmn_id, name=t.name[:200], stage=(t.stage or "")[:100],
                       due_at=t.due_at)
             for t in status.timers if t.due_at.year < PARKED.year]
-    alerted = set(ClockAlert.objects.filter(case=case).values_list("clock", "kind"))
-    for clock in clocks:
+    for clock in clocks:  # rows from clocks_sync: they say which alerts were given
         if clock.state not in (ClockState.RUNNING, ClockState.BREACHED):
             continue
-        if (clock.clock, AlertKind.WARNING) not in alerted and clock.warn_at:
+        if not clock.warned and clock.warn_at:
             rows.append(CaseTimer(case=case, kind=TimerKind.WARNING, clock=clock.clock,
                                   name=f"{clock.label}: warning", due_at=clock.warn_at))
-        if BY_NAME[clock.clock].timer is None and (clock.clock, AlertKind.BREACH) not in alerted:
+        if BY_NAME[clock.clock].timer is None and not clock.breach_alerted:
             rows.append(CaseTimer(case=case, kind=TimerKind.BREACH, clock=clock.clock,
                                   name=f"{clock.label}: limit passed", due_at=clock.due_at))
     return rows
 
 
 def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
-                   completed: Mapping[str, AbstractBaseUser]) -> None:
+                   completed: Mapping[str, AbstractBaseUser],
+                   ready_before: Collection[str] | None) -> None:
     ready = {t.task_id: t for t in status.human_tasks}
-    existing = {str(row.engine_task_id): row
-                for row in HumanTask.objects.filter(case=case, state=TaskState.READY)}
-    for engine_id, row in existing.items():
-        if engine_id in ready:
-            continue
-        row.completed_at = now
+    if ready_before is None:
+        ready_before = {str(engine_id) for engine_id in HumanTask.objects.filter(
+            case=case, state=TaskState.READY).values_list("engine_task_id", flat=True)}
+    ended = [engine_id for engine_id in ready_before if engine_id not in ready]
+    cancelled = [engine_id for engine_id in ended if engine_id not in completed]
+    by_user: dict[Any, list[str]] = {}
+    for engine_id in ended:
         if engine_id in completed:
-            row.state, row.completed_by = TaskState.COMPLETED, completed[engine_id]
-        else:
-            row.state = TaskState.CANCELLED
-        row.save(update_fields=["state", "completed_at", "completed_by"])
+            by_user.setdefault(completed[engine_id], []).append(engine_id)
+    open_rows = HumanTask.objects.filter(case=case, state=TaskState.READY)
+    for user, engine_ids in by_user.items():
+        open_rows.filter(engine_task_id__in=engine_ids).update(
+            state=TaskState.COMPLETED, completed_by=user, completed_at=now)
+    if cancelled:
+        open_rows.filter(engine_task_id__in=cancelled).update(
+            state=TaskState.CANCELLED, completed_at=now)
     HumanTask.objects.bulk_create([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=LANE_ROLES.get(info.lane or "", ""), stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
                   due_at=_due_for(info.stage, status), created_at=now)
-        for task_id, info in ready.items() if task_id not in existing
+        for task_id, info in ready.items() if task_id not in ready_before
     ])

@@ -37,14 +37,20 @@ from webapp.processes.registry import definition_for_id
 log = logging.getLogger(__name__)
 
 MAX_FAILURES = 3
+# Cases claimed and fired per transaction by a sweep.
+BATCH = 10
 
 
 def _fire_locked(case: Case, now: datetime) -> int:
     """Fire everything due on a locked case; return how many things fired."""
-    due = list(CaseTimer.objects.filter(case=case, due_at__lte=now))
-    if not due:
+    timer_rows = list(CaseTimer.objects.filter(case=case))
+    due = [row for row in timer_rows if row.due_at <= now]
+    if not due:  # the case's due time was stale: correct it so that it is not claimed again
+        case.next_due_at = min((row.due_at for row in timer_rows), default=None)
+        case.save(update_fields=["next_due_at"])
         return 0
     instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
+    ready_before = [t.task_id for t in instance.human_tasks()]
     fired = list(instance.fire_due_timers(now)) if any(
         t.kind == TimerKind.PROCESS for t in due) else []
     for timer in fired:
@@ -61,7 +67,8 @@ def _fire_locked(case: Case, now: datetime) -> int:
                 alerts += 1
                 CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOCK,
                                          detail=row.name[:500])
-    sync_derived_rows(case, instance, instance.status(), now=now)
+    sync_derived_rows(case, instance, instance.status(), now=now, ready_before=ready_before,
+                      timer_rows=timer_rows)
     return len(fired) + alerts
 
 
@@ -90,35 +97,47 @@ class _FireFailed(Exception):
         self.case_id, self.error = case_id, error
 
 
-def fire_one(now: datetime) -> tuple[int | None, int]:
-    """Claim one due case (skipping those locked by others) and fire it: (case id, fired)."""
+def fire_some(now: datetime, limit: int = BATCH) -> tuple[list[int], int]:
+    """Claim up to ``limit`` due cases (skipping those locked by others) and fire them in one
+    transaction: (case ids claimed, things fired).
+
+    If one case fails, the whole batch rolls back (nothing half-fired is kept), the failure is
+    counted against that case, and the others fire again on the next claim.
+    """
     try:
         with transaction.atomic(durable=True):
-            case = (Case.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("force__time_limit_profile")
-                    .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
-                    .order_by("next_due_at").first())
-            if case is None:
-                return None, 0
+            cases = list(Case.objects.select_for_update(skip_locked=True, of=("self",))
+                         .select_related("force__time_limit_profile")
+                         .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
+                         .order_by("next_due_at")[:limit])
             delay = getattr(settings, "TIMER_FIRE_TEST_DELAY", 0)
-            if delay:  # fault-injection hook for the kill-a-worker test; 0 outside tests
+            if delay and cases:  # fault-injection hook for the kill-a-worker test; 0 otherwise
                 time.sleep(delay)
-            try:
-                return case.pk, _fire_locked(case, now)
-            except EngineError as exc:
-                raise _FireFailed(case.pk, exc) from exc  # rolls the whole fire back
+            fired = 0
+            for case in cases:
+                try:
+                    fired += _fire_locked(case, now)
+                except EngineError as exc:
+                    raise _FireFailed(case.pk, exc) from exc  # rolls the whole batch back
+            return [case.pk for case in cases], fired
     except _FireFailed as failed:
         _record_failure(failed.case_id, failed.error)
-        return failed.case_id, 0
+        return [failed.case_id], 0
 
 
 def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -> int:
-    """Fire due cases until none is left or the time budget is spent; return timers fired."""
-    began, fired = time.monotonic(), 0
+    """Fire due cases until none is left or the time budget is spent; return timers fired.
+
+    Cases are claimed in batches (one commit for several fires); after a failure the sweep
+    goes on one case at a time, so one broken case cannot hold the others back.
+    """
+    began, fired, limit = time.monotonic(), 0, BATCH
     while time.monotonic() - began < budget_seconds:
-        case_id, count = fire_one(now or timezone.now())
-        if case_id is None:
+        claimed, count = fire_some(now or timezone.now(), limit)
+        if not claimed:
             break
+        if count == 0 and len(claimed) == 1 and limit > 1:
+            limit = 1
         fired += count
     return fired
 

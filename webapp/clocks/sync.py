@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from engine import ProcessInstance
 from webapp.cases.models import Case
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
-from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
+from webapp.clocks.models import (
+    AlertKind,
+    CaseClock,
+    ClockAlert,
+    ClockEvent,
+    ClockEventKind,
+    ClockState,
+)
 from webapp.clocks.specs import BY_NAME, clocks_for
 
 # While a clock is paused its escalation timer must not fire: park it far ahead.
@@ -35,31 +44,71 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
                 closed: bool) -> list[CaseClock]:
     """Start clocks whose stage became active, stop those whose stage ended; return the rows.
 
-    Reads the case's clock rows once; only a clock that starts or stops reads its events.
+    Reads the case's clock rows once; a clock that stops also reads its events (pauses and
+    extensions count). New rows and events are written in one statement each; the case lock is
+    held, so nothing else writes these rows meanwhile.
     """
     profile = case.force.time_limit_profile
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
-    rows = {row.clock: row for row in CaseClock.objects.filter(case=case)}
+    rows = {row.clock: row for row in with_alerts(CaseClock.objects.filter(case=case))}
+    events: list[ClockEvent] = []
+    created: list[CaseClock] = []
     for spec, limit in clocks_for(profile):
         row = rows.get(spec.name)
         if row is None and not closed and (spec.activity is None or spec.activity in active):
-            kind = ClockEventKind.STARTED
+            event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STARTED, at=now,
+                               limit=limit)
+            row = _row(case, spec.name, snapshot([event], now, profile.warning_fraction))
+            created.append(row)
         elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
                            and spec.activity not in active)):
-            kind = ClockEventKind.STOPPED
+            event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STOPPED, at=now)
+            history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
+                       event]
+            _update(row, snapshot(history, now, profile.warning_fraction))
+            row.save(update_fields=SNAPSHOT_FIELDS)
         else:
             if row is not None and row.state == ClockState.RUNNING and row.due_at and \
                     now > row.due_at:
                 row.state = ClockState.BREACHED
                 row.save(update_fields=["state"])
             continue
-        ClockEvent.objects.create(case=case, clock=spec.name, kind=kind, at=now,
-                                  limit=limit if kind == ClockEventKind.STARTED else "")
-        rows[spec.name] = recompute_clock(case, spec.name, now)
-        align_timer(instance, spec.name, snapshot_of(rows[spec.name]))
+        events.append(event)
+        rows[spec.name] = row
+        align_timer(instance, spec.name, snapshot_of(row))
+    ClockEvent.objects.bulk_create(events)
+    CaseClock.objects.bulk_create(created)
     return list(rows.values())
+
+
+def with_alerts(rows: QuerySet[CaseClock]) -> QuerySet[CaseClock]:
+    """Clock rows with ``warned`` and ``breach_alerted``: whether each alert was already given
+    (read in the same statement as the rows)."""
+    given = ClockAlert.objects.filter(case_id=OuterRef("case_id"), clock=OuterRef("clock"))
+    return rows.annotate(warned=Exists(given.filter(kind=AlertKind.WARNING)),
+                         breach_alerted=Exists(given.filter(kind=AlertKind.BREACH)))
+
+
+SNAPSHOT_FIELDS = ["limit", "started_at", "due_at", "warn_at", "stopped_at", "paused_since",
+                   "paused_seconds", "extensions", "state"]
+
+
+def _row(case: Case, clock: str, snap: ClockSnapshot | None) -> CaseClock:
+    if snap is None:
+        raise ValueError(f"clock {clock} of case {case.pk} never started")
+    row = CaseClock(case=case, force_id=case.force_id, clock=clock, label=BY_NAME[clock].label)
+    row.warned = row.breach_alerted = False  # a clock that starts now has given no alert
+    _update(row, snap)
+    return row
+
+
+def _update(row: CaseClock, snap: ClockSnapshot | None) -> None:
+    if snap is None:
+        raise ValueError(f"clock {row.clock} of case {row.case_id} never started")
+    for name in SNAPSHOT_FIELDS:
+        setattr(row, name, getattr(snap, name))
 
 
 def snapshot_of(row: CaseClock) -> ClockSnapshot:
@@ -71,12 +120,7 @@ def recompute_clock(case: Case, clock: str, now: datetime) -> CaseClock:
     """Rewrite one clock's row from its events (the events are the source of truth)."""
     events = ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk")
     snap = snapshot(events, now, case.force.time_limit_profile.warning_fraction)
-    if snap is None:
-        raise ValueError(f"clock {clock} of case {case.pk} never started")
-    row, _ = CaseClock.objects.update_or_create(case=case, clock=clock, defaults={
-        "force_id": case.force_id, "label": BY_NAME[clock].label, "limit": snap.limit,
-        "started_at": snap.started_at, "due_at": snap.due_at, "warn_at": snap.warn_at,
-        "stopped_at": snap.stopped_at, "paused_since": snap.paused_since,
-        "paused_seconds": snap.paused_seconds, "extensions": snap.extensions,
-        "state": snap.state})
+    row = CaseClock.objects.filter(case=case, clock=clock).first() or _row(case, clock, snap)
+    _update(row, snap)
+    row.save()
     return row
