@@ -210,15 +210,20 @@ class ProcessInstance:
                     codes.append(code)
         return tuple(codes)
 
-    def data(self) -> dict[str, Any]:
-        """A copy of the case's current data: what the newest ready task (else step) sees."""
+    def data(self, keys: Collection[str] | None = None) -> dict[str, Any]:
+        """A copy of the case's current data (only ``keys``, if given): what the newest ready
+        task (else step) sees."""
         if self._wf.is_completed():
-            return copy.deepcopy(dict(self._wf.data))
-        tasks = self._all_tasks()
-        ready = [t for t in tasks if t.state == TaskState.READY and t.task_spec.manual]
-        done = [t for t in tasks if t.state == TaskState.COMPLETED]
-        latest = max(ready or done, key=lambda t: t.last_state_change, default=self._wf.task_tree)
-        return copy.deepcopy(dict(latest.data))
+            source = self._wf.data
+        else:
+            tasks = self._all_tasks()
+            ready = [t for t in tasks if t.state == TaskState.READY and t.task_spec.manual]
+            done = [t for t in tasks if t.state == TaskState.COMPLETED]
+            source = max(ready or done, key=lambda t: t.last_state_change,
+                         default=self._wf.task_tree).data
+        if keys is not None:
+            source = {k: source[k] for k in keys if k in source}
+        return copy.deepcopy(dict(source))
 
     def completed_bpmn_ids(self) -> tuple[str, ...]:
         """BPMN ids of every element that has run, for highlighting the diagram."""

@@ -78,6 +78,13 @@ DATABASES = {"default": {**env.db("DATABASE_URL"),
                          # Reuse connections (a new one costs 2–4 ms per request).
                          "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
                          "CONN_HEALTH_CHECKS": True}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound on the server, and statements a connection repeats prepared: planning a
+    # case-lock query took 1 ms against 0.09 ms to run it. Behind a transaction-mode pooler
+    # (PgBouncer < 1.21) set DB_PREPARE_THRESHOLD to -1 to turn preparing off.
+    _threshold = env.int("DB_PREPARE_THRESHOLD", default=2)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=None if _threshold < 0 else _threshold)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-gb"

@@ -102,6 +102,17 @@ def test_other_force_sees_not_found(officer):
         assert caught.value.http_status == 404
 
 
+@pytest.mark.parametrize("task_id", [10**40, -(10**40), 2**63])
+def test_task_ids_beyond_64_bits_are_not_found(officer, task_id):
+    _started(officer)
+    for call in (lambda: services.task_claim(user=officer, task_id=task_id),
+                 lambda: services.task_release(user=officer, task_id=task_id),
+                 lambda: services.task_complete(user=officer, task_id=task_id, data={})):
+        with pytest.raises(ServiceError) as caught:
+            call()
+        assert caught.value.http_status == 404
+
+
 def test_wrong_role_is_forbidden_and_changes_nothing(officer):
     case, task = _started(officer)
     before = _snapshot(case)

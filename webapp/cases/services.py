@@ -14,6 +14,7 @@ from django.utils import timezone
 from engine import EngineError, ProcessInstance
 from webapp.audit.log import record
 from webapp.audit.models import Operation
+from webapp.cases import step_sql
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.errors import ServiceError
@@ -56,13 +57,11 @@ def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]
     """Lock the task's case row, then read the task: both scoped to the user's force."""
     # One statement finds and locks the case; the task is read after the lock is held, so it
     # shows whatever the previous holder of the lock did to it.
-    owner = HumanTask.objects.filter(pk=task_id, force_id=membership.force_id).values("case_id")
-    case = (Case.objects.select_for_update(of=("self",))
-            .select_related("force__time_limit_profile").filter(pk__in=owner).first())
+    case = step_sql.lock_case_of_task(task_id, membership.force_id)
     if case is None:
         raise ServiceError("not_found", "No such task in your force.")
-    task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=task_id)
-    return case, task
+    case.force = membership.force  # the same force: the lock query is scoped to it
+    return case, step_sql.task(task_id)
 
 
 def _check_may_work(membership: Membership, task: HumanTask) -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
 from webapp.audit.retention import retention_for
+from webapp.cases import step_sql
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -47,6 +48,9 @@ def _person_name(person: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
+PARTY_KEYS = ("applicant", "subject", "children")
+
+
 def parties(data: Mapping[str, Any]) -> dict[str, str]:
     """The searchable party names from case data (applicant, subject, children)."""
     children = data.get("children") or []
@@ -77,14 +81,14 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     case's timer rows if the caller has just read them under the lock.
     """
     completed = completed or {}
-    clocks = clocks_sync(case, instance, now=now, closed=status.status == "completed")
-    if any(c.timer for c in (BY_NAME[row.clock] for row in clocks)):
-        status = instance.status()  # clocks may have moved escalation timers
+    clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed")
+    if moved:
+        status = instance.status()  # the clocks moved escalation timers
     case.state = instance.dump()
     case.revision += 1
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
-    for field, value in parties(instance.data()).items():
+    for field, value in parties(instance.data(PARTY_KEYS)).items():
         if value:
             setattr(case, field, value)
     if status.status == "completed":
@@ -112,7 +116,7 @@ def _rewrite_timers(case: Case, timers: list[CaseTimer],
     """Make the case's timer rows ``timers``: unchanged rows stay, the rest are replaced."""
     wanted = {_timer_key(row): row for row in timers}
     stale = []
-    for row in existing if existing is not None else CaseTimer.objects.filter(case=case):
+    for row in existing if existing is not None else step_sql.timer_rows(case.pk):
         if wanted.pop(_timer_key(row), None) is None:
             stale.append(row.pk)
     if stale:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.cases import step_sql
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -43,7 +44,7 @@ BATCH = 10
 
 def _fire_locked(case: Case, now: datetime) -> int:
     """Fire everything due on a locked case; return how many things fired."""
-    timer_rows = list(CaseTimer.objects.filter(case=case))
+    timer_rows = step_sql.timer_rows(case.pk)
     due = [row for row in timer_rows if row.due_at <= now]
     if not due:  # the case's due time was stale: correct it so that it is not claimed again
         case.next_due_at = min((row.due_at for row in timer_rows), default=None)

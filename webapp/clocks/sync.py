@@ -5,19 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
-
 from engine import ProcessInstance
+from webapp.cases import step_sql
 from webapp.cases.models import Case
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
-from webapp.clocks.models import (
-    AlertKind,
-    CaseClock,
-    ClockAlert,
-    ClockEvent,
-    ClockEventKind,
-    ClockState,
-)
+from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
 from webapp.clocks.specs import BY_NAME, clocks_for
 
 # While a clock is paused its escalation timer must not fire: park it far ahead.
@@ -30,19 +22,20 @@ def snapshot(events: Iterable[ClockEvent], now: datetime,
                    warning_fraction)
 
 
-def align_timer(instance: ProcessInstance, clock: str, snap: ClockSnapshot | None) -> None:
-    """Keep the clock's escalation timer at the clock's due time (parked while paused)."""
+def align_timer(instance: ProcessInstance, clock: str, snap: ClockSnapshot | None) -> bool:
+    """Keep the clock's escalation timer at the clock's due time (parked while paused);
+    True if a timer was moved."""
     spec = BY_NAME[clock]
     if spec.timer is None or snap is None or snap.stopped_at is not None:
-        return
+        return False
     due = PARKED if snap.paused_since is not None else snap.due_at
-    if due is not None:
-        instance.set_timer_due(spec.timer, due)
+    return due is not None and bool(instance.set_timer_due(spec.timer, due))
 
 
 def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
-                closed: bool) -> list[CaseClock]:
-    """Start clocks whose stage became active, stop those whose stage ended; return the rows.
+                closed: bool) -> tuple[list[CaseClock], bool]:
+    """Start clocks whose stage became active, stop those whose stage ended; return the rows,
+    and whether an escalation timer was moved in the instance.
 
     Reads the case's clock rows once; a clock that stops also reads its events (pauses and
     extensions count). New rows and events are written in one statement each; the case lock is
@@ -51,9 +44,10 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
     profile = case.force.time_limit_profile
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
-    rows = {row.clock: row for row in with_alerts(CaseClock.objects.filter(case=case))}
+    rows = {row.clock: row for row in step_sql.clock_rows(case.pk)}
     events: list[ClockEvent] = []
     created: list[CaseClock] = []
+    moved = False
     for spec, limit in clocks_for(profile):
         row = rows.get(spec.name)
         if row is None and not closed and (spec.activity is None or spec.activity in active):
@@ -77,18 +71,10 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
             continue
         events.append(event)
         rows[spec.name] = row
-        align_timer(instance, spec.name, snapshot_of(row))
+        moved = align_timer(instance, spec.name, snapshot_of(row)) or moved
     ClockEvent.objects.bulk_create(events)
     CaseClock.objects.bulk_create(created)
-    return list(rows.values())
-
-
-def with_alerts(rows: QuerySet[CaseClock]) -> QuerySet[CaseClock]:
-    """Clock rows with ``warned`` and ``breach_alerted``: whether each alert was already given
-    (read in the same statement as the rows)."""
-    given = ClockAlert.objects.filter(case_id=OuterRef("case_id"), clock=OuterRef("clock"))
-    return rows.annotate(warned=Exists(given.filter(kind=AlertKind.WARNING)),
-                         breach_alerted=Exists(given.filter(kind=AlertKind.BREACH)))
+    return list(rows.values()), moved
 
 
 SNAPSHOT_FIELDS = ["limit", "started_at", "due_at", "warn_at", "stopped_at", "paused_since",

@@ -1,0 +1,64 @@
+"""The reads every case step makes, as SQL.
+
+A step (claim, complete, a timer firing) reads the same few rows every time. Built through the
+ORM each of these reads cost 0.3–0.8 ms of Python against 0.07–0.15 ms for PostgreSQL to run it
+(measured in bench/inbox.py's lifecycle); written once as SQL they are prepared by the server
+and cost little more than the round trip. Only reads live here, with the models' own tables and
+columns, so that rows come back as ordinary model instances (converters applied); writes stay
+with the ORM. Portable between PostgreSQL and SQLite (SQLite has no row locks: the whole
+database is locked by a writing transaction instead).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from webapp.cases.models import Case, CaseTimer, HumanTask
+from webapp.clocks.models import AlertKind, CaseClock, ClockAlert
+
+
+def _for_update() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+# Ids are 64-bit: a larger number from a URL matches nothing (the ORM does the same).
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def lock_case_of_task(task_id: int, force_id: int) -> Case | None:
+    """Lock and return the case that holds task ``task_id``, if the task is in the force."""
+    if task_id not in _ID_RANGE:
+        return None
+    sql = (f"SELECT * FROM {Case._meta.db_table} WHERE id = (SELECT case_id FROM "
+           f"{HumanTask._meta.db_table} WHERE id = %s AND force_id = %s){_for_update()}")
+    found = list(Case.objects.raw(sql, [task_id, force_id]))
+    return found[0] if found else None
+
+
+def task(task_id: int) -> HumanTask:
+    """The task row as it is now (read after its case is locked)."""
+    found = list(HumanTask.objects.raw(
+        f"SELECT * FROM {HumanTask._meta.db_table} WHERE id = %s", [task_id]))
+    if not found:
+        raise HumanTask.DoesNotExist(task_id)
+    return found[0]
+
+
+def clock_rows(case_id: int) -> list[CaseClock]:
+    """The case's clock rows, each with ``warned`` and ``breach_alerted``: whether that alert
+    was already given (one statement for both)."""
+    alerts = ClockAlert._meta.db_table
+    given = (f"EXISTS (SELECT 1 FROM {alerts} a WHERE a.case_id = c.case_id "
+             "AND a.clock = c.clock AND a.kind = %s)")
+    sql = (f"SELECT c.*, {given} AS warned, {given} AS breach_alerted "
+           f"FROM {CaseClock._meta.db_table} c WHERE c.case_id = %s ORDER BY c.id")
+    rows = list(CaseClock.objects.raw(sql, [AlertKind.WARNING.value, AlertKind.BREACH.value,
+                                            case_id]))
+    for row in rows:  # SQLite returns 0/1
+        row.warned, row.breach_alerted = bool(row.warned), bool(row.breach_alerted)
+    return rows
+
+
+def timer_rows(case_id: int) -> list[CaseTimer]:
+    return list(CaseTimer.objects.raw(
+        f"SELECT * FROM {CaseTimer._meta.db_table} WHERE case_id = %s ORDER BY id", [case_id]))
