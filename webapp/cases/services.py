@@ -21,6 +21,7 @@ from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.registry import definition_for_id
+from webapp.row_insert import insert
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,10 @@ def _check_ready(task: HumanTask) -> None:
 
 def _event(case: Case, user: AbstractBaseUser | None, kind: str, task: HumanTask | None = None,
            *, detail: str = "", data: Any = None, at: Any = None) -> None:
-    CaseEvent.objects.create(
+    insert(CaseEvent(
         case=case, at=at or timezone.now(), actor=user, kind=kind, stage=task.stage if task else "",
         task_name=task.name if task else "", bpmn_id=task.bpmn_id if task else "",
-        detail=detail[:500], data=data)
+        detail=detail[:500], data=data))
 
 
 def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
@@ -132,7 +133,7 @@ def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
             raise ServiceError("conflict", f"'{task.name}' was already claimed by "
                                            f"{task.assignee.get_username()}.")
         task.assignee = user
-        task.save(update_fields=["assignee"])
+        step_sql.set_assignee(task.pk, user.pk)
         _event(case, user, EventKind.CLAIMED, task)
     return task
 
@@ -147,7 +148,7 @@ def task_release(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
             raise ServiceError("forbidden", "Only the assignee or a decision maker may release "
                                             "this task.")
         task.assignee = None
-        task.save(update_fields=["assignee"])
+        step_sql.set_assignee(task.pk, None)
         _event(case, user, EventKind.RELEASED, task)
     return task
 
@@ -168,7 +169,7 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
             raise ServiceError("forbidden", "You may assign only within your team.")
         _check_may_work(target, task)
         task.assignee = target.user
-        task.save(update_fields=["assignee"])
+        step_sql.set_assignee(task.pk, target.user.pk)
         _event(case, user, EventKind.ASSIGNED, task, detail=f"to {target.user.get_username()}")
     return task
 

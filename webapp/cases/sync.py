@@ -155,13 +155,10 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     for engine_id in ended:
         if engine_id in completed:
             by_user.setdefault(completed[engine_id], []).append(engine_id)
-    open_rows = HumanTask.objects.filter(case=case, state=TaskState.READY)
     for user, engine_ids in by_user.items():
-        open_rows.filter(engine_task_id__in=engine_ids).update(
-            state=TaskState.COMPLETED, completed_by=user, completed_at=now)
+        step_sql.close_tasks(case.pk, engine_ids, TaskState.COMPLETED, now, user.pk)
     if cancelled:
-        open_rows.filter(engine_task_id__in=cancelled).update(
-            state=TaskState.CANCELLED, completed_at=now)
+        step_sql.close_tasks(case.pk, cancelled, TaskState.CANCELLED, now, None)
     HumanTask.objects.bulk_create([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",

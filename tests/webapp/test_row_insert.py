@@ -1,0 +1,65 @@
+"""The step fast path writes the same rows as the ORM: an appended row read back is the row that
+``save()`` would have stored, field for field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.forms.models import model_to_dict
+
+from tests import factories
+from webapp.audit.models import AccessLog
+from webapp.cases import services, step_sql
+from webapp.cases.models import CaseEvent, HumanTask, TaskState
+from webapp.row_insert import insert
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night the clocks go forward
+
+
+@pytest.fixture
+def case():
+    officer = factories.officer("olive", factories.force(), "case_officer")
+    return services.case_start(user=officer, data={
+        "concern": "He stays over at weekends", "children": [{"name": "Amy", "age": 7}]})
+
+
+def _stored(model, pk):
+    row = model.objects.get(pk=pk)
+    return {k: v for k, v in model_to_dict(row).items() if k != "id"}
+
+
+@pytest.mark.parametrize("data", [None, {"children": [{"name": "Amy", "age": 7}], "ok": True},
+                                  ["a", 1, None], "text with 'quotes' and \\ slashes"])
+def test_an_inserted_case_event_is_the_row_save_would_write(case, data):
+    fields = dict(case=case, at=AT, actor=case.opened_by, kind="completed", stage="1. Stage",
+                  task_name="Enter", bpmn_id="ut_enter", detail="d", data=data)
+    saved = CaseEvent(**fields)
+    saved.save()
+    fast = CaseEvent(**fields)
+    insert(fast)
+    assert fast.pk is not None and fast.pk != saved.pk
+    assert _stored(CaseEvent, fast.pk) == _stored(CaseEvent, saved.pk)
+
+
+def test_an_inserted_access_log_entry_keeps_its_defaults(case):
+    entry = AccessLog(at=AT, actor=None, actor_username="system", operation="alter",
+                      object_type="case", object_id=case.reference, fields=["status"],
+                      prev_hash="0" * 64, hash="1" * 64)
+    insert(entry)
+    stored = AccessLog.objects.get(pk=entry.pk)
+    assert (stored.fields, stored.recipients, stored.at) == (["status"], [], AT)
+
+
+def test_closing_and_assigning_task_rows_by_sql(case):
+    task = HumanTask.objects.get(case=case, state=TaskState.READY)
+    step_sql.set_assignee(task.pk, case.opened_by_id)
+    assert HumanTask.objects.get(pk=task.pk).assignee_id == case.opened_by_id
+    step_sql.close_tasks(case.pk, [str(task.engine_task_id)], TaskState.CANCELLED, AT, None)
+    closed = HumanTask.objects.get(pk=task.pk)
+    assert (closed.state, closed.completed_at, closed.completed_by_id) == ("cancelled", AT, None)
+    step_sql.close_tasks(case.pk, [str(task.engine_task_id)], TaskState.COMPLETED, AT,
+                         case.opened_by_id)
+    assert HumanTask.objects.get(pk=task.pk).state == "cancelled"  # only READY rows close
