@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from webapp.audit.context import current
 from webapp.audit.models import AccessLog, ChainHead
-from webapp.row_insert import insert
+from webapp.row_sql import insert
 
 GENESIS = "0" * 64
 

@@ -21,7 +21,7 @@ from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.registry import definition_for_id
-from webapp.row_insert import insert
+from webapp.row_sql import insert
 
 log = logging.getLogger(__name__)
 

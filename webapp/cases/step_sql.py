@@ -6,7 +6,7 @@ run it (measured in bench/inbox.py's lifecycle); written once as SQL they are pr
 server and cost little more than the round trip. Reads use the models' own tables and columns,
 so that rows come back as ordinary model instances (converters applied); the writes here close
 or assign task rows, with values prepared by the models' fields. Other writes stay with the
-ORM (appended rows go through ``webapp.row_insert``). Portable between PostgreSQL and SQLite
+ORM (appended rows go through ``webapp.row_sql``). Portable between PostgreSQL and SQLite
 (SQLite has no row locks: a writing transaction locks the whole database instead).
 """
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
+from webapp import row_sql
 from webapp.audit.retention import retention_for
 from webapp.cases import step_sql
 from webapp.cases.models import (
@@ -98,10 +99,10 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         case.status = CaseStatus.ERROR
     timers = _timer_rows(case, status, clocks)
     case.next_due_at = min((t.due_at for t in timers), default=None)
-    case.save()
+    row_sql.update(case)
     if case.status == CaseStatus.CLOSED:
-        CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOSED,
-                                 detail=", ".join(status.outcome_codes))
+        row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED,
+                                 detail=", ".join(status.outcome_codes)))
     _rewrite_tasks(case, status, now, completed, ready_before)
     _rewrite_timers(case, timers, timer_rows)
 
@@ -121,8 +122,7 @@ def _rewrite_timers(case: Case, timers: list[CaseTimer],
             stale.append(row.pk)
     if stale:
         CaseTimer.objects.filter(pk__in=stale).delete()
-    if wanted:
-        CaseTimer.objects.bulk_create(wanted.values())
+    row_sql.insert_many(list(wanted.values()))
 
 
 def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock]) -> list[CaseTimer]:
@@ -159,7 +159,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
         step_sql.close_tasks(case.pk, engine_ids, TaskState.COMPLETED, now, user.pk)
     if cancelled:
         step_sql.close_tasks(case.pk, cancelled, TaskState.CANCELLED, now, None)
-    HumanTask.objects.bulk_create([
+    row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=LANE_ROLES.get(info.lane or "", ""), stage=(info.stage or "")[:100],

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from engine import ProcessInstance
+from webapp import row_sql
 from webapp.cases import step_sql
 from webapp.cases.models import Case
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
@@ -62,18 +63,18 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
             history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
                        event]
             _update(row, snapshot(history, now, profile.warning_fraction))
-            row.save(update_fields=SNAPSHOT_FIELDS)
+            row_sql.update(row)
         else:
             if row is not None and row.state == ClockState.RUNNING and row.due_at and \
                     now > row.due_at:
                 row.state = ClockState.BREACHED
-                row.save(update_fields=["state"])
+                row_sql.update(row)
             continue
         events.append(event)
         rows[spec.name] = row
         moved = align_timer(instance, spec.name, snapshot_of(row)) or moved
-    ClockEvent.objects.bulk_create(events)
-    CaseClock.objects.bulk_create(created)
+    row_sql.insert_many(events)
+    row_sql.insert_many(created)
     return list(rows.values()), moved
 
 

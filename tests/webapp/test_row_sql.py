@@ -1,4 +1,4 @@
-"""The step fast path writes the same rows as the ORM: an appended row read back is the row that
+"""The step path's SQL writes the same rows as the ORM: an appended row read back is the row that
 ``save()`` would have stored, field for field."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ import pytest
 from django.forms.models import model_to_dict
 
 from tests import factories
+from webapp import row_sql
 from webapp.audit.models import AccessLog
 from webapp.cases import services, step_sql
-from webapp.cases.models import CaseEvent, HumanTask, TaskState
-from webapp.row_insert import insert
+from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
+from webapp.row_sql import insert
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,22 @@ def test_closing_and_assigning_task_rows_by_sql(case):
     step_sql.close_tasks(case.pk, [str(task.engine_task_id)], TaskState.COMPLETED, AT,
                          case.opened_by_id)
     assert HumanTask.objects.get(pk=task.pk).state == "cancelled"  # only READY rows close
+
+
+def test_several_rows_in_one_insert_get_their_own_ids_in_order(case):
+    rows = [CaseEvent(case=case, at=AT, kind="claimed", detail=f"row {i}") for i in range(3)]
+    row_sql.insert_many(rows)
+    assert [CaseEvent.objects.get(pk=r.pk).detail for r in rows] == ["row 0", "row 1", "row 2"]
+    row_sql.insert_many([])  # nothing to write is not an error
+
+
+def test_an_updated_case_is_the_row_save_would_write(case):
+    twin = Case.objects.get(pk=case.pk)
+    for row in (case, twin):
+        row.stage, row.outcome_codes, row.next_due_at = "2. Interview", ["X"], AT
+        row.revision += 1
+    row_sql.update(case)
+    after_sql = _stored(Case, case.pk)
+    twin.save()
+    assert _stored(Case, case.pk) == after_sql
+    assert after_sql["outcome_codes"] == ["X"] and after_sql["next_due_at"] == AT

@@ -1,0 +1,54 @@
+"""INSERT and UPDATE of model instances without the ORM's query building.
+
+``Model.save()`` and ``bulk_create()`` build their statement through the query compiler every
+time: about 0.3 ms of Python for a statement PostgreSQL runs in 0.1 ms. Every case step writes
+the same few rows (the case, its new task and timer rows, its events, an access-log entry), so
+the step path writes them through here. Values are prepared by the model's own fields
+(``pre_save`` for defaults and auto times, ``get_db_prep_save`` for the backend), so the stored
+row is the one ``save()`` would write; none of these models has save signals or an overridden
+``save``. Works on PostgreSQL and SQLite (both return ids from INSERT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+
+def insert(row: models.Model) -> None:
+    """INSERT one new model instance and set its id."""
+    insert_many([row])
+
+
+def insert_many(rows: Sequence[models.Model]) -> None:
+    """INSERT new instances of one model in one statement and set their ids."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    quote = connection.ops.quote_name
+    one = f"({', '.join(['%s'] * len(fields))})"
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES {', '.join([one] * len(rows))} RETURNING {quote(meta.pk.column)}")
+    values = [f.get_db_prep_save(f.pre_save(row, add=True), connection)
+              for row in rows for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        ids = [found[0] for found in cursor.fetchall()]
+    for row, pk in zip(rows, ids, strict=True):  # RETURNING keeps the VALUES order
+        row.pk = pk
+        row._state.adding, row._state.db = False, connection.alias
+
+
+def update(row: models.Model) -> None:
+    """UPDATE every column of a saved instance (what ``row.save()`` does for a stored row)."""
+    meta = row._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(meta.db_table)} SET "
+           f"{', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+           f"WHERE {quote(meta.pk.column)} = %s")
+    values = [f.get_db_prep_save(f.pre_save(row, add=False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, row.pk])
