@@ -23,6 +23,10 @@ def compile_instructions(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+_rendered: dict[tuple[str, str], str] = {}
+_RENDERED_MAX = 4096
+
+
 @lru_cache(maxsize=1024)
 def _names(source: str) -> frozenset[str]:
     """The variables a template reads (rendering passes only those, not the whole case)."""
@@ -34,7 +38,16 @@ def render_instructions(source: str | None, data: Mapping[str, Any]) -> str:
     if not source:
         return ""
     try:
-        template = compile_instructions(source)
-        return template.render({k: data[k] for k in _names(source) if k in data}).strip()
+        values = {k: data[k] for k in _names(source) if k in data}
+        # The same task's instructions are asked for on every status: remember the text for
+        # the values it was rendered from (repr tells types apart, unlike JSON).
+        key = (source, repr(values))
+        text = _rendered.get(key)
+        if text is None:
+            text = compile_instructions(source).render(values).strip()
+            if len(_rendered) >= _RENDERED_MAX:
+                _rendered.pop(next(iter(_rendered)))
+            _rendered[key] = text
+        return text
     except Exception:  # noqa: BLE001 - a broken template must not block the task
         return source.strip()

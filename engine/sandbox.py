@@ -115,6 +115,11 @@ class DiagramPolicy(RestrictingNodeTransformer):  # type: ignore[misc]
 
 
 def _allowed_builtins() -> dict[str, Any]:
+    """A fresh copy of the allowlist for each script engine (copied, not rebuilt)."""
+    return dict(_ALLOWED_BUILTINS)
+
+
+def _make_allowed_builtins() -> dict[str, Any]:
     allowed = {**safe_builtins, **limited_builtins, **utility_builtins}
     for name in _SAFE_EXTRA_BUILTINS:
         allowed[name] = getattr(builtins, name)
@@ -130,6 +135,9 @@ def _allowed_builtins() -> dict[str, Any]:
                 and not issubclass(value, Exception):
             allowed.pop(name)
     return allowed
+
+
+_ALLOWED_BUILTINS = _make_allowed_builtins()
 
 
 def _build_globals(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

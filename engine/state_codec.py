@@ -14,9 +14,9 @@ This codec writes what a task is made of as one flat row and restores it without
   gives tasks in memory, so a restored case behaves as the one that was saved. Finished tasks
   with equal data share one dictionary: SpiffWorkflow only reads a finished task's data (its
   children copy it), and a task that is reset gets a fresh copy.
-- Values JSON cannot hold (dates, decimals) go through SpiffWorkflow's registry and are marked
-  by ``typed``; user data cannot hold a ``typename`` key (the instance refuses it), so the
-  registry's markers are never confused with a form's fields.
+- Values JSON cannot hold (dates, decimals), in task data or a task's internal data, go through
+  SpiffWorkflow's registry and are marked by ``typed``; user data cannot hold a ``typename`` key
+  (the instance refuses it), so the registry's markers are never confused with a form's fields.
 
 Finished subprocesses are pruned on save (their completed element ids kept in ``history``), as
 before. State written by the earlier format (SpiffWorkflow's JSON) is still read.
@@ -147,7 +147,7 @@ def _encode_process(process: Any, registry: Any, blobs: list[Any],
         rows.append([
             task.id.hex, task.task_spec.name, task._state, task.last_state_change,
             task.triggered, parent, [index[c.int] for c in task._children],
-            registry.convert(internal) if internal else 0, blob_of[i],
+            internal or 0, blob_of[i],
         ])
     last = process.last_task
     return {
@@ -189,7 +189,8 @@ def decode(state: Mapping[str, Any], registry: Any,
     workflow.spec_key = key
     workflow.history = state.get("history", [])
     blobs = state["blobs"]
-    if state.get("typed"):
+    typed = bool(state.get("typed"))
+    if typed:
         blobs = registry.restore(blobs)
     for i, blob in enumerate(blobs):
         if type(blob) is list:  # [base, changed, removed]: resolved in order (base < i)
@@ -202,7 +203,8 @@ def decode(state: Mapping[str, Any], registry: Any,
     owner = [_FREE] * len(blobs)
     events = workflow.event_manager
     processes = state["processes"]
-    _decode_process(workflow, processes[0], registry, blobs, owner=owner, events=events)
+    _decode_process(workflow, processes[0], registry, blobs, owner=owner, events=events,
+                    typed=typed)
     for row in processes[1:]:
         caller_id = _uuid(row["caller"])
         caller = workflow.tasks.get(caller_id) or next(
@@ -212,7 +214,7 @@ def decode(state: Mapping[str, Any], registry: Any,
         if caller is None or sub_spec is None or not isinstance(caller.task_spec, SubWorkflowTask):
             raise KeyError(f"subprocess {row['spec']} has no caller")
         sub = BpmnSubWorkflow(sub_spec, caller.id, workflow, deserializing=True)
-        _decode_process(sub, row, registry, blobs, owner=owner, events=events)
+        _decode_process(sub, row, registry, blobs, owner=owner, events=events, typed=typed)
         workflow.subprocesses[caller.id] = sub
         sub.completed_event.connect(caller.task_spec._on_subworkflow_completed, caller)
     workflow.bpmn_events = registry.restore(state.get("bpmn_events", []))
@@ -220,7 +222,7 @@ def decode(state: Mapping[str, Any], registry: Any,
 
 
 def _decode_process(process: Any, row: Mapping[str, Any], registry: Any, blobs: list[Any], *,
-                    owner: list[int], events: Any) -> None:
+                    owner: list[int], events: Any, typed: bool) -> None:
     task_specs = process.spec.task_specs
     rows = row["tasks"]
     ids = [_uuid(r[0]) for r in rows]
@@ -245,7 +247,7 @@ def _decode_process(process: Any, row: Mapping[str, Any], registry: Any, blobs: 
             "id": task_id, "workflow": process, "_parent": ids[parent] if parent >= 0 else None,
             "_children": [ids[c] for c in children], "_state": state, "triggered": triggered,
             "task_spec": task_spec, "thread_id": Task.thread_id_pool, "data": data,
-            "internal_data": restore(internal) if internal else {},
+            "internal_data": (restore(internal) if typed else internal) if internal else {},
             "last_state_change": changed,
         }
         tasks[task_id] = task

@@ -224,3 +224,14 @@ def test_moving_a_timer_needs_an_aware_time(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
     with pytest.raises(EngineError):
         instance.set_timer_due("timer_sla", datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_instructions_follow_the_data_they_were_rendered_from():
+    from engine.instructions import render_instructions
+
+    source = "Check {{ subject.name }} ({{ n }})"
+    assert render_instructions(source, {"subject": {"name": "A"}, "n": 1}) == "Check A (1)"
+    assert render_instructions(source, {"subject": {"name": "B"}, "n": 1}) == "Check B (1)"
+    assert render_instructions(source, {"subject": {"name": "A"}, "n": "1"}) == "Check A (1)"
+    assert render_instructions(source, {"subject": {"name": "A"}, "n": 1}) == "Check A (1)"
+    assert render_instructions(source, {"n": 2, "other": "ignored"}) == "Check  (2)"

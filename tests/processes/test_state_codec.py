@@ -87,6 +87,18 @@ def test_typed_values_come_back_as_the_same_types(csods):  # noqa: F811
     assert again.data["nested"] == {"at": [when]}
 
 
+def test_typed_values_in_a_tasks_internal_data_come_back(csods):  # noqa: F811
+    instance = ProcessInstance.start(csods, NATIONAL)
+    task = next(t for t in instance._all_tasks() if t.state == 16 and t.task_spec.manual)
+    when = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    task.internal_data["seen"] = {"at": when, "gap": timedelta(hours=2)}
+    restored = ProcessInstance.load(csods, instance.dump())
+    again = next(t for t in restored._all_tasks() if t.id == task.id)
+    assert again.internal_data["seen"] == {"at": when, "gap": timedelta(hours=2)}
+    plain = ProcessInstance.load(csods, ProcessInstance.start(csods, NATIONAL).dump())
+    assert "typed" not in json.loads(plain.dump_json())  # the common case walks nothing
+
+
 def test_functions_left_in_data_are_dropped_and_other_objects_refused(csods):  # noqa: F811
     instance = ProcessInstance.start(csods, NATIONAL)
     task = next(t for t in instance._all_tasks() if t.state == 16 and t.task_spec.manual)
