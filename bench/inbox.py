@@ -290,8 +290,8 @@ def report(args: argparse.Namespace, load: Any, page: dict[str, Any], svc: dict[
         "",
         f"Not in the figures: a new database connection and its first query cost "
         f"{page['reconnect'].p50:.1f} ms p50 / {page['reconnect'].p95:.1f} ms p95, which a "
-        "server pays on every request while `CONN_MAX_AGE` is 0 (the settings' default; set "
-        "`?conn_max_age=60` in `DATABASE_URL` or pool connections).",
+        "server would pay on every request with `CONN_MAX_AGE=0` (the settings keep connections "
+        "for 60 s by default).",
     ]
     return lines
 

@@ -97,6 +97,7 @@ def _clone(case, instance, dues: list[datetime]) -> None:  # noqa: ANN001
 
 def _workers(beat: bool) -> list[subprocess.Popen[bytes]]:
     env = {**os.environ, "TIMER_SWEEP_SECONDS": "1"}
+    (ROOT / "var").mkdir(exist_ok=True)  # beat's schedule file (a fresh clone has no var/)
     procs = []
     for i in range(2):
         args = [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-c", "1", "-n",
