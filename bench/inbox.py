@@ -142,8 +142,8 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
         "explain": {
             "My tasks": pages.explain(selectors.my_tasks(heavy_m)[:page]),
             "Team queue (case officer)": pages.explain(selectors.queue(heavy_m)[:page]),
-            "Team queue (decision maker + disclosure officer)":
-                pages.explain(selectors.queue(rare_m)[:page]),
+            "Team queue (decision maker + disclosure officer), one scan per lane":
+                pages.explain(selectors.queue_page_ids(rare_m)),
         },
         "reconnect": pages.reconnect_ms(),
     }

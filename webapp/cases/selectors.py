@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
@@ -21,15 +24,47 @@ def my_tasks(membership: Membership) -> QuerySet[HumanTask]:
             .order_by("due_at", "id"))
 
 
+def _lanes(membership: Membership) -> list[str]:
+    return [lane for lane, role in LANE_ROLES.items() if role in membership.roles]
+
+
+def _waiting(membership: Membership) -> QuerySet[HumanTask]:
+    return HumanTask.objects.filter(force_id=membership.force_id, state=TaskState.READY,
+                                    assignee__isnull=True)
+
+
 def queue(membership: Membership) -> QuerySet[HumanTask]:
     """Unassigned ready tasks in lanes the user's roles may work."""
-    lanes = [lane for lane, role in LANE_ROLES.items() if role in membership.roles]
-    return (HumanTask.objects
-            .filter(force_id=membership.force_id, state=TaskState.READY,
-                    assignee__isnull=True, lane__in=lanes)
+    return (_waiting(membership).filter(lane__in=_lanes(membership))
             .select_related("case")
             .only("id", "name", "stage", "due_at", "lane", "case__reference", "case__stage")
             .order_by("due_at", "id"))
+
+
+def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] | None:
+    """(due, id) of the first ``limit`` queue tasks, one index scan per lane, or None where one
+    query does as well (a single lane, or a database without ordered compound queries).
+
+    PostgreSQL cannot merge per-lane scans of ``lane IN (…) ORDER BY due_at``: it reads every
+    waiting task of the lanes and sorts them (3–4 ms for an officer whose lanes are rare, with
+    2,500 waiting). Each lane's ``ORDER BY due_at LIMIT n`` stops after n rows of its index.
+    """
+    lanes = _lanes(membership)
+    if len(lanes) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
+        return None
+    per_lane = [_waiting(membership).filter(lane=lane).order_by("due_at", "id")
+                .values_list("due_at", "id")[:limit] for lane in lanes]
+    return per_lane[0].union(*per_lane[1:], all=True).order_by("due_at", "id")[:limit]
+
+
+def queue_page(membership: Membership, limit: int = PAGE) -> list[HumanTask]:
+    """The first ``limit`` tasks of the team queue, soonest due first."""
+    ids = queue_page_ids(membership, limit)
+    if ids is None:
+        return list(queue(membership)[:limit])
+    order = [pk for _, pk in ids]
+    found = {task.pk: task for task in queue(membership).filter(pk__in=order)}
+    return [found[pk] for pk in order if pk in found]  # a task claimed meanwhile drops out
 
 
 def cases(membership: Membership, *, text: str = "", status: str = "",

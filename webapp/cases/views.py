@@ -47,7 +47,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_queue(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    rows = task_rows(selectors.queue(membership)[: selectors.PAGE])
+    rows = task_rows(selectors.queue_page(membership))
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
         extra = {"alerts": list(clock_selectors.open_alerts(membership)),
