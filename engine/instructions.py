@@ -7,6 +7,7 @@ The result is plain text: the web layer escapes it like any other user-supplied 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -23,8 +24,10 @@ def compile_instructions(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+# Small: it serves the repeated asks of one step or page, and holds names from case data.
 _rendered: dict[tuple[str, str], str] = {}
-_RENDERED_MAX = 4096
+_rendered_lock = threading.Lock()
+_RENDERED_MAX = 256
 
 
 @lru_cache(maxsize=1024)
@@ -42,12 +45,14 @@ def render_instructions(source: str | None, data: Mapping[str, Any]) -> str:
         # The same task's instructions are asked for on every status: remember the text for
         # the values it was rendered from (repr tells types apart, unlike JSON).
         key = (source, repr(values))
-        text = _rendered.get(key)
+        with _rendered_lock:
+            text = _rendered.get(key)
         if text is None:
             text = compile_instructions(source).render(values).strip()
-            if len(_rendered) >= _RENDERED_MAX:
-                _rendered.pop(next(iter(_rendered)))
-            _rendered[key] = text
+            with _rendered_lock:
+                if len(_rendered) >= _RENDERED_MAX:
+                    _rendered.pop(next(iter(_rendered)))
+                _rendered[key] = text
         return text
     except Exception:  # noqa: BLE001 - a broken template must not block the task
         return source.strip()

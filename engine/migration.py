@@ -115,7 +115,7 @@ def assess_state(state: bytes | memoryview | str, source: Definition,
         raise EngineError("wrong_definition", "The stored state belongs to another version.")
     try:
         snapshot = _snapshot_dict(dct, source.spec.name)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise EngineError("corrupt_state", f"Stored case state cannot be read: {exc}") from exc
     return _judge(plan, snapshot)
 

@@ -167,7 +167,7 @@ def dump_json(workflow: BpmnWorkflow) -> str:
     live, history = _live_subprocesses(workflow)
     try:
         return state_codec.encode(workflow, _serializer().registry, live, history)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise EngineError("unstorable_data", f"The case data cannot be stored: {exc}") from exc
 
 

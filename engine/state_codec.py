@@ -64,33 +64,36 @@ def _inherited(data: Mapping[str, Any]) -> dict[str, Any]:
 # -- writing ------------------------------------------------------------------------------------
 def encode(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any],
            history: list[str]) -> str:
-    """The instance as JSON text; ``live`` are the subprocesses to keep (the rest pruned)."""
-    typed = False
+    """The instance as JSON text; ``live`` are the subprocesses to keep (the rest pruned).
+
+    What diagram code may leave in the data is stored as SpiffWorkflow's own serializer stores
+    it: sets as lists, functions as nothing (dropped at the top level, null inside a value).
+    Anything else JSON cannot hold goes through the registry or raises TypeError.
+    """
+    typed = callables = False
 
     def default(value: Any) -> Any:
-        nonlocal typed
+        nonlocal typed, callables
         if callable(value) or isinstance(value, ModuleType):
-            raise _Callable
+            callables = True
+            return None
+        if isinstance(value, (set, frozenset)):
+            return list(value)
         converted = registry.convert(value)
-        if converted is value:
+        if converted is value or type(converted) is type(value):
             raise TypeError(f"{type(value).__name__} values cannot be stored in case data")
         typed = True
         return converted
 
     state = _state(workflow, registry, live, history, clean=False)
-    try:
-        text = json.dumps(state, default=default, separators=(",", ":"))
-    except _Callable:  # a script left a function in the data: dropped, as SpiffWorkflow does
+    text = json.dumps(state, default=default, separators=(",", ":"))
+    if callables:  # rare: drop the top-level ones, as SpiffWorkflow's ``clean`` does
         state = _state(workflow, registry, live, history, clean=True)
         text = json.dumps(state, default=default, separators=(",", ":"))
     if typed:  # rare: write the marker the first pass discovered
         state["typed"] = True
         text = json.dumps(state, default=default, separators=(",", ":"))
     return text
-
-
-class _Callable(Exception):
-    pass
 
 
 def _state(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any], history: list[str],
@@ -139,7 +142,7 @@ def _encode_process(process: Any, registry: Any, blobs: list[Any],
             base = blob_of[parent] if parent >= 0 else -1
             if base < 0:
                 blob_of[i] = _blob_index(blobs, data)
-            elif data == tasks[parent].data:
+            elif _same(data, tasks[parent].data):
                 blob_of[i] = base
             else:
                 blob_of[i] = _delta(blobs, base, tasks[parent].data, data)
@@ -164,16 +167,24 @@ def _blob_index(blobs: list[Any], data: dict[str, Any]) -> int:
     caller's data, so equal values recur across processes)."""
     size = len(data)
     for i in range(len(blobs) - 1, -1, -1):
-        if type(blobs[i]) is dict and len(blobs[i]) == size and blobs[i] == data:
+        if type(blobs[i]) is dict and len(blobs[i]) == size and _same(blobs[i], data):
             return i
     blobs.append(data)
     return len(blobs) - 1
 
 
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal, with the same type for each top-level value: Python finds True == 1 == 1.0, and
+    sharing one stored value would hand a task the other's type. (Inside nested values the
+    comparison is Python's, as in SpiffWorkflow's own delta format.)"""
+    return a == b and list(map(type, a.values())) == list(map(type, b.values()))
+
+
 def _delta(blobs: list[Any], base: int, before: dict[str, Any], data: dict[str, Any]) -> int:
     """Append ``data`` as its changes from its parent's blob ``base``."""
     missing = object()
-    changed = {k: v for k, v in data.items() if before.get(k, missing) != v}
+    changed = {k: v for k, v in data.items()
+               if (old := before.get(k, missing)) != v or type(old) is not type(v)}
     removed = [k for k in before if k not in data]
     blobs.append([base, changed, removed])
     return len(blobs) - 1

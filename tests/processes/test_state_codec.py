@@ -102,13 +102,30 @@ def test_typed_values_in_a_tasks_internal_data_come_back(csods):  # noqa: F811
 def test_functions_left_in_data_are_dropped_and_other_objects_refused(csods):  # noqa: F811
     instance = ProcessInstance.start(csods, NATIONAL)
     task = next(t for t in instance._all_tasks() if t.state == 16 and t.task_spec.manual)
-    task.data["helper"] = len
+    task.data.update(helper=len, helpers=[len, 1], ages={12})
     restored = ProcessInstance.load(csods, instance.dump())
-    assert "helper" not in next(t for t in restored._all_tasks() if t.id == task.id).data
+    again = next(t for t in restored._all_tasks() if t.id == task.id).data
+    # As SpiffWorkflow's own serializer stores them: dropped, null inside a value, a list.
+    assert "helper" not in again
+    assert (again["helpers"], again["ages"]) == ([None, 1], [12])
+    del task.data["helpers"], task.data["ages"]
     task.data["thing"] = object()
     with pytest.raises(EngineError) as caught:
         instance.dump()
     assert caught.value.code == "unstorable_data"
+
+
+def test_values_python_finds_equal_keep_their_own_type(csods):  # noqa: F811
+    instance = ProcessInstance.start(csods, NATIONAL)
+    task = next(t for t in instance._all_tasks() if t.state == 16 and t.task_spec.manual)
+    task.parent.data["flag"], task.data["flag"] = 1, True
+    task.parent.data["score"], task.data["score"] = Decimal("2"), 2.0
+    restored = ProcessInstance.load(csods, instance.dump())
+    by_id = {t.id: t for t in restored._all_tasks()}
+    assert by_id[task.id].data["flag"] is True
+    assert type(by_id[task.id].data["score"]) is float
+    assert by_id[task.parent.id].data["flag"] == 1
+    assert type(by_id[task.parent.id].data["flag"]) is int
 
 
 def test_state_written_by_the_earlier_format_still_loads(csods):  # noqa: F811

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 
 from tests import factories
@@ -83,3 +84,36 @@ def test_an_updated_case_is_the_row_save_would_write(case):
     twin.save()
     assert _stored(Case, case.pk) == after_sql
     assert after_sql["outcome_codes"] == ["X"] and after_sql["next_due_at"] == AT
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_step_reads_survive_a_migration_that_adds_a_column():
+    """Prepared statements live as long as the connection: a migration adding a column (made
+    by another connection, as a deployment does) must not make the step reads fail with
+    "cached plan must not change result type", as a prepared ``SELECT *`` does."""
+    import psycopg
+
+    reads = (lambda: step_sql.timer_rows(0), lambda: step_sql.clock_rows(0),
+             lambda: step_sql.lock_case_of_task(0, 0), lambda: step_sql.task(0))
+
+    def run_all() -> None:
+        for read in reads:
+            try:
+                read()
+            except HumanTask.DoesNotExist:
+                pass
+
+    for _ in range(4):  # past the prepare threshold
+        run_all()
+    tables = ("cases_casetimer", "clocks_caseclock", "cases_case", "cases_humantask")
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None), params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as deployer:
+        for table in tables:
+            deployer.execute(f"ALTER TABLE {table} ADD COLUMN added_later integer")
+        try:
+            run_all()
+        finally:
+            for table in tables:
+                deployer.execute(f"ALTER TABLE {table} DROP COLUMN added_later")

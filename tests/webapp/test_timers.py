@@ -107,6 +107,22 @@ def test_sweeping_a_case_with_nothing_due_changes_nothing(people):
     assert (Case.objects.get(pk=case.pk).state, case.events.count()) == before
 
 
+def test_a_case_that_crashes_its_fire_is_parked_and_the_others_still_fire(people):
+    """One defective case in a sweep batch must not hold back the cases claimed with it."""
+    with time_machine.travel(T0, tick=False) as clock:
+        broken = _start(people)
+        healthy = [_start(people) for _ in range(3)]
+        # A clock the code does not know: firing this case raises KeyError, not EngineError.
+        CaseClock.objects.filter(case=broken, clock="initial").update(clock="retired")
+        clock.shift(timedelta(hours=30))
+        for _ in range(MAX_FAILURES + 2):
+            timers_sweep()
+    broken.refresh_from_db()
+    assert broken.status == "error" and Incident.objects.filter(case=broken).exists()
+    for case in healthy:
+        assert CaseEvent.objects.filter(case=case, kind="timer").exists()
+
+
 def test_repeated_failures_open_an_incident_that_a_decision_maker_retries(people, hrt):
     with time_machine.travel(T0, tick=False) as clock:
         case = _start(people)

@@ -72,9 +72,10 @@ def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
 def _locked_head() -> ChainHead | None:
     """The chain head, locked to the end of the transaction (SQL: this runs on every audited
     step, and the ORM's query building cost more than the statement)."""
-    sql = ("SELECT * FROM audit_chainhead ORDER BY id LIMIT 1 FOR UPDATE"
+    # Columns by name, not *: a prepared "SELECT *" fails once a migration adds a column.
+    sql = ("SELECT id, last_hash, count FROM audit_chainhead ORDER BY id LIMIT 1 FOR UPDATE"
            if connection.features.has_select_for_update
-           else "SELECT * FROM audit_chainhead ORDER BY id LIMIT 1")
+           else "SELECT id, last_hash, count FROM audit_chainhead ORDER BY id LIMIT 1")
     found = list(ChainHead.objects.raw(sql))
     return found[0] if found else None
 

@@ -16,10 +16,18 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, models
 
 from webapp.cases.models import Case, CaseTimer, HumanTask, TaskState
 from webapp.clocks.models import AlertKind, CaseClock, ClockAlert
+
+
+def _columns(model: type[models.Model], alias: str = "") -> str:
+    """The model's columns by name: never ``SELECT *``, whose prepared plan PostgreSQL refuses
+    to reuse once a migration adds a column ("cached plan must not change result type")."""
+    prefix = f"{alias}." if alias else ""
+    quote = connection.ops.quote_name
+    return ", ".join(prefix + quote(f.column) for f in model._meta.concrete_fields)
 
 
 def _for_update() -> str:
@@ -34,7 +42,7 @@ def lock_case_of_task(task_id: int, force_id: int) -> Case | None:
     """Lock and return the case that holds task ``task_id``, if the task is in the force."""
     if task_id not in _ID_RANGE:
         return None
-    sql = (f"SELECT * FROM {Case._meta.db_table} WHERE id = (SELECT case_id FROM "
+    sql = (f"SELECT {_columns(Case)} FROM {Case._meta.db_table} WHERE id = (SELECT case_id FROM "
            f"{HumanTask._meta.db_table} WHERE id = %s AND force_id = %s){_for_update()}")
     found = list(Case.objects.raw(sql, [task_id, force_id]))
     return found[0] if found else None
@@ -43,7 +51,8 @@ def lock_case_of_task(task_id: int, force_id: int) -> Case | None:
 def task(task_id: int) -> HumanTask:
     """The task row as it is now (read after its case is locked)."""
     found = list(HumanTask.objects.raw(
-        f"SELECT * FROM {HumanTask._meta.db_table} WHERE id = %s", [task_id]))
+        f"SELECT {_columns(HumanTask)} FROM {HumanTask._meta.db_table} WHERE id = %s",
+        [task_id]))
     if not found:
         raise HumanTask.DoesNotExist(task_id)
     return found[0]
@@ -55,7 +64,7 @@ def clock_rows(case_id: int) -> list[CaseClock]:
     alerts = ClockAlert._meta.db_table
     given = (f"EXISTS (SELECT 1 FROM {alerts} a WHERE a.case_id = c.case_id "
              "AND a.clock = c.clock AND a.kind = %s)")
-    sql = (f"SELECT c.*, {given} AS warned, {given} AS breach_alerted "
+    sql = (f"SELECT {_columns(CaseClock, 'c')}, {given} AS warned, {given} AS breach_alerted "
            f"FROM {CaseClock._meta.db_table} c WHERE c.case_id = %s ORDER BY c.id")
     rows = list(CaseClock.objects.raw(sql, [AlertKind.WARNING.value, AlertKind.BREACH.value,
                                             case_id]))
@@ -66,7 +75,8 @@ def clock_rows(case_id: int) -> list[CaseClock]:
 
 def timer_rows(case_id: int) -> list[CaseTimer]:
     return list(CaseTimer.objects.raw(
-        f"SELECT * FROM {CaseTimer._meta.db_table} WHERE case_id = %s ORDER BY id", [case_id]))
+        f"SELECT {_columns(CaseTimer)} FROM {CaseTimer._meta.db_table} WHERE case_id = %s "
+        "ORDER BY id", [case_id]))
 
 
 def close_tasks(case_id: int, engine_ids: Collection[str], state: str, at: datetime,

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
@@ -102,8 +102,9 @@ def fire_some(now: datetime, limit: int = BATCH) -> tuple[list[int], int]:
     """Claim up to ``limit`` due cases (skipping those locked by others) and fire them in one
     transaction: (case ids claimed, things fired).
 
-    If one case fails, the whole batch rolls back (nothing half-fired is kept), the failure is
-    counted against that case, and the others fire again on the next claim.
+    If one case fails, for whatever reason but a lost database, the whole batch rolls back
+    (nothing half-fired is kept), the failure is counted against that case (after MAX_FAILURES
+    it stops being swept and an incident opens), and the others fire again on the next claim.
     """
     try:
         with transaction.atomic(durable=True):
@@ -118,8 +119,14 @@ def fire_some(now: datetime, limit: int = BATCH) -> tuple[list[int], int]:
             for case in cases:
                 try:
                     fired += _fire_locked(case, now)
+                except (OperationalError, InterfaceError):
+                    raise  # the database went away: the task is retried as a whole
                 except EngineError as exc:
                     raise _FireFailed(case.pk, exc) from exc  # rolls the whole batch back
+                except Exception as exc:  # a defect: counted against the case like any failure
+                    log.exception("timer fire crashed: case=%s", case.pk)
+                    raise _FireFailed(case.pk, EngineError(
+                        "fire_crashed", f"Firing failed ({type(exc).__name__}).")) from exc
             return [case.pk for case in cases], fired
     except _FireFailed as failed:
         _record_failure(failed.case_id, failed.error)
