@@ -52,6 +52,22 @@ def _check_user_data(data: Any, path: str = "") -> None:
                           field_errors={where.replace(".", "/"): ["Remove the NUL character."]})
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy, quick for what case data is made of (dicts, lists and scalars from JSON);
+    anything else goes to ``copy.deepcopy``."""
+    kind = type(value)
+    if kind is dict:
+        return {k: plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [plain_copy(v) for v in value]
+    if kind in _PLAIN:
+        return value
+    return copy.deepcopy(value)
+
+
 _validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
 
 
@@ -101,7 +117,7 @@ class ProcessInstance:
         _check_user_data(data)
         wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
         wf.spec_key = definition.content_hash
-        wf.task_tree.data.update(copy.deepcopy(dict(data)))
+        wf.task_tree.data.update(plain_copy(dict(data)))
         instance = cls(definition, wf)
         instance._step(lambda: None)
         return instance
@@ -223,7 +239,7 @@ class ProcessInstance:
                          default=self._wf.task_tree).data
         if keys is not None:
             source = {k: source[k] for k in keys if k in source}
-        return copy.deepcopy(dict(source))
+        return plain_copy(dict(source))
 
     def completed_bpmn_ids(self) -> tuple[str, ...]:
         """BPMN ids of every element that has run, for highlighting the diagram."""
@@ -261,7 +277,7 @@ class ProcessInstance:
             # replaces them, and fields it leaves out are unset rather than kept from before.
             for key in owned - set(data):
                 task.data.pop(key, None)
-            task.data.update(copy.deepcopy(dict(data)))
+            task.data.update(plain_copy(dict(data)))
             task.run()
 
         return self._step(run)
@@ -300,7 +316,7 @@ class ProcessInstance:
         _check_user_data(payload or {})
         if name not in self.waiting_messages():
             raise EngineError("not_waiting", f"The case is not waiting for '{name}' now.")
-        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload or {})))
+        event = BpmnEvent(MessageEventDefinition(name), payload=plain_copy(dict(payload or {})))
         return self._step(lambda: self._wf.send_event(event))
 
     # -- internals ------------------------------------------------------------------------
