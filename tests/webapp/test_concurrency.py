@@ -77,3 +77,26 @@ def test_concurrent_claims_give_one_owner():
                      for dm in dms])
     assert sum(not isinstance(r, ServiceError) for r in results) == 1
     assert CaseEvent.objects.filter(case=case, kind="claimed").count() == 1
+
+
+def test_concurrent_audited_writes_keep_one_unbroken_chain():
+    """Every audited step appends to one hash chain: writers racing from many connections must
+    each chain onto the row before them (no fork, no gap), or verification fails."""
+    from django.db import transaction
+
+    from webapp.audit.log import record, verify
+    from webapp.audit.models import AccessLog
+
+    def writer(n: int):
+        def run() -> int:
+            for i in range(15):
+                with transaction.atomic():
+                    record(actor=None, operation="consult", object_type="case",
+                           object_id=f"T{n}-{i}", justification="race test")
+            return n
+        return run
+
+    results = _race([writer(n) for n in range(THREADS)])
+    assert results == list(range(THREADS))
+    assert verify() == (AccessLog.objects.count(), None)
+    assert AccessLog.objects.filter(justification="race test").count() == THREADS * 15

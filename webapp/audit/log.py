@@ -16,11 +16,15 @@ from webapp.audit.models import AccessLog, ChainHead
 from webapp.row_sql import insert
 
 GENESIS = "0" * 64
+HEAD_ID = 1  # the one chain head row
+
+
+def _canonical(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _digest(prev_hash: str, row: dict[str, Any]) -> str:
-    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + _canonical(row)).encode()).hexdigest()
 
 
 def _content(entry: AccessLog) -> dict[str, Any]:
@@ -45,28 +49,60 @@ def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
     """
     membership = getattr(actor, "membership", None) if actor is not None else None
     info = current.get()
+    entry = AccessLog(
+        at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "system",
+        actor_roles=",".join(membership.roles) if membership else "",
+        force_code=membership.force.code if membership else "",
+        operation=operation, object_type=object_type, object_id=str(object_id)[:64],
+        fields=list(fields), justification=justification[:500], recipients=list(recipients),
+        request_id=info.request_id if info else "",
+        client_address=info.client_address if info else "")
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql" and _append_in_one_statement(entry):
+            return entry
         head = _locked_head()
-        if head is None:
-            ChainHead.objects.create(last_hash=GENESIS, count=0)
+        if head is None:  # the very first entry: writers racing here must make one head only
+            ChainHead.objects.bulk_create([ChainHead(pk=HEAD_ID, last_hash=GENESIS, count=0)],
+                                          ignore_conflicts=True)
             head = _locked_head()
-        entry = AccessLog(
-            at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
-            actor_username=actor.get_username() if actor is not None else "system",
-            actor_roles=",".join(membership.roles) if membership else "",
-            force_code=membership.force.code if membership else "",
-            operation=operation, object_type=object_type, object_id=str(object_id)[:64],
-            fields=list(fields), justification=justification[:500],
-            recipients=list(recipients),
-            request_id=info.request_id if info else "",
-            client_address=info.client_address if info else "",
-            prev_hash=head.last_hash)
+        entry.prev_hash = head.last_hash
         entry.hash = _digest(head.last_hash, _content(entry))
         insert(entry)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE audit_chainhead SET last_hash = %s, count = %s WHERE id = %s",
                            [entry.hash, head.count + 1, head.pk])
     return entry
+
+
+def _append_in_one_statement(entry: AccessLog) -> bool:
+    """PostgreSQL: lock the head, insert the entry chained onto it and move the head, in one
+    statement (SHA-256 computed by the server over the same bytes as ``_digest``). False if
+    there is no head yet (the general path makes it)."""
+    meta = AccessLog._meta
+    fields = [f for f in meta.concrete_fields
+              if f is not meta.pk and f.attname not in {"prev_hash", "hash"}]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Typed placeholders: in INSERT … SELECT the target columns do not type the parameters.
+    values = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+    sql = (
+        "WITH head AS (SELECT id, last_hash, count FROM audit_chainhead ORDER BY id LIMIT 1 "
+        "FOR UPDATE), "
+        f"entry AS (INSERT INTO audit_accesslog ({columns}, prev_hash, hash) SELECT {values}, "
+        "head.last_hash, encode(sha256(convert_to(head.last_hash || %s, 'UTF8')), 'hex') "
+        "FROM head RETURNING id, prev_hash, hash), "
+        "moved AS (UPDATE audit_chainhead SET last_hash = entry.hash, count = head.count + 1 "
+        "FROM head, entry WHERE audit_chainhead.id = head.id) "
+        "SELECT id, prev_hash, hash FROM entry")
+    params = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, _canonical(_content(entry))])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk, entry.prev_hash, entry.hash = row
+    entry._state.adding, entry._state.db = False, connection.alias
+    return True
 
 
 def _locked_head() -> ChainHead | None:
