@@ -37,17 +37,19 @@ def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
     return case.extensions.filter(approved__isnull=True).select_related("requested_by")
 
 
+# The decision maker's panels show each case's reference: they do not read its stored state.
 def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
     return (ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
-            .select_related("case").order_by("-at")[:50])
+            .select_related("case").defer("case__state").order_by("-at")[:50])
 
 
 def open_incidents(membership: Membership) -> QuerySet[Incident]:
     return (Incident.objects.filter(force_id=membership.force_id, resolved_at__isnull=True)
-            .select_related("case").order_by("-opened_at")[:50])
+            .select_related("case").defer("case__state").order_by("-opened_at")[:50])
 
 
 def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
     return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
                                             approved__isnull=True)
-            .select_related("case", "requested_by").order_by("requested_at")[:50])
+            .select_related("case", "requested_by").defer("case__state")
+            .order_by("requested_at")[:50])
