@@ -124,6 +124,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", de
     "data_folder_in": str(BASE_DIR / "var" / "broker"),
     "data_folder_out": str(BASE_DIR / "var" / "broker"),
     "processed_folder": str(BASE_DIR / "var" / "broker-done"),
+    "control_folder": str(BASE_DIR / "var" / "broker-control"),  # not ./control
     "store_processed": False,
 })
 CELERY_TASK_ACKS_LATE = True
