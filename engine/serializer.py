@@ -69,15 +69,9 @@ class _SpecCacheWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return workflow
 
 
-_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
-
-
 def _uuid(text: str) -> uuid.UUID:
     """uuid.UUID(text) without its validation overhead (a fifth of the load time)."""
-    value = object.__new__(uuid.UUID)
-    object.__setattr__(value, "int", int(text.replace("-", ""), 16))
-    object.__setattr__(value, "is_safe", _UNKNOWN_SAFETY)
-    return value
+    return state_codec.uuid_from_hex(text.replace("-", ""))
 
 
 class _LeanTaskConverter(TaskConverter):  # type: ignore[misc]

@@ -48,7 +48,7 @@ _new_task = Task.__new__
 _set = object.__setattr__
 
 
-def _uuid(hex_text: str) -> uuid.UUID:
+def uuid_from_hex(hex_text: str) -> uuid.UUID:
     """uuid.UUID(hex=...) without its re-validation (the text is our own)."""
     value = _new_uuid(uuid.UUID)
     _set(value, "int", int(hex_text, 16))
@@ -217,7 +217,7 @@ def decode(state: Mapping[str, Any], registry: Any,
     _decode_process(workflow, processes[0], registry, blobs, owner=owner, events=events,
                     typed=typed)
     for row in processes[1:]:
-        caller_id = _uuid(row["caller"])
+        caller_id = uuid_from_hex(row["caller"])
         caller = workflow.tasks.get(caller_id) or next(
             (s.tasks[caller_id] for s in workflow.subprocesses.values() if caller_id in s.tasks),
             None)
@@ -236,7 +236,7 @@ def _decode_process(process: Any, row: Mapping[str, Any], registry: Any, blobs: 
                     owner: list[int], events: Any, typed: bool) -> None:
     task_specs = process.spec.task_specs
     rows = row["tasks"]
-    ids = [_uuid(r[0]) for r in rows]
+    ids = [uuid_from_hex(r[0]) for r in rows]
     tasks: dict[uuid.UUID, Task] = {}
     restore = registry.restore
     for task_id, (_, spec_name, state, changed, triggered, parent, children, internal,

@@ -11,9 +11,18 @@ row is the one ``save()`` would write; none of these models has save signals or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
+
+
+def columns(fields: Iterable[models.Field[Any, Any]], alias: str = "") -> str:
+    """The fields' columns, quoted and comma-separated (statements name their columns: a
+    prepared ``SELECT *`` fails once a migration adds one)."""
+    prefix = f"{alias}." if alias else ""
+    quote = connection.ops.quote_name
+    return ", ".join(prefix + quote(f.column) for f in fields)
 
 
 def insert(row: models.Model) -> None:
@@ -29,7 +38,7 @@ def insert_many(rows: Sequence[models.Model]) -> None:
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     quote = connection.ops.quote_name
     one = f"({', '.join(['%s'] * len(fields))})"
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns(fields)}) "
            f"VALUES {', '.join([one] * len(rows))} RETURNING {quote(meta.pk.column)}")
     values = [f.get_db_prep_save(f.pre_save(row, add=True), connection)
               for row in rows for f in fields]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from webapp.audit.context import current
 from webapp.audit.models import AccessLog, ChainHead
-from webapp.row_sql import insert
+from webapp.row_sql import columns, insert
 
 GENESIS = "0" * 64
 HEAD_ID = 1  # the one chain head row
@@ -82,13 +82,13 @@ def _append_in_one_statement(entry: AccessLog) -> bool:
     meta = AccessLog._meta
     fields = [f for f in meta.concrete_fields
               if f is not meta.pk and f.attname not in {"prev_hash", "hash"}]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     # Typed placeholders: in INSERT … SELECT the target columns do not type the parameters.
     values = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
     sql = (
         "WITH head AS (SELECT id, last_hash, count FROM audit_chainhead ORDER BY id LIMIT 1 "
         "FOR UPDATE), "
-        f"entry AS (INSERT INTO audit_accesslog ({columns}, prev_hash, hash) SELECT {values}, "
+        f"entry AS (INSERT INTO audit_accesslog ({columns(fields)}, prev_hash, hash) "
+        f"SELECT {values}, "
         "head.last_hash, encode(sha256(convert_to(head.last_hash || %s, 'UTF8')), 'hex') "
         "FROM head RETURNING id, prev_hash, hash), "
         "moved AS (UPDATE audit_chainhead SET last_hash = entry.hash, count = head.count + 1 "

@@ -20,14 +20,11 @@ from django.db import connection, models
 
 from webapp.cases.models import Case, CaseTimer, HumanTask, TaskState
 from webapp.clocks.models import AlertKind, CaseClock, ClockAlert
+from webapp.row_sql import columns
 
 
 def _columns(model: type[models.Model], alias: str = "") -> str:
-    """The model's columns by name: never ``SELECT *``, whose prepared plan PostgreSQL refuses
-    to reuse once a migration adds a column ("cached plan must not change result type")."""
-    prefix = f"{alias}." if alias else ""
-    quote = connection.ops.quote_name
-    return ", ".join(prefix + quote(f.column) for f in model._meta.concrete_fields)
+    return columns(model._meta.concrete_fields, alias)
 
 
 def _for_update() -> str:
