@@ -169,10 +169,17 @@ class ProcessInstance:
 
     def human_tasks(self, lanes: Collection[str] | None = None) -> tuple[HumanTaskInfo, ...]:
         """READY user tasks, optionally only those in ``lanes``."""
+        return tuple(self._task_info(t) for t in self._ready_user_tasks()
+                     if lanes is None or t.task_spec.lane in lanes)
+
+    def ready_task_ids(self) -> tuple[str, ...]:
+        """The ids of ``human_tasks()``, without building their details."""
+        return tuple(str(t.id) for t in self._ready_user_tasks())
+
+    def _ready_user_tasks(self) -> list[Any]:
         # A plain scan in creation order: cheaper than SpiffWorkflow's tree iterator.
-        return tuple(self._task_info(t) for t in self._all_tasks()
-                     if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)
-                     and (lanes is None or t.task_spec.lane in lanes))
+        return [t for t in self._all_tasks()
+                if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
 
     def timers(self) -> tuple[TimerInfo, ...]:
         found = []

@@ -235,3 +235,11 @@ def test_instructions_follow_the_data_they_were_rendered_from():
     assert render_instructions(source, {"subject": {"name": "A"}, "n": "1"}) == "Check A (1)"
     assert render_instructions(source, {"subject": {"name": "A"}, "n": 1}) == "Check A (1)"
     assert render_instructions(source, {"n": 2, "other": "ignored"}) == "Check  (2)"
+
+
+def test_ready_task_ids_are_the_ids_of_the_offered_tasks(mini, start_data):
+    instance = ProcessInstance.start(mini, start_data)
+    assert instance.ready_task_ids() == tuple(t.task_id for t in instance.human_tasks())
+    instance.complete_task(_only_task(instance).task_id, ENTER, lanes=ALL_LANES)
+    assert instance.ready_task_ids() == tuple(t.task_id for t in instance.human_tasks())
+    assert len(instance.ready_task_ids()) == 1

@@ -230,3 +230,35 @@ def test_leap_day_and_month_ends_do_not_shift_a_limit():
         2026, 10, 25, 12, tzinfo=UTC)
     assert add_limit(datetime(2026, 10, 24, 11, tzinfo=UTC), "P1D") == datetime(
         2026, 10, 25, 12, tzinfo=UTC)
+
+
+def test_timer_rows_follow_the_engine_step_by_step_and_unchanged_rows_stay(people):
+    """Timer rows are diffed, not rewritten: after every step the process timer rows are the
+    engine's waiting timers, and a row whose timer did not change keeps its id."""
+    from engine import ProcessInstance
+    from webapp.processes.registry import definition_for_id
+
+    def process_rows(case: Case) -> dict[str, tuple]:
+        return {str(t.engine_task_id): (t.pk, t.due_at)
+                for t in case.timers.filter(kind="process")}
+
+    def engine_timers(case: Case) -> dict[str, datetime]:
+        case.refresh_from_db()
+        instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
+        return {t.task_id: t.due_at for t in instance.timers() if t.due_at.year < 9999}
+
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        before = process_rows(case)
+        assert {k: due for k, (_, due) in before.items()} == engine_timers(case)
+        for bpmn_id, form in (("ut_initial_checks", "initial_checks"),
+                              ("ut_verification_interview", "verification_interview")):
+            clock.shift(timedelta(hours=1))
+            task = _ready(case)[bpmn_id]
+            services.task_complete(user=people["case_officer"], task_id=task.pk,
+                                   data=factories.sample(form))
+            after = process_rows(case)
+            assert {k: due for k, (_, due) in after.items()} == engine_timers(case)
+            kept = {k for k in before.keys() & after.keys() if before[k][1] == after[k][1]}
+            assert kept and all(before[k][0] == after[k][0] for k in kept)
+            before = after

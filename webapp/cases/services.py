@@ -237,7 +237,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
             raise ServiceError("conflict", f"{case.reference} changed since you read it "
                                            "(stale If-Match); read the task again.")
         instance = _load(case)
-        ready_before = [t.task_id for t in instance.human_tasks()]
+        ready_before = instance.ready_task_ids()
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)))
         now = timezone.now()
@@ -265,7 +265,7 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         if case.status != CaseStatus.OPEN:
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
         instance = _load(case)
-        ready_before = [t.task_id for t in instance.human_tasks()]
+        ready_before = instance.ready_task_ids()
         status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
         now = timezone.now()
         _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)

@@ -51,7 +51,7 @@ def _fire_locked(case: Case, now: datetime) -> int:
         case.save(update_fields=["next_due_at"])
         return 0
     instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
-    ready_before = [t.task_id for t in instance.human_tasks()]
+    ready_before = instance.ready_task_ids()
     fired = list(instance.fire_due_timers(now)) if any(
         t.kind == TimerKind.PROCESS for t in due) else []
     for timer in fired:
