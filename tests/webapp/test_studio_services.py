@@ -194,3 +194,38 @@ def test_a_diagram_from_camunda_modeler_imports_and_is_reported_element_by_eleme
     assert any("not supported" in m for m in by_element["Activity_call"])
     assert any("sandbox" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
     assert all(p["line"] for p in draft.problems if p["element_id"])
+
+
+def test_the_file_limit_holds_across_saves(world, client):
+    # given: a draft, saved three times with 100 new files each
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    client.force_login(world["lead"])
+    already = len(draft.files)
+    statuses = []
+    for batch in range(3):
+        files = {f"forms/extra{batch}x{n}.ui.json": "{}" for n in range(100)}
+        statuses.append(client.post(f"/studio/drafts/{draft.pk}/save/",
+                                    data={"files": files}, content_type="application/json"))
+
+    # then: the draft never holds more than the limit
+    draft.refresh_from_db()
+    assert len(draft.files) <= services.MAX_FILES
+    assert statuses[-1].status_code == 400
+    assert "files" in statuses[-1].json()["detail"]
+    assert already < services.MAX_FILES
+
+
+def test_a_downloaded_file_name_is_escaped_in_content_disposition(world, client):
+    # given: a draft file whose name carries a quote and a parameter of its own
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    name = 'forms/x";filename=evil.exe;a=".ui.json'
+    services.draft_save(user=world["lead"], draft_id=draft.pk, files={name: "{}"})
+    client.force_login(world["lead"])
+
+    # when
+    response = client.get(f"/studio/drafts/{draft.pk}/files/{name}", {"download": "1"})
+
+    # then: the whole name is one quoted, escaped parameter
+    assert response.status_code == 200
+    header = response["Content-Disposition"]
+    assert header == 'attachment; filename="x\\";filename=evil.exe;a=\\".ui.json"'

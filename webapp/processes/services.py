@@ -102,7 +102,11 @@ def draft_save(*, user: AbstractBaseUser, draft_id: int, files: Mapping[str, str
         if if_saved_at and if_saved_at != draft.updated_at.isoformat():
             raise ServiceError("conflict", f"{draft.updated_by.get_username()} saved this draft "
                                            "after you opened it; reload it to see their changes.")
-        draft.files = {**draft.files, **cleaned}
+        merged = {**draft.files, **cleaned}
+        if len(merged) > MAX_FILES:
+            raise ServiceError("invalid", f"A draft holds at most {MAX_FILES} files; this save "
+                                          f"would make it {len(merged)}. Remove some first.")
+        draft.files = merged
         draft.problems = _check(draft.process_id, draft.file_bytes())
         draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
         draft.updated_by, draft.updated_at = user, timezone.now()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from webapp.downloads import as_attachment
 from webapp.errors import ServiceError
 from webapp.processes import selectors, services
 from webapp.processes.drift import drift_report
@@ -90,7 +91,7 @@ def draft_file(request: HttpRequest, draft_id: int, name: str) -> HttpResponse:
                             if name.endswith((".bpmn", ".dmn")) else "application/json")
     if request.GET.get("download"):
         short = name.rsplit("/", maxsplit=1)[-1]
-        response["Content-Disposition"] = f'attachment; filename="{short}"'
+        as_attachment(response, short)
     return response
 
 

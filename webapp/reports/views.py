@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from webapp.downloads import csv_download
 from webapp.forces.models import Force, Role
 from webapp.reports.selectors import figures
 
@@ -38,9 +37,4 @@ def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
     figure = next((f for f in figures(force, timezone.now()) if f.key == key), None)
     if figure is None:
         raise Http404("No such figure.")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{force.code.lower()}-{key}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(figure.columns)
-    writer.writerows(figure.rows)
-    return response
+    return csv_download(f"{force.code.lower()}-{key}.csv", figure.columns, figure.rows)
