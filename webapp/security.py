@@ -15,6 +15,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseNotAllowed,
     JsonResponse,
 )
 from django.shortcuts import redirect
@@ -168,3 +169,23 @@ class NulCharacterMiddleware:
                                     status=400, content_type="application/problem+json")
             return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+PAGE_METHODS = ("GET", "HEAD", "POST")
+API_PREFIX = "/api/"
+
+
+class PageMethodsMiddleware:
+    """Pages answer GET, HEAD and POST only: function views would otherwise render a page for
+    TRACE, OPTIONS or any verb. The API's class-based views refuse what they do not handle
+    themselves (405 problem+json), so TRACE is refused there too but OPTIONS is left to DRF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        method = (request.method or "").upper()
+        if request.path_info.startswith(API_PREFIX) or method in PAGE_METHODS:
+            return self.get_response(request)
+        return HttpResponseNotAllowed(PAGE_METHODS, f"{method} is not allowed here.",
+                                      content_type="text/plain; charset=utf-8")

@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "webapp.security.SecurityHeadersMiddleware",
     "webapp.api.problems.CorrelationIdMiddleware",
     "webapp.security.NulCharacterMiddleware",
+    "webapp.security.PageMethodsMiddleware",
     "webapp.audit.context.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

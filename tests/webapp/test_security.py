@@ -419,3 +419,45 @@ def test_s17_deploy_check_and_headers_probe(tmp_path):
     assert "no issues" in check.stdout and warnings == 0
     assert not missing, missing
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+# --- HTTP methods: TRACE and OPTIONS render nothing -----------------------------------------
+
+
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "PUT", "DELETE", "PATCH", "PROPFIND"])
+@pytest.mark.parametrize("path", ["/", "/dashboard/", "/login/", "/audit/"])
+def test_pages_answer_only_get_head_and_post(client, hrt, method, path):
+    client.force_login(factories.officer("dm", hrt, "decision_maker", "auditor"))
+
+    response = client.generic(method, path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert b"<html" not in response.content.lower()
+
+
+def test_api_refuses_trace_and_its_options_answer_exposes_no_data(client, hrt):
+    # given: a case the caller may read
+    from webapp.cases import services as cases
+
+    process = factories.version("csods", factories.CSODS)
+    hrt.active_version = process
+    hrt.save()
+    contact = factories.officer("contact", hrt, "contact_handler")
+    case = cases.case_start(user=contact, data=factories.sample("enquiry"))
+    paths = ["/api/v1/enquiries", "/api/v1/cases", f"/api/v1/cases/{case.reference}",
+             "/api/v1/tasks"]
+
+    # when / then: signed out, OPTIONS says nothing but 401
+    for path in paths:
+        assert client.options(path).status_code == 401
+    client.force_login(contact)
+    for path in paths:
+        trace = client.generic("TRACE", path)
+        assert trace.status_code == 405
+        assert trace["Content-Type"] == "application/problem+json"
+        options = client.options(path)
+        # DRF's metadata only: the view's name, media types, no record and no field list
+        assert options.status_code == 200
+        assert set(options.json()) <= {"name", "description", "renders", "parses"}
+        assert case.reference not in options.content.decode()
