@@ -201,3 +201,36 @@ def test_nul_characters_are_a_clear_400_not_a_server_error(world):
     page = Client()
     page.force_login(world["case_officer"])
     assert page.get("/cases/", {"q": "x\x00"}).status_code == 400
+
+
+def test_contact_handlers_get_no_subject_names_from_the_case_list_or_a_search_by_subject(world):
+    # given: a case whose subject is Mark Devlin
+    case = _start(world)
+    contact, dm = _client(world["contact_handler"]), _client(world["decision_maker"])
+
+    # when: the contact handler lists cases and searches by the subject's name
+    listed = contact.get("/api/v1/cases").json()["results"]
+    by_subject = contact.get("/api/v1/cases", {"q": "Devlin"}).json()["results"]
+    by_reference = contact.get("/api/v1/cases", {"q": case["reference"]}).json()["results"]
+
+    # then: the subject is masked, and a search by it finds nothing
+    assert [row["reference"] for row in listed] == [case["reference"]]
+    assert listed[0]["subject_name"] is None
+    assert by_subject == []
+    assert [row["subject_name"] for row in by_reference] == [None]
+    # a decision maker still sees and finds the subject
+    found = dm.get("/api/v1/cases", {"q": "Devlin"}).json()["results"]
+    assert [row["subject_name"] for row in found] == ["Mark Devlin"]
+
+
+def test_contact_handlers_cannot_find_a_case_by_subject_name_on_the_search_page(world):
+    case = _start(world)
+    page = Client()
+    page.force_login(world["contact_handler"])
+
+    by_subject = page.get("/cases/", {"q": "Devlin"})
+    by_applicant = page.get("/cases/", {"q": "Collins"})
+
+    assert case["reference"] not in by_subject.content.decode()
+    assert case["reference"] in by_applicant.content.decode()
+    assert "Devlin" not in by_applicant.content.decode()

@@ -4,6 +4,8 @@ writable."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from webapp.cases.models import Case, CaseEvent, HumanTask
@@ -58,11 +60,23 @@ class EventOut(serializers.ModelSerializer):
 
 
 class CaseSummaryOut(serializers.ModelSerializer):
+    """A case in a list; ``mask_subjects`` in the context blanks the subject's name (as the case
+    search page does for roles that keep no subject history)."""
+
+    subject_name = serializers.CharField(allow_null=True, read_only=True,
+                                         help_text="null where the caller's role may not see it")
+
     class Meta:
         model = Case
         fields = ["reference", "status", "stage", "opened_at", "closed_at", "outcome_codes",
                   "applicant_name", "subject_name", "child_names", "next_due_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Case) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self.context.get("mask_subjects"):
+            data["subject_name"] = None
+        return data
 
 
 class CaseDetailOut(CaseSummaryOut):

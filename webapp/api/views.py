@@ -113,8 +113,9 @@ class CaseList(APIView):
         operation_id="case_list",
     )
     def get(self, request: Request) -> Response:
+        membership = _member(request)
         qs = selectors.cases(
-            _member(request),
+            membership,
             text=request.query_params.get("q", "")[:100],
             status=request.query_params.get("status", ""),
             stage=request.query_params.get("stage", "")[:100],
@@ -123,7 +124,9 @@ class CaseList(APIView):
         pages.ordering = ("-opened_at", "-id")
         page = pages.paginate_queryset(qs, request, view=self)
         _log_search(request, "case search", [c.reference for c in page])
-        return pages.get_paginated_response(s.CaseSummaryOut(page, many=True).data)
+        context = {"mask_subjects": not membership.sees_subject_names}
+        return pages.get_paginated_response(
+            s.CaseSummaryOut(page, many=True, context=context).data)
 
 
 class CaseDetail(APIView):

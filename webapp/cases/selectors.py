@@ -75,8 +75,11 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
     qs = Case.objects.filter(visible(membership))
     text = text.strip()
     if text:
-        qs = qs.filter(Q(reference__iexact=text) | Q(applicant_name__icontains=text)
-                       | Q(subject_name__icontains=text) | Q(child_names__icontains=text))
+        match = (Q(reference__iexact=text) | Q(applicant_name__icontains=text)
+                 | Q(child_names__icontains=text))
+        if membership.sees_subject_names:
+            match |= Q(subject_name__icontains=text)
+        qs = qs.filter(match)
     if status:
         qs = qs.filter(status=status)
     if stage:

@@ -71,7 +71,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                justification="case search results (names shown)")
     return render(request, "cases/case_list.html", {
         "page": shown, "q": q, "status": status,
-        "mask_subjects": set(membership.roles) <= {"contact_handler"},
+        "mask_subjects": not membership.sees_subject_names,
         "stage": stage, "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
         "nav": "cases",
     })
