@@ -135,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-timers": {"task": "cases.sweep_timers",
                      "schedule": env.float("TIMER_SWEEP_SECONDS", default=2.0),
                      "options": {"expires": 10}},
+    # Walking the access log's hash chain reads every row: hourly here, not on page views.
+    "verify-access-log": {"task": "audit.verify_chain",
+                          "schedule": env.float("AUDIT_VERIFY_SECONDS", default=3600.0),
+                          "options": {"expires": 600}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Fault injection for the kill-a-worker test only (seconds to hold a claimed case).

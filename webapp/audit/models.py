@@ -80,3 +80,20 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"break-glass by {self.user_id} on {self.case_id}"
+
+
+class ChainVerification(models.Model):
+    """One run of the hash-chain check (by ``audit_verify`` or the periodic job): the access
+    log page shows the last one instead of walking the whole chain on every view."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(db_index=True)
+    source = models.CharField(max_length=20, help_text="command or periodic job")
+    rows_checked = models.PositiveBigIntegerField()
+    intact = models.BooleanField()
+    first_bad_row_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        state = "intact" if self.intact else "broken"
+        return f"{self.finished_at:%Y-%m-%d %H:%M} {state} ({self.rows_checked} rows)"

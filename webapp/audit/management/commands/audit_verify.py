@@ -1,4 +1,5 @@
-"""Verify the access log's hash chain; report the first broken link and exit 1 if any."""
+"""Verify the access log's hash chain, store the result for the access-log page, report the
+first broken link and exit 1 if any."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from webapp.audit.log import verify
+from webapp.audit.verification import chain_verify
 
 
 class Command(BaseCommand):
     help = "Check every access-log row against the hash chain."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        checked, broken = verify()
-        if broken is None:
-            self.stdout.write(f"Access log intact: {checked} rows verified.")
+        result = chain_verify(source="command")
+        if result.intact:
+            self.stdout.write(f"Access log intact: {result.rows_checked} rows verified.")
             return
-        where = f"row id {broken.pk}" if broken.pk else "the chain head"
-        self.stdout.write(f"Access log BROKEN after {checked} good rows: first bad link at "
-                          f"{where} ({broken.object_type} {broken.object_id}).")
+        self.stdout.write(f"Access log BROKEN after {result.rows_checked} good rows: first bad "
+                          f"link at {result.detail}.")
         raise SystemExit(1)
