@@ -126,20 +126,71 @@ def test_wrong_password_unknown_user_and_locked_account_get_the_same_page(client
     assert "Your username or password is not right" in wrong[1]
 
 
-def test_twenty_failures_lock_the_address_and_spoofed_forwarded_for_does_not_help(
+def test_twenty_failures_slow_the_address_and_spoofed_forwarded_for_does_not_help(
         client, alice, clock):
     # given: 20 wrong guesses on 20 different accounts, each claiming another X-Forwarded-For
     for n in range(services.ADDRESS_LIMIT):
         sign_in(client, f"user{n}", WRONG, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
 
-    # when: a real account with the right password tries from the same connection
+    # when: a guess comes straight after, from the same connection
     response = sign_in(client, "alice", HTTP_X_FORWARDED_FOR="198.51.100.7")
 
-    # then: refused, counted against REMOTE_ADDR only
+    # then: refused (slowed down), counted against REMOTE_ADDR only
     assert not signed_in(response)
+    assert "Too many sign-in attempts have come from your network" in response.content.decode()
     assert list(LoginThrottle.objects.filter(scope="address").values_list("key", flat=True)) \
         == ["127.0.0.1"]
     assert AuthEvent.objects.filter(kind=AuthEventKind.ADDRESS_LOCKED).count() == 1
+
+
+def test_failures_from_one_address_do_not_lock_out_a_user_who_knows_their_password(
+        hrt, alice, clock):
+    # given: a decision maker who signed in on this browser before, and an attacker at the
+    # same address (one office behind one NAT) who then fails 22 times
+    factories.officer("dm", hrt, "decision_maker")
+    factories.officer("mallory", hrt, "case_officer")  # the attacker's own account
+    decision_maker, attacker = Client(), Client()
+    for browser, account in ((decision_maker, "dm"), (attacker, "mallory")):
+        assert signed_in(sign_in(browser, account))
+        browser.post("/logout/")
+    for n in range(22):
+        clock.shift(timedelta(seconds=5))
+        sign_in(attacker, f"user{n}", WRONG)
+    assert AuthEvent.objects.filter(kind=AuthEventKind.FAILURE).count() == 22
+
+    # when: the decision maker signs in with the right password, at once
+    response = sign_in(decision_maker, "dm")
+
+    # then: in, with no 15-minute lockout of the address
+    assert signed_in(response)
+    # and the attacker's next guess straight away is refused without being tried, even with
+    # the right password of an account that has never signed in from this browser (their
+    # browser is trusted for their own account only)
+    assert not signed_in(sign_in(attacker, "alice"))
+    assert AuthEvent.objects.filter(kind=AuthEventKind.REFUSED).count() == 1
+
+
+def test_a_slowed_address_admits_one_attempt_per_growing_delay_not_fifteen_minutes(
+        client, alice, clock):
+    # given: 22 failures from one address
+    for n in range(22):
+        sign_in(client, f"user{n}", WRONG)
+
+    # then: straight away even the right password waits (the address is slowed)...
+    assert not signed_in(sign_in(client, "alice"))
+    # ...but a few seconds later it gets in: a slowdown, not a lockout
+    clock.shift(timedelta(seconds=services.ADDRESS_MAX_DELAY.total_seconds() + 1))
+    assert signed_in(sign_in(client, "alice"))
+    client.post("/logout/")
+    # and a guessing attacker gets one try per delay, the delay doubling up to a minute
+    # (2, 4, 8, 16, 32, 60 s: six tries in two minutes rather than 120)
+    tried = 0
+    for _ in range(120):  # two minutes of one guess a second
+        before = AuthEvent.objects.filter(kind=AuthEventKind.FAILURE).count()
+        sign_in(client, "someone", WRONG)
+        tried += AuthEvent.objects.filter(kind=AuthEventKind.FAILURE).count() - before
+        clock.shift(timedelta(seconds=1))
+    assert 1 <= tried <= 7
 
 
 def test_forwarded_for_is_believed_only_as_far_as_trusted_proxies(client, alice, clock,

@@ -1,8 +1,15 @@
 """Sign-in verbs: admit or refuse an attempt, count failures per account and per client address,
 clear an account's count on success, and record every authentication event without secrets.
 
-Unknown usernames are counted and locked exactly like real ones, so a refusal says nothing about
-whether an account exists (ASVS 2.2.1 without user enumeration).
+An account that failed ACCOUNT_LIMIT times is locked for LOCKOUT, whatever password is then
+given. Unknown usernames are counted and locked exactly like real ones, so a refusal says nothing
+about whether an account exists (ASVS 2.2.1 without user enumeration).
+
+A client address that failed ADDRESS_LIMIT times is slowed down, not locked: from then on it is
+admitted one attempt per delay (doubling up to ADDRESS_MAX_DELAY) until it has been quiet for a
+WINDOW. A browser that has signed in to the account before (a trusted device, see
+``devices``) is not held up by its address, so one guesser behind an office's shared address
+cannot lock out everyone there who knows their password.
 """
 
 from __future__ import annotations
@@ -27,9 +34,8 @@ ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
-LIMITS = {ThrottleScope.ACCOUNT: ACCOUNT_LIMIT, ThrottleScope.ADDRESS: ADDRESS_LIMIT}
-LOCKED_KINDS = {ThrottleScope.ACCOUNT: AuthEventKind.ACCOUNT_LOCKED,
-                ThrottleScope.ADDRESS: AuthEventKind.ADDRESS_LOCKED}
+ADDRESS_FIRST_DELAY = timedelta(seconds=1)
+ADDRESS_MAX_DELAY = timedelta(seconds=60)
 IPV6_PREFIX = 64  # one IPv6 client commonly holds a whole /64: count it as one address
 
 
@@ -57,6 +63,7 @@ class Attempt:
 
     username: str
     address: str
+    trusted_device: bool = False  # this browser has signed in to this account before
 
     @property
     def keys(self) -> dict[str, str]:
@@ -64,40 +71,48 @@ class Attempt:
                 ThrottleScope.ADDRESS: address_key(self.address)}
 
 
-def login_admit(*, attempt: Attempt) -> bool:
+def login_admit(*, attempt: Attempt) -> str | None:
     """Take one attempt from the account's and the address's allowance, or refuse (and record
-    the refusal) when either is locked or spent. The slot is taken before the password is
-    checked, so parallel guesses cannot overshoot the limit."""
+    the refusal). Returns None when admitted, else the scope that refused: ``address`` when the
+    address is slowed down (saying so reveals nothing about the account), otherwise
+    ``account``. The slot is taken before the password is checked, so parallel guesses cannot
+    overshoot a limit."""
     now = timezone.now()
     with transaction.atomic(durable=True):
-        rows = _throttles(attempt, now)
-        refused = [row for row in rows if _is_locked(row, now)]
+        account, address = _throttles(attempt, now)
+        refused = [row.scope for row in (account, address)
+                   if _refuses(row, now, trusted_device=attempt.trusted_device)]
         if not refused:
-            for row in rows:
-                row.failures += 1
-                row.save(update_fields=["failures", "window_started_at", "locked_until"])
-            return True
-        _record(AuthEventKind.REFUSED, attempt, now,
-                detail=",".join(str(row.scope) for row in refused))
-    return False
+            account.failures += 1
+            account.save(update_fields=["failures", "window_started_at", "locked_until"])
+            address.failures += 1
+            if address.failures >= ADDRESS_LIMIT and not attempt.trusted_device:
+                address.locked_until = now + _address_delay(address.failures)
+            address.save(update_fields=["failures", "window_started_at", "locked_until"])
+            return None
+        _record(AuthEventKind.REFUSED, attempt, now, detail=",".join(refused))
+    return ThrottleScope.ADDRESS if ThrottleScope.ADDRESS in refused else ThrottleScope.ACCOUNT
 
 
 def login_fail(*, attempt: Attempt) -> None:
     """The password did not match (or the user does not exist): the attempt admitted by
-    ``login_admit`` stays counted; a key that has reached its limit is locked."""
+    ``login_admit`` stays counted; an account that has reached its limit is locked, and an
+    address reaching its limit is recorded as from now on slowed down."""
     now = timezone.now()
     with transaction.atomic(durable=True):
         _record(AuthEventKind.FAILURE, attempt, now)
-        for row in _throttles(attempt, now):
-            if row.failures >= LIMITS[row.scope] and row.locked_until is None:
-                row.locked_until = now + LOCKOUT
-                row.save(update_fields=["locked_until"])
-                _record(LOCKED_KINDS[row.scope], attempt, now)
+        account, address = _throttles(attempt, now)
+        if account.failures >= ACCOUNT_LIMIT and account.locked_until is None:
+            account.locked_until = now + LOCKOUT
+            account.save(update_fields=["locked_until"])
+            _record(AuthEventKind.ACCOUNT_LOCKED, attempt, now)
+        if address.failures == ADDRESS_LIMIT:
+            _record(AuthEventKind.ADDRESS_LOCKED, attempt, now)
 
 
 def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
     """Clear the account's count and give the address back the slot this attempt took (a busy
-    office behind one address must not lock itself out by signing in)."""
+    office behind one address must not slow itself down by signing in)."""
     now = timezone.now()
     keys = attempt.keys
     with transaction.atomic(durable=True):
@@ -105,9 +120,11 @@ def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
                                      key=keys[ThrottleScope.ACCOUNT]).delete()
         address = (LoginThrottle.objects.select_for_update()
                    .filter(scope=ThrottleScope.ADDRESS, key=keys[ThrottleScope.ADDRESS]).first())
-        if address is not None and address.failures > 0 and address.locked_until is None:
+        if address is not None and address.failures > 0:
             address.failures -= 1
-            address.save(update_fields=["failures"])
+            if address.failures < ADDRESS_LIMIT:
+                address.locked_until = None
+            address.save(update_fields=["failures", "locked_until"])
         _record(AuthEventKind.SUCCESS, attempt, now, user=user)
 
 
@@ -127,32 +144,48 @@ def logout_record(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def throttles_prune(*, now: datetime | None = None) -> int:
-    """Delete throttle rows whose window and lock are both over (for a periodic job)."""
+    """Delete throttle rows whose window, lock and slowdown are all over (for a periodic job);
+    a slowed address is kept until it has been quiet for a whole window."""
     now = now or timezone.now()
     stale = LoginThrottle.objects.filter(window_started_at__lte=now - WINDOW).exclude(
-        locked_until__gt=now)
+        locked_until__gt=now - WINDOW)
     return stale.delete()[0]
 
 
-def _throttles(attempt: Attempt, now: datetime) -> list[LoginThrottle]:
-    """Both throttle rows, locked in a fixed order (account, then address); a window or lock
-    that is over starts afresh."""
+def _throttles(attempt: Attempt, now: datetime) -> tuple[LoginThrottle, LoginThrottle]:
+    """The account's and the address's rows, locked in that fixed order; a window, lock or
+    slowdown that is over starts afresh."""
     rows = []
     for scope, key in attempt.keys.items():
         row, _ = LoginThrottle.objects.select_for_update().get_or_create(
             scope=scope, key=key, defaults={"window_started_at": now})
-        lock_over = row.locked_until is not None and row.locked_until <= now
-        window_over = row.locked_until is None and row.window_started_at + WINDOW <= now
-        if lock_over or window_over:
+        if _over(row, now):
             row.failures, row.window_started_at, row.locked_until = 0, now, None
         rows.append(row)
-    return rows
+    account, address = rows
+    return account, address
 
 
-def _is_locked(row: LoginThrottle, now: datetime) -> bool:
-    # A spent allowance refuses too: attempts still in flight already hold the last slots.
-    return (row.locked_until is not None and row.locked_until > now) or (
-        row.failures >= LIMITS[row.scope])
+def _over(row: LoginThrottle, now: datetime) -> bool:
+    if row.locked_until is None:
+        return row.window_started_at + WINDOW <= now
+    if row.scope == ThrottleScope.ACCOUNT:
+        return row.locked_until <= now
+    return row.locked_until + WINDOW <= now  # an address: quiet for a window after its slowdown
+
+
+def _refuses(row: LoginThrottle, now: datetime, *, trusted_device: bool) -> bool:
+    if row.scope == ThrottleScope.ACCOUNT:
+        # A spent allowance refuses too: attempts still in flight already hold the last slots.
+        return (row.locked_until is not None and row.locked_until > now) or (
+            row.failures >= ACCOUNT_LIMIT)
+    return not trusted_device and row.locked_until is not None and row.locked_until > now
+
+
+def _address_delay(failures: int) -> timedelta:
+    """How long a slowed address waits before its next attempt: doubling from the limit on."""
+    doublings = min(failures - ADDRESS_LIMIT, 16)
+    return min(ADDRESS_FIRST_DELAY * 2 ** doublings, ADDRESS_MAX_DELAY)
 
 
 def _record(kind: str, attempt: Attempt, now: datetime, *, user: Any = None,
