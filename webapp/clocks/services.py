@@ -13,7 +13,13 @@ from webapp.audit.access import may_act
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.arithmetic import parse_duration
-from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ExtensionRequest
+from webapp.clocks.models import (
+    CaseClock,
+    ClockAlert,
+    ClockEvent,
+    ClockEventKind,
+    ExtensionRequest,
+)
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import align_timer, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
@@ -152,3 +158,18 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
     _change(membership, request.case.reference, request.clock, user, record)
     request.refresh_from_db()
     return request
+
+
+def alert_acknowledge(*, user: AbstractBaseUser, alert_id: int) -> ClockAlert:
+    """A decision maker who may act on the case marks a warning or breach as seen."""
+    membership = _membership(user, Role.DECISION_MAKER)
+    with transaction.atomic(durable=True):
+        alert = (ClockAlert.objects.select_for_update().select_related("case")
+                 .filter(pk=alert_id, force=membership.force,
+                         acknowledged_at__isnull=True).first())
+        if alert is None:
+            raise ServiceError("not_found", "No such open alert in your force.")
+        may_act(user, alert.case)
+        alert.acknowledged_by, alert.acknowledged_at = user, timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return alert
