@@ -120,7 +120,7 @@ def test_a_break_glass_reason_must_be_words(people, case, reason):
         assert outsider.get(f"/cases/{case.reference}/").status_code == 403
     html = page.content.decode()
     assert page.status_code == 400
-    assert "Explain in your own words why you must open this case" in html
+    assert "Explain in a few words of your own why you must open this case" in html
     assert f">{reason}</textarea>" in html  # the form again, with what was typed
     assert 'value="other" checked' in html
     assert not BreakGlass.objects.filter(case=case).exists()

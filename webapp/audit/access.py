@@ -23,9 +23,8 @@ from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 
 BREAK_GLASS_HOURS = 8
-BREAK_GLASS_WORDS = ("Explain in your own words why you must open this case, in a few words "
-                     "(for example: 'Covering for DC Shah, the applicant rang about a visit "
-                     "today').")
+BREAK_GLASS_WORDS = ("Explain in a few words of your own why you must open this case (for "
+                     "example: 'Covering for DC Shah; the applicant rang about a visit today').")
 REVIEW_WORDS = "Note in a few words why the access was or was not justified."
 SUPERVISORS = {Role.DECISION_MAKER}
 
