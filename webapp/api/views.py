@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from webapp.api import serializers as s
 from webapp.api.idempotency import idempotent
-from webapp.audit.access import consult, relationship, visible_tasks
+from webapp.audit.access import consult, may_act, visible_tasks
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import selectors, services
@@ -49,17 +49,21 @@ def _case(request: Request, reference: str, *, log: str = "") -> Case:
         raise Http404("No such case in your force.")
     if log:
         consult(request.user, case, what=log)
-    elif relationship(membership, case) is None:
-        raise ServiceError("forbidden", "You have no working relationship with this case.")
+    else:
+        may_act(request.user, case)
     return case
 
 
 def _task(request: Request, task_id: int, *, log: bool = False) -> HumanTask:
+    """The task, if in the caller's force and they may know its case (logged with ``log``):
+    checked before the body is read, so the answer does not depend on the body."""
     task = selectors.task_detail(_member(request), task_id)
     if task is None:
         raise Http404("No such task in your force.")
     if log:
         consult(request.user, task.case, what="task (API)")
+    else:
+        may_act(request.user, task.case)
     return task
 
 

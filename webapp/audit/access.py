@@ -11,16 +11,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from webapp.audit.justification import require_words
 from webapp.audit.log import record
-from webapp.audit.models import BreakGlass, BreakGlassReason, Operation
+from webapp.audit.models import BreakGlass, BreakGlassReason, Operation, ReviewOutcome
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 
 BREAK_GLASS_HOURS = 8
+BREAK_GLASS_WORDS = ("Explain in a few words of your own why you must open this case (for "
+                     "example: 'Covering for DC Shah; the applicant rang about a visit today').")
+REVIEW_WORDS = "Note in a few words why the access was or was not justified."
 SUPERVISORS = {Role.DECISION_MAKER}
 
 
@@ -88,14 +93,22 @@ def relationship(membership: Membership, case: Case) -> str | None:
     return None
 
 
-def consult(user: AbstractBaseUser, case: Case, *, what: str = "case",
-            fields: tuple[str, ...] = ()) -> str:
-    """Check need-to-know and log the consultation; raise 403 (break-glass offered) if none."""
+def may_act(user: AbstractBaseUser, case: Case) -> str:
+    """The one need-to-know decision for reading *and* changing a case: why the user may, or a
+    403. Every service that changes a case calls it under the case lock, so no route (page,
+    API, job) can forget it."""
     membership = getattr(user, "membership", None)
     why = relationship(membership, case) if membership is not None else None
     if why is None:
         raise ServiceError("forbidden", "You have no working relationship with this case. "
                                         "If you must open it, give a reason (break-glass).")
+    return why
+
+
+def consult(user: AbstractBaseUser, case: Case, *, what: str = "case",
+            fields: tuple[str, ...] = ()) -> str:
+    """Check need-to-know and log the consultation; raise 403 (break-glass offered) if none."""
+    why = may_act(user, case)
     record(actor=user, operation=Operation.CONSULT, object_type=what,
            object_id=case.reference, fields=fields, justification=why)
     return why
@@ -110,28 +123,38 @@ def break_glass(*, user: AbstractBaseUser, case: Case, reason_code: str,
     if reason_code not in BreakGlassReason.values:
         raise ServiceError("invalid", "Choose a reason.",
                            field_errors={"reason_code": ["Choose a reason."]})
-    if len(reason.strip()) < 10:  # noqa: PLR2004 - a sentence, not a token
-        raise ServiceError("invalid", "Explain why in a sentence (at least 10 characters).",
-                           field_errors={"reason": ["Explain why in a sentence."]})
+    reason = require_words(reason, field="reason", message=BREAK_GLASS_WORDS)
     now = timezone.now()
     glass = BreakGlass.objects.create(user=user, case=case, reason_code=reason_code,
-                                      reason=reason.strip()[:500], at=now,
+                                      reason=reason[:500], at=now,
                                       expires_at=now + timedelta(hours=BREAK_GLASS_HOURS))
     record(actor=user, operation=Operation.CONSULT, object_type="break-glass",
            object_id=case.reference, justification=f"{reason_code}: {glass.reason}")
     return glass
 
 
-def break_glass_review(*, user: AbstractBaseUser, glass_id: int, note: str) -> BreakGlass:
-    """An auditor records the review of a break-glass access."""
+def break_glass_review(*, user: AbstractBaseUser, glass_id: int, outcome: str,
+                       note: str) -> BreakGlass:
+    """Another auditor records whether a break-glass access was justified, and why."""
     membership = getattr(user, "membership", None)
     if membership is None or not membership.has_role(Role.AUDITOR):
         raise ServiceError("forbidden", "Only an auditor reviews break-glass accesses.")
     glass = BreakGlass.objects.filter(pk=glass_id, case__force_id=membership.force_id).first()
     if glass is None:
         raise ServiceError("not_found", "No such break-glass access in your force.")
-    if glass.reviewed_at is not None:
-        raise ServiceError("conflict", "That access has already been reviewed.")
-    glass.reviewed_by, glass.reviewed_at, glass.review_note = user, timezone.now(), note[:500]
-    glass.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
-    return glass
+    if glass.user_id == user.pk:
+        raise ServiceError("forbidden", "This break-glass access is your own: another auditor "
+                                        "must review it.")
+    if outcome not in ReviewOutcome.values:
+        raise ServiceError("invalid", "Say whether the access was justified.",
+                           field_errors={"outcome": ["Say whether the access was justified."]})
+    note = require_words(note, field="note", message=REVIEW_WORDS)
+    with transaction.atomic():
+        locked = BreakGlass.objects.select_for_update().get(pk=glass.pk)
+        if locked.reviewed_at is not None:
+            raise ServiceError("conflict", "That access has already been reviewed.")
+        locked.reviewed_by, locked.reviewed_at = user, timezone.now()
+        locked.review_outcome, locked.review_note = outcome, note[:500]
+        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_outcome",
+                                   "review_note"])
+    return locked

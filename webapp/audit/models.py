@@ -63,6 +63,11 @@ class BreakGlassReason(models.TextChoices):
     OTHER = "other", "Other (explain)"
 
 
+class ReviewOutcome(models.TextChoices):
+    JUSTIFIED = "justified", "Justified"
+    NOT_JUSTIFIED = "not_justified", "Not justified"
+
+
 class BreakGlass(models.Model):
     """An access outside the user's legitimate relationships: reasoned, logged, reviewed."""
 
@@ -77,6 +82,7 @@ class BreakGlass(models.Model):
                                     null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=500, blank=True)
+    review_outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)
 
     def __str__(self) -> str:
         return f"break-glass by {self.user_id} on {self.case_id}"

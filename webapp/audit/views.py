@@ -73,6 +73,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, glass_id: int) -> HttpResponse:
     try:
         break_glass_review(user=request.user, glass_id=glass_id,
+                           outcome=request.POST.get("outcome", ""),
                            note=request.POST.get("note", ""))
     except ServiceError as exc:
         return refused(request, exc, back=reverse("audit:index"))

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.audit.access import may_act
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import step_sql
@@ -62,6 +63,7 @@ def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]
     if case is None:
         raise ServiceError("not_found", "No such task in your force.")
     case.force = membership.force  # the same force: the lock query is scoped to it
+    may_act(membership.user, case)
     return case, step_sql.task(task_id)
 
 
@@ -262,6 +264,7 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
                 .filter(reference=reference, force=membership.force).first())
         if case is None:
             raise ServiceError("not_found", "No such case in your force.")
+        may_act(user, case)
         if case.status != CaseStatus.OPEN:
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
         instance = _load(case)

@@ -19,6 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.audit.access import may_act
 from webapp.cases import step_sql
 from webapp.cases.models import (
     Case,
@@ -160,6 +161,11 @@ def incident_retry(*, user: AbstractBaseUser, incident_id: int) -> Case:
         raise ServiceError("not_found", "No such incident in your force.")
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=incident.case_id)
+        may_act(user, locked)
+        if locked.erased_at is not None or locked.status == CaseStatus.CLOSED:
+            state = "erased" if locked.erased_at is not None else "closed"
+            raise ServiceError("conflict", f"{locked.reference} is {state}: there is nothing "
+                                           "to retry.")
         Incident.objects.filter(case=locked, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), resolved_by=user)
         CaseEvent.objects.create(case=locked, at=timezone.now(), actor=user,

@@ -177,9 +177,14 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
-def _break_glass_page(request: HttpRequest, case: Any) -> HttpResponse:
-    return render(request, "audit/break_glass.html",
-                  {"case": case, "reasons": BreakGlassReason.choices}, status=403)
+def _break_glass_page(request: HttpRequest, case: Any, *, error: ServiceError | None = None
+                      ) -> HttpResponse:
+    """The break-glass form (403); again with the refusal and the entries when one was given."""
+    return render(request, "audit/break_glass.html", {
+        "case": case, "reasons": BreakGlassReason.choices, "error": error,
+        "reason_code": request.POST.get("reason_code", ""),
+        "reason": request.POST.get("reason", "")[:500],
+    }, status=error.http_status if error is not None else 403)
 
 
 @login_required
@@ -194,7 +199,9 @@ def case_break_glass(request: HttpRequest, reference: str) -> HttpResponse:
                     reason_code=request.POST.get("reason_code", ""),
                     reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        return refused(request, exc)
+        if exc.code != "invalid":
+            return refused(request, exc)
+        return _break_glass_page(request, case, error=exc)
     messages.warning(request, "Break-glass access recorded for 8 hours; an auditor will "
                               "review it.")
     return redirect("cases:case", reference=reference)

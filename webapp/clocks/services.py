@@ -9,10 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.audit.access import may_act
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.arithmetic import parse_duration
-from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ExtensionRequest
+from webapp.clocks.models import (
+    CaseClock,
+    ClockAlert,
+    ClockEvent,
+    ClockEventKind,
+    ExtensionRequest,
+)
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import align_timer, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
@@ -37,19 +44,28 @@ def _reason(reason: str) -> str:
     return reason[:MAX_REASON]
 
 
+def _locked_open_case(membership: Membership, user: AbstractBaseUser, reference: str,
+                      clock: str) -> tuple[Case, CaseClock]:
+    """Lock the case; refuse it unless the user may act on it, it is open and has the clock."""
+    case = (Case.objects.select_for_update().select_related("force__time_limit_profile")
+            .filter(reference=reference, force=membership.force).first())
+    if case is None:
+        raise ServiceError("not_found", "No such case in your force.")
+    may_act(user, case)
+    if case.status != CaseStatus.OPEN:
+        raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}: "
+                                       "its clocks can no longer change.")
+    row = CaseClock.objects.filter(case=case, clock=clock).first()
+    if row is None or clock not in BY_NAME:
+        raise ServiceError("not_found", f"{case.reference} has no '{clock}' clock running.")
+    return case, row
+
+
 def _change(membership: Membership, reference: str, clock: str, user: AbstractBaseUser,
             record: Callable[[Case, CaseClock], str]) -> CaseClock:
     """Lock the case, check the clock, record the change, re-align the timer, save."""
     with transaction.atomic(durable=True):
-        case = (Case.objects.select_for_update().select_related("force__time_limit_profile")
-                .filter(reference=reference, force=membership.force).first())
-        if case is None:
-            raise ServiceError("not_found", "No such case in your force.")
-        if case.status != CaseStatus.OPEN:
-            raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
-        row = CaseClock.objects.filter(case=case, clock=clock).first()
-        if row is None or clock not in BY_NAME:
-            raise ServiceError("not_found", f"{case.reference} has no '{clock}' clock running.")
+        case, row = _locked_open_case(membership, user, reference, clock)
         detail = record(case, row)
         now = timezone.now()
         updated = recompute_clock(case, clock, now)
@@ -102,10 +118,8 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
         parse_duration(duration)
     except ValueError as exc:
         raise ServiceError("invalid", str(exc), field_errors={"duration": [str(exc)]}) from exc
-    case = Case.objects.filter(reference=reference, force=membership.force).first()
-    if case is None or not CaseClock.objects.filter(case=case, clock=clock).exists():
-        raise ServiceError("not_found", "No such case or clock in your force.")
     with transaction.atomic(durable=True):
+        case, _ = _locked_open_case(membership, user, reference, clock)
         request = ExtensionRequest.objects.create(
             case=case, clock=clock, duration=duration, reason=why, requested_by=user,
             requested_at=timezone.now())
@@ -128,6 +142,9 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
         if locked.approved is not None:
             raise ServiceError("conflict", "That request has already been decided.")
+        if approve and locked.requested_by_id == user.pk:
+            raise ServiceError("forbidden", "You asked for this extension, so another decision "
+                                            "maker must approve it (you may refuse it).")
         locked.approved, locked.decided_by, locked.decided_at = approve, user, timezone.now()
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
         if not approve:
@@ -141,3 +158,18 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
     _change(membership, request.case.reference, request.clock, user, record)
     request.refresh_from_db()
     return request
+
+
+def alert_acknowledge(*, user: AbstractBaseUser, alert_id: int) -> ClockAlert:
+    """A decision maker who may act on the case marks a warning or breach as seen."""
+    membership = _membership(user, Role.DECISION_MAKER)
+    with transaction.atomic(durable=True):
+        alert = (ClockAlert.objects.select_for_update().select_related("case")
+                 .filter(pk=alert_id, force=membership.force,
+                         acknowledged_at__isnull=True).first())
+        if alert is None:
+            raise ServiceError("not_found", "No such open alert in your force.")
+        may_act(user, alert.case)
+        alert.acknowledged_by, alert.acknowledged_at = user, timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return alert

@@ -6,14 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from webapp.cases.timers import incident_retry
 from webapp.clocks import services
-from webapp.clocks.models import ClockAlert
 from webapp.errors import ServiceError
-from webapp.forces.models import Role
 from webapp.refusals import refused
 
 
@@ -68,14 +65,10 @@ def extension_decide(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    membership = getattr(request.user, "membership", None)
-    if membership is None or not membership.has_role(Role.DECISION_MAKER):
-        return refused(request, ServiceError("forbidden", "Only a decision maker may do that."))
-    updated = ClockAlert.objects.filter(pk=alert_id, force=membership.force,
-                                        acknowledged_at__isnull=True).update(
-        acknowledged_by=request.user, acknowledged_at=timezone.now())
-    if not updated:
-        return refused(request, ServiceError("not_found", "No such open alert in your force."))
+    try:
+        services.alert_acknowledge(user=request.user, alert_id=alert_id)
+    except ServiceError as exc:
+        return refused(request, exc)
     return redirect("cases:queue")
 
 
