@@ -19,7 +19,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.request import Request
@@ -72,13 +72,16 @@ def _one_transaction() -> Iterator[None]:
     connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
     try:
         yield
-    except BaseException:
-        connection.rollback()
-        raise
-    else:
         connection.commit()
+    except BaseException:
+        try:
+            connection.rollback()
+        except DatabaseError:  # the connection is gone: so is the transaction
+            connection.close()
+        raise
     finally:
-        connection.set_autocommit(True)
+        if connection.connection is not None:
+            connection.set_autocommit(True)
 
 
 def _claim(request: Request, key: str, fingerprint: str) -> IdempotentRequest | Response:

@@ -87,10 +87,10 @@ def review(request: HttpRequest, glass_id: int) -> HttpResponse:
 def retention_page(request: HttpRequest) -> HttpResponse:
     """Cases due for review, and the requests waiting for a second auditor."""
     membership = _auditor(request)
-    due = (Case.objects.filter(force_id=membership.force_id, status=CaseStatus.CLOSED,
-                               erased_at__isnull=True)
-           .filter(Q(review_due__lte=timezone.localdate()) | Q(legal_hold=True))
-           .order_by("review_due")[:50])
+    due = (Case.objects.filter(force_id=membership.force_id, erased_at__isnull=True)
+           .filter(Q(status=CaseStatus.CLOSED, review_due__lte=timezone.localdate())
+                   | Q(legal_hold=True))
+           .order_by("review_due", "reference")[:50])
     waiting = (RetentionRequest.objects.filter(case__force_id=membership.force_id,
                                                approved__isnull=True)
                .select_related("case", "requested_by").order_by("requested_at"))
