@@ -21,7 +21,12 @@ from webapp.audit.erasure import ERASED, NO_PERSONAL_DATA
 from webapp.audit.retention import retention_ask, retention_decide
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
-from webapp.clocks.services import clock_pause, clock_resume, extension_request
+from webapp.clocks.services import (
+    clock_pause,
+    clock_resume,
+    extension_decide,
+    extension_request,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +43,7 @@ def world():
     people = {role: factories.officer(role, hrt, role) for role in
               ("contact_handler", "case_officer", "decision_maker", "auditor")}
     people["second_auditor"] = factories.officer("second_auditor", hrt, "auditor")
+    people["second_manager"] = factories.officer("second_manager", hrt, "decision_maker")
     return people
 
 
@@ -124,8 +130,9 @@ def test_erasure_leaves_no_copy_of_the_parties_personal_data_in_any_table(world)
     clock_pause(user=manager, reference=reference, clock="initial",
                 reason=f"Waiting for Ms {SURNAME} (born {BIRTH}) to call back")
     clock_resume(user=manager, reference=reference, clock="initial")
-    extension_request(user=manager, reference=reference, clock="overall", duration="P5D",
-                      reason=f"Ms {SURNAME} moved from {STREET}")
+    extension = extension_request(user=manager, reference=reference, clock="overall",
+                                  duration="P5D", reason=f"Ms {SURNAME} moved from {STREET}")
+    extension_decide(user=world["second_manager"], request_id=extension.pk, approve=True)
     services.case_withdraw(user=manager, reference=reference,
                            reason=f"Ms {SURNAME} withdrew by phone")
     assert _rows_holding(TRACES)  # the traces are really there before erasure

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -34,44 +36,58 @@ def _postgres_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+pytestmark = pytest.mark.slow
+
+
+def _child(*args: str, url: str) -> dict | None:
+    """Run ``crashing_client``: its answer, or None if it died by SIGKILL."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.webapp.crashing_client", *args], cwd=factories.ROOT,
+        env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=180,
+        check=False)
+    if done.returncode == -signal.SIGKILL:
+        return None
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory) -> tuple[Path, str]:
+    """A migrated SQLite file with a force and a token (made once: migrating takes a while)."""
+    path = tmp_path_factory.mktemp("crash") / "template.sqlite3"
+    return path, _child("setup", url=f"sqlite:///{path}")["token"]
+
+
+class Child:
+    """Requests made by child processes sharing one database."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+
+    def post(self, key: str, fault: str = "none", later: float = 0) -> dict | None:
+        return _child("post", self.token, key, fault, str(later), url=self.url)
+
+    def cases(self) -> int:
+        return _child("count", url=self.url)["cases"]
+
+
 @pytest.fixture(params=[
     "sqlite",
     pytest.param("postgresql", marks=[
         pytest.mark.django_db(transaction=True),
         pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")]),
 ])
-def database(request, tmp_path) -> str:
-    """A database URL the child processes share, with a force and a token set up in it."""
+def child(request, tmp_path) -> Child:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    return _postgres_url()
+        template, token = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "crash.sqlite3"
+        shutil.copy(template, path)
+        return Child(f"sqlite:///{path}", token)
+    url = _postgres_url()
+    return Child(url, _child("setup", url=url)["token"])
 
 
-class Child:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.token = self.run("setup")["token"]
-
-    def run(self, *args: str) -> dict | None:
-        """The child's answer, or None if it died by SIGKILL."""
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.webapp.crashing_client", *args], cwd=factories.ROOT,
-            env={**os.environ, "DATABASE_URL": self.url}, capture_output=True, text=True,
-            timeout=180, check=False)
-        if done.returncode == -signal.SIGKILL:
-            return None
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    def post(self, key: str, fault: str = "none", later: float = 0) -> dict | None:
-        return self.run("post", self.token, key, fault, str(later))
-
-    def cases(self) -> int:
-        return self.run("count")["cases"]
-
-
-def test_a_retry_after_a_crash_before_commit_runs_once(database):
-    child = Child(database)
+def test_a_retry_after_a_crash_before_commit_runs_once(child):
     # given a request whose process is killed with the case written but not committed
     assert child.post("enquiry-1", fault="before_commit") is None
     assert child.cases() == 0
@@ -89,8 +105,7 @@ def test_a_retry_after_a_crash_before_commit_runs_once(database):
     assert child.cases() == 1
 
 
-def test_a_retry_after_a_crash_after_commit_replays_the_saved_enquiry(database):
-    child = Child(database)
+def test_a_retry_after_a_crash_after_commit_replays_the_saved_enquiry(child):
     # given a request whose process is killed after its enquiry was saved, before it answered
     assert child.post("enquiry-2", fault="after_commit") is None
     assert child.cases() == 1
@@ -149,7 +164,6 @@ def _waiting_on_a_lock() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_killing_the_server_mid_request_leaves_no_key_stuck_in_progress():

@@ -9,6 +9,7 @@ duplicate gets 409. Keys are kept for a day (``IDEMPOTENCY_TTL_HOURS``), then pu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import secrets
@@ -163,9 +164,11 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return problem(409, "in_progress", "A retry with this Idempotency-Key took over "
                                                "this request; nothing was changed by it.", request)
         except Exception:
-            # An ordinary failure changed nothing: free the key so a retry runs for real.
-            IdempotentRequest.objects.filter(pk=claim.pk, owner=claim.owner,
-                                             status__isnull=True).delete()
+            # A failure changed nothing: free the key so a retry runs for real (if the database
+            # is gone too, the claim's lease runs out instead).
+            with contextlib.suppress(DatabaseError):
+                IdempotentRequest.objects.filter(pk=claim.pk, owner=claim.owner,
+                                                 status__isnull=True).delete()
             raise
         return response
 
