@@ -1,16 +1,13 @@
-"""The auditor's pages: the access log by user, case and period; break-glass reviews;
-retention reviews (legal hold; erasure and lifting a hold asked by one auditor, approved by
-another)."""
+"""The auditor's page: the access log by user, case and period; break-glass reviews; the
+retention reviews due (worked on the retention page, ``retention_views``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from webapp.audit.access import break_glass_review
 from webapp.audit.log import record, verify
-from webapp.audit.models import AccessLog, BreakGlass, Operation, RetentionRequest
-from webapp.audit.retention import legal_hold_place, retention_ask, retention_decide
+from webapp.audit.models import AccessLog, BreakGlass, Operation
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
@@ -81,55 +77,3 @@ def review(request: HttpRequest, glass_id: int) -> HttpResponse:
         return refused(request, exc, back=reverse("audit:index"))
     messages.success(request, "Review recorded.")
     return redirect("audit:index")
-
-
-@login_required
-def retention_page(request: HttpRequest) -> HttpResponse:
-    """Cases due for review, and the requests waiting for a second auditor."""
-    membership = _auditor(request)
-    due = (Case.objects.filter(force_id=membership.force_id, erased_at__isnull=True)
-           .filter(Q(status=CaseStatus.CLOSED, review_due__lte=timezone.localdate())
-                   | Q(legal_hold=True))
-           .order_by("review_due", "reference")[:50])
-    waiting = (RetentionRequest.objects.filter(case__force_id=membership.force_id,
-                                               approved__isnull=True)
-               .select_related("case", "requested_by").order_by("requested_at"))
-    return render(request, "audit/retention.html", {
-        "reviews": due, "waiting": waiting, "nav": "audit"})
-
-
-def _retention_done(request: HttpRequest, call: Callable[[], object],
-                    done: str) -> HttpResponse:
-    try:
-        call()
-    except ServiceError as exc:
-        return refused(request, exc, back=reverse("audit:retention"))
-    messages.success(request, done)
-    return redirect("audit:retention")
-
-
-@login_required
-@require_POST
-def hold(request: HttpRequest, reference: str) -> HttpResponse:
-    return _retention_done(request, lambda: legal_hold_place(
-        user=request.user, reference=reference, reason=request.POST.get("reason", "")),
-        f"{reference} is under legal hold.")
-
-
-@login_required
-@require_POST
-def ask(request: HttpRequest, reference: str) -> HttpResponse:
-    return _retention_done(request, lambda: retention_ask(
-        user=request.user, reference=reference, action=request.POST.get("action", ""),
-        reason=request.POST.get("reason", "")),
-        f"{reference}: request recorded; another auditor must approve it.")
-
-
-@login_required
-@require_POST
-def decide(request: HttpRequest, request_id: int) -> HttpResponse:
-    approve = request.POST.get("decision") == "approve"
-    return _retention_done(request, lambda: retention_decide(
-        user=request.user, request_id=request_id, approve=approve,
-        note=request.POST.get("note", "")),
-        "Approved and carried out." if approve else "Request refused; nothing was changed.")
