@@ -139,10 +139,17 @@ CELERY_BEAT_SCHEDULE = {
     "verify-access-log": {"task": "audit.verify_chain",
                           "schedule": env.float("AUDIT_VERIFY_SECONDS", default=3600.0),
                           "options": {"expires": 600}},
+    "purge-idempotency-keys": {"task": "api.purge_idempotency",
+                               "schedule": env.float("IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
+                               "options": {"expires": 600}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Fault injection for the kill-a-worker test only (seconds to hold a claimed case).
 TIMER_FIRE_TEST_DELAY = env.float("TIMER_FIRE_TEST_DELAY", default=0.0)
+# Idempotency-Key records: kept a day, then purged (beat job above); a try that crashed leaves a
+# claim a retry may take over after the lease (longer than any ordinary request takes).
+IDEMPOTENCY_TTL_HOURS = env.float("IDEMPOTENCY_TTL_HOURS", default=24.0)
+IDEMPOTENCY_LEASE_SECONDS = env.float("IDEMPOTENCY_LEASE_SECONDS", default=30.0)
 
 LOGGING = {
     "version": 1,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests import factories
 from webapp.audit.log import verify
 from webapp.audit.models import AccessLog
-from webapp.audit.retention import case_erase, legal_hold_set
+from webapp.audit.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.errors import ServiceError
@@ -37,6 +37,7 @@ def world():
     people = {role: factories.officer(role, hrt, role) for role in
               ("contact_handler", "case_officer", "decision_maker", "disclosure_officer",
                "auditor", "policy_lead")}
+    people["second_auditor"] = factories.officer("second_auditor", hrt, "auditor")
     people["other_officer"] = factories.officer(
         "other_officer", hrt, "case_officer", team_obj=factories.team(hrt, "Other unit"))
     return people
@@ -59,8 +60,9 @@ def test_every_s62_operation_is_logged_with_the_required_fields(world):
     client.force_login(world["case_officer"])
     assert client.get(f"/cases/{case.reference}/").status_code == 200
     with time_machine.travel(timezone.now() + timedelta(days=366 * 11), tick=False):
-        case_erase(user=world["auditor"], reference=case.reference,
-                   decision="Reviewed: no longer needed for a policing purpose")
+        asked = retention_ask(user=world["auditor"], reference=case.reference, action="erase",
+                              reason="Reviewed: no longer needed for a policing purpose")
+        retention_decide(user=world["second_auditor"], request_id=asked.pk, approve=True)
     rows = AccessLog.objects.filter(object_id=case.reference)
     ops = {r.operation for r in rows}
     assert ops == {"collect", "alter", "consult", "disclose", "combine", "erase"}
@@ -140,15 +142,15 @@ def test_need_to_know_with_break_glass(world):
 def test_a_legal_hold_blocks_erasure_and_erasure_needs_a_decision(world):
     case = _disclosed_case(world)
     assert case.retention_class == "public_protection"
-    legal_hold_set(user=world["auditor"], reference=case.reference, hold=True,
-                   reason="Civil claim notified")
+    legal_hold_place(user=world["auditor"], reference=case.reference,
+                     reason="Civil claim notified")
     with time_machine.travel(timezone.now() + timedelta(days=366 * 11), tick=False):
         with pytest.raises(ServiceError, match="legal hold"):
-            case_erase(user=world["auditor"], reference=case.reference,
-                       decision="Reviewed and no longer needed")
+            retention_ask(user=world["auditor"], reference=case.reference, action="erase",
+                          reason="Reviewed and no longer needed")
         with pytest.raises(ServiceError) as caught:
-            case_erase(user=world["case_officer"], reference=case.reference,
-                       decision="Reviewed and no longer needed")
+            retention_ask(user=world["case_officer"], reference=case.reference,
+                          action="erase", reason="Reviewed and no longer needed")
         assert caught.value.http_status == 403
     case.refresh_from_db()
     assert case.erased_at is None and case.applicant_name

@@ -18,7 +18,7 @@ from webapp.errors import HTTP_STATUS, ServiceError
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://disclosure-workflow.invalid/problems/"
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
+           405: "Method not allowed", 409: "Conflict", 410: "Gone", 412: "Precondition failed",
            415: "Unsupported media type", 422: "Unprocessable", 428: "Precondition required",
            429: "Too many requests", 500: "Server error"}
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.api import serializers as s
-from webapp.api.idempotency import idempotent
+from webapp.api.idempotency import CaseResponse, idempotent
 from webapp.audit.access import consult, may_act, visible_tasks
 from webapp.audit.log import record
 from webapp.audit.models import Operation
@@ -101,7 +101,8 @@ class EnquiryCreate(APIView):
         body = s.EnquiryIn(data=request.data)
         body.is_valid(raise_exception=True)
         case = services.case_start(user=request.user, data=body.validated_data["data"])
-        return Response(_case_detail(Case.objects.get(pk=case.pk)), status=status.HTTP_201_CREATED)
+        return CaseResponse(_case_detail(Case.objects.get(pk=case.pk)), case_id=case.pk,
+                            status=status.HTTP_201_CREATED)
 
 
 class CaseList(APIView):
@@ -168,7 +169,7 @@ class CaseWithdraw(APIView):
         case = services.case_withdraw(
             user=request.user, reference=reference, reason=body.validated_data["reason"]
         )
-        return Response(_case_detail(case))
+        return CaseResponse(_case_detail(case), case_id=case.pk)
 
 
 TASK_FILTERS = [
@@ -275,7 +276,8 @@ class TaskClaim(APIView):
     )
     @idempotent
     def post(self, request: Request, task_id: int) -> Response:
-        return Response(s.TaskOut(services.task_claim(user=request.user, task_id=task_id)).data)
+        task = services.task_claim(user=request.user, task_id=task_id)
+        return CaseResponse(s.TaskOut(task).data, case_id=task.case_id)
 
 
 class TaskRelease(APIView):
@@ -288,7 +290,7 @@ class TaskRelease(APIView):
     @idempotent
     def post(self, request: Request, task_id: int) -> Response:
         task = services.task_release(user=request.user, task_id=task_id)
-        return Response(s.TaskOut(task).data)
+        return CaseResponse(s.TaskOut(task).data, case_id=task.case_id)
 
 
 class TaskAssign(APIView):
@@ -312,7 +314,7 @@ class TaskAssign(APIView):
         if target is None:
             raise ServiceError("not_found", "No such officer in your force.")
         task = services.task_assign(user=request.user, task_id=task_id, assignee_id=target)
-        return Response(s.TaskOut(task).data)
+        return CaseResponse(s.TaskOut(task).data, case_id=task.case_id)
 
 
 class TaskComplete(APIView):
@@ -344,7 +346,7 @@ class TaskComplete(APIView):
             data=body.validated_data["data"],
             if_revision=revision,
         )
-        return Response(_case_detail(case))
+        return CaseResponse(_case_detail(case), case_id=case.pk)
 
 
 def _policy_lead(request: Request) -> Membership:

@@ -1,4 +1,5 @@
-"""The s.62 access log and break-glass accesses."""
+"""The s.62 access log, break-glass accesses and retention requests (asked by one auditor,
+decided by another)."""
 
 from __future__ import annotations
 
@@ -103,3 +104,33 @@ class ChainVerification(models.Model):
     def __str__(self) -> str:
         state = "intact" if self.intact else "broken"
         return f"{self.finished_at:%Y-%m-%d %H:%M} {state} ({self.rows_checked} rows)"
+
+
+class RetentionAction(models.TextChoices):
+    ERASE = "erase", "Erase the personal data"
+    LIFT_HOLD = "lift_hold", "Lift the legal hold"
+
+
+class RetentionRequest(models.Model):
+    """An auditor asks to erase a case or lift its legal hold; a different auditor decides."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=RetentionAction.choices)
+    reason = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["case", "action"], condition=models.Q(approved__isnull=True),
+            name="retention_one_open_request")]
+
+    def __str__(self) -> str:
+        decision = "pending" if self.approved is None else self.approved
+        return f"{self.action} {self.case_id} ({decision})"

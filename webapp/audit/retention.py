@@ -1,5 +1,6 @@
-"""Retention: every closed case gets a review date from its class; erasure only by a recorded
-decision of an information manager (auditor role), never while a legal hold is on."""
+"""Retention: every closed case gets a review date from its class. Erasing a case, or lifting
+its legal hold, is asked by one information manager (auditor role) with a recorded reason and
+approved by another; nothing is erased while a legal hold is on."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from webapp.audit.erasure import erase_case_rows
 from webapp.audit.log import record
-from webapp.audit.models import Operation
+from webapp.audit.models import Operation, RetentionAction, RetentionRequest
 from webapp.errors import ServiceError
-from webapp.forces.models import Role
+from webapp.forces.models import Membership, Role
 
 # Review periods in years (MoPI: public-protection matters reviewed every 10 years, other
 # records after a 6-year clear period). Local policy may change these; erasure is never automatic.
@@ -35,57 +37,111 @@ def retention_for(outcome_codes: Sequence[str], closed_at: datetime) -> tuple[st
     return klass, due
 
 
-def _information_manager(user: AbstractBaseUser) -> object:
+def _information_manager(user: AbstractBaseUser) -> Membership:
     membership = getattr(user, "membership", None)
     if membership is None or not membership.has_role(Role.AUDITOR):
         raise ServiceError("forbidden", "Only an information manager (auditor) may do that.")
     return membership
 
 
-def legal_hold_set(*, user: AbstractBaseUser, reference: str, hold: bool, reason: str) -> None:
-    """Put a case under legal hold (nothing may erase it) or lift the hold, with a reason."""
+def _locked_case(membership: Membership, reference: str):  # noqa: ANN202 - a Case
     from webapp.cases.models import Case
 
+    case = Case.objects.select_for_update().filter(
+        reference=reference, force_id=membership.force_id).first()
+    if case is None:
+        raise ServiceError("not_found", "No such case in your force.")
+    return case
+
+
+def legal_hold_place(*, user: AbstractBaseUser, reference: str, reason: str) -> None:
+    """Put a case under legal hold (nothing may erase it), with a reason. One auditor suffices:
+    a hold only protects; lifting it is asked and approved (``retention_ask``)."""
     membership = _information_manager(user)
     if not reason.strip():
         raise ServiceError("invalid", "Give the reason for the hold.")
     with transaction.atomic(durable=True):
-        case = Case.objects.select_for_update().filter(
-            reference=reference, force_id=membership.force_id).first()
-        if case is None:
-            raise ServiceError("not_found", "No such case in your force.")
-        case.legal_hold = hold
+        case = _locked_case(membership, reference)
+        if case.legal_hold:
+            raise ServiceError("conflict", f"{reference} is already under legal hold.")
+        case.legal_hold = True
         case.save(update_fields=["legal_hold"])
         record(actor=user, operation=Operation.ALTER, object_type="case", object_id=reference,
                fields=["legal_hold"], justification=reason.strip()[:500])
 
 
-def case_erase(*, user: AbstractBaseUser, reference: str, decision: str) -> None:
-    """Erase a reviewed case's personal data by a recorded decision (s.62 'erasure')."""
-    from webapp.cases.models import Case, CaseEvent, CaseStatus, HumanTask
+def _check_may(case, action: str) -> None:  # noqa: ANN001 - a locked Case
+    """Refuse an action the case's state does not allow (checked when asked and when approved)."""
+    from webapp.cases.models import CaseStatus
 
+    if action == RetentionAction.LIFT_HOLD:
+        if not case.legal_hold:
+            raise ServiceError("conflict", f"{case.reference} is not under legal hold.")
+        return
+    if case.status != CaseStatus.CLOSED or case.erased_at is not None:
+        raise ServiceError("conflict", "Only a closed case not yet erased can be erased.")
+    if case.legal_hold:
+        raise ServiceError("conflict", f"{case.reference} is under legal hold.")
+    if case.review_due is None or case.review_due > timezone.localdate():
+        raise ServiceError("conflict", f"{case.reference} is not due for review until "
+                                       f"{case.review_due}.")
+
+
+def retention_ask(*, user: AbstractBaseUser, reference: str, action: str,
+                  reason: str) -> RetentionRequest:
+    """Ask for a case to be erased or its legal hold lifted; another auditor must approve."""
     membership = _information_manager(user)
-    if len(decision.strip()) < 10:  # noqa: PLR2004 - a recorded decision, not a token
+    if action not in RetentionAction.values:
+        raise ServiceError("invalid", "Choose what to ask for.")
+    if len(reason.strip()) < 10:  # noqa: PLR2004 - a recorded decision, not a token
         raise ServiceError("invalid", "Record the review decision (why the data is no longer "
-                                      "needed for a policing purpose).")
+                                      "needed, or why the hold may end).")
     with transaction.atomic(durable=True):
-        case = Case.objects.select_for_update().filter(
-            reference=reference, force_id=membership.force_id).first()
-        if case is None:
-            raise ServiceError("not_found", "No such case in your force.")
-        if case.status != CaseStatus.CLOSED or case.erased_at is not None:
-            raise ServiceError("conflict", "Only a closed case not yet erased can be erased.")
-        if case.legal_hold:
-            raise ServiceError("conflict", f"{reference} is under legal hold.")
-        if case.review_due is None or case.review_due > timezone.localdate():
-            raise ServiceError("conflict", f"{reference} is not due for review until "
-                                           f"{case.review_due}.")
-        case.state = b""
-        case.applicant_name = case.subject_name = case.child_names = ""
-        case.erased_at = timezone.now()
-        case.save()
-        CaseEvent.objects.filter(case=case).update(data=None, detail="")
-        HumanTask.objects.filter(case=case).update(draft=None, instructions="")
-        record(actor=user, operation=Operation.ERASE, object_type="case", object_id=reference,
-               fields=["parties", "recorded information", "workflow state"],
-               justification=decision.strip()[:500])
+        case = _locked_case(membership, reference)
+        _check_may(case, action)
+        if RetentionRequest.objects.filter(case=case, action=action,
+                                           approved__isnull=True).exists():
+            raise ServiceError("conflict", f"{reference} already has that request waiting for "
+                                           "a second auditor.")
+        return RetentionRequest.objects.create(
+            case=case, action=action, reason=reason.strip()[:500], requested_by=user,
+            requested_at=timezone.now())
+
+
+def retention_decide(*, user: AbstractBaseUser, request_id: int, approve: bool,
+                     note: str = "") -> RetentionRequest:
+    """A second auditor approves (the case is erased or its hold lifted) or refuses a request."""
+    membership = _information_manager(user)
+    with transaction.atomic(durable=True):
+        request = (RetentionRequest.objects.select_for_update(of=("self",))
+                   .select_related("case", "requested_by")
+                   .filter(pk=request_id, case__force_id=membership.force_id).first())
+        if request is None:
+            raise ServiceError("not_found", "No such retention request in your force.")
+        if request.approved is not None:
+            raise ServiceError("conflict", "That request has already been decided.")
+        if request.requested_by_id == user.pk:
+            raise ServiceError("forbidden", "Another auditor must decide a request you made.")
+        request.approved, request.decided_by = approve, user
+        request.decided_at, request.note = timezone.now(), note.strip()[:500]
+        request.save(update_fields=["approved", "decided_by", "decided_at", "note"])
+        if approve:
+            case = _locked_case(membership, request.case.reference)
+            _check_may(case, request.action)
+            _carry_out(user, case, request)
+    return request
+
+
+def _carry_out(user: AbstractBaseUser, case, request: RetentionRequest) -> None:  # noqa: ANN001
+    asked = f"asked by {request.requested_by.get_username()}: {request.reason}"[:500]
+    if request.action == RetentionAction.LIFT_HOLD:
+        case.legal_hold = False
+        case.save(update_fields=["legal_hold"])
+        record(actor=user, operation=Operation.ALTER, object_type="case",
+               object_id=case.reference, fields=["legal_hold"], justification=asked)
+        return
+    erase_case_rows(case)
+    case.erased_at = timezone.now()
+    case.save(update_fields=["erased_at"])
+    record(actor=user, operation=Operation.ERASE, object_type="case", object_id=case.reference,
+           fields=["parties", "recorded information", "workflow state"], justification=asked)

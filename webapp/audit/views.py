@@ -1,5 +1,5 @@
-"""The auditor's page: the access log by user, case and period; break-glass reviews;
-retention reviews due (legal hold, erasure by recorded decision)."""
+"""The auditor's page: the access log by user, case and period; break-glass reviews; the
+retention reviews due (worked on the retention page, ``retention_views``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from webapp.audit.access import break_glass_review
 from webapp.audit.log import record
 from webapp.audit.models import AccessLog, BreakGlass, Operation
-from webapp.audit.retention import case_erase, legal_hold_set
 from webapp.audit.verification import last_chain_verification
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
@@ -78,28 +77,4 @@ def review(request: HttpRequest, glass_id: int) -> HttpResponse:
     except ServiceError as exc:
         return refused(request, exc, back=reverse("audit:index"))
     messages.success(request, "Review recorded.")
-    return redirect("audit:index")
-
-
-@login_required
-@require_POST
-def hold(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        legal_hold_set(user=request.user, reference=reference,
-                       hold=request.POST.get("hold") == "yes",
-                       reason=request.POST.get("reason", ""))
-    except ServiceError as exc:
-        return refused(request, exc, back=reverse("audit:index"))
-    return redirect("audit:index")
-
-
-@login_required
-@require_POST
-def erase(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        case_erase(user=request.user, reference=reference,
-                   decision=request.POST.get("decision", ""))
-    except ServiceError as exc:
-        return refused(request, exc, back=reverse("audit:index"))
-    messages.success(request, f"{reference}: personal data erased and the decision logged.")
     return redirect("audit:index")

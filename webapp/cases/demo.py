@@ -34,6 +34,9 @@ FORCES = [("HRT", "Hertfordshire", "national-2011", DecisionRoute.SINGLE),
 ROLE_USERS = {Role.CONTACT_HANDLER: "contact", Role.CASE_OFFICER: "officer",
               Role.DECISION_MAKER: "decision", Role.DISCLOSURE_OFFICER: "disclosure",
               Role.POLICY_LEAD: "policy", Role.FORCE_ADMIN: "admin", Role.AUDITOR: "auditor"}
+# Second persons, for the actions one asks and another approves (erasure, lifting a hold).
+SECOND_USERS = [(Role.AUDITOR, "auditor2")]
+LOGINS = [*ROLE_USERS.items(), *SECOND_USERS]
 
 FIRST_NAMES = ["Sarah", "James", "Priya", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Hannah",
                "Connor", "Zara", "Dylan", "Ruth", "Kwame", "Ellen"]
@@ -95,8 +98,8 @@ def username(force_code: str, role: str) -> str:
 
 
 def demo_users() -> list[tuple[str, str, str]]:
-    return [(username(code, role), name, Role(role).label)
-            for code, name, _, _ in FORCES for role in ROLE_USERS]
+    return [(f"{code.lower()}.{login}", name, Role(role).label)
+            for code, name, _, _ in FORCES for role, login in LOGINS]
 
 
 def _setup() -> dict[str, dict[str, Any]]:
@@ -113,14 +116,14 @@ def _setup() -> dict[str, dict[str, Any]]:
             "decision_route": route, "active_version": version})
         team, _ = Team.objects.get_or_create(force=force, name="Public Protection Unit")
         users[code] = {}
-        for role in ROLE_USERS:
-            user, created = user_model.objects.get_or_create(username=username(code, role))
+        for role, login in LOGINS:
+            user, created = user_model.objects.get_or_create(username=f"{code.lower()}.{login}")
             if created:
                 user.set_password(PASSWORD)
                 user.save()
             Membership.objects.update_or_create(user=user, defaults={
                 "force": force, "team": team, "roles": [str(role)]})
-            users[code][str(role)] = user
+            users[code].setdefault(str(role), user)
     return users
 
 
