@@ -241,3 +241,53 @@ def test_an_unexpected_page_failure_is_a_branded_500_with_a_reference(csods, mon
     html = page.content.decode()
     assert "Disclosure Workflow" in html and page["X-Request-ID"] in html
     assert "secret.py" not in html and "0x7f00deadbeef" not in html
+
+
+# -- background work ----------------------------------------------------------------------------
+LATE_TIMER = """
+    <bpmn:boundaryEvent id="timer_late" name="Late" cancelActivity="false"
+                        attachedToRef="ut_approve">
+      <bpmn:outgoing>f_late</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="timer_late_def">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f_late" sourceRef="timer_late" targetRef="st_late" />
+    <bpmn:scriptTask id="st_late" name="Chase">
+      <bpmn:incoming>f_late</bpmn:incoming>
+      <bpmn:outgoing>f_late_end</bpmn:outgoing>
+      <bpmn:script>chased = applicant_secret_field + 1</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f_late_end" sourceRef="st_late" targetRef="end_late" />
+    <bpmn:endEvent id="end_late" name="Chased">
+      <bpmn:incoming>f_late_end</bpmn:incoming>
+    </bpmn:endEvent>
+  </bpmn:process>"""
+
+
+def test_a_timer_incident_shows_a_reference_not_the_interpreter_message(tmp_path, caplog):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from webapp.cases.timers import MAX_FAILURES, timers_sweep
+
+    hrt = factories.force(process=_mini_with(tmp_path, "\n  </bpmn:process>", LATE_TIMER))
+    officer = factories.officer("officer", hrt, "case_officer")
+    dm = factories.officer("dm", hrt, "decision_maker")
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        created = _api(officer).post("/api/v1/enquiries", {"data": ENTER}, format="json")
+        assert created.status_code == 201, created.content
+        clock.shift(timedelta(hours=2))
+        for _ in range(MAX_FAILURES):
+            timers_sweep()
+    incident = Incident.objects.get()
+    assert "applicant_secret_field" not in incident.message
+    assert not INTERNALS.search(incident.message), incident.message
+    reference = re.search(r"Reference: (\w+)\.", incident.message).group(1)
+    queue = _web(dm).get("/queue/").content.decode()
+    assert reference in queue and "applicant_secret_field" not in queue
+    assert any(reference in r.getMessage() and "applicant_secret_field" in r.getMessage()
+               for r in caplog.records)

@@ -57,7 +57,7 @@ def intake_form(membership: Membership) -> tuple[dict[str, Any], dict[str, Any]]
             "conflict", f"The process deployed to {membership.force.name} cannot start an "
                         "enquiry: it fails before its first task. Ask a policy lead to deploy "
                         "a version that works.",
-            log_detail=ServiceError.from_engine(exc).log_detail or exc.message) from exc
+            log_detail=f"{exc.code}: {exc.message}") from exc
     return _forms(version, form_file)
 
 
