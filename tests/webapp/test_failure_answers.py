@@ -291,3 +291,12 @@ def test_a_timer_incident_shows_a_reference_not_the_interpreter_message(tmp_path
     assert reference in queue and "applicant_secret_field" not in queue
     assert any(reference in r.getMessage() and "applicant_secret_field" in r.getMessage()
                for r in caplog.records)
+
+
+def test_a_request_django_refuses_before_any_view_is_a_400_problem_on_the_api():
+    response = APIClient(raise_request_exception=False).get(
+        "/api/v1/cases", HTTP_HOST="attacker.example")
+    _assert_problem(response, 400, "invalid")
+    page = Client(raise_request_exception=False).get("/cases/", HTTP_HOST="attacker.example")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    assert "Disclosure Workflow" in page.content.decode()
