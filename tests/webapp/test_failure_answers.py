@@ -86,6 +86,16 @@ def test_json_nested_deeper_than_any_form_is_refused_before_it_reaches_a_service
     assert "nested too deeply" in _assert_problem(response, 400, "invalid")["detail"]
 
 
+@pytest.mark.parametrize("body", ['{"data": {"n": ' + "9" * 5000 + "}}",
+                                  b'{"data": {"concern": "\xff\xfe"}}'])
+def test_a_body_json_cannot_hold_is_a_400_problem_without_interpreter_advice(csods, body):
+    response = _api(csods["contact_handler"]).post("/api/v1/enquiries", body,
+                                                   content_type="application/json")
+    problem = _assert_problem(response, 400, "invalid")
+    assert "sys." not in problem["detail"] and "codec" not in problem["detail"]
+    assert "not JSON" in problem["detail"]
+
+
 def _ready_task(user) -> int:
     client = _api(user)
     tasks = client.get("/api/v1/tasks", {"candidateRole": "case_officer"}).json()["results"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,8 @@ from rest_framework.parsers import JSONParser
 # No form is nested anywhere near this deep; every layer behind the parser (schema validation,
 # the engine's data checks, the state codec) may then walk the data recursively in safety.
 MAX_DEPTH = 64
+NOT_JSON = ("The request body is not JSON that can be read: it must be UTF-8, and numbers may "
+            "have at most 4,300 digits.")
 TOO_DEEP = f"The JSON is nested too deeply (at most {MAX_DEPTH} levels of objects and arrays)."
 
 
@@ -41,6 +44,12 @@ class BoundedJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:  # the C decoder gives up near the interpreter's limit
             raise ParseError(TOO_DEEP) from exc
+        except ParseError as exc:
+            # DRF quotes the ValueError; beyond JSON syntax errors that is interpreter advice
+            # ("use sys.set_int_max_str_digits()") or a codec's message.
+            if isinstance(exc.__context__, json.JSONDecodeError):
+                raise
+            raise ParseError(NOT_JSON) from exc
         if nesting_depth(data) > MAX_DEPTH:
             raise ParseError(TOO_DEEP)
         return data
