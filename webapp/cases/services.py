@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -16,17 +15,10 @@ from engine import EngineError, ProcessInstance
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import step_sql
-from webapp.cases.models import (
-    Case,
-    CaseEvent,
-    CaseStatus,
-    EventKind,
-    HumanTask,
-    Incident,
-    TaskState,
-)
+from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
+from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
-from webapp.errors import ServiceError, request_reference, with_reference
+from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import LANE_ROLES
 from webapp.processes.registry import definition_for_id
@@ -36,7 +28,6 @@ log = logging.getLogger(__name__)
 
 WITHDRAW_MESSAGE = "ApplicantWithdraws"
 T = TypeVar("T")
-P = ParamSpec("P")
 
 
 def membership_of(user: AbstractBaseUser) -> Membership:
@@ -62,39 +53,6 @@ def _engine(call: Callable[[], T], case: Case | None = None) -> T:
         error = ServiceError.from_engine(exc)
         error.case_id = case.pk if case is not None and error.code == "process_failed" else None
         raise error from exc
-
-
-def _incident_on_failure(service: Callable[P, T]) -> Callable[P, T]:
-    """A step the process could not carry out rolled back whole; record it as an incident on
-    the case (after the rollback) so that a decision maker sees the broken case."""
-
-    @wraps(service)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return service(*args, **kwargs)
-        except ServiceError as exc:
-            if exc.case_id is not None:
-                _record_step_incident(exc.case_id, exc.message)
-            raise
-
-    return wrapper
-
-
-def _record_step_incident(case_id: int, message: str) -> None:
-    note = with_reference(message, request_reference())[:500]
-    with transaction.atomic(durable=True):
-        case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None:
-            return
-        open_incident = (Incident.objects.select_for_update()
-                         .filter(case=case, kind="step", resolved_at__isnull=True).first())
-        if open_incident is not None:
-            open_incident.attempts += 1
-            open_incident.message = note
-            open_incident.save(update_fields=["attempts", "message"])
-            return
-        Incident.objects.create(case=case, force_id=case.force_id, kind="step", attempts=1,
-                                message=note, opened_at=timezone.now())
 
 
 def _load(case: Case) -> ProcessInstance:
@@ -275,7 +233,7 @@ def _recipient(case: Case) -> str:
     return str(person.get("name") or "recipient not named")[:200]
 
 
-@_incident_on_failure
+@incident_on_failure
 def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any],
                   if_revision: int | None = None) -> Case:
     """Complete a task with its form data and advance the case to its next wait states.
@@ -302,7 +260,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
     return case
 
 
-@_incident_on_failure
+@incident_on_failure
 def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Case:
     """The applicant withdraws: deliver the message that closes the case."""
     membership = membership_of(user)
