@@ -182,3 +182,9 @@ def test_data_nested_past_the_limit_is_refused_and_data_within_it_restores(csods
         instance.dump()
     assert caught.value.code == "unstorable_data"
     assert f"more than {MAX_DATA_DEPTH} levels" in caught.value.message
+
+
+def test_stored_state_nested_past_the_parser_is_refused_as_corrupt():
+    with pytest.raises(EngineError) as caught:
+        stored_form.load(zlib.compress(("[" * 5000 + "]" * 5000).encode()))
+    assert caught.value.code == "corrupt_state"
