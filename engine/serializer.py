@@ -185,7 +185,8 @@ def load(state: bytes | memoryview | str) -> BpmnWorkflow:
             workflow: BpmnWorkflow = state_codec.decode(dct, ser.registry, spec_for)
         else:  # written before format 2
             workflow = ser.from_dict(dct)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,
+            zlib.error) as exc:
         raise EngineError("corrupt_state", f"Stored case state cannot be read: {exc}") from exc
     finally:
         if collecting:

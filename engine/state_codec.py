@@ -38,6 +38,9 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 FORMAT = 2
+# Deeper than any form (the API refuses bodies past 64 levels) plus the codec's own wrapping.
+MAX_DATA_DEPTH = 100
+_NESTING = (dict, list, tuple, set, frozenset)
 _MUTABLE = (dict, list, set)
 _WAITING = TaskState.WAITING
 _FINISHED_MASK = TaskState.FINISHED_MASK
@@ -86,6 +89,7 @@ def encode(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any],
         return converted
 
     state = _state(workflow, registry, live, history, clean=False)
+    _refuse_deep(state)
     text = json.dumps(state, default=default, separators=(",", ":"))
     if callables:  # rare: drop the top-level ones, as SpiffWorkflow's ``clean`` does
         state = _state(workflow, registry, live, history, clean=True)
@@ -94,6 +98,25 @@ def encode(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any],
         state["typed"] = True
         text = json.dumps(state, default=default, separators=(",", ":"))
     return text
+
+
+def _refuse_deep(state: Mapping[str, Any]) -> None:
+    """Refuse data nested deeper than MAX_DATA_DEPTH. JSON could still hold a few hundred
+    levels, but SpiffWorkflow copies and merges task data recursively on every later step: a
+    case saved with a 300-deep list could never be stepped again. Walked without recursion."""
+    stack: list[tuple[Any, int]] = [(blob, 1) for blob in state["blobs"]]
+    stack += [(row["data"], 1) for row in state["processes"]]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = item
+        else:
+            continue
+        if depth > MAX_DATA_DEPTH:
+            raise ValueError(f"case data is nested more than {MAX_DATA_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _NESTING))
 
 
 def _state(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any], history: list[str],

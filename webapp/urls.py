@@ -15,3 +15,8 @@ urlpatterns = [
     path("api/", include("webapp.api.urls")),
     path("audit/", include("webapp.audit.urls")),
 ]
+
+handler400 = "webapp.failure_pages.bad_request"
+handler403 = "webapp.failure_pages.permission_denied"
+handler404 = "webapp.failure_pages.page_not_found"
+handler500 = "webapp.failure_pages.server_error"

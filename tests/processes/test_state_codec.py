@@ -159,3 +159,32 @@ def test_damaged_state_is_refused_clearly(csods, damage):  # noqa: F811
     with pytest.raises(EngineError) as caught:
         ProcessInstance.load(csods, zlib.compress(json.dumps(dct).encode()))
     assert caught.value.code == "corrupt_state"
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_data_nested_past_the_limit_is_refused_and_data_within_it_restores(csods):  # noqa: F811
+    from engine.state_codec import MAX_DATA_DEPTH
+
+    instance = ProcessInstance.start(csods, NATIONAL)
+    task = next(t for t in instance._all_tasks() if t.state == 16 and t.task_spec.manual)
+    task.data["deep"] = _nested(MAX_DATA_DEPTH - 2)
+    restored = ProcessInstance.load(csods, instance.dump())
+    again = next(t for t in restored._all_tasks() if t.id == task.id).data
+    assert again["deep"] == task.data["deep"]
+    task.data["deep"] = {"a": _nested(300)}
+    with pytest.raises(EngineError) as caught:
+        instance.dump()
+    assert caught.value.code == "unstorable_data"
+    assert f"more than {MAX_DATA_DEPTH} levels" in caught.value.message
+
+
+def test_stored_state_nested_past_the_parser_is_refused_as_corrupt():
+    with pytest.raises(EngineError) as caught:
+        stored_form.load(zlib.compress(("[" * 5000 + "]" * 5000).encode()))
+    assert caught.value.code == "corrupt_state"

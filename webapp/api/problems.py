@@ -8,19 +8,29 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from webapp.errors import HTTP_STATUS, ServiceError
+from webapp.errors import (
+    DATABASE_LOST,
+    FAILURES,
+    HTTP_STATUS,
+    RETRY_AFTER_SECONDS,
+    ServiceError,
+    log_failure,
+    with_reference,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://disclosure-workflow.invalid/problems/"
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 410: "Gone", 412: "Precondition failed",
            415: "Unsupported media type", 422: "Unprocessable", 428: "Precondition required",
-           429: "Too many requests", 500: "Server error"}
+           429: "Too many requests", 500: "Server error", 503: "Service unavailable"}
+DATABASE_LOST_DETAIL = ("The service cannot reach its database just now; nothing was changed. "
+                        "Try again in a few seconds.")
 
 
 class CorrelationIdMiddleware:
@@ -38,8 +48,8 @@ class CorrelationIdMiddleware:
         return response
 
 
-def problem(status: int, code: str, detail: str, request: Any = None,
-            field_errors: dict[str, list[str]] | None = None) -> Response:
+def _body(status: int, code: str, detail: str, request: Any,
+          field_errors: dict[str, list[str]] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + code, "title": _TITLES.get(status, "Error"), "status": status,
         "detail": detail, "code": code,
@@ -47,7 +57,35 @@ def problem(status: int, code: str, detail: str, request: Any = None,
     }
     if field_errors:
         body["field_errors"] = field_errors
-    return Response(body, status=status, content_type="application/problem+json")
+    return body
+
+
+def problem(status: int, code: str, detail: str, request: Any = None,
+            field_errors: dict[str, list[str]] | None = None) -> Response:
+    return Response(_body(status, code, detail, request, field_errors), status=status,
+                    content_type="application/problem+json")
+
+
+def plain_problem(status: int, code: str, detail: str, request: HttpRequest) -> HttpResponse:
+    """The same problem details outside DRF (Django's 404/500 handlers, middleware)."""
+    return JsonResponse(_body(status, code, detail, request, None), status=status,
+                        content_type="application/problem+json")
+
+
+def database_lost(request: HttpRequest) -> HttpResponse:
+    response = plain_problem(503, "unavailable", DATABASE_LOST_DETAIL, request)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _service_error(exc: ServiceError, request: Any) -> Response:
+    log.info("api refused: status=%s code=%s", exc.http_status, exc.code)
+    detail = exc.message
+    if exc.code in FAILURES or exc.log_detail:
+        reference = getattr(getattr(request, "_request", request), "correlation_id", "")
+        log_failure(exc, reference)
+        detail = with_reference(detail, reference)
+    return problem(exc.http_status, exc.code, detail, request, exc.field_errors or None)
 
 
 def _field_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -70,8 +108,12 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler, speaking problem+json."""
     request = context.get("request")
     if isinstance(exc, ServiceError):
-        log.info("api refused: status=%s code=%s", exc.http_status, exc.code)
-        return problem(exc.http_status, exc.code, exc.message, request, exc.field_errors or None)
+        return _service_error(exc, request)
+    if isinstance(exc, DATABASE_LOST):
+        log.warning("database lost: %s: %s", type(exc).__name__, exc)
+        response = problem(503, "unavailable", DATABASE_LOST_DETAIL, request)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     if isinstance(exc, DataError):  # e.g. a NUL character, which PostgreSQL refuses to store

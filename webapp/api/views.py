@@ -33,6 +33,7 @@ from webapp.processes.models import Deployment, ProcessVersion
 
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real zone; PostgreSQL refuses far wider ones
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+REVISION = re.compile(r"[0-9]{1,18}")
 PROBLEM = OpenApiResponse(description="RFC 9457 problem details (application/problem+json)")
 ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
 
@@ -337,8 +338,11 @@ class TaskComplete(APIView):
         if_match = request.headers.get("If-Match", "").strip().strip('"')
         revision = None
         if if_match:
-            if not if_match.isdigit():
-                raise ServiceError("invalid", "If-Match must be the ETag of the task.")
+            # A revision is a bigint: ASCII digits only (int() also takes "²" and other
+            # Unicode digits) and no longer than one, so int() never meets its digit limit.
+            if not REVISION.fullmatch(if_match):
+                raise ServiceError("invalid", "If-Match must be the ETag of the task, as "
+                                              "GET /api/v1/tasks/{id} gives it.")
             revision = int(if_match)
         case = services.task_complete(
             user=request.user,

@@ -17,6 +17,7 @@ from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import step_sql
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
+from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
@@ -41,18 +42,23 @@ def lanes_for(membership: Membership) -> set[str]:
     return {lane for lane, role in LANE_ROLES.items() if role in membership.roles}
 
 
-def _engine(call: Callable[[], T]) -> T:
-    """Run an engine call, turning its refusals into service errors (and logging failures)."""
+def _engine(call: Callable[[], T], case: Case | None = None) -> T:
+    """Run an engine call (or a save of its state), turning its refusals into service errors;
+    a failure of the process on ``case`` names the case, for the incident."""
     try:
         return call()
     except EngineError as exc:
-        if exc.code in {"script_error", "stalled", "poisoned", "wrong_definition"}:
+        if exc.code in {"script_error", "stalled", "poisoned", "wrong_definition",
+                        "unstorable_data", "corrupt_state"}:
             log.error("engine step failed: code=%s", exc.code)
-        raise ServiceError.from_engine(exc) from exc
+        error = ServiceError.from_engine(exc)
+        error.case_id = case.pk if case is not None and error.code == "process_failed" else None
+        raise error from exc
 
 
 def _load(case: Case) -> ProcessInstance:
-    return _engine(lambda: ProcessInstance.load(definition_for_id(case.version_id), case.state))
+    return _engine(lambda: ProcessInstance.load(definition_for_id(case.version_id), case.state),
+                   case)
 
 
 def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]:
@@ -101,6 +107,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
     with transaction.atomic(durable=True):
         now = timezone.now()
         instance = _engine(lambda: ProcessInstance.start(definition, start_data))
+        if not instance.human_tasks():
+            raise ServiceError("conflict", f"The process deployed to {force.name} cannot start "
+                                           "an enquiry: it does not begin with a task.")
         intake = instance.human_tasks()[0]
         if LANE_ROLES.get(intake.lane or "") not in membership.roles:
             raise ServiceError("forbidden", f"Only a {(intake.lane or 'named role').lower()} may "
@@ -114,7 +123,7 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
-        sync_derived_rows(case, instance, status, now=now, ready_before=())
+        _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=()))
         record(actor=user, operation=Operation.COLLECT, object_type="case",
                object_id=case.reference, fields=sorted(data),
                justification="enquiry recorded under the disclosure scheme")
@@ -226,6 +235,7 @@ def _recipient(case: Case) -> str:
     return str(person.get("name") or "recipient not named")[:200]
 
 
+@incident_on_failure
 def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, Any],
                   if_revision: int | None = None) -> Case:
     """Complete a task with its form data and advance the case to its next wait states.
@@ -241,16 +251,18 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         instance = _load(case)
         ready_before = instance.ready_task_ids()
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
-                                                        lanes=lanes_for(membership)))
+                                                        lanes=lanes_for(membership)), case)
         now = timezone.now()
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
-        sync_derived_rows(case, instance, status, now=now,
-                          completed={str(task.engine_task_id): user}, ready_before=ready_before)
+        _engine(lambda: sync_derived_rows(
+            case, instance, status, now=now, completed={str(task.engine_task_id): user},
+            ready_before=ready_before), case)
         _log_completion(user, case, task, data)  # last: the log's chain head is locked to commit
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case
 
 
+@incident_on_failure
 def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Case:
     """The applicant withdraws: deliver the message that closes the case."""
     membership = membership_of(user)
@@ -269,10 +281,12 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
         instance = _load(case)
         ready_before = instance.ready_task_ids()
-        status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}))
+        status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}),
+                         case)
         now = timezone.now()
         _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
-        sync_derived_rows(case, instance, status, now=now, ready_before=ready_before)
+        _engine(lambda: sync_derived_rows(case, instance, status, now=now,
+                                          ready_before=ready_before), case)
         record(actor=user, operation=Operation.ALTER, object_type="case",
                object_id=case.reference, fields=["status"], justification="applicant withdrew")
     return case

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from engine import ProcessInstance
+from engine import EngineError, ProcessInstance
 from webapp.cases.models import HumanTask
 from webapp.cases.schema_forms import render_fields
 from webapp.errors import ServiceError
@@ -43,11 +43,22 @@ def _intake_form_file(content_hash: str, version_pk: int) -> str:
 
 
 def intake_form(membership: Membership) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form of the first task of the force's process: the enquiry that creates a case."""
+    """The form of the first task of the force's process: the enquiry that creates a case.
+
+    A deployed diagram that fails before its first task cannot take enquiries: that is a
+    refusal naming the force (the engine's detail is logged), not a server error."""
     version = membership.force.active_version
     if version is None:
         raise ServiceError("conflict", f"{membership.force.name} has no process deployed yet.")
-    return _forms(version, _intake_form_file(version.content_hash, version.pk))
+    try:
+        form_file = _intake_form_file(version.content_hash, version.pk)
+    except EngineError as exc:
+        raise ServiceError(
+            "conflict", f"The process deployed to {membership.force.name} cannot start an "
+                        "enquiry: it fails before its first task. Ask a policy lead to deploy "
+                        "a version that works.",
+            log_detail=f"{exc.code}: {exc.message}") from exc
+    return _forms(version, form_file)
 
 
 def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any],

@@ -32,7 +32,7 @@ from webapp.cases.models import (
 )
 from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.models import AlertKind, ClockAlert
-from webapp.errors import ServiceError
+from webapp.errors import ServiceError, failure_summary, request_reference, with_reference
 from webapp.forces.models import Role
 from webapp.processes.registry import definition_for_id
 
@@ -75,14 +75,22 @@ def _fire_locked(case: Case, now: datetime) -> int:
 
 
 def _record_failure(case_id: int, exc: EngineError) -> None:
-    """Count a failed fire; after MAX_FAILURES stop sweeping the case and open an incident."""
+    """Count a failed fire; after MAX_FAILURES stop sweeping the case and open an incident.
+
+    The incident says where it failed and gives a reference; the engine's message (which may
+    quote task-data names and values) is only logged, under that reference."""
+    reference = request_reference()
+    log.error("timer fire failed: case=%s reference=%s detail=%s: %s", case_id, reference,
+              exc.code, exc.message)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         case.timer_failures += 1
         fields = ["timer_failures"]
         if case.timer_failures >= MAX_FAILURES:
             Incident.objects.create(case=case, force_id=case.force_id, kind="timer",
-                                    attempts=case.timer_failures, message=exc.message[:500],
+                                    attempts=case.timer_failures,
+                                    message=with_reference(failure_summary(exc),
+                                                           reference)[:500],
                                     opened_at=timezone.now())
             CaseEvent.objects.create(case=case, at=timezone.now(), kind=EventKind.INCIDENT,
                                      detail=f"Time limit processing failed: {exc.code}")

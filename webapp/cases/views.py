@@ -234,7 +234,10 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def start_enquiry(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    schema, ui = intake_form(membership)
+    try:
+        schema, ui = intake_form(membership)
+    except ServiceError as exc:
+        return refused(request, exc)
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     status = 200

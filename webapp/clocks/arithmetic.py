@@ -19,11 +19,22 @@ _ISO = re.compile(r"P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\
                   r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?")
 
 
+# No statutory limit or extension comes near a century; past it a due date can leave the
+# calendar (datetime stops at year 9999), so longer durations are refused where they are given.
+MAX_YEARS = 100
+_DAYS_PER_PART = {"y": 365.25, "mo": 365.25 / 12, "w": 7, "d": 1, "h": 1 / 24, "mi": 1 / 1440,
+                  "s": 1 / 86400}
+
+
 def parse_duration(text: str) -> dict[str, float]:
     match = _ISO.fullmatch(text.strip()) if text else None
     if not match or text.strip() in {"P", "PT"}:
-        raise ValueError(f"{text!r} is not an ISO 8601 duration such as P10D or PT24H")
-    return {k: float(v) for k, v in match.groupdict(default="0").items()}
+        raise ValueError(f"{text[:64]!r} is not an ISO 8601 duration such as P10D or PT24H")
+    parts = {k: float(v) for k, v in match.groupdict(default="0").items()}
+    if sum(parts[k] * days for k, days in _DAYS_PER_PART.items()) > MAX_YEARS * 365.25:
+        raise ValueError(f"{text[:64]!r} is longer than {MAX_YEARS} years; give a real limit "
+                         "such as P10D")
+    return parts
 
 
 def add_limit(start: datetime, limit: str) -> datetime:
