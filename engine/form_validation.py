@@ -238,6 +238,15 @@ def _validator(schema: Mapping[str, Any]) -> Any:
     return cached[1]
 
 
+def _short(message: str, instance: Any) -> str:
+    """jsonschema quotes the whole value in its messages: quote a long one by its start."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    if isinstance(instance, str):
+        message = message.replace(repr(instance), repr(instance[:40]) + "…")
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
+
+
 def _errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     token = _budget.set([WORK_BUDGET])
@@ -249,8 +258,7 @@ def _errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, lis
                 where = "/".join(p for p in (where, missing) if p)
                 message = "This field is required."
             else:
-                message = err.message if len(err.message) <= MAX_MESSAGE else (
-                    err.message[:MAX_MESSAGE - 1] + "…")
+                message = _short(err.message, err.instance)
             errors.setdefault(where or "", []).append(message)
     except _TooCostly:
         return {"": ["This form takes too much work to check; ask a policy lead to simplify "
