@@ -18,7 +18,13 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import serializer
 from engine.errors import EngineError
-from engine.form_schema import MAX_DEPTH, SchemaProblem, depth_exceeds, schema_problems
+from engine.form_schema import (
+    MAX_DEPTH,
+    SchemaProblem,
+    depth_exceeds,
+    oversize_problems,
+    schema_problems,
+)
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
 from engine.xml_safety import XmlProblem, parse_xml
 
@@ -217,10 +223,11 @@ def _load_forms(files: Mapping[str, bytes],
             continue
         except RecursionError:
             doc = _TOO_DEEP
-        if doc is _TOO_DEEP or depth_exceeds(doc):
+        is_form = short.endswith(FORM_SUFFIX)
+        if doc is _TOO_DEEP or (not is_form and depth_exceeds(doc)):
             problems.append(Problem(name, None, None, f"nested deeper than {MAX_DEPTH} levels"))
             continue
-        if short.endswith(FORM_SUFFIX):
+        if is_form:
             refused = _form_schema_problems(doc)
             if refused:
                 problems.extend(Problem(name, None, p.pointer or None, p.message)
@@ -235,6 +242,9 @@ def _load_forms(files: Mapping[str, bytes],
 def _form_schema_problems(doc: Any) -> list[SchemaProblem]:
     """Meta-schema errors first (patterns are checked by RE2, not by Python's re), then what
     makes a valid schema unsafe for a form."""
+    oversize = oversize_problems(doc)
+    if oversize:
+        return oversize
     try:
         Draft202012Validator.check_schema(doc, format_checker=FormatChecker(formats=()))
     except SchemaError as exc:

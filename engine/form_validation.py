@@ -232,7 +232,10 @@ def _validator(schema: Mapping[str, Any]) -> Any:
     # Form schemas live as long as their (cached, immutable) definition: key by identity.
     cached = _validators.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = (schema, FormValidator(schema, format_checker=_FORMAT_CHECKER,
+        # Without '$schema', jsonschema's validator_for() keeps this class when it descends
+        # into the root again (a '$ref' to '#'), rather than switching to the stock one.
+        own = {k: v for k, v in schema.items() if k != "$schema"}
+        cached = (schema, FormValidator(own, format_checker=_FORMAT_CHECKER,
                                         registry=_OFFLINE))
         _validators[id(schema)] = cached
     return cached[1]
