@@ -33,7 +33,10 @@ _ONE = ("additionalItems", "additionalProperties", "contains", "else", "if", "it
         "propertyNames", "then", "unevaluatedItems", "unevaluatedProperties")
 _MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
 _NAMED = ("$defs", "definitions", "dependentSchemas", "patternProperties", "properties")
-_REFUSED = ("$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor", "$recursiveRef")
+# Anchors and dynamic refs would make "#..." mean something other than a JSON pointer; the
+# 'unevaluated...' keywords re-walk every applicator and the form renderer ignores them.
+_REFUSED = ("$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor", "$recursiveRef",
+            "unevaluatedItems", "unevaluatedProperties")
 
 Path = tuple[str, ...]
 

@@ -291,3 +291,11 @@ def test_a_huge_form_is_refused_quickly_when_checked(mini_files, schema):
     (problem,) = _form_errors(_with_form(mini_files, schema))  # minutes in the meta-schema check
     assert time.perf_counter() - started < BOUND + 1.0  # the BPMN is parsed and linted too
     assert "the form has more than" in problem.message
+
+
+def test_keywords_forms_do_not_support_are_refused_when_checked(mini_files):
+    schema = json.loads(mini_files[FORM])
+    schema["unevaluatedProperties"] = False
+    schema["properties"]["concern"]["$dynamicRef"] = "#meta"
+    pointers = {p.element_id for p in _form_errors(_with_form(mini_files, schema))}
+    assert pointers == {"/unevaluatedProperties", "/properties/concern/$dynamicRef"}
