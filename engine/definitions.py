@@ -23,6 +23,7 @@ from engine.form_schema import (
     SchemaProblem,
     depth_exceeds,
     oversize_problems,
+    pointer,
     schema_problems,
 )
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
@@ -240,15 +241,15 @@ def _load_forms(files: Mapping[str, bytes],
 
 
 def _form_schema_problems(doc: Any) -> list[SchemaProblem]:
-    """Meta-schema errors first (patterns are checked by RE2, not by Python's re), then what
-    makes a valid schema unsafe for a form."""
+    """Size and depth first (the meta-schema check costs in proportion), then meta-schema
+    errors (patterns are left to RE2, not Python's re), then what makes a valid schema unsafe."""
     oversize = oversize_problems(doc)
     if oversize:
         return oversize
     try:
         Draft202012Validator.check_schema(doc, format_checker=FormatChecker(formats=()))
     except SchemaError as exc:
-        return [SchemaProblem("/" + "/".join(map(str, exc.path)),
+        return [SchemaProblem(pointer(tuple(map(str, exc.path))),
                               f"not a valid JSON Schema: {exc.message[:300]}")]
     return schema_problems(doc)
 
