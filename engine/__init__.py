@@ -3,8 +3,9 @@
 from engine.definitions import Definition, DefinitionInvalid, check_files, load_files, load_folder
 from engine.diff import DefinitionDiff, ElementChange, diff_definitions
 from engine.errors import EngineError
+from engine.form_validation import validate_form_data
 from engine.info import ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
-from engine.instance import ProcessInstance, validate_form_data
+from engine.instance import ProcessInstance
 from engine.lint import Problem
 from engine.migration import MigrationVerdict, assess, assess_state, migrate
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -18,6 +18,14 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import serializer
 from engine.errors import EngineError
+from engine.form_schema import (
+    MAX_DEPTH,
+    SchemaProblem,
+    depth_exceeds,
+    oversize_problems,
+    pointer,
+    schema_problems,
+)
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
 from engine.xml_safety import XmlProblem, parse_xml
 
@@ -197,6 +205,9 @@ def _build_spec(parser: SpiffBpmnParser, process_id: str | None, roots: Mapping[
     return spec, subs
 
 
+_TOO_DEEP = object()
+
+
 def _load_forms(files: Mapping[str, bytes],
                 problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any]]:
     forms: dict[str, Any] = {}
@@ -211,17 +222,36 @@ def _load_forms(files: Mapping[str, bytes],
             problems.append(Problem(name, getattr(exc, "lineno", None), None,
                                     f"not valid JSON: {exc}"))
             continue
-        if short.endswith(FORM_SUFFIX):
-            try:
-                Draft202012Validator.check_schema(doc)
-            except SchemaError as exc:
-                problems.append(Problem(name, None, "/".join(map(str, exc.path)) or None,
-                                        f"not a valid JSON Schema: {exc.message}"))
+        except RecursionError:
+            doc = _TOO_DEEP
+        is_form = short.endswith(FORM_SUFFIX)
+        if doc is _TOO_DEEP or (not is_form and depth_exceeds(doc)):
+            problems.append(Problem(name, None, None, f"nested deeper than {MAX_DEPTH} levels"))
+            continue
+        if is_form:
+            refused = _form_schema_problems(doc)
+            if refused:
+                problems.extend(Problem(name, None, p.pointer or None, p.message)
+                                for p in refused)
                 continue
             forms[short] = doc
         else:
             ui_forms[short] = doc
     return forms, ui_forms
+
+
+def _form_schema_problems(doc: Any) -> list[SchemaProblem]:
+    """Size and depth first (the meta-schema check costs in proportion), then meta-schema
+    errors (patterns are left to RE2, not Python's re), then what makes a valid schema unsafe."""
+    oversize = oversize_problems(doc)
+    if oversize:
+        return oversize
+    try:
+        Draft202012Validator.check_schema(doc, format_checker=FormatChecker(formats=()))
+    except SchemaError as exc:
+        return [SchemaProblem(pointer(tuple(map(str, exc.path))),
+                              f"not a valid JSON Schema: {exc.message[:300]}")]
+    return schema_problems(doc)
 
 
 def _check_form_properties(spec: Any, subs: Mapping[str, Any],

@@ -15,7 +15,6 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -26,30 +25,12 @@ from SpiffWorkflow.util.task import TaskState
 from engine import sandbox, serializer
 from engine.definitions import FORM_SUFFIX, Definition
 from engine.errors import EngineError
+from engine.form_validation import check_user_data as _check_user_data
+from engine.form_validation import validate_form_data
 from engine.info import ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
 from engine.instructions import render_instructions
 
-_FORMAT_CHECKER = FormatChecker()
 MAX_TASKS = 2_000
-
-
-def _check_user_data(data: Any, path: str = "") -> None:
-    """Refuse keys the serializer would misread or the sandbox reserves."""
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            if not isinstance(key, str):
-                raise EngineError("invalid_data", f"data keys must be strings ({path or 'top'})")
-            if key == "typename" or key.startswith("_"):
-                raise EngineError("invalid_data", f"'{path}{key}' is a reserved name",
-                                  field_errors={f"{path}{key}": ["This name is reserved."]})
-            _check_user_data(value, f"{path}{key}.")
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            _check_user_data(item, f"{path}{i}.")
-    elif isinstance(data, str) and "\x00" in data:
-        where = path.rstrip(".") or "value"
-        raise EngineError("invalid_data", f"'{where}' contains a NUL character",
-                          field_errors={where.replace(".", "/"): ["Remove the NUL character."]})
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -66,39 +47,6 @@ def plain_copy(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     return copy.deepcopy(value)
-
-
-_validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
-
-
-def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    # Form schemas live as long as their (cached, immutable) definition: key by identity.
-    cached = _validators.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        cached = (schema, Draft202012Validator(schema, format_checker=_FORMAT_CHECKER))
-        _validators[id(schema)] = cached
-    return cached[1]
-
-
-def validate_form_data(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> None:
-    """Raise EngineError('invalid_data') with field errors if ``data`` breaks ``schema``."""
-    _check_user_data(data)
-    if schema is None:
-        return
-    validator = _validator(schema)
-    errors: dict[str, list[str]] = {}
-    for err in validator.iter_errors(data):
-        where = "/".join(str(p) for p in err.absolute_path)
-        if err.validator == "required":
-            missing = err.message.split("'")[1] if "'" in err.message else ""
-            where = "/".join(p for p in (where, missing) if p)
-            message = "This field is required."
-        else:
-            message = err.message
-        errors.setdefault(where or "", []).append(message)
-    if errors:
-        raise EngineError("invalid_data", "The form has errors; nothing was saved.",
-                          field_errors=errors)
 
 
 class ProcessInstance:
