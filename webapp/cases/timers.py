@@ -31,6 +31,7 @@ from webapp.cases.models import (
     TimerKind,
 )
 from webapp.cases.sync import sync_derived_rows
+from webapp.clocks.heartbeat import heartbeat_record
 from webapp.clocks.models import AlertKind, ClockAlert
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
@@ -176,8 +177,10 @@ def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -
     """Fire due cases until none is left or the time budget is spent; return timers fired.
 
     Cases are claimed in batches (one commit for several fires); after a failure the sweep
-    goes on one case at a time, so one broken case cannot hold the others back.
+    goes on one case at a time, so one broken case cannot hold the others back. Each sweep
+    first writes the worker heartbeat that decision makers' pages check.
     """
+    heartbeat_record()
     began, fired, limit = time.monotonic(), 0, BATCH
     while time.monotonic() - began < budget_seconds:
         claimed, count = fire_some(now or timezone.now(), limit)
