@@ -41,7 +41,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) bin/serve
+	PORT=$(PORT) $(BIN)/python bin/serve
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache var
