@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/migration.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/embedded_broker.py
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -153,3 +153,11 @@ def test_a_worker_killed_outright_is_started_again(serve):
     os.kill(running.process.pid, signal.SIGTERM)
     running.process.wait(timeout=30)
     assert running.survivors(timeout=30) == []
+
+
+def test_killing_the_web_server_stops_the_worker_and_the_parent(serve):
+    running = serve()
+    [web] = [p for p in running.parent.children() if "runserver" in " ".join(p.cmdline())]
+    web.kill()
+    assert running.process.wait(timeout=30) != 0
+    assert running.survivors(timeout=30) == []
