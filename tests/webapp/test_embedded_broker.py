@@ -63,7 +63,7 @@ def test_a_worker_fires_due_timers_through_the_embedded_broker_without_dying(tmp
     # 300 due timers, and 4 producers pushing 250 sweep messages each meanwhile
     result = subprocess.run(
         [sys.executable, "bench/embedded_broker.py", "--cases", "300", "--producers", "4",
-         "--messages", "250", "--dir", str(tmp_path / "bench"), "--timeout", "240"],
+         "--messages", "250", "--dir", str(tmp_path / "bench"), "--timeout", "240", "--no-doc"],
         cwd=ROOT, capture_output=True, text=True, timeout=400, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
