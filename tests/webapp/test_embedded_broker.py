@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,58 @@ def test_processes_starting_together_all_deliver_every_message_once(tmp_path):
     # then: every producer succeeded, and each message arrived exactly once
     assert [p.returncode for p in producers] == [0] * 8, errors
     assert sorted(received) == sorted((str(p), i) for p in range(8) for i in range(50))
+
+
+def test_a_consumer_waits_for_a_message_being_written_and_then_reads_it_whole(tmp_path):
+    import webapp.embedded_broker  # noqa: F401 - registers the scheme in this process
+
+    path = tmp_path / "broker.sqlite3"
+    with Connection(_url(path)) as producer:
+        queue = producer.SimpleQueue("celery", no_ack=True)
+        queue.put({"n": 1})  # creates the tables and the queue row
+        queue.get(timeout=5)
+        queue.put({"n": 2})
+        queue.close()
+    raw = sqlite3.connect(path, isolation_level=None, timeout=30)
+    row = raw.execute("SELECT payload, queue_id, timestamp FROM kombu_message").fetchone()
+    raw.execute("DELETE FROM kombu_message")
+    # given: a producer that has begun writing that message and not yet committed it
+    raw.execute("BEGIN IMMEDIATE")
+    raw.execute("INSERT INTO kombu_message (visible, payload, version, queue_id, timestamp) "
+                "VALUES (1, ?, 1, ?, ?)", row)
+    got: list[object] = []
+
+    def consume() -> None:
+        try:
+            with Connection(_url(path)) as consumer:
+                waiting = consumer.SimpleQueue("celery", no_ack=True)
+                got.append(waiting.get(timeout=20).payload)
+                waiting.close()
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever the consumer raised
+            got.append(exc)
+
+    reader = threading.Thread(target=consume)
+    reader.start()
+    # when: a consumer asks meanwhile; then the producer finishes
+    reader.join(timeout=1.5)
+    assert got == []  # it waits: it neither fails nor reads a half-written message
+    raw.execute("COMMIT")
+    reader.join(timeout=30)
+    # then: it reads the message whole
+    assert got == [{"n": 2}]
+
+
+def test_the_file_system_queue_reads_a_message_still_being_written_and_fails(tmp_path):
+    """Why the earlier default's worker died: kombu's file-system producer creates the message
+    file before it writes it, and a consumer that comes between reads nothing."""
+    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
+               "processed_folder": str(tmp_path), "control_folder": str(tmp_path)}
+    (tmp_path / "1_00000000-0000-0000-0000-000000000000.celery.msg").write_bytes(b"")
+    with Connection("filesystem://", transport_options=folders) as consumer:
+        queue = consumer.SimpleQueue("celery", no_ack=True)
+        with pytest.raises(json.JSONDecodeError):
+            queue.get(timeout=1)
+        queue.close()
 
 
 @pytest.mark.slow
