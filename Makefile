@@ -36,12 +36,13 @@ bench: install
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/migration.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/embedded_broker.py
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) bin/serve
+	PORT=$(PORT) $(BIN)/python bin/serve
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache var

@@ -120,14 +120,10 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 *
 # How many reverse proxies of ours append to X-Forwarded-For; 0 = never believe the header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={
-    "data_folder_in": str(BASE_DIR / "var" / "broker"),
-    "data_folder_out": str(BASE_DIR / "var" / "broker"),
-    "processed_folder": str(BASE_DIR / "var" / "broker-done"),
-    "control_folder": str(BASE_DIR / "var" / "broker-control"),  # not ./control
-    "store_processed": False,
-})
+# No broker named: the embedded queue in an SQLite file (webapp.embedded_broker), no server.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or (
+    f"embedded+sqlite:///{BASE_DIR / 'var' / 'broker.sqlite3'}")
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -144,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
                                "options": {"expires": 600}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Decision makers are warned when the timer sweep has not run for this long, or when a case's
+# timer has been due for this long without firing (the sweep runs every TIMER_SWEEP_SECONDS).
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
+TIMER_LATE_SECONDS = env.int("TIMER_LATE_SECONDS", default=120)
 # Fault injection for the kill-a-worker test only (seconds to hold a claimed case).
 TIMER_FIRE_TEST_DELAY = env.float("TIMER_FIRE_TEST_DELAY", default=0.0)
 # Idempotency-Key records: kept a day, then purged (beat job above); a try that crashed leaves a

@@ -112,9 +112,10 @@ def test_force_overlay_parameters_reach_the_process(world):
     war.decision_route = DecisionRoute.PANEL
     war.save()
     case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
-    from webapp.cases.services import _load
+    from engine import ProcessInstance
+    from webapp.processes.registry import definition_for_id
 
-    data = _load(case).data()
+    data = ProcessInstance.load(definition_for_id(case.version_id), case.state).data()
     assert (data["decision_route"], data["interview_mode"], data["recipient_rule"]) == (
         "panel", "in_person", "best_placed")
 

@@ -1,10 +1,12 @@
-"""Verbs that change cases. Each follows one script: lock the case row, guard, one engine step,
-save state and rewrite the derived rows, record the event — all in one durable transaction."""
+"""Verbs that change cases. Each follows one script: lock the case row, guard, load the state
+and fire what is already due, one engine step, save state and rewrite the derived rows, record
+the event — all in one durable transaction."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,6 +21,7 @@ from webapp.cases import step_sql
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
+from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import LANE_ROLES
@@ -56,9 +59,9 @@ def _engine(call: Callable[[], T], case: Case | None = None) -> T:
         raise error from exc
 
 
-def _load(case: Case) -> ProcessInstance:
-    return _engine(lambda: ProcessInstance.load(definition_for_id(case.version_id), case.state),
-                   case)
+def _load_for_step(case: Case, now: datetime) -> LoadedCase:
+    """Load the locked case and fire what is already due, before the step."""
+    return _engine(lambda: load_for_step(case, now=now), case)
 
 
 def _locked_task(membership: Membership, task_id: int) -> tuple[Case, HumanTask]:
@@ -248,15 +251,15 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         if if_revision is not None and case.revision != if_revision:
             raise ServiceError("conflict", f"{case.reference} changed since you read it "
                                            "(stale If-Match); read the task again.")
-        instance = _load(case)
-        ready_before = instance.ready_task_ids()
+        now = timezone.now()
+        loaded = _load_for_step(case, now)
+        instance = loaded.instance
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                         lanes=lanes_for(membership)), case)
-        now = timezone.now()
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
         _engine(lambda: sync_derived_rows(
             case, instance, status, now=now, completed={str(task.engine_task_id): user},
-            ready_before=ready_before), case)
+            ready_before=loaded.ready_before, timer_rows=loaded.timer_rows), case)
         _log_completion(user, case, task, data)  # last: the log's chain head is locked to commit
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case
@@ -279,14 +282,15 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         may_act(user, case)
         if case.status != CaseStatus.OPEN:
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
-        instance = _load(case)
-        ready_before = instance.ready_task_ids()
+        now = timezone.now()
+        loaded = _load_for_step(case, now)
+        instance = loaded.instance
         status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}),
                          case)
-        now = timezone.now()
         _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
         _engine(lambda: sync_derived_rows(case, instance, status, now=now,
-                                          ready_before=ready_before), case)
+                                          ready_before=loaded.ready_before,
+                                          timer_rows=loaded.timer_rows), case)
         record(actor=user, operation=Operation.ALTER, object_type="case",
                object_id=case.reference, fields=["status"], justification="applicant withdrew")
     return case

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from webapp.cases.models import (
     TimerKind,
 )
 from webapp.cases.sync import sync_derived_rows
+from webapp.clocks.heartbeat import heartbeat_record
 from webapp.clocks.models import AlertKind, ClockAlert
 from webapp.errors import ServiceError, failure_summary, request_reference, with_reference
 from webapp.forces.models import Role
@@ -43,16 +45,40 @@ MAX_FAILURES = 3
 BATCH = 10
 
 
-def _fire_locked(case: Case, now: datetime) -> int:
-    """Fire everything due on a locked case; return how many things fired."""
-    timer_rows = step_sql.timer_rows(case.pk)
-    due = [row for row in timer_rows if row.due_at <= now]
-    if not due:  # the case's due time was stale: correct it so that it is not claimed again
-        case.next_due_at = min((row.due_at for row in timer_rows), default=None)
-        case.save(update_fields=["next_due_at"])
-        return 0
+@dataclass(frozen=True)
+class LoadedCase:
+    """A locked case's instance, ready for one step: what was due has fired.
+
+    ``ready_before``: the user tasks ready before anything fired (the task rows mirror them);
+    ``timer_rows``: the case's timer rows if they were read under the lock, else None.
+    """
+
+    instance: ProcessInstance
+    ready_before: tuple[str, ...]
+    timer_rows: list[CaseTimer] | None
+
+
+def load_for_step(case: Case, *, now: datetime) -> LoadedCase:
+    """Load a locked case and fire whatever fell due before ``now`` that the sweep has not
+    fired yet, so that the step about to be taken cannot cancel a timer or a warning that is
+    owed (a completed stage would cancel its boundary timer and lose the escalation).
+
+    Raises EngineError; the caller turns it into its own error and rolls back.
+    """
     instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
     ready_before = instance.ready_task_ids()
+    timer_rows = None
+    if case.next_due_at is not None and case.next_due_at <= now:
+        timer_rows = step_sql.timer_rows(case.pk)
+        fire_due(case, instance, timer_rows, now)
+    return LoadedCase(instance, ready_before, timer_rows)
+
+
+def fire_due(case: Case, instance: ProcessInstance, timer_rows: list[CaseTimer],
+             now: datetime) -> int:
+    """Fire the due process timers in ``instance`` and give the due clock alerts; return how
+    many things fired. The caller saves the instance and rewrites the derived rows."""
+    due = [row for row in timer_rows if row.due_at <= now]
     fired = list(instance.fire_due_timers(now)) if any(
         t.kind == TimerKind.PROCESS for t in due) else []
     for timer in fired:
@@ -69,9 +95,23 @@ def _fire_locked(case: Case, now: datetime) -> int:
                 alerts += 1
                 CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOCK,
                                          detail=row.name[:500])
+    return len(fired) + alerts
+
+
+def _fire_locked(case: Case, now: datetime) -> int:
+    """Fire everything due on a locked case; return how many things fired."""
+    timer_rows = step_sql.timer_rows(case.pk)
+    if not any(row.due_at <= now for row in timer_rows):
+        # the case's due time was stale: correct it so that it is not claimed again
+        case.next_due_at = min((row.due_at for row in timer_rows), default=None)
+        case.save(update_fields=["next_due_at"])
+        return 0
+    instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
+    ready_before = instance.ready_task_ids()
+    fired = fire_due(case, instance, timer_rows, now)
     sync_derived_rows(case, instance, instance.status(), now=now, ready_before=ready_before,
                       timer_rows=timer_rows)
-    return len(fired) + alerts
+    return fired
 
 
 def _record_failure(case_id: int, exc: EngineError) -> None:
@@ -146,8 +186,10 @@ def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -
     """Fire due cases until none is left or the time budget is spent; return timers fired.
 
     Cases are claimed in batches (one commit for several fires); after a failure the sweep
-    goes on one case at a time, so one broken case cannot hold the others back.
+    goes on one case at a time, so one broken case cannot hold the others back. Each sweep
+    first writes the worker heartbeat that decision makers' pages check.
     """
+    heartbeat_record()
     began, fired, limit = time.monotonic(), 0, BATCH
     while time.monotonic() - began < budget_seconds:
         claimed, count = fire_some(now or timezone.now(), limit)

@@ -23,6 +23,7 @@ from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form
 from webapp.clocks import selectors as clock_selectors
+from webapp.clocks.heartbeat import background_warnings
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
 from webapp.refusals import refused
@@ -50,7 +51,8 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     rows = task_rows(selectors.queue_page(membership))
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
-        extra = {"alerts": list(clock_selectors.open_alerts(membership)),
+        extra = {"background_warnings": background_warnings(membership),
+                 "alerts": list(clock_selectors.open_alerts(membership)),
                  "incidents": list(clock_selectors.open_incidents(membership)),
                  "extensions": list(clock_selectors.force_pending_extensions(membership))}
     return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})

@@ -118,3 +118,15 @@ class ClockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.clock} {self.kind}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When the background timer sweep last ran: beat schedules it every few seconds and a
+    worker runs it, so an old heartbeat means time limits, warnings and escalations stopped."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the sweeper")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -8,10 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from engine import EngineError, ProcessInstance
+from engine import EngineError
 from webapp.audit.access import may_act
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
+from webapp.cases.timers import load_for_step
 from webapp.clocks.arithmetic import parse_duration
 from webapp.clocks.models import (
     CaseClock,
@@ -24,7 +25,6 @@ from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import align_timer, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
-from webapp.processes.registry import definition_for_id
 
 MAX_REASON = 500
 
@@ -63,20 +63,22 @@ def _locked_open_case(membership: Membership, user: AbstractBaseUser, reference:
 
 def _change(membership: Membership, reference: str, clock: str, user: AbstractBaseUser,
             record: Callable[[Case, CaseClock], str]) -> CaseClock:
-    """Lock the case, check the clock, record the change, re-align the timer, save."""
+    """Lock the case, check the clock, fire what is due, record the change, re-align the timer,
+    save."""
     with transaction.atomic(durable=True):
         case, row = _locked_open_case(membership, user, reference, clock)
-        detail = record(case, row)
         now = timezone.now()
-        updated = recompute_clock(case, clock, now)
         try:
-            instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
-            align_timer(instance, clock, snapshot_of(updated))
+            loaded = load_for_step(case, now=now)  # what fell due before the change fires first
+            detail = record(case, row)
+            updated = recompute_clock(case, clock, now)
+            align_timer(loaded.instance, clock, snapshot_of(updated))
+            CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.CLOCK,
+                                     detail=detail[:500])
+            sync_derived_rows(case, loaded.instance, loaded.instance.status(), now=now,
+                              ready_before=loaded.ready_before, timer_rows=loaded.timer_rows)
         except EngineError as exc:
             raise ServiceError.from_engine(exc) from exc
-        CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.CLOCK,
-                                 detail=detail[:500])
-        sync_derived_rows(case, instance, instance.status(), now=now)
         return CaseClock.objects.get(case=case, clock=clock)
 
 

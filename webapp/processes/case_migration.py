@@ -14,10 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from engine import EngineError, ProcessInstance
+from engine import EngineError
 from engine.migration import assess_state, migrate
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
+from webapp.cases.timers import load_for_step
 from webapp.errors import ServiceError
 from webapp.forces.models import Force
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
@@ -113,12 +114,12 @@ def _move_one(case_id: int, migration: Migration, target_definition) -> list[str
         if case.status != CaseStatus.OPEN or case.version_id == migration.target_id:
             return ["the case closed or moved before its turn"]
         source_version = str(case.version)
+        now = timezone.now()
         try:
-            instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
-            moved = migrate(instance, target_definition)
+            # What fell due under the old version fires first, as before any step.
+            moved = migrate(load_for_step(case, now=now).instance, target_definition)
         except EngineError as exc:
             return [exc.message]
-        now = timezone.now()
         case.version_id = migration.target_id
         CaseEvent.objects.create(
             case=case, at=now, actor=migration.requested_by, kind=EventKind.MIGRATED,

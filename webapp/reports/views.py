@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from webapp.clocks.heartbeat import background_warnings
 from webapp.downloads import csv_download
 from webapp.forces.models import Force, Role
 from webapp.reports.selectors import figures
@@ -27,8 +28,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = figures(force, timezone.now())
     charts = {f.key: {"title": f.title, "kind": f.kind, "columns": f.columns, "rows": f.rows}
               for f in data}
+    membership = request.user.membership  # present: _force checked it
+    warnings = (background_warnings(membership) if membership.has_role(Role.DECISION_MAKER)
+                else [])
     return render(request, "reports/dashboard.html",
-                  {"figures": data, "charts": charts, "nav": "dashboard"})
+                  {"figures": data, "charts": charts, "nav": "dashboard",
+                   "background_warnings": warnings})
 
 
 @login_required
