@@ -230,3 +230,24 @@ def test_a_downloaded_file_name_is_escaped_in_content_disposition(world, client)
     assert response.status_code == 200
     header = response["Content-Disposition"]
     assert header == 'attachment; filename="x\\";filename=evil.exe;a=\\".ui.json"'
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"files": {"a.json": "{}"}, "x": ' + b"9" * 5000 + b"}",
+                                  b'{"files": ' + b"[" * 70 + b"]" * 70 + b"}"])
+def test_a_studio_save_of_json_it_cannot_read_is_a_400_and_the_draft_is_unchanged(
+        world, client, body):
+    # given: a draft
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    before = dict(draft.files)
+    client.force_login(world["lead"])
+
+    # when: the body is nested past any form, or carries a number Python will not read
+    answer = client.post(f"/studio/drafts/{draft.pk}/save/", data=body,
+                         content_type="application/json")
+
+    # then: a 400 with a message, never a 500, and the draft as it was
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
+    draft.refresh_from_db()
+    assert draft.files == before

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from webapp.api.parsers import MAX_DEPTH, nesting_depth
 from webapp.downloads import as_attachment
 from webapp.errors import ServiceError
 from webapp.processes import selectors, services
@@ -99,16 +100,20 @@ def draft_file(request: HttpRequest, draft_id: int, name: str) -> HttpResponse:
 @require_POST
 def draft_save(request: HttpRequest, draft_id: int) -> JsonResponse:
     """JSON in ({"files": {name: text}}), the check's problems out."""
+    # Only the body's parsing may say "not JSON": a ValueError from checking the files is a
+    # problem with the files, reported as such by the service.
     try:
         body = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):
+        return JsonResponse({"code": "invalid", "detail": "The request is not JSON that can be "
+                             "read (UTF-8, nested at most 64 deep, numbers of at most 4,300 "
+                             "digits)."}, status=400)
+    try:
         files = body.get("files") if isinstance(body, dict) else None
-        if not isinstance(files, dict):
+        if not isinstance(files, dict) or nesting_depth(body) > MAX_DEPTH:
             raise ServiceError("invalid", "Send {\"files\": {name: text}}.")
         draft = services.draft_save(user=request.user, draft_id=draft_id, files=files,
                                     if_saved_at=body.get("if_saved_at"))
-    except ValueError:
-        return JsonResponse({"code": "invalid", "detail": "The request is not JSON."},
-                            status=400)
     except ServiceError as exc:
         return JsonResponse({"code": exc.code, "detail": exc.message,
                              "field_errors": exc.field_errors}, status=exc.http_status)
