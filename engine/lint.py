@@ -13,12 +13,11 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import sandbox
-from engine.instructions import compile_instructions
+from engine.instructions import check_instructions
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -148,6 +147,11 @@ def _check_expressions(ctx: _Context, file: str, root: etree._Element) -> None:
             ctx.report(file, el, f"<{_local(el)}> does not compile in the sandbox: {message}")
         elif kind.startswith("timer:"):
             _check_timer(ctx, file, el, kind.split(":")[1], source)
+        else:
+            stopped = sandbox.probe(source, mode, ctx.lint_data)
+            if stopped:
+                ctx.report(file, el, f"<{_local(el)}> was stopped when tried on sample data: "
+                                     f"{stopped}")
     for el in root.iterfind(".//bpmn:serviceTask", NS):
         ctx.report(file, el, "service tasks are not supported: call external systems from a "
                              "background job and deliver the result as a message")
@@ -159,6 +163,9 @@ def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source:
     except NameError as exc:
         ctx.report(file, el, f"timer expression uses a variable the lint data does not define "
                              f"({exc}); it will only be checked at run time", "warning")
+        return
+    except sandbox.SandboxViolation as exc:
+        ctx.report(file, el, f"timer expression was stopped: {exc}")
         return
     except Exception as exc:  # noqa: BLE001 - any failure is the policy lead's to see
         ctx.report(file, el, f"timer expression fails: {type(exc).__name__}: {exc}")
@@ -214,10 +221,9 @@ def _check_user_tasks(ctx: _Context, file: str, root: etree._Element) -> None:
         if ui and ui not in ctx.form_files:
             ctx.report(file, task, f"UI schema '{ui}' does not exist in forms/")
         for el in task.iterfind("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS):
-            try:
-                compile_instructions(el.text or "")
-            except TemplateSyntaxError as exc:
-                ctx.report(file, el, f"instructions template error: {exc.message}")
+            message = check_instructions(el.text or "", ctx.lint_data)
+            if message:
+                ctx.report(file, el, message)
     for task in root.iterfind(".//bpmn:task", NS):
         ctx.report(file, task, "a plain task would wait in the inbox with no form: make it a "
                                "user task (with a lane and form) or a script task")
