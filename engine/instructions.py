@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, nodes
 
 from engine.sandbox_cost import template_is_bounded
-from engine.sandbox_guards import SandboxViolation
+from engine.sandbox_guards import SandboxStopped, SandboxViolation
 from engine.sandbox_host import run_in_host
 from engine.template_env import (
     ENV,
@@ -33,7 +33,8 @@ from engine.template_env import (
     render_capped,
 )
 
-__all__ = ["MAX_RENDERED", "check_instructions", "render_instructions"]
+__all__ = ["MAX_RENDERED", "check_instructions", "render_instructions",
+           "template_runs_in_process"]
 
 
 @lru_cache(maxsize=1024)
@@ -48,23 +49,42 @@ def _parsed(source: str) -> tuple[frozenset[str], bool]:
         raise TemplateSyntaxError("the template is nested too deeply", 1) from None
     except ValueError as exc:  # e.g. an integer literal past the conversion limit
         raise TemplateSyntaxError(str(exc), 1) from None
-    return frozenset(meta.find_undeclared_variables(tree)), template_is_bounded(tree)
+    # Not jinja2.meta.find_undeclared_variables: it runs the code generator, which folds
+    # constants. Every name read is a superset of those, which is all that is needed.
+    names = frozenset(n.name for n in tree.find_all(nodes.Name) if n.ctx == "load")
+    return names, template_is_bounded(tree)
+
+
+def template_runs_in_process(source: str) -> bool:
+    """True if the template is checked and rendered here rather than in the sandbox host."""
+    try:
+        return _parsed(source)[1]
+    except Exception:  # noqa: BLE001 - a template that does not parse is refused here, quickly
+        return True
 
 
 def check_instructions(source: str, data: Mapping[str, Any]) -> str | None:
-    """A message if the template does not compile, or cannot render against ``data`` within the
-    sandbox's limits; None if it is fine (other render errors depend on case data)."""
+    """A message if the template does not compile, or the sandbox refuses it when rendered
+    against ``data``; None if it is fine (other render errors depend on case data). Raises
+    SandboxStopped if the host stopped it (too long, too much memory)."""
     try:
         names, bounded = _parsed(source)
         if bounded:
-            compile_template(source)
+            try:
+                compile_template(source)
+            except TemplateSyntaxError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any compile failure is the lead's to see
+                raise TemplateSyntaxError(f"the template cannot be compiled ({exc})", 1) from None
             return None
         values = {k: data[k] for k in names if k in data}
         run_in_host("template", source, values)
     except TemplateSyntaxError as exc:
         return f"instructions template error: {exc.message}"
+    except SandboxStopped:
+        raise
     except SandboxViolation as exc:
-        return f"instructions template was stopped: {exc}"
+        return f"instructions template was refused: {exc}"
     except Exception:  # noqa: BLE001 - render errors depend on the data; the compile passed
         return None
     return None

@@ -17,7 +17,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from engine.sandbox_cost import python_is_bounded
-from engine.sandbox_guards import SandboxViolation
+from engine.sandbox_guards import SandboxStopped, SandboxViolation
 from engine.sandbox_host import run_in_host
 from engine.sandbox_policy import (
     HELPERS,
@@ -29,7 +29,7 @@ from engine.sandbox_policy import (
     run_exec,
 )
 
-__all__ = ["HELPERS", "RestrictedEnvironment", "SandboxViolation", "check_source",
+__all__ = ["HELPERS", "RestrictedEnvironment", "SandboxStopped", "SandboxViolation", "check_source",
            "compile_expression", "evaluate", "execute", "probe", "script_engine"]
 
 
@@ -82,9 +82,9 @@ def execute(script: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def probe(source: str, mode: str, data: Mapping[str, Any]) -> str | None:
-    """Run code that is not provably cheap against sample ``data`` in the sandbox host, and say
-    why it was stopped if the host stopped it (time, memory, size); other failures depend on
-    the data and are left to run time."""
+    """Run code that is not provably cheap against sample ``data`` in the sandbox host: raise
+    SandboxStopped if the host stopped it, say why if the sandbox refused it; other failures
+    depend on the data and are left to run time."""
     if python_is_bounded(source, mode):
         return None
     try:
@@ -92,6 +92,8 @@ def probe(source: str, mode: str, data: Mapping[str, Any]) -> str | None:
             evaluate(source, data)
         else:
             execute(source, dict(data))
+    except SandboxStopped:
+        raise
     except SandboxViolation as exc:
         return str(exc)
     except Exception:  # noqa: BLE001 - data-dependent failures are for run time

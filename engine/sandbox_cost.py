@@ -54,6 +54,8 @@ def _node_ok(node: ast.AST, script: bool) -> bool:
                                  if not isinstance(n, (*_DISPLAYS, ast.Load)))
     if isinstance(node, (ast.JoinedStr, ast.FormattedValue)):
         return not script
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, complex)  # case data cannot hold it: the host says so
     return isinstance(node, _ALWAYS)
 
 
@@ -85,21 +87,28 @@ _TEMPLATE_ALWAYS = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Cons
                     nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Compare,
                     nodes.Operand, nodes.Concat, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair,
                     nodes.For, nodes.Filter, nodes.Test)
+_PLAIN_ARGUMENT = (nodes.Const, nodes.Name, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair)
 _COSTLY = (nodes.Filter, nodes.Test, nodes.Compare, nodes.Concat, nodes.Output, nodes.Getitem)
 
 
 def _filter_ok(node: nodes.Filter | nodes.Test) -> bool:
     allowed = _FAST_FILTERS if isinstance(node, nodes.Filter) else _FAST_TESTS
     return (node.name in allowed and node.dyn_args is None and node.dyn_kwargs is None
-            and all(isinstance(a, (nodes.Const, nodes.Name)) for a in node.args)
-            and all(isinstance(k.value, nodes.Const) for k in node.kwargs))
+            and all(_plain_argument(a) for a in node.args)
+            and all(_plain_argument(k.value) for k in node.kwargs))
+
+
+def _plain_argument(node: nodes.Node) -> bool:
+    """A name, a constant, or a literal of constants (``default({})``)."""
+    return all(isinstance(n, _PLAIN_ARGUMENT) for n in (node, *node.find_all(nodes.Node)))
 
 
 def _loop_ok(loop: nodes.For) -> bool:
     """One pass: no nested loop, no recursion, and the body reads only the loop variables."""
     if loop.recursive or any(True for _ in loop.iter.find_all(nodes.For)):
         return False
-    own = {n.name for n in loop.target.find_all(nodes.Name)} | {"loop"}
+    targets = [loop.target, *loop.target.find_all(nodes.Name)]
+    own = {n.name for n in targets if isinstance(n, nodes.Name)} | {"loop"}
     for part in (*loop.body, *loop.else_, *([loop.test] if loop.test else [])):
         if any(True for _ in part.find_all(nodes.For)):
             return False

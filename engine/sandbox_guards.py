@@ -40,6 +40,10 @@ class SandboxViolation(Exception):
     """Diagram code tried something the sandbox does not allow."""
 
 
+class SandboxStopped(SandboxViolation):
+    """Diagram code was stopped by the sandbox host: it took too long or too much memory."""
+
+
 def size_of(value: Any) -> int:
     """Rough element count of a value, counting the strings a list holds."""
     if isinstance(value, (str, bytes)):

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from engine.sandbox_guards import SandboxViolation
+from engine.sandbox_guards import SandboxStopped, SandboxViolation
 
 # Wall-clock time one evaluation may take, and memory it may allocate beyond the host's own.
 TIME_LIMIT = float(os.environ.get("DW_SANDBOX_TIME_LIMIT", "1.0"))
@@ -77,7 +77,7 @@ def _reply_for(request: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
         return ("ok", _handle(request)), False
     except (MemoryError, RecursionError) as exc:
         what = "used too much memory" if isinstance(exc, MemoryError) else "recursed too deeply"
-        return ("err", "SandboxViolation", f"it {what}", None), True
+        return ("err", "SandboxStopped", f"it {what}", None), True
     except SandboxViolation as exc:
         return ("err", "SandboxViolation", str(exc)[:1000], None), False
     except SyntaxError as exc:
@@ -137,6 +137,10 @@ def serve() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+class DiagramCodeError(Exception):
+    """Diagram code failed in the host with an exception that is not a builtin one."""
+
+
 class _ReplyUnpickler(pickle.Unpickler):
     """Replies hold data only: refuse every class but the few case data may contain."""
 
@@ -155,6 +159,8 @@ class _ReplyUnpickler(pickle.Unpickler):
 def _exception(kind: str, message: str, lineno: int | None) -> Exception:
     if kind == "SandboxViolation":
         return SandboxViolation(message)
+    if kind == "SandboxStopped":
+        return SandboxStopped(message)
     if kind == "SyntaxError":
         return SyntaxError(message, ("<diagram>", lineno or 1, 0, ""))
     if kind == "TemplateSyntaxError":
@@ -167,7 +173,7 @@ def _exception(kind: str, message: str, lineno: int | None) -> Exception:
             return cls(message)
         except TypeError:  # e.g. UnicodeDecodeError wants five arguments
             pass
-    return SandboxViolation(f"{kind}: {message}")
+    return DiagramCodeError(f"{kind}: {message}")
 
 
 class _HostFailed(Exception):
@@ -267,6 +273,14 @@ class _Pool:
         self.lock = threading.Lock()
         self.idle = []
 
+    def refill(self) -> None:
+        """Start a host for the next caller (after one was killed), off the caller's clock."""
+        try:
+            host = _Host()
+        except SandboxViolation:
+            return
+        self.give_back(host)
+
     def close_all(self) -> None:
         with self.lock:
             hosts, self.idle = self.idle, []
@@ -294,9 +308,13 @@ def run_in_host(*request: Any, timeout: float | None = None) -> Any:
     host = _POOL.take()
     try:
         result = host.send(payload, limit)
-    except _HostFailed as exc:
+    except (_HostFailed, SandboxStopped) as exc:
+        # Timed out, died, or retiring after running out of memory: replace it off the clock.
         host.kill()
-        raise SandboxViolation(str(exc)) from None
+        threading.Thread(target=_POOL.refill, name="sandbox-host-refill", daemon=True).start()
+        if isinstance(exc, _HostFailed):
+            raise SandboxStopped(str(exc)) from None
+        raise
     except BaseException:
         _POOL.give_back(host)
         raise

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import TemplateSyntaxError
+
 from engine.sandbox_guards import SandboxViolation, check_storable
 from engine.sandbox_policy import compile_expression, run_eval, run_exec
 from engine.template_env import compile_template, render_capped
@@ -28,7 +30,12 @@ def _exec(source: str, data: dict[str, Any], external: dict[str, Any]) -> dict[s
 
 def _template(source: str, values: dict[str, Any] | None) -> str | None:
     """Compile ``source`` (Jinja folds constants here) and, given values, render it capped."""
-    template = compile_template(source)
+    try:
+        template = compile_template(source)
+    except TemplateSyntaxError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a folded constant too long to write out
+        raise TemplateSyntaxError(f"the template cannot be compiled ({exc})", 1) from None
     return None if values is None else render_capped(template, values)
 
 

@@ -100,14 +100,15 @@ def draft_save(request: HttpRequest, draft_id: int) -> JsonResponse:
     """JSON in ({"files": {name: text}}), the check's problems out."""
     try:
         body = json.loads(request.body or b"{}")
+    except ValueError:  # only the body's parse: a failure in the check is not the client's JSON
+        return JsonResponse({"code": "invalid", "detail": "The request is not JSON."},
+                            status=400)
+    try:
         files = body.get("files") if isinstance(body, dict) else None
         if not isinstance(files, dict):
             raise ServiceError("invalid", "Send {\"files\": {name: text}}.")
         draft = services.draft_save(user=request.user, draft_id=draft_id, files=files,
                                     if_saved_at=body.get("if_saved_at"))
-    except ValueError:
-        return JsonResponse({"code": "invalid", "detail": "The request is not JSON."},
-                            status=400)
     except ServiceError as exc:
         return JsonResponse({"code": exc.code, "detail": exc.message,
                              "field_errors": exc.field_errors}, status=exc.http_status)
