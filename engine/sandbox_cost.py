@@ -39,24 +39,31 @@ _SHRINKING_OPS = (ast.Sub, ast.Div, ast.FloorDiv, ast.BitAnd)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Dict, ast.Set)
 
 
+def _call_ok(node: ast.Call) -> bool:
+    return (isinstance(node.func, ast.Name) and node.func.id in _FAST_CALLS
+            and not any(isinstance(a, ast.Starred) for a in node.args)
+            and (not node.keywords or node.func.id == "timedelta")
+            and all(k.arg is not None for k in node.keywords))
+
+
 def _node_ok(node: ast.AST, script: bool) -> bool:
-    if isinstance(node, ast.Call):
-        return (isinstance(node.func, ast.Name) and node.func.id in _FAST_CALLS
-                and not any(isinstance(a, ast.Starred) for a in node.args)
-                and (not node.keywords or node.func.id == "timedelta")
-                and all(k.arg is not None for k in node.keywords))
-    if isinstance(node, ast.Assign):
-        return all(isinstance(t, ast.Name) for t in node.targets)
-    if isinstance(node, ast.BinOp):
-        return isinstance(node.op, _SHRINKING_OPS) or (not script and isinstance(node.op, ast.Add))
-    if isinstance(node, _DISPLAYS):
-        return not script or all(isinstance(n, ast.Constant) for n in ast.walk(node)
-                                 if not isinstance(n, (*_DISPLAYS, ast.Load)))
-    if isinstance(node, (ast.JoinedStr, ast.FormattedValue)):
-        return not script
-    if isinstance(node, ast.Constant):
-        return not isinstance(node.value, complex)  # case data cannot hold it: the host says so
-    return isinstance(node, _ALWAYS)
+    match node:
+        case ast.Call():
+            ok = _call_ok(node)
+        case ast.Assign(targets=targets):
+            ok = all(isinstance(t, ast.Name) for t in targets)
+        case ast.BinOp(op=op):
+            ok = isinstance(op, _SHRINKING_OPS) or (not script and isinstance(op, ast.Add))
+        case ast.JoinedStr() | ast.FormattedValue():
+            ok = not script
+        case ast.Constant(value=value):
+            ok = not isinstance(value, complex)  # case data cannot hold it: the host says so
+        case ast.List() | ast.Tuple() | ast.Dict() | ast.Set():
+            ok = not script or all(isinstance(n, ast.Constant) for n in ast.walk(node)
+                                   if not isinstance(n, (*_DISPLAYS, ast.Load)))
+        case _:
+            ok = isinstance(node, _ALWAYS)
+    return ok
 
 
 @lru_cache(maxsize=4096)
