@@ -34,7 +34,7 @@ _FAST_CALLS = frozenset({"len", "bool", "str", "int", "float", "abs", "min", "ma
 _ALWAYS = (ast.Expression, ast.Module, ast.Constant, ast.Name, ast.Load, ast.Store,
            ast.Attribute, ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp,
            ast.boolop, ast.UnaryOp, ast.unaryop, ast.IfExp, ast.Call, ast.keyword, ast.If,
-           ast.Pass, ast.Expr, ast.Assign)
+           ast.Pass, ast.Expr, ast.Assign, ast.operator)
 _SHRINKING_OPS = (ast.Sub, ast.Div, ast.FloorDiv, ast.BitAnd)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Dict, ast.Set)
 

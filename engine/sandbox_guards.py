@@ -240,6 +240,9 @@ def check_storable(value: Any, limit: int = MAX_RESULT_UNITS) -> None:
         item, depth = stack.pop()
         units += 1
         if isinstance(item, (str, bytes)):
+            if len(item) > MAX_SEQUENCE_LENGTH:
+                raise SandboxViolation(f"a text longer than {MAX_SEQUENCE_LENGTH:,} characters "
+                                       "cannot be kept in case data")
             units += len(item) // 8
         elif type(item) is int and item.bit_length() > MAX_INT_BITS:
             raise SandboxViolation("the number is too large")
