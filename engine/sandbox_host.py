@@ -40,6 +40,8 @@ TIME_LIMIT = float(os.environ.get("DW_SANDBOX_TIME_LIMIT", "1.0"))
 MEMORY_LIMIT = 64 * 1024 * 1024
 # Largest reply a host may send (results are size-checked before they are sent).
 MAX_REPLY_BYTES = 32 * 1024 * 1024
+# Hosts kept warm per process beyond those in use (each holds some 20 MB).
+MAX_IDLE = 8
 # A new host is given this long to start and answer its first ping.
 START_TIMEOUT = 30.0
 
@@ -266,7 +268,10 @@ class _Pool:
             host.kill()
             return
         with self.lock:
-            self.idle.append(host)
+            if len(self.idle) < MAX_IDLE:
+                self.idle.append(host)
+                return
+        host.close()
 
     def forget(self) -> None:
         """In a forked child: the hosts belong to the parent; start afresh."""
