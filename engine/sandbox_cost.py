@@ -4,13 +4,16 @@ Everything else runs in the sandbox host (``sandbox_host``) under a time and mem
 conditions, timer durations and most instructions are names, lookups and comparisons; they run
 on every step, so they stay in-process, but only when their syntax proves them cheap:
 
-- no loops, comprehensions, lambdas or calls other than a few builtins that do one linear pass
-  over their argument; no operator that can multiply a size (``*``, ``**``, ``<<``, ``%``);
+- no loops, lambdas or calls other than a few builtins that do one linear pass over their
+  argument; no operator that can multiply a size (``*``, ``**``, ``<<``, ``%``); a comprehension
+  only over a literal list written in the code (as many steps as it has elements), not nested;
 - a bounded number of nodes, so that the whole evaluation is a bounded number of linear passes
   over the case data, which is itself bounded (forms are size-limited JSON, and anything diagram
   code stores has passed ``check_storable`` in the host);
-- in a script, nothing that can double a value from one statement to the next (``+``, f-strings,
-  displays holding names): a chain of such statements grows exponentially.
+- in a script, nothing that can double a value from one statement to the next (f-strings,
+  displays holding names, ``+`` unless one side is built from constants only, such as
+  ``codes + [c for c in ["A" if x else "B"] if c not in codes]``): a chain of such statements
+  would grow exponentially.
 
 Templates follow the same rules, with one ``for`` loop allowed whose body reads only the loop
 variable (so the loop is one pass over the data, not a product of passes).
@@ -30,13 +33,53 @@ MAX_FAST_TEMPLATE_NODES = 4_000
 MAX_FAST_TEMPLATE_COSTLY = 200
 
 _FAST_CALLS = frozenset({"len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all",
-                         "timedelta"})
+                         "list", "tuple", "timedelta"})
 _ALWAYS = (ast.Expression, ast.Module, ast.Constant, ast.Name, ast.Load, ast.Store,
            ast.Attribute, ast.Subscript, ast.Slice, ast.Compare, ast.cmpop, ast.BoolOp,
            ast.boolop, ast.UnaryOp, ast.unaryop, ast.IfExp, ast.Call, ast.keyword, ast.If,
-           ast.Pass, ast.Expr, ast.Assign, ast.operator)
+           ast.Pass, ast.Expr, ast.Assign, ast.operator, ast.comprehension)
 _SHRINKING_OPS = (ast.Sub, ast.Div, ast.FloorDiv, ast.BitAnd)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Dict, ast.Set)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _constant_valued(node: ast.AST | None) -> bool:
+    """An expression whose value is made of constants only (its tests may read names)."""
+    match node:
+        case ast.Constant():
+            ok = True
+        case ast.IfExp(body=body, orelse=orelse):
+            ok = _constant_valued(body) and _constant_valued(orelse)
+        case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
+            ok = all(_constant_valued(e) for e in elts)
+        case ast.Dict(keys=keys, values=values):
+            ok = all(_constant_valued(e) for e in (*keys, *values))
+        case _:
+            ok = False
+    return ok
+
+
+def _comprehension_ok(node: ast.ListComp, script: bool) -> bool:
+    """One ``for`` over a literal list in the code, nothing nested; in a script, producing only
+    its loop variable or constants from constants."""
+    if len(node.generators) != 1:
+        return False
+    loop = node.generators[0]
+    parts = [node.elt, loop.iter, *loop.ifs]
+    if loop.is_async or not isinstance(loop.target, ast.Name) or not isinstance(
+            loop.iter, (ast.List, ast.Tuple)) or any(
+            isinstance(n, _COMPREHENSIONS) for part in parts for n in ast.walk(part)):
+        return False
+    if not script:
+        return True
+    own = isinstance(node.elt, ast.Name) and node.elt.id == loop.target.id
+    return _constant_valued(loop.iter) and (own or _constant_valued(node.elt))
+
+
+def _sized_by_source(node: ast.AST) -> bool:
+    """A value no larger than the code that writes it."""
+    return _constant_valued(node) or (isinstance(node, ast.ListComp)
+                                      and _comprehension_ok(node, script=True))
 
 
 def _call_ok(node: ast.Call) -> bool:
@@ -52,15 +95,17 @@ def _node_ok(node: ast.AST, script: bool) -> bool:
             ok = _call_ok(node)
         case ast.Assign(targets=targets):
             ok = all(isinstance(t, ast.Name) for t in targets)
-        case ast.BinOp(op=op):
-            ok = isinstance(op, _SHRINKING_OPS) or (not script and isinstance(op, ast.Add))
+        case ast.BinOp(op=op, left=left, right=right):
+            ok = isinstance(op, _SHRINKING_OPS) or (isinstance(op, ast.Add) and (
+                not script or _sized_by_source(left) or _sized_by_source(right)))
+        case ast.ListComp():
+            ok = _comprehension_ok(node, script)
         case ast.JoinedStr() | ast.FormattedValue():
             ok = not script
         case ast.Constant(value=value):
             ok = not isinstance(value, complex)  # case data cannot hold it: the host says so
         case ast.List() | ast.Tuple() | ast.Dict() | ast.Set():
-            ok = not script or all(isinstance(n, ast.Constant) for n in ast.walk(node)
-                                   if not isinstance(n, (*_DISPLAYS, ast.Load)))
+            ok = not script or _constant_valued(node)
         case _:
             ok = isinstance(node, _ALWAYS)
     return ok

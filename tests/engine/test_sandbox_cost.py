@@ -39,6 +39,8 @@ def test_the_national_process_instructions_render_in_process() -> None:
     ("a = b + b", "exec"), ("a = f'{b}{b}'", "exec"), ("a = [b, b]", "exec"),
     ("for i in x:\n    pass", "exec"), ("def f():\n    return 1", "exec"),
     ("a = " + " and ".join(["x"] * 300), "eval"),
+    ("codes = codes + [c for c in data if c]", "exec"), ("a = [c for c in [b, b]]", "exec"),
+    ("[[a for a in [1]] for b in [2]]", "eval"), ("a = list(b) + list(b)", "exec"),
 ])
 def test_code_that_is_not_provably_cheap_goes_to_the_host(source: str, mode: str) -> None:
     assert not python_is_bounded(source, mode)
@@ -50,6 +52,9 @@ def test_code_that_is_not_provably_cheap_goes_to_the_host(source: str, mode: str
     ("{'a': x, 'b': [y, 1]}", "eval"), ("f'{x} days'", "eval"), ("a + b", "eval"),
     ("case_closed = True\nroute = 'panel' if urgent else 'single'", "exec"),
     ("codes = ['A', 'B']", "exec"),
+    ("codes = list(codes or [])\ncodes = codes + [c for c in ['A' if x == 1 else 'B', 'C' if y "
+     "else ''] if c and c not in codes]", "exec"),
+    ("[c.upper for c in [a, b] if c]", "eval"),
 ])
 def test_names_lookups_and_comparisons_run_in_process(source: str, mode: str) -> None:
     assert python_is_bounded(source, mode)
