@@ -78,7 +78,8 @@ def _reply_for(request: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
     try:
         return ("ok", _handle(request)), False
     except (MemoryError, RecursionError) as exc:
-        what = "used too much memory" if isinstance(exc, MemoryError) else "recursed too deeply"
+        what = (f"used more than {MEMORY_LIMIT >> 20} MB of memory" if isinstance(exc, MemoryError)
+                else "recursed too deeply")
         return ("err", "SandboxStopped", f"it {what}", None), True
     except SandboxViolation as exc:
         return ("err", "SandboxViolation", str(exc)[:1000], None), False
@@ -220,25 +221,25 @@ class _Host:
         except OSError:
             raise _HostFailed("it stopped the sandbox host") from None
         deadline = time.monotonic() + timeout
-        header = self._read(_HEADER.size, deadline)
+        header = self._read(_HEADER.size, deadline, timeout)
         size = _HEADER.unpack(header)[0]
         if size > MAX_REPLY_BYTES:
             raise _HostFailed("its result is too large")
         try:
-            reply = _ReplyUnpickler(io.BytesIO(self._read(size, deadline))).load()
+            reply = _ReplyUnpickler(io.BytesIO(self._read(size, deadline, timeout))).load()
         except (pickle.UnpicklingError, EOFError, ValueError) as exc:
             raise _HostFailed(f"its result cannot be read ({exc})") from None
         if reply[0] == "ok":
             return reply[1]
         raise _exception(*reply[1:])
 
-    def _read(self, size: int, deadline: float) -> bytes:
+    def _read(self, size: int, deadline: float, timeout: float) -> bytes:
         fd = self.stdout.fileno()
         chunks, got = [], 0
         while got < size:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise _HostFailed("it took too long and was stopped")
+                raise _HostFailed(f"it took longer than {timeout:g} s")
             chunk = os.read(fd, min(size - got, 1 << 20))
             if not chunk:
                 raise _HostFailed("it stopped the sandbox host (out of memory?)")
