@@ -9,21 +9,23 @@ resolved.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import sandbox
-from engine.instructions import compile_instructions
+from engine.instructions import check_instructions, template_runs_in_process
+from engine.sandbox_cost import python_is_bounded
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 FORM_PROPERTY = "formJsonSchemaFilename"
+# Elements the sandbox host may stop (at its time limit each) before the check tries no more.
+MAX_STOPS = 3
 UI_PROPERTY = "formUiSchemaFilename"
 
 
@@ -48,6 +50,7 @@ class _Context:
     lint_data: Mapping[str, Any]
     lanes: Collection[str] | None
     problems: list[Problem] = field(default_factory=list)
+    stops: int = 0  # elements the sandbox host stopped (each cost up to its time limit)
 
     def report(self, file: str, element: etree._Element, message: str,
                severity: str = "error") -> None:
@@ -147,10 +150,36 @@ def _check_expressions(ctx: _Context, file: str, root: etree._Element) -> None:
         if message:
             ctx.report(file, el, f"<{_local(el)}> does not compile in the sandbox: {message}")
         elif kind.startswith("timer:"):
-            _check_timer(ctx, file, el, kind.split(":")[1], source)
+            _tried(ctx, file, el, python_is_bounded(source, mode), _check_timer,
+                   kind.split(":")[1], source)
+        else:
+            _tried(ctx, file, el, python_is_bounded(source, mode), _probe, source, mode)
     for el in root.iterfind(".//bpmn:serviceTask", NS):
         ctx.report(file, el, "service tasks are not supported: call external systems from a "
                              "background job and deliver the result as a message")
+
+
+def _tried(ctx: _Context, file: str, el: etree._Element, cheap: bool,
+           check: Callable[..., None], *args: Any) -> None:
+    """Run a check that may run diagram code; after MAX_STOPS elements were stopped (each after
+    the sandbox's time limit), try no more code that is not ``cheap`` (in-process): the check
+    must answer promptly."""
+    if ctx.stops >= MAX_STOPS and not cheap:
+        ctx.report(file, el, f"<{_local(el)}> was not tried: {MAX_STOPS} elements were stopped "
+                             "for taking too long or too much memory; fix them and check again")
+        return
+    try:
+        check(ctx, file, el, *args)
+    except sandbox.SandboxStopped as exc:
+        ctx.stops += 1
+        ctx.report(file, el, f"<{_local(el)}> was stopped when tried on sample data: {exc}")
+
+
+def _probe(ctx: _Context, file: str, el: etree._Element, source: str, mode: str) -> None:
+    refused = sandbox.probe(source, mode, ctx.lint_data)
+    if refused:
+        ctx.report(file, el, f"<{_local(el)}> was refused by the sandbox on sample data: "
+                             f"{refused}")
 
 
 def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source: str) -> None:
@@ -160,6 +189,8 @@ def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source:
         ctx.report(file, el, f"timer expression uses a variable the lint data does not define "
                              f"({exc}); it will only be checked at run time", "warning")
         return
+    except sandbox.SandboxStopped:
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure is the policy lead's to see
         ctx.report(file, el, f"timer expression fails: {type(exc).__name__}: {exc}")
         return
@@ -214,13 +245,16 @@ def _check_user_tasks(ctx: _Context, file: str, root: etree._Element) -> None:
         if ui and ui not in ctx.form_files:
             ctx.report(file, task, f"UI schema '{ui}' does not exist in forms/")
         for el in task.iterfind("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS):
-            try:
-                compile_instructions(el.text or "")
-            except TemplateSyntaxError as exc:
-                ctx.report(file, el, f"instructions template error: {exc.message}")
+            _tried(ctx, file, el, template_runs_in_process(el.text or ""), _check_instructions)
     for task in root.iterfind(".//bpmn:task", NS):
         ctx.report(file, task, "a plain task would wait in the inbox with no form: make it a "
                                "user task (with a lane and form) or a script task")
+
+
+def _check_instructions(ctx: _Context, file: str, el: etree._Element) -> None:
+    message = check_instructions(el.text or "", ctx.lint_data)
+    if message:
+        ctx.report(file, el, message)
 
 
 def _check_references(ctx: _Context, file: str, root: etree._Element,

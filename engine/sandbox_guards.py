@@ -9,6 +9,8 @@ condition or script can neither loop forever nor allocate gigabytes.
 from __future__ import annotations
 
 import builtins
+import datetime
+import decimal
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -36,6 +38,10 @@ _PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\*|\d{4,})")
 
 class SandboxViolation(Exception):
     """Diagram code tried something the sandbox does not allow."""
+
+
+class SandboxStopped(SandboxViolation):
+    """Diagram code was stopped by the sandbox host: it took too long or too much memory."""
 
 
 def size_of(value: Any) -> int:
@@ -191,3 +197,60 @@ class Budget:
             "_mul_": self.mul, "_add_": self.add, "_mod_": self.mod,
             "_inplacevar_": self.inplace, "range": self.range,
         }
+
+
+# What diagram code may hand back to the engine (results, data a script leaves): counted the way a
+# serializer would walk it, every alias again, so that a list repeated a million times by reference
+# is as large as it looks once written out.
+MAX_RESULT_UNITS = 250_000
+MAX_RESULT_DEPTH = 64
+_SCALARS = (bool, float, type(None), datetime.datetime, datetime.date, datetime.time,
+            datetime.timedelta, decimal.Decimal)
+# Small ints hash to themselves; larger ones (and floats) can be chosen to collide.
+_KEY_INT_BOUND = 2**31
+
+
+def _hashable_key(key: Any) -> bool:
+    return isinstance(key, str) or key is None or isinstance(key, bool) or (
+        type(key) is int and -_KEY_INT_BOUND < key < _KEY_INT_BOUND)
+
+
+def _children(item: Any, depth: int, room: int) -> tuple[list[Any], int]:
+    """(what a container holds that must be walked, the units it adds itself)."""
+    if depth >= MAX_RESULT_DEPTH:
+        raise SandboxViolation(f"the result is nested more than {MAX_RESULT_DEPTH} deep")
+    if len(item) > room:
+        raise SandboxViolation("the result is too large")
+    if isinstance(item, (dict, set, frozenset)):
+        if not all(_hashable_key(k) for k in item):
+            raise SandboxViolation("dictionary keys and set members must be text or small "
+                                   "numbers")
+        units = len(item) + sum(len(k) // 8 for k in item if isinstance(k, str))
+        return (list(item.values()) if isinstance(item, dict) else []), units
+    return list(item), 0
+
+
+def check_storable(value: Any, limit: int = MAX_RESULT_UNITS) -> None:
+    """Refuse a value the engine could not hold cheaply: too large once written out (aliases
+    counted every time), too deep, of a type case data does not hold, or with set members or
+    dictionary keys whose hashes could be made to collide."""
+    units = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        units += 1
+        if isinstance(item, (str, bytes)):
+            if len(item) > MAX_SEQUENCE_LENGTH:
+                raise SandboxViolation(f"a text longer than {MAX_SEQUENCE_LENGTH:,} characters "
+                                       "cannot be kept in case data")
+            units += len(item) // 8
+        elif type(item) is int and item.bit_length() > MAX_INT_BITS:
+            raise SandboxViolation("the number is too large")
+        elif isinstance(item, (list, tuple, dict, set, frozenset)):
+            children, own = _children(item, depth, limit - units)
+            units += own
+            stack.extend((child, depth + 1) for child in children)
+        elif not isinstance(item, (int, *_SCALARS)):
+            raise SandboxViolation(f"{type(item).__name__} values cannot be kept in case data")
+        if units > limit:
+            raise SandboxViolation("the result is too large")
