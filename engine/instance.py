@@ -289,10 +289,12 @@ class ProcessInstance:
             task = getattr(exc, "task", None)
             where = task.task_spec.bpmn_id if task is not None else None
             raise EngineError("script_error", f"The process failed at {where or 'a step'}: "
-                                              f"{exc}", details={"bpmn_id": where}) from exc
+                                              f"{exc}", details={"bpmn_id": where,
+                                                                 "stopped": _stopped(exc)}) from exc
         except sandbox.SandboxViolation as exc:
             self._poisoned = True
-            raise EngineError("script_error", f"Diagram code was stopped: {exc}") from exc
+            raise EngineError("script_error", f"Diagram code was stopped: {exc}",
+                              details={"stopped": _stopped(exc)}) from exc
         self._check_stalled()
         return self.status()
 
@@ -362,3 +364,16 @@ class ProcessInstance:
                                              task.data),
             stage=self._stage_of(task),
         )
+
+
+def _stopped(exc: BaseException) -> str | None:
+    """The sandbox's own words when it stopped diagram code for time or memory (safe to show:
+    they carry no data), found in the exception's cause chain."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, sandbox.SandboxStopped):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -68,6 +68,10 @@ def failure_summary(exc: EngineError) -> str:
     """What a person is told when the process fails: where, and that nothing was saved."""
     where = exc.details.get("bpmn_id") if isinstance(exc.details.get("bpmn_id"), str) else ""
     at = f" at '{where}'" if where else ""
+    stopped = exc.details.get("stopped")
+    if isinstance(stopped, str) and stopped:
+        return (f"The process could not carry out this step{at}: its diagram code was stopped "
+                f"because {stopped}; nothing was saved.")
     if exc.code in ("unstorable_data", "script_error", "stalled"):
         return (f"The process could not carry out this step{at} (its diagram code failed); "
                 "nothing was saved.")

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from engine import DefinitionInvalid
 from tests import factories
 from webapp.api.auth import token_create
 from webapp.cases.models import Case, CaseEvent, Incident, TaskState
@@ -129,12 +130,14 @@ def test_unknown_api_path_is_a_problem_even_when_signed_out():
 
 
 # -- diagram code that leaves what cannot be stored ---------------------------------------------
+# Each stores its value only on data the check's sample does not hold (``concern``), so the
+# check passes it and it fails at run time; stored unconditionally, the check refuses it.
 @pytest.mark.parametrize("script", [
-    "score = 30\nodd = 1j",
-    "score = 30\nodd = complex(1, 2)",
-    "score = 30\ndeep = []\nfor i in range(50000):\n    deep = [deep]",
+    "score = 30\nodd = 1j if concern else 0",
+    "score = 30\nodd = complex(1, 2) if concern else 0",
+    "score = 30\ndeep = []\nfor i in range(50000 if concern else 0):\n    deep = [deep]",
     # stored today, but SpiffWorkflow's recursive merge fails on every later step of the case
-    "score = 30\ndeep = []\nfor i in range(300):\n    deep = [deep]",
+    "score = 30\ndeep = []\nfor i in range(300 if concern else 0):\n    deep = [deep]",
 ])
 def test_enquiry_whose_diagram_stores_unstorable_data_is_a_clear_refusal(tmp_path, script):
     hrt = factories.force(process=_mini_with(tmp_path, SCORE, script))
@@ -153,6 +156,18 @@ def test_enquiry_whose_diagram_stores_unstorable_data_is_a_clear_refusal(tmp_pat
     assert "nothing was saved" in html and page["X-Request-ID"] in html
     assert "complex" not in html and "recursion" not in html.lower()
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("script", [
+    "score = 30\nodd = 1j",
+    "score = 30\ndeep = []\nfor i in range(300):\n    deep = [deep]",
+])
+def test_a_diagram_that_always_stores_unstorable_data_is_refused_when_checked(tmp_path, script):
+    with pytest.raises(DefinitionInvalid) as refused:
+        _mini_with(tmp_path, SCORE, script)
+    assert "st_score" in str(refused.value)
+    assert "cannot be kept in case data" in str(refused.value) \
+        or "nested more than 64 deep" in str(refused.value)
 
 
 def test_a_step_whose_diagram_stores_a_complex_number_opens_an_incident_and_changes_nothing(

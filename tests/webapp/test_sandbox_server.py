@@ -22,7 +22,7 @@ from engine import sandbox_host
 from tests import factories
 from webapp.api.auth import token_create
 from webapp.cases import services as cases
-from webapp.cases.models import Case
+from webapp.cases.models import Case, Incident
 from webapp.errors import ServiceError
 from webapp.processes import services as studio
 
@@ -71,8 +71,9 @@ def test_an_enquiry_whose_script_stalls_is_refused_promptly_and_creates_no_case(
     started = time.monotonic()
     response = _api(officer).post("/api/v1/enquiries", {"data": ENTER}, format="json")
     assert time.monotonic() - started < BOUND + 1
-    assert response.status_code == 500
+    assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "process_failed"
     assert "took longer than" in response.json()["detail"]
     assert Case.objects.count() == 0
 
@@ -102,7 +103,7 @@ def test_other_requests_are_answered_while_diagram_code_runs(tmp_path, live_serv
     assert other_status == 200
     assert answered_at < stalled["done_at"], "the other request waited for the diagram code"
     status, body = stalled["response"]
-    assert status == 500
+    assert status == 422
     assert "took longer than" in body["detail"]
 
 
@@ -166,9 +167,11 @@ def test_completing_a_task_whose_script_stalls_is_refused_promptly_and_changes_n
     with pytest.raises(ServiceError) as refused:
         cases.task_complete(user=dm, task_id=task.pk, data={"approved": True})
     assert time.monotonic() - started < BOUND
-    assert refused.value.http_status == 500
+    assert refused.value.http_status == 422
     assert "ut_approve" in refused.value.message and "took longer than" in refused.value.message
     assert _snapshot(case) == before
+    # the step's failure is an incident on the case for a decision maker to see and retry
+    assert Incident.objects.filter(case=case, resolved_at__isnull=True).exists()
 
 
 def _snapshot(case: Case) -> tuple:
