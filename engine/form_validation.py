@@ -22,8 +22,12 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from engine.errors import EngineError
 from engine.form_schema import MAX_DEPTH, PatternRefused, compile_pattern
+from engine.sandbox_guards import MAX_SEQUENCE_LENGTH
 
 MAX_DATA_VALUES = 20_000
+# The longest text case data may hold (as for what diagram code stores): whatever a form's
+# schema says, no value is larger than this, which bounds what in-process code can build.
+MAX_TEXT_LENGTH = MAX_SEQUENCE_LENGTH
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_FORMAT_LENGTH = 1_000  # dates, e-mail addresses, hostnames, UUIDs... are all far shorter
 # Units of keyword work per submission: the national forms use at most about 400; the costliest
@@ -52,6 +56,10 @@ def _check_scalar(value: Any, path: str) -> None:
         if "\x00" in value:
             raise _refused(f"'{where}' contains a NUL character", where.replace(".", "/"),
                            "Remove the NUL character.")
+        if len(value) > MAX_TEXT_LENGTH:
+            raise _refused(f"'{where}' is longer than {MAX_TEXT_LENGTH:,} characters",
+                           where.replace(".", "/"),
+                           f"Shorten this to at most {MAX_TEXT_LENGTH:,} characters.")
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_SAFE_INTEGER:
             raise _refused(f"'{where}' is too large a number", where.replace(".", "/"),

@@ -31,6 +31,14 @@ MAX_FAST_SOURCE = 2_000
 MAX_FAST_NODES = 200
 MAX_FAST_TEMPLATE_NODES = 4_000
 MAX_FAST_TEMPLATE_COSTLY = 200
+# Operations that write a whole value out (``str(x)``, ``list(x)``, an f-string field, a
+# template's ``~`` or ``|string``): each is one linear pass, but their results are alive together,
+# so their number bounds the memory an in-process evaluation can take (a few times the largest
+# value in case data).
+MAX_FAST_MATERIALISED = 4
+_MATERIALISING_CALLS = frozenset({"str", "list", "tuple"})
+# Values read from case data that one display (``[a.x, a.y]``, ``{"k": k}``) may hold.
+MAX_DISPLAY_VALUES = 4
 
 _FAST_CALLS = frozenset({"len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all",
                          "list", "tuple", "timedelta"})
@@ -59,9 +67,25 @@ def _constant_valued(node: ast.AST | None) -> bool:
     return ok
 
 
-def _comprehension_ok(node: ast.ListComp, script: bool) -> bool:
-    """One ``for`` over a literal list in the code, nothing nested; in a script, producing only
-    its loop variable or constants from constants."""
+def _lookup(node: ast.AST) -> bool:
+    """A name, or an attribute or constant-key item of one: a value already in case data."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+            return False
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _few_lookups(node: ast.List | ast.Tuple | ast.Dict | ast.Set) -> bool:
+    """A display of constants and at most MAX_DISPLAY_VALUES values looked up in case data."""
+    parts = [*node.keys, *node.values] if isinstance(node, ast.Dict) else node.elts
+    read = [p for p in parts if not _constant_valued(p)]
+    return len(read) <= MAX_DISPLAY_VALUES and all(_lookup(p) for p in read)
+
+
+def _comprehension_ok(node: ast.ListComp) -> bool:
+    """One ``for`` over a literal list of constants in the code, nothing nested, producing only
+    its loop variable or constants (anything else repeats a data-sized value per element)."""
     if len(node.generators) != 1:
         return False
     loop = node.generators[0]
@@ -70,8 +94,6 @@ def _comprehension_ok(node: ast.ListComp, script: bool) -> bool:
             loop.iter, (ast.List, ast.Tuple)) or any(
             isinstance(n, _COMPREHENSIONS) for part in parts for n in ast.walk(part)):
         return False
-    if not script:
-        return True
     own = isinstance(node.elt, ast.Name) and node.elt.id == loop.target.id
     return _constant_valued(loop.iter) and (own or _constant_valued(node.elt))
 
@@ -79,7 +101,7 @@ def _comprehension_ok(node: ast.ListComp, script: bool) -> bool:
 def _sized_by_source(node: ast.AST) -> bool:
     """A value no larger than the code that writes it."""
     return _constant_valued(node) or (isinstance(node, ast.ListComp)
-                                      and _comprehension_ok(node, script=True))
+                                      and _comprehension_ok(node))
 
 
 def _call_ok(node: ast.Call) -> bool:
@@ -90,6 +112,10 @@ def _call_ok(node: ast.Call) -> bool:
 
 
 def _node_ok(node: ast.AST, script: bool) -> bool:
+    """Whether one node may run in-process. The rules that keep values from growing (``+`` with a
+    side sized by the source, displays of constants, comprehensions producing their loop
+    variable) hold for expressions as well as scripts: within one expression a display of names
+    inside a comprehension multiplies sizes just as a chain of statements does."""
     match node:
         case ast.Call():
             ok = _call_ok(node)
@@ -97,15 +123,16 @@ def _node_ok(node: ast.AST, script: bool) -> bool:
             ok = all(isinstance(t, ast.Name) for t in targets)
         case ast.BinOp(op=op, left=left, right=right):
             ok = isinstance(op, _SHRINKING_OPS) or (isinstance(op, ast.Add) and (
-                not script or _sized_by_source(left) or _sized_by_source(right)))
+                _sized_by_source(left) or _sized_by_source(right)))
         case ast.ListComp():
-            ok = _comprehension_ok(node, script)
+            ok = _comprehension_ok(node)
         case ast.JoinedStr() | ast.FormattedValue():
             ok = not script
         case ast.Constant(value=value):
             ok = not isinstance(value, complex)  # case data cannot hold it: the host says so
         case ast.List() | ast.Tuple() | ast.Dict() | ast.Set():
-            ok = not script or _constant_valued(node)
+            # in a script a display of names could double from one statement to the next
+            ok = _constant_valued(node) or (not script and _few_lookups(node))
         case _:
             ok = isinstance(node, _ALWAYS)
     return ok
@@ -121,7 +148,11 @@ def python_is_bounded(source: str, mode: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False  # the host reports the error
     found = list(ast.walk(tree))
-    return len(found) <= MAX_FAST_NODES and all(_node_ok(n, mode == "exec") for n in found)
+    materialised = sum(1 for n in found if isinstance(n, ast.FormattedValue) or (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        and n.func.id in _MATERIALISING_CALLS))
+    return (len(found) <= MAX_FAST_NODES and materialised <= MAX_FAST_MATERIALISED
+            and all(_node_ok(n, mode == "exec") for n in found))
 
 
 # -- templates ----------------------------------------------------------------------------------
@@ -169,20 +200,53 @@ def _loop_ok(loop: nodes.For) -> bool:
     return True
 
 
+_MATERIALISING_FILTERS = frozenset({"string", "list", "join"})
+
+
+def _materialises(node: nodes.Node) -> int:
+    """How many whole values this node writes out (see MAX_FAST_MATERIALISED)."""
+    if isinstance(node, nodes.Filter):
+        return int(node.name in _MATERIALISING_FILTERS)
+    if isinstance(node, nodes.Concat):
+        return sum(1 for part in node.nodes if not isinstance(part, nodes.Const))
+    return 0
+
+
+def _template_lookup(node: nodes.Node) -> bool:
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
+            return False
+        node = node.node
+    return isinstance(node, nodes.Name)
+
+
+def _display_ok(node: nodes.Node) -> bool:
+    """A list, tuple or dict display of constants and at most MAX_DISPLAY_VALUES values looked
+    up in case data (written out, a display is as large as all it holds together)."""
+    if not isinstance(node, (nodes.List, nodes.Tuple, nodes.Dict)):
+        return True
+    parts = ([p for pair in node.items for p in (pair.key, pair.value)]
+             if isinstance(node, nodes.Dict) else list(node.items))
+    read = [p for p in parts if not isinstance(p, nodes.Const)]
+    return len(read) <= MAX_DISPLAY_VALUES and all(_template_lookup(p) for p in read)
+
+
+def _template_node_ok(node: nodes.Node) -> bool:
+    big_number = isinstance(node, nodes.Const) and isinstance(node.value, (int, float)) and (
+        abs(node.value) > 2**64)
+    return (isinstance(node, _TEMPLATE_ALWAYS) and not big_number
+            and (not isinstance(node, (nodes.Filter, nodes.Test)) or _filter_ok(node))
+            and (not isinstance(node, nodes.For) or _loop_ok(node))
+            and (getattr(node, "ctx", "load") == "store" or _display_ok(node)))
+
+
 def template_is_bounded(tree: nodes.Template) -> bool:
     """True if a parsed template is provably cheap to compile and render in-process."""
-    costly = 0
+    costly = materialised = 0
     for count, node in enumerate(tree.find_all(nodes.Node), start=1):
-        if count > MAX_FAST_TEMPLATE_NODES or not isinstance(node, _TEMPLATE_ALWAYS):
-            return False
-        if isinstance(node, (nodes.Filter, nodes.Test)) and not _filter_ok(node):
-            return False
-        if isinstance(node, nodes.For) and not _loop_ok(node):
-            return False
-        if isinstance(node, nodes.Const) and isinstance(node.value, (int, float)) and (
-                abs(node.value) > 2**64):
-            return False
         costly += isinstance(node, _COSTLY)
-        if costly > MAX_FAST_TEMPLATE_COSTLY:
+        materialised += _materialises(node)
+        if (count > MAX_FAST_TEMPLATE_NODES or costly > MAX_FAST_TEMPLATE_COSTLY
+                or materialised > MAX_FAST_MATERIALISED or not _template_node_ok(node)):
             return False
     return True

@@ -13,6 +13,8 @@ import logging
 import sys
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -51,23 +53,28 @@ def _reference(request: HttpRequest) -> str:
     return getattr(request, "correlation_id", "")
 
 
-def _page(request: HttpRequest, status: int) -> HttpResponse:
+def _page(request: HttpRequest, status: int, detail: str | None = None) -> HttpResponse:
     title, message = _PAGES[status]
+    message = detail or message
     html = render_to_string("failure.html", {
         "title": title, "message": message, "reference": _reference(request),
         "marking": MARKING, "status": status})
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 
-def _answer(request: HttpRequest, status: int) -> HttpResponse:
+def _answer(request: HttpRequest, status: int, detail: str | None = None) -> HttpResponse:
     if not _is_api(request):
-        return _page(request, status)
-    code, detail = _API[status]
-    return plain_problem(status, code, detail.format(path=request.path[:200],
-                                                     reference=_reference(request)), request)
+        return _page(request, status, detail)
+    code, text = _API[status]
+    return plain_problem(status, code, detail or text.format(
+        path=request.path[:200], reference=_reference(request)), request)
 
 
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _answer(request, 400, f"The request body is larger than {limit:,} bytes. "
+                                     "Nothing was changed.")
     return _answer(request, 400)
 
 

@@ -267,3 +267,23 @@ def test_uploading_a_deep_form_file_reports_it_not_a_500(world):
     response = client.post(f"/studio/drafts/{draft_id}/upload/", {"file": upload}, follow=True)
     assert response.status_code == 200
     assert "nested deeper than 64 levels" in response.content.decode()
+
+
+def test_a_text_longer_than_case_data_holds_is_refused_whatever_the_form_allows(world):
+    # the mini form's "concern" has no maxLength: the case data's own limit still holds
+    response = _api(world["officer"]).post(
+        "/api/v1/enquiries", {"data": _enquiry(concern="a" * 100_001)}, format="json")
+    body = _assert_problem(response, "concern")
+    assert "100,000 characters" in body["field_errors"]["concern"][0]
+    assert Case.objects.count() == 0
+
+
+def test_an_api_body_larger_than_the_upload_limit_is_a_400_problem(world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    body = json.dumps({"data": _enquiry(concern="a" * 60_000)})
+    response = _api(world["officer"]).post("/api/v1/enquiries", body,
+                                           content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "larger than 50,000 bytes" in response.json()["detail"]
+    assert Case.objects.count() == 0

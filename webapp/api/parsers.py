@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -40,6 +42,12 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None,
               parser_context: Mapping[str, Any] | None = None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if stream is not None and limit is not None:
+            body = stream.read(limit + 1)
+            if len(body) > limit:
+                raise ParseError(f"The request body is larger than {limit:,} bytes.")
+            stream = io.BytesIO(body)
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:  # the C decoder gives up near the interpreter's limit
