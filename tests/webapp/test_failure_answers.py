@@ -327,3 +327,32 @@ def test_a_request_django_refuses_before_any_view_is_a_400_problem_on_the_api():
     page = Client(raise_request_exception=False).get("/cases/", HTTP_HOST="attacker.example")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
     assert "Disclosure Workflow" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_step_sent_with_an_idempotency_key_still_opens_an_incident(tmp_path):
+    # given: a task whose next script leaves what case data cannot hold, and real transactions
+    # (the key's transaction commits the work and its stored response together)
+    version = _mini_with(tmp_path, APPROVE, "odd = 1j\n" + APPROVE)
+    hrt = factories.force(process=version)
+    officer = factories.officer("officer", hrt, "case_officer")
+    dm = factories.officer("dm", hrt, "decision_maker")
+    assert _api(officer).post("/api/v1/enquiries", {"data": ENTER},
+                              format="json").status_code == 201
+    case = Case.objects.get()
+    task = case.tasks.get(state=TaskState.READY)
+
+    # when: the decision maker completes it with an Idempotency-Key
+    response = _api(dm).post(f"/api/v1/tasks/{task.pk}/complete", {"data": {"approved": True}},
+                             format="json", HTTP_IDEMPOTENCY_KEY="complete-once-1")
+
+    # then: the failure is answered, nothing of the step is kept, and the incident is there
+    _assert_problem(response, 422, "process_failed")
+    assert case.tasks.get(pk=task.pk).state == TaskState.READY
+    incident = Incident.objects.get(case=case)
+    assert incident.kind == "step" and incident.resolved_at is None
+    # and the key is free: a retry runs for real (and fails again, counted on the incident)
+    again = _api(dm).post(f"/api/v1/tasks/{task.pk}/complete", {"data": {"approved": True}},
+                          format="json", HTTP_IDEMPOTENCY_KEY="complete-once-1")
+    _assert_problem(again, 422, "process_failed")
+    assert Incident.objects.get(case=case).attempts == 2  # noqa: PLR2004

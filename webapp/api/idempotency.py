@@ -28,6 +28,8 @@ from rest_framework.response import Response
 
 from webapp.api.models import IdempotentRequest
 from webapp.api.problems import problem
+from webapp.cases.step_incidents import incident_record
+from webapp.errors import ServiceError
 
 MAX_KEY = 200
 
@@ -98,7 +100,9 @@ def _claim(request: Request, key: str, fingerprint: str) -> IdempotentRequest | 
                     user=request.user, key=key, fingerprint=fingerprint, created_at=now,
                     owner=owner, lease_until=now + _lease())
         except IntegrityError:
-            previous = IdempotentRequest.objects.get(user=request.user, key=key)
+            previous = IdempotentRequest.objects.filter(user=request.user, key=key).first()
+            if previous is None:  # the other try failed and freed the key meanwhile
+                return _claim(request, key, fingerprint)
     if previous.created_at < now - _ttl():  # an expired key is never replayed
         IdempotentRequest.objects.filter(pk=previous.pk, created_at=previous.created_at).delete()
         return _claim(request, key, fingerprint)
@@ -151,6 +155,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         claim = _claim(request, key, _fingerprint(request))
         if isinstance(claim, Response):
             return claim
+        managed = not transaction.get_connection().in_atomic_block
         try:
             with _one_transaction():
                 response = handler(self, request, *args, **kwargs)
@@ -163,12 +168,15 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         except _Superseded:
             return problem(409, "in_progress", "A retry with this Idempotency-Key took over "
                                                "this request; nothing was changed by it.", request)
-        except Exception:
+        except Exception as exc:
             # A failure changed nothing: free the key so a retry runs for real (if the database
             # is gone too, the claim's lease runs out instead).
             with contextlib.suppress(DatabaseError):
                 IdempotentRequest.objects.filter(pk=claim.pk, owner=claim.owner,
                                                  status__isnull=True).delete()
+                # a step that failed rolled back with this transaction: its incident goes after
+                if managed and isinstance(exc, ServiceError) and exc.case_id is not None:
+                    incident_record(exc.case_id, exc.message)
             raise
         return response
 

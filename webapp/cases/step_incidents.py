@@ -30,14 +30,18 @@ def incident_on_failure(service: Callable[P, T]) -> Callable[P, T]:
         try:
             return service(*args, **kwargs)
         except ServiceError as exc:
-            if exc.case_id is not None:
-                _record(exc.case_id, exc.message)
+            # Inside a caller's own transaction (an Idempotency-Key's, which commits the work
+            # and its stored response together) the incident would roll back with the step:
+            # that caller records it after its rollback instead.
+            if exc.case_id is not None and transaction.get_connection().get_autocommit():
+                incident_record(exc.case_id, exc.message)
             raise
 
     return wrapper
 
 
-def _record(case_id: int, message: str) -> None:
+def incident_record(case_id: int, message: str) -> None:
+    """Open an incident on the case for a failed step, or count another attempt on it."""
     note = with_reference(message, request_reference())[:500]
     with transaction.atomic(durable=True):
         case = Case.objects.select_for_update().filter(pk=case_id).first()
