@@ -193,6 +193,27 @@ def test_a_slowed_address_admits_one_attempt_per_growing_delay_not_fifteen_minut
     assert 1 <= tried <= 7
 
 
+def test_signing_in_to_ones_own_account_does_not_lift_an_address_slowdown(client, alice, clock):
+    # given: a guesser whose browser has signed in to their own account before (trusted)...
+    assert signed_in(sign_in(client, "alice"))
+    client.post("/logout/")
+    # ...and whose address failed often enough to be slowed down
+    for n in range(services.ADDRESS_LIMIT):
+        sign_in(client, f"user{n}", WRONG)
+
+    # when: they sign in to their own account between guesses at other accounts
+    tried = 0
+    for _ in range(10):
+        assert signed_in(sign_in(client, "alice"))  # the trusted browser is not held up
+        client.post("/logout/")
+        before = AuthEvent.objects.filter(kind=AuthEventKind.FAILURE).count()
+        sign_in(client, "someone", WRONG)
+        tried += AuthEvent.objects.filter(kind=AuthEventKind.FAILURE).count() - before
+
+    # then: the address stays slowed; the guesses are not admitted
+    assert tried == 0
+
+
 def test_forwarded_for_is_believed_only_as_far_as_trusted_proxies(client, alice, clock,
                                                                   settings):
     settings.TRUSTED_PROXY_COUNT = 1

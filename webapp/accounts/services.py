@@ -120,11 +120,11 @@ def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
                                      key=keys[ThrottleScope.ACCOUNT]).delete()
         address = (LoginThrottle.objects.select_for_update()
                    .filter(scope=ThrottleScope.ADDRESS, key=keys[ThrottleScope.ADDRESS]).first())
-        if address is not None and address.failures > 0:
+        # Only an address that is not slowed down gets its slot back: otherwise a guesser who
+        # signs in to their own account between guesses would lift their own slowdown.
+        if address is not None and 0 < address.failures < ADDRESS_LIMIT:
             address.failures -= 1
-            if address.failures < ADDRESS_LIMIT:
-                address.locked_until = None
-            address.save(update_fields=["failures", "locked_until"])
+            address.save(update_fields=["failures"])
         _record(AuthEventKind.SUCCESS, attempt, now, user=user)
 
 
