@@ -164,3 +164,25 @@ def test_retrying_an_incident_refuses_a_closed_or_erased_case(people, case, eras
     # the case page still answers (an erased case reopened with empty state was a 500 on every
     # later action)
     assert _client(people["dm"]).get(f"/cases/{closed.reference}/").status_code == 200
+
+
+def test_an_extension_left_pending_when_its_case_closed_can_be_refused_and_leaves_the_list(
+        people, case):
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        _client(people["dm"]).post(f"/cases/{case.reference}/clocks/overall/extension/",
+                                   {"duration": "P7D", "reason": "Partner agency records delayed"})
+        request = ExtensionRequest.objects.get(case=case)
+        services.case_withdraw(user=people["recorder"], reference=case.reference,
+                               reason="The applicant no longer wishes to proceed")
+        # the pending request no longer waits in the decision makers' list
+        queue = _client(people["dm2"]).get("/queue/").content.decode()
+        assert f"/extensions/{request.pk}/decide/" not in queue
+        # and it can still be refused (not approved: the case's clocks no longer change)
+        approve = _client(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
+                                              {"approve": "yes"})
+        assert approve.status_code == 409
+        refuse = _client(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
+                                             {"approve": "no"})
+        assert refuse.status_code == 302
+    request.refresh_from_db()
+    assert request.approved is False and request.decided_by == people["dm2"]

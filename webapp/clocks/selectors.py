@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from webapp.cases.models import Case, Incident
+from webapp.cases.models import Case, CaseStatus, Incident
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
 from webapp.forces.models import Membership
 
@@ -49,7 +49,8 @@ def open_incidents(membership: Membership) -> QuerySet[Incident]:
 
 
 def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
+    # a request left pending on a closed case is moot (it can only be refused): not listed
     return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
-                                            approved__isnull=True)
+                                            approved__isnull=True, case__status=CaseStatus.OPEN)
             .select_related("case", "requested_by").defer("case__state")
             .order_by("requested_at")[:50])

@@ -157,9 +157,29 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
                                   approved_by=user)
         return f"{row.label} clock extended by {locked.duration}: {locked.reason}"
 
+    if not approve and request.case.status != CaseStatus.OPEN:
+        return _refuse_on_closed_case(user, request)
     _change(membership, request.case.reference, request.clock, user, record)
     request.refresh_from_db()
     return request
+
+
+def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) -> ExtensionRequest:
+    """A request left pending when its case closed can still be refused (its clocks no longer
+    change), so that it does not wait for a decision for ever."""
+    with transaction.atomic(durable=True):
+        case = Case.objects.select_for_update().get(pk=request.case_id)
+        may_act(user, case)
+        locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.approved is not None:
+            raise ServiceError("conflict", "That request has already been decided.")
+        locked.approved, locked.decided_by, locked.decided_at = False, user, timezone.now()
+        locked.save(update_fields=["approved", "decided_by", "decided_at"])
+        CaseEvent.objects.create(case=case, at=locked.decided_at, actor=user,
+                                 kind=EventKind.CLOCK,
+                                 detail=f"Extension of {locked.duration} refused: the case is "
+                                        f"{case.get_status_display().lower()}")
+    return locked
 
 
 def alert_acknowledge(*, user: AbstractBaseUser, alert_id: int) -> ClockAlert:
