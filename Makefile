@@ -38,11 +38,10 @@ bench: install
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/embedded_broker.py
 
+# bin/serve takes its lock, migrates, loads the demo data and supervises the web server and the
+# worker; exec lets a signal to make's recipe reach it.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) $(BIN)/python bin/serve
+	PORT=$(PORT) exec $(BIN)/python bin/serve --setup
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache var

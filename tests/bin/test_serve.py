@@ -161,3 +161,56 @@ def test_killing_the_web_server_stops_the_worker_and_the_parent(serve):
     web.kill()
     assert running.process.wait(timeout=30) != 0
     assert running.survivors(timeout=30) == []
+
+
+
+def _still_running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_killing_the_make_that_started_it_stops_everything(environment, tmp_path):
+    # given: bin/serve --setup started by a parent that stays (as make stays while its recipe runs)
+    port = _free_port()
+    make = subprocess.Popen(["sh", "-c", f"{SERVE} --setup; true"], cwd=ROOT,
+                            env={**environment, "PORT": str(port)}, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=(tmp_path / "serve.log").open("wb"),
+                            stderr=subprocess.STDOUT)
+    shell = psutil.Process(make.pid)
+    everything: list[psutil.Process] = []
+    try:
+        _wait_for(lambda: _answers(port), 120, "the web server to answer")
+        [serve] = shell.children()
+        _wait_for(lambda: _celery_children(serve), 30, "the worker")
+        everything += [serve, *serve.children(recursive=True)]
+
+        # when: that parent alone is killed (make killed, its terminal still open)
+        shell.kill()
+        make.wait(timeout=10)
+
+        # then: the supervisor is told, and nothing it started is left behind
+        _, alive = psutil.wait_procs(everything, timeout=30)
+        assert [p for p in alive if _still_running(p)] == []
+        assert not _answers(port)
+    finally:
+        for process in [shell, *everything]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+def test_a_second_run_refuses_before_touching_the_database(serve, environment, tmp_path):
+    # given: a running copy
+    running = serve()
+    # when: a second copy is started with the setup steps (as a second `make run` does)
+    second = subprocess.run([str(SERVE), "--setup"], cwd=ROOT, capture_output=True, text=True,
+                            env={**environment, "PORT": str(_free_port())}, timeout=60,
+                            check=False)
+    # then: it says so and stops at once, without migrating or loading the demo data
+    assert second.returncode == 1
+    assert "already running" in second.stdout + second.stderr
+    assert "Operations to perform" not in second.stdout and "Demo data" not in second.stdout
+    assert _answers(running.port)
