@@ -33,11 +33,17 @@ def incident_on_failure(service: Callable[P, T]) -> Callable[P, T]:
             # Inside a caller's own transaction (an Idempotency-Key's, which commits the work
             # and its stored response together) the incident would roll back with the step:
             # that caller records it after its rollback instead.
-            if exc.case_id is not None and transaction.get_connection().get_autocommit():
+            if exc.case_id is not None and not _in_manual_transaction():
                 incident_record(exc.case_id, exc.message)
             raise
 
     return wrapper
+
+
+def _in_manual_transaction() -> bool:
+    """A transaction opened by hand (autocommit off, no atomic block): it will roll back."""
+    connection = transaction.get_connection()
+    return not connection.in_atomic_block and not connection.get_autocommit()
 
 
 def incident_record(case_id: int, message: str) -> None:
