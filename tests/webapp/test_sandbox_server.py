@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from engine import sandbox_host
 from tests import factories
+from tests.engine.test_sandbox_limits import ALL_CODE
 from webapp.api.auth import token_create
 from webapp.cases import services as cases
 from webapp.cases.models import Case, Incident
@@ -34,13 +35,13 @@ STALL = "[[0]*99999]*99999 == [[0]*99999]*99998+[[1]]"
 BOUND = 2.0
 
 
-def _stalling_mini(tmp_path: Path) -> Path:
+def _stalling_mini(tmp_path: Path, code: str = f"x = {STALL}") -> Path:
     """The mini process with a script that stalls once it has case data (the check's sample run
     stops at the missing ``concern``, so the version can be deployed)."""
     folder = tmp_path / "mini"
     shutil.copytree(factories.MINI, folder)
     bpmn = folder / "mini.bpmn"
-    script = "if concern:\n" + textwrap.indent(f"x = {STALL}\nscore = 0", "    ")
+    script = "if concern:\n" + textwrap.indent(f"{code}\nscore = 0", "    ")
     bpmn.write_text(bpmn.read_text().replace(MINI_SCRIPT, escape(script)))
     return folder
 
@@ -105,6 +106,44 @@ def test_other_requests_are_answered_while_diagram_code_runs(tmp_path, live_serv
     status, body = stalled["response"]
     assert status == 422
     assert "took longer than" in body["detail"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(ALL_CODE))
+def test_each_payload_is_stopped_while_another_request_is_answered(tmp_path, live_server, name):
+    # given: a deployed process whose enquiry script is one of the corpus's payloads
+    hrt = factories.force(process=factories.version("mini", _stalling_mini(tmp_path,
+                                                                           ALL_CODE[name])))
+    officer = factories.officer("officer", hrt, "case_officer")
+    reader = factories.officer("reader", hrt, "decision_maker")
+    _, officer_secret = token_create(user=officer, name="test")
+    _, reader_secret = token_create(user=reader, name="test")
+    stalled: dict[str, Any] = {}
+
+    def post_enquiry() -> None:
+        started = time.monotonic()
+        stalled["response"] = _http(f"{live_server.url}/api/v1/enquiries", officer_secret,
+                                    {"data": ENTER})
+        stalled["took"] = time.monotonic() - started
+
+    # when: the enquiry runs it, and another page of the same server is asked for meanwhile
+    thread = threading.Thread(target=post_enquiry)
+    thread.start()
+    time.sleep(0.3)
+    asked = time.monotonic()
+    other_status, _ = _http(f"{live_server.url}/api/v1/cases", reader_secret)
+    other_took = time.monotonic() - asked
+    thread.join(timeout=60)
+
+    # then: the other request is answered at once, and the payload is stopped within 2 s with
+    # a clear answer and no case
+    assert other_status == 200
+    assert other_took < BOUND / 2, f"the other request waited {other_took:.1f} s"
+    status, body = stalled["response"]
+    assert stalled["took"] < BOUND + 0.5, f"{name} took {stalled['took']:.1f} s"
+    assert status == 422 and body["code"] == "process_failed", body
+    assert Case.objects.count() == 0
 
 
 @pytest.fixture
