@@ -9,6 +9,7 @@ demands a reason, is logged, expires, and is flagged for an auditor's review.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -131,6 +132,18 @@ def break_glass(*, user: AbstractBaseUser, case: Case, reason_code: str,
     record(actor=user, operation=Operation.CONSULT, object_type="break-glass",
            object_id=case.reference, justification=f"{reason_code}: {glass.reason}")
     return glass
+
+
+def second_person_decide(request: Any, user: AbstractBaseUser, *, approve: bool, own: str,
+                         own_may_refuse: bool = True) -> None:
+    """Record a decision on a request one person made and another must decide (an extension,
+    an erasure, lifting a legal hold): refused if it is decided already, or if the person who
+    asked would approve it (or refuse it, unless ``own_may_refuse``). The caller saves it."""
+    if request.approved is not None:
+        raise ServiceError("conflict", "That request has already been decided.")
+    if request.requested_by_id == user.pk and (approve or not own_may_refuse):
+        raise ServiceError("forbidden", own)
+    request.approved, request.decided_by, request.decided_at = approve, user, timezone.now()
 
 
 def break_glass_review(*, user: AbstractBaseUser, glass_id: int, outcome: str,

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from webapp.audit.access import second_person_decide
 from webapp.audit.erasure import erase_case_rows
 from webapp.audit.log import record
 from webapp.audit.models import Operation, RetentionAction, RetentionRequest
@@ -118,12 +119,9 @@ def retention_decide(*, user: AbstractBaseUser, request_id: int, approve: bool,
                    .filter(pk=request_id, case__force_id=membership.force_id).first())
         if request is None:
             raise ServiceError("not_found", "No such retention request in your force.")
-        if request.approved is not None:
-            raise ServiceError("conflict", "That request has already been decided.")
-        if request.requested_by_id == user.pk:
-            raise ServiceError("forbidden", "Another auditor must decide a request you made.")
-        request.approved, request.decided_by = approve, user
-        request.decided_at, request.note = timezone.now(), note.strip()[:500]
+        second_person_decide(request, user, approve=approve, own_may_refuse=False,
+                             own="Another auditor must decide a request you made.")
+        request.note = note.strip()[:500]
         request.save(update_fields=["approved", "decided_by", "decided_at", "note"])
         if approve:
             case = _locked_case(membership, request.case.reference)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError
-from webapp.audit.access import may_act
+from webapp.audit.access import may_act, second_person_decide
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import load_for_step
@@ -27,6 +27,8 @@ from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 
 MAX_REASON = 500
+OWN_EXTENSION = ("You asked for this extension, so another decision maker must approve it (you "
+                 "may refuse it).")
 
 
 def _membership(user: AbstractBaseUser, *roles: str) -> Membership:
@@ -142,12 +144,7 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
 
     def record(case: Case, row: CaseClock) -> str:
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.approved is not None:
-            raise ServiceError("conflict", "That request has already been decided.")
-        if approve and locked.requested_by_id == user.pk:
-            raise ServiceError("forbidden", "You asked for this extension, so another decision "
-                                            "maker must approve it (you may refuse it).")
-        locked.approved, locked.decided_by, locked.decided_at = approve, user, timezone.now()
+        second_person_decide(locked, user, approve=approve, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
         if not approve:
             return f"Extension of {locked.duration} to the {row.label.lower()} clock refused"
@@ -171,9 +168,7 @@ def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) ->
         case = Case.objects.select_for_update().get(pk=request.case_id)
         may_act(user, case)
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.approved is not None:
-            raise ServiceError("conflict", "That request has already been decided.")
-        locked.approved, locked.decided_by, locked.decided_at = False, user, timezone.now()
+        second_person_decide(locked, user, approve=False, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
         CaseEvent.objects.create(case=case, at=locked.decided_at, actor=user,
                                  kind=EventKind.CLOCK,
