@@ -90,7 +90,7 @@ def main() -> None:
     from django.db import connections
 
     from bench.report import write_section
-    from webapp.processes.case_migration import migration_dry_run
+    from webapp.cases.case_migration import migration_dry_run
     from webapp.processes.registry import _by_version
 
     call_command("migrate", verbosity=0)

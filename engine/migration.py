@@ -312,7 +312,7 @@ def _snapshot_workflow(wf: BpmnWorkflow) -> _Snapshot:
 
 def _snapshot_dict(dct: Mapping[str, Any], top: str) -> _Snapshot:
     """Stored state holds live subprocesses only: finished ones were pruned to ``history``."""
-    if dct.get("format") == state_codec.FORMAT:
+    if dct.get("format") in state_codec.READABLE_FORMATS:
         return _snapshot_rows(dct, top)
     callers = dict(dct["tasks"])
     tasks = [(top, t["task_spec"], t["state"]) for t in dct["tasks"].values()]
@@ -328,7 +328,7 @@ def _snapshot_dict(dct: Mapping[str, Any], top: str) -> _Snapshot:
 
 
 def _snapshot_rows(dct: Mapping[str, Any], top: str) -> _Snapshot:
-    """``_snapshot_dict`` for format 2 (see ``state_codec``): task rows are
+    """``_snapshot_dict`` for formats 2 and 3 (see ``state_codec``): task rows are
     ``[id, spec, state, ...]``, subprocesses name their caller's id."""
     processes = dct["processes"]
     spec_of_id = {row[0]: row[1] for proc in processes for row in proc["tasks"]}

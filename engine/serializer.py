@@ -3,8 +3,9 @@
 SpiffWorkflow's own JSON embeds the whole process spec (about 60% of the bytes, and most of the
 load time). Here the instance JSON carries only ``spec_key`` (the definition's content hash), and
 the parsed spec objects are looked up in a per-process cache that the definitions module fills.
-The task tree is written by ``state_codec`` (format 2); state written earlier, as SpiffWorkflow's
-JSON without the spec, is still read through SpiffWorkflow's converters below.
+The task tree is written by ``state_codec`` (format 3, with a header naming the format and the
+SpiffWorkflow version); state written earlier, as SpiffWorkflow's JSON without the spec, is
+still read through SpiffWorkflow's converters below.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def full_serializer() -> BpmnWorkflowSerializer:
 
 
 def dump_json(workflow: BpmnWorkflow) -> str:
-    """Serialize an instance without its spec, as JSON text (format 2, see state_codec)."""
+    """Serialize an instance without its spec, as JSON text (format 3, see state_codec)."""
     live, history = _live_subprocesses(workflow)
     try:
         return state_codec.encode(workflow, _serializer().registry, live, history)
@@ -181,9 +182,9 @@ def load(state: bytes | memoryview | str) -> BpmnWorkflow:
         text = state if isinstance(state, str) else zlib.decompress(bytes(state)).decode()
         dct = json.loads(text)
         ser = _serializer()
-        if dct.get("format") == state_codec.FORMAT:
+        if dct.get("format") in state_codec.READABLE_FORMATS:
             workflow: BpmnWorkflow = state_codec.decode(dct, ser.registry, spec_for)
-        else:  # written before format 2
+        else:  # written before format 2 (format 0/1: no header)
             workflow = ser.from_dict(dct)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,
             zlib.error) as exc:
@@ -192,6 +193,17 @@ def load(state: bytes | memoryview | str) -> BpmnWorkflow:
         if collecting:
             gc.enable()
     return workflow
+
+
+def header(state: bytes | memoryview | str) -> tuple[int, str | None]:
+    """The stored format of ``state`` and the SpiffWorkflow version that wrote it: (0, None)
+    for state written before format 2, (2, None) before the header named the library."""
+    try:
+        text = state if isinstance(state, str) else zlib.decompress(bytes(state)).decode()
+        dct = json.loads(text)
+    except (ValueError, zlib.error) as exc:
+        raise EngineError("corrupt_state", f"Stored case state cannot be read: {exc}") from exc
+    return int(dct.get("format", 0)), dct.get("spiffworkflow")
 
 
 def spec_json(spec: Any, subprocess_specs: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The stored form of a running instance (format 2): compact, spec-less, fast to read back.
+"""The stored form of a running instance (format 3): compact, spec-less, fast to read back.
 
 SpiffWorkflow's own serializer writes every task as a dictionary walked by its type registry and
 rebuilds it the same way; on a CSODS case that cost more than the engine's own work for a step.
@@ -19,7 +19,15 @@ This codec writes what a task is made of as one flat row and restores it without
   (the instance refuses it), so the registry's markers are never confused with a form's fields.
 
 Finished subprocesses are pruned on save (their completed element ids kept in ``history``), as
-before. State written by the earlier format (SpiffWorkflow's JSON) is still read.
+before.
+
+The state opens with its header: ``format`` (FORMAT) and ``spiffworkflow``, the version of the
+library that wrote it, so that state stored today can be told apart after an upgrade. Format 2
+is the same rows written before the header named the library; state without ``format`` at all
+(format 0/1, SpiffWorkflow's JSON without the spec) is read by ``serializer``. The attributes of
+SpiffWorkflow's objects are listed below as stored or rebuilt; tests/processes/test_state_guard.py
+fails when a SpiffWorkflow upgrade adds one the codec does not know, and the golden states in
+tests/processes/golden/ must keep loading.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from importlib.metadata import version
 from types import ModuleType
 from typing import Any
 
@@ -37,7 +46,29 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-FORMAT = 2
+FORMAT = 3
+READABLE_FORMATS = frozenset({2, FORMAT})  # 2: format 3 without the ``spiffworkflow`` header
+SPIFFWORKFLOW_VERSION = version("SpiffWorkflow")
+
+# Every attribute SpiffWorkflow's objects hold, and what the codec does with it. STORED: written
+# by ``encode`` and set back by ``decode`` (``task_spec`` and a subprocess's ``spec`` by name,
+# ``subprocesses`` as rows naming their caller). REBUILT: made again on load, holding no case
+# state: the owner (``workflow``, ``top_workflow``, ``depth``), the specs (from ``spec_key``), the
+# event manager (refilled from the waiting tasks), signals and locks (empty between steps), the
+# script engine (re-attached by the instance), ``thread_id`` (unused by BPMN). OURS: set by this
+# engine. tests/processes/test_state_guard.py compares them with a live case's objects.
+TASK_STORED = frozenset({"id", "task_spec", "_state", "last_state_change", "triggered",
+                         "_parent", "_children", "internal_data", "data"})
+TASK_REBUILT = frozenset({"workflow", "thread_id"})
+_PROCESS_STORED = frozenset({"tasks", "task_tree", "data", "correlations", "success",
+                             "completed", "last_task"})
+_PROCESS_REBUILT = frozenset({"completed_event", "task_removed_event", "locks"})
+WORKFLOW_STORED = _PROCESS_STORED | {"bpmn_events", "subprocesses"}
+WORKFLOW_REBUILT = _PROCESS_REBUILT | {"spec", "subprocess_specs", "event_manager",
+                                       "_BpmnWorkflow__script_engine"}
+WORKFLOW_OURS = frozenset({"spec_key", "history"})
+SUBPROCESS_STORED = _PROCESS_STORED | {"spec", "parent_task_id"}
+SUBPROCESS_REBUILT = _PROCESS_REBUILT | {"top_workflow", "depth"}
 # Deeper than any form (the API refuses bodies past 64 levels) plus the codec's own wrapping.
 MAX_DATA_DEPTH = 100
 _NESTING = (dict, list, tuple, set, frozenset)
@@ -129,7 +160,8 @@ def _state(workflow: BpmnWorkflow, registry: Any, live: Mapping[Any, Any], histo
         row["caller"] = sub.parent_task_id.hex
         processes.append(row)
     return {
-        "format": FORMAT, "spec_key": workflow.spec_key, "history": history,
+        "format": FORMAT, "spiffworkflow": SPIFFWORKFLOW_VERSION,
+        "spec_key": workflow.spec_key, "history": history,
         "bpmn_events": registry.convert(workflow.bpmn_events), "processes": processes,
         "blobs": blobs,
     }

@@ -1,4 +1,4 @@
-"""The stored form (format 2): a restored CSODS case is the case that was saved, task by task;
+"""The stored form (format 3): a restored CSODS case is the case that was saved, task by task;
 typed values survive; state written in the earlier format still loads."""
 
 from __future__ import annotations

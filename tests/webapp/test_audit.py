@@ -15,9 +15,9 @@ from django.utils import timezone
 from tests import factories
 from webapp.audit.log import verify
 from webapp.audit.models import AccessLog
-from webapp.audit.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.cases.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ import time_machine
 
 from tests import factories
 from webapp.cases import services
+from webapp.cases.clock_services import clock_pause
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.timers import timers_sweep
 from webapp.clocks.models import ClockAlert
-from webapp.clocks.services import clock_pause
 
 pytestmark = pytest.mark.django_db
 

@@ -18,15 +18,15 @@ from tests import factories
 from webapp.api.auth import token_create
 from webapp.api.models import IdempotentRequest
 from webapp.audit.erasure import ERASED, NO_PERSONAL_DATA
-from webapp.audit.retention import retention_ask, retention_decide
 from webapp.cases import services
-from webapp.cases.models import Case, HumanTask, TaskState
-from webapp.clocks.services import (
+from webapp.cases.clock_services import (
     clock_pause,
     clock_resume,
     extension_decide,
     extension_request,
 )
+from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.cases.retention import retention_ask, retention_decide
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from tests import factories
 from webapp.audit.models import AccessLog, RetentionRequest
-from webapp.audit.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.cases import services
 from webapp.cases.models import Case
+from webapp.cases.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db

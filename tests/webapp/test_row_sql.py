@@ -14,6 +14,7 @@ from webapp import row_sql
 from webapp.audit.models import AccessLog
 from webapp.cases import services, step_sql
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
+from webapp.clocks import clock_sql
 from webapp.row_sql import insert
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_step_reads_survive_a_migration_that_adds_a_column():
     "cached plan must not change result type", as a prepared ``SELECT *`` does."""
     import psycopg
 
-    reads = (lambda: step_sql.timer_rows(0), lambda: step_sql.clock_rows(0),
+    reads = (lambda: step_sql.timer_rows(0), lambda: clock_sql.clock_rows(0),
              lambda: step_sql.lock_case_of_task(0, 0), lambda: step_sql.task(0))
 
     def run_all() -> None:

@@ -8,10 +8,10 @@ import pytest
 from tests import factories
 from tests.engine.test_diff import with_second_opinion
 from webapp.cases import services as cases
+from webapp.cases.case_migration import migration_dry_run, migration_run, migration_start
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.errors import ServiceError
 from webapp.processes import services
-from webapp.processes.case_migration import migration_dry_run, migration_run, migration_start
 from webapp.processes.models import ProcessVersion
 
 pytestmark = pytest.mark.django_db

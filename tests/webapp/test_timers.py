@@ -9,16 +9,16 @@ import time_machine
 
 from tests import factories
 from webapp.cases import services
-from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
-from webapp.cases.timers import MAX_FAILURES, incident_retry, timers_sweep
-from webapp.clocks.arithmetic import add_limit
-from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
-from webapp.clocks.services import (
+from webapp.cases.clock_services import (
     clock_pause,
     clock_resume,
     extension_decide,
     extension_request,
 )
+from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
+from webapp.cases.timers import MAX_FAILURES, incident_retry, timers_sweep
+from webapp.clocks.arithmetic import add_limit
+from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
 from webapp.clocks.sync import snapshot
 from webapp.errors import ServiceError
 

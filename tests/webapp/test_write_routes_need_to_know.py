@@ -21,9 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests import factories
 from webapp.audit.models import BreakGlass
 from webapp.cases import services
+from webapp.cases.clock_services import clock_pause, extension_request
 from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
-from webapp.clocks.services import clock_pause, extension_request
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 
 from webapp.api import serializers as s
 from webapp.api.idempotency import CaseResponse, idempotent
-from webapp.audit.access import consult, may_act, visible_tasks
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import selectors, services
+from webapp.cases.access import consult, may_act, visible_tasks
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.cases.task_page import form_for_task

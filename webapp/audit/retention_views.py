@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from webapp.audit.models import RetentionRequest
-from webapp.audit.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.audit.views import _auditor
 from webapp.cases.models import Case, CaseStatus
+from webapp.cases.retention import legal_hold_place, retention_ask, retention_decide
 from webapp.errors import ServiceError
 from webapp.refusals import refused
 

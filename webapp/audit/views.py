@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from webapp.audit.access import break_glass_review
 from webapp.audit.log import record
 from webapp.audit.models import AccessLog, BreakGlass, Operation
 from webapp.audit.verification import last_chain_verification
+from webapp.cases.access import break_glass_review
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
 from webapp.forces.models import Role

@@ -7,9 +7,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from webapp.cases.access import visible
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.forces.models import Membership
 from webapp.processes.lanes import WORK_ROLES
+from webapp.processes.registry import definition_for_id
 
 PAGE = 50
 
@@ -71,8 +73,6 @@ def queue_page(membership: Membership, limit: int = PAGE) -> list[HumanTask]:
 def cases(membership: Membership, *, text: str = "", status: str = "",
           stage: str = "") -> QuerySet[Case]:
     """Search the force's cases the user may see, by reference or party name, status, stage."""
-    from webapp.audit.access import visible
-
     qs = Case.objects.filter(visible(membership))
     text = text.strip()
     if text:
@@ -91,8 +91,6 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
 
 def stages(membership: Membership) -> list[str]:
     """Stage names to filter by: those of the force's process (no scan of its cases)."""
-    from webapp.processes.registry import definition_for_id
-
     version_id = membership.force.active_version_id
     names = definition_for_id(version_id).stage_names() if version_id else ()
     return [*names, "Closed"]

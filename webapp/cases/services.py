@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
-from webapp.audit.access import may_act
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import step_sql
+from webapp.cases.access import may_act
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference, parties, sync_derived_rows

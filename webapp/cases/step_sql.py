@@ -19,7 +19,6 @@ from datetime import datetime
 from django.db import connection, models
 
 from webapp.cases.models import Case, CaseTimer, HumanTask, TaskState
-from webapp.clocks.models import AlertKind, CaseClock, ClockAlert
 from webapp.row_sql import columns
 
 
@@ -53,21 +52,6 @@ def task(task_id: int) -> HumanTask:
     if not found:
         raise HumanTask.DoesNotExist(task_id)
     return found[0]
-
-
-def clock_rows(case_id: int) -> list[CaseClock]:
-    """The case's clock rows, each with ``warned`` and ``breach_alerted``: whether that alert
-    was already given (one statement for both)."""
-    alerts = ClockAlert._meta.db_table
-    given = (f"EXISTS (SELECT 1 FROM {alerts} a WHERE a.case_id = c.case_id "
-             "AND a.clock = c.clock AND a.kind = %s)")
-    sql = (f"SELECT {_columns(CaseClock, 'c')}, {given} AS warned, {given} AS breach_alerted "
-           f"FROM {CaseClock._meta.db_table} c WHERE c.case_id = %s ORDER BY c.id")
-    rows = list(CaseClock.objects.raw(sql, [AlertKind.WARNING.value, AlertKind.BREACH.value,
-                                            case_id]))
-    for row in rows:  # SQLite returns 0/1
-        row.warned, row.breach_alerted = bool(row.warned), bool(row.breach_alerted)
-    return rows
 
 
 def timer_rows(case_id: int) -> list[CaseTimer]:

@@ -11,7 +11,6 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
 from webapp import row_sql
-from webapp.audit.retention import retention_for
 from webapp.cases import step_sql
 from webapp.cases.models import (
     Case,
@@ -24,6 +23,7 @@ from webapp.cases.models import (
     TaskState,
     TimerKind,
 )
+from webapp.cases.retention import retention_for
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import PARKED, clocks_sync

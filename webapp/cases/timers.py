@@ -20,8 +20,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
-from webapp.audit.access import may_act
 from webapp.cases import step_sql
+from webapp.cases.access import may_act
 from webapp.cases.models import (
     Case,
     CaseEvent,

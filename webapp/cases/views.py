@@ -12,18 +12,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from webapp.audit.access import break_glass, consult, relationship
 from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
+from webapp.cases.access import break_glass, consult, relationship
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.models import CaseStatus
+from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form
 from webapp.clocks import selectors as clock_selectors
-from webapp.clocks.heartbeat import background_warnings
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
 from webapp.refusals import refused
@@ -53,8 +53,8 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     if membership.has_role(Role.DECISION_MAKER):
         extra = {"background_warnings": background_warnings(membership),
                  "alerts": list(clock_selectors.open_alerts(membership)),
-                 "incidents": list(clock_selectors.open_incidents(membership)),
-                 "extensions": list(clock_selectors.force_pending_extensions(membership))}
+                 "incidents": list(open_incidents(membership)),
+                 "extensions": list(force_pending_extensions(membership))}
     return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})
 
 

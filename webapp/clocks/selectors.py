@@ -1,15 +1,19 @@
-"""Reads for clock displays: a case's clocks with their pauses, and what awaits decision makers."""
+"""Reads for clock displays: a case's clocks with their pauses, its pending extensions, and a
+force's open clock alerts. (Panels that also read cases are in ``webapp.cases.oversight``.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from webapp.cases.models import Case, CaseStatus, Incident
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
 from webapp.forces.models import Membership
+
+if TYPE_CHECKING:
+    from webapp.cases.models import Case
 
 
 @dataclass(frozen=True)
@@ -41,16 +45,3 @@ def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
 def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
     return (ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
             .select_related("case").defer("case__state").order_by("-at")[:50])
-
-
-def open_incidents(membership: Membership) -> QuerySet[Incident]:
-    return (Incident.objects.filter(force_id=membership.force_id, resolved_at__isnull=True)
-            .select_related("case").defer("case__state").order_by("-opened_at")[:50])
-
-
-def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
-    # a request left pending on a closed case is moot (it can only be refused): not listed
-    return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
-                                            approved__isnull=True, case__status=CaseStatus.OPEN)
-            .select_related("case", "requested_by").defer("case__state")
-            .order_by("requested_at")[:50])

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from engine import ProcessInstance
 from webapp import row_sql
-from webapp.cases import step_sql
-from webapp.cases.models import Case
+from webapp.clocks import clock_sql
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
 from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
 from webapp.clocks.specs import BY_NAME, clocks_for
+
+if TYPE_CHECKING:
+    from webapp.cases.models import Case
 
 # While a clock is paused its escalation timer must not fire: park it far ahead.
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
@@ -45,7 +48,7 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
     profile = case.force.time_limit_profile
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
-    rows = {row.clock: row for row in step_sql.clock_rows(case.pk)}
+    rows = {row.clock: row for row in clock_sql.clock_rows(case.pk)}
     events: list[ClockEvent] = []
     created: list[CaseClock] = []
     moved = False

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from webapp.cases import clock_services as services
 from webapp.cases.timers import incident_retry
-from webapp.clocks import services
 from webapp.errors import ServiceError
 from webapp.refusals import refused
 

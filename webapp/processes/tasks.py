@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from webapp.processes.case_migration import migration_run
+from webapp.cases.case_migration import migration_run
 
 
 @shared_task(name="processes.run_migration", acks_late=True, ignore_result=True,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from webapp.api.parsers import MAX_DEPTH, nesting_depth
+from webapp.cases.case_migration import migration_dry_run, migration_start
 from webapp.downloads import as_attachment
 from webapp.errors import ServiceError
 from webapp.processes import selectors, services
@@ -221,8 +222,6 @@ def drift_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dry_run_page(request: HttpRequest, version_id: int) -> HttpResponse:
-    from webapp.processes.case_migration import migration_dry_run
-
     try:
         result = migration_dry_run(user=request.user, version_id=version_id)
     except ServiceError as exc:
@@ -233,8 +232,6 @@ def dry_run_page(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def migrate_start(request: HttpRequest, version_id: int) -> HttpResponse:
-    from webapp.processes.case_migration import migration_start
-
     try:
         migration = migration_start(user=request.user, version_id=version_id)
     except ServiceError as exc:

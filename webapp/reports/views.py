@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from webapp.clocks.heartbeat import background_warnings
+from webapp.cases.oversight import background_warnings
 from webapp.downloads import csv_download
 from webapp.forces.models import Force, Role
 from webapp.reports.selectors import figures

@@ -19,6 +19,7 @@ from engine.migration import assess_state, migrate
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import load_for_step
+from webapp.celery import app
 from webapp.errors import ServiceError
 from webapp.forces.models import Force
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
@@ -101,8 +102,6 @@ def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
 
 
 def _enqueue(migration_id: int) -> None:
-    from webapp.celery import app
-
     app.send_task("processes.run_migration", args=[migration_id])
 
 

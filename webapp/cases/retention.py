@@ -11,10 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from webapp.audit.access import second_person_decide
 from webapp.audit.erasure import erase_case_rows
 from webapp.audit.log import record
 from webapp.audit.models import Operation, RetentionAction, RetentionRequest
+from webapp.cases.access import second_person_decide
+from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 
@@ -45,9 +46,7 @@ def _information_manager(user: AbstractBaseUser) -> Membership:
     return membership
 
 
-def _locked_case(membership: Membership, reference: str):  # noqa: ANN202 - a Case
-    from webapp.cases.models import Case
-
+def _locked_case(membership: Membership, reference: str) -> Case:
     case = Case.objects.select_for_update().filter(
         reference=reference, force_id=membership.force_id).first()
     if case is None:
@@ -71,10 +70,8 @@ def legal_hold_place(*, user: AbstractBaseUser, reference: str, reason: str) -> 
                fields=["legal_hold"], justification=reason.strip()[:500])
 
 
-def _check_may(case, action: str) -> None:  # noqa: ANN001 - a locked Case
+def _check_may(case: Case, action: str) -> None:
     """Refuse an action the case's state does not allow (checked when asked and when approved)."""
-    from webapp.cases.models import CaseStatus
-
     if action == RetentionAction.LIFT_HOLD:
         if not case.legal_hold:
             raise ServiceError("conflict", f"{case.reference} is not under legal hold.")
@@ -130,7 +127,7 @@ def retention_decide(*, user: AbstractBaseUser, request_id: int, approve: bool,
     return request
 
 
-def _carry_out(user: AbstractBaseUser, case, request: RetentionRequest) -> None:  # noqa: ANN001
+def _carry_out(user: AbstractBaseUser, case: Case, request: RetentionRequest) -> None:
     asked = f"asked by {request.requested_by.get_username()}: {request.reason}"[:500]
     if request.action == RetentionAction.LIFT_HOLD:
         case.legal_hold = False

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError
-from webapp.audit.access import may_act, second_person_decide
+from webapp.cases.access import may_act, second_person_decide
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import load_for_step
