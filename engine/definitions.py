@@ -27,19 +27,13 @@ from engine.form_schema import (
     schema_problems,
 )
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
+from engine.scheme import DECLARATION_FILE, Scheme
+from engine.scheme_check import check_declaration
 from engine.xml_safety import XmlProblem, parse_xml
 
 FORM_SUFFIX = ".schema.json"
 UI_SUFFIX = ".ui.json"
 PROCESS_SUFFIXES = (".bpmn", ".dmn")
-
-# Values timer expressions are checked against at lint time: the national 2011 profile.
-DEFAULT_LINT_DATA: dict[str, Any] = {
-    "limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D",
-    "limit_assessment": "P10D", "limit_decision": "P10D", "decision_route": "single",
-    "outcome_codes": [],
-}
-
 
 class DefinitionInvalid(EngineError):
     """The definition has errors; ``problems`` lists each with file, line and element."""
@@ -64,6 +58,7 @@ class Definition:
     warnings: tuple[Problem, ...]
     spec: Any = field(repr=False)
     subprocess_specs: Mapping[str, Any] = field(repr=False)
+    scheme: Scheme = field(default_factory=Scheme.empty, repr=False)
 
     def form_for(self, form_file: str | None) -> dict[str, Any] | None:
         return self.forms.get(form_file or "")
@@ -99,12 +94,13 @@ _cache_lock = threading.Lock()
 
 
 def read_folder(path: str | Path) -> dict[str, bytes]:
-    """Read a process folder: its BPMN/DMN files and forms/*.schema.json and *.ui.json."""
+    """Read a process folder: its BPMN/DMN files, scheme.json and forms/*.schema.json and
+    *.ui.json (samples and demo plans are not part of the definition)."""
     base = Path(path)
     if not base.is_dir():
         raise EngineError("not_found", f"{base} is not a folder")
     files = {p.name: p.read_bytes() for p in sorted(base.iterdir())
-             if p.is_file() and p.suffix in PROCESS_SUFFIXES}
+             if p.is_file() and (p.suffix in PROCESS_SUFFIXES or p.name == DECLARATION_FILE)}
     forms = base / "forms"
     if forms.is_dir():
         for p in sorted(forms.iterdir()):
@@ -114,26 +110,33 @@ def read_folder(path: str | Path) -> dict[str, bytes]:
 
 
 def load_folder(path: str | Path, process_id: str | None = None, *,
-                lanes: Collection[str] | None = None) -> Definition:
+                lanes: Collection[str] | None = None,
+                roles: Collection[str] | None = None) -> Definition:
     """Load and validate the definition in a folder; the process id defaults to the folder name."""
     base = Path(path)
-    return load_files(read_folder(base), process_id or base.name, lanes=lanes)
+    return load_files(read_folder(base), process_id or base.name, lanes=lanes, roles=roles)
 
 
 def load_files(files: Mapping[str, bytes], process_id: str, *,
-               lanes: Collection[str] | None = None) -> Definition:
-    """Validate ``files`` and return the definition; raise DefinitionInvalid listing problems."""
+               lanes: Collection[str] | None = None,
+               roles: Collection[str] | None = None) -> Definition:
+    """Validate ``files`` and return the definition; raise DefinitionInvalid listing problems.
+
+    ``roles``: the product's roles; given, the definition must declare its scheme (scheme.json)
+    and map every lane to one of them. ``lanes``: without a declaration, the lane names allowed.
+    """
     key = content_hash(files)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None and cached.process_id == process_id:
+    if cached is not None and cached.process_id == process_id and (
+            roles is None or cached.scheme.declared):
         return cached
-    problems, parsed = _check(files, process_id, lanes)
+    problems, parsed = _check(files, process_id, lanes, roles)
     if parsed is None or any(p.severity == "error" for p in problems):
         raise DefinitionInvalid(problems)
-    spec, subs, forms, ui_forms = parsed
+    spec, subs, forms, ui_forms, scheme = parsed
     definition = Definition(process_id, key, dict(files), forms, ui_forms,
-                            tuple(problems), spec, subs)
+                            tuple(problems), spec, subs, scheme)
     serializer.register_spec(key, spec, subs)
     with _cache_lock:
         _cache[key] = definition
@@ -141,18 +144,26 @@ def load_files(files: Mapping[str, bytes], process_id: str, *,
 
 
 def check_files(files: Mapping[str, bytes], process_id: str | None = None, *,
-                lanes: Collection[str] | None = None) -> list[Problem]:
+                lanes: Collection[str] | None = None,
+                roles: Collection[str] | None = None) -> list[Problem]:
     """Every problem in ``files`` (errors and warnings), without raising."""
-    return _check(files, process_id, lanes)[0]
+    return _check(files, process_id, lanes, roles)[0]
 
 
-def _check(files: Mapping[str, bytes], process_id: str | None,
-           lanes: Collection[str] | None) -> tuple[list[Problem], Any]:
+def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection[str] | None,
+           roles: Collection[str] | None) -> tuple[list[Problem], Any]:
     problems: list[Problem] = []
     forms, ui_forms = _load_forms(files, problems)
     roots = _parse_roots(files, problems)
     form_files = {n.removeprefix("forms/") for n in files if n.startswith("forms/")}
-    problems.extend(lint(roots, form_files=form_files, lint_data=DEFAULT_LINT_DATA, lanes=lanes))
+    scheme, declared = check_declaration(files.get(DECLARATION_FILE), roots, forms, roles=roles,
+                                         required=roles is not None)
+    problems.extend(declared)
+    if scheme.declared:
+        lanes = scheme.lanes.keys()
+    # Expressions are tried on the declared parameters' defaults (the national values).
+    lint_data = {**scheme.defaults(), "outcome_codes": []}
+    problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, root in roots.items():
         try:
@@ -169,7 +180,7 @@ def _check(files: Mapping[str, bytes], process_id: str | None,
         return problems, None
     spec, subs = built
     problems.extend(_check_form_properties(spec, subs, forms))
-    return problems, (spec, subs, forms, ui_forms)
+    return problems, (spec, subs, forms, ui_forms, scheme)
 
 
 def _parse_roots(files: Mapping[str, bytes], problems: list[Problem]) -> dict[str, Any]:

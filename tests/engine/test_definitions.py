@@ -8,10 +8,11 @@ from engine import DefinitionInvalid, check_files, load_files
 from engine.definitions import content_hash
 
 
-def _mutate(files: dict[str, bytes], old: str, new: str) -> dict[str, bytes]:
-    text = files["mini.bpmn"].decode()
+def _mutate(files: dict[str, bytes], old: str, new: str, name: str = "") -> dict[str, bytes]:
+    name = name or ("scheme.json" if old in files["scheme.json"].decode() else "mini.bpmn")
+    text = files[name].decode()
     assert old in text, old
-    return {**files, "mini.bpmn": text.replace(old, new, 1).encode()}
+    return {**files, name: text.replace(old, new, 1).encode()}
 
 
 def _line_of(files: dict[str, bytes], needle: str) -> int:
@@ -90,8 +91,15 @@ def test_user_task_outside_any_lane_is_reported(mini_files):
 
 
 def test_unknown_lane_is_reported_when_lanes_are_given(mini_files):
-    errors = _errors(mini_files, lanes={"Case officer"})
+    bare = {k: v for k, v in mini_files.items() if k != "scheme.json"}
+    errors = _errors(bare, lanes={"Case officer"})
     assert any("'Decision maker' is not one of" in e.message for e in errors)
+
+
+def test_a_lane_the_declaration_does_not_map_is_reported(mini_files):
+    files = _mutate(mini_files, '"Decision maker": "decision_maker"', '"Chief": "decision_maker"')
+    assert any(e.element_id == "lane_dm" and "has no role" in e.message and e.line
+               for e in _errors(files))
 
 
 def test_missing_form_is_reported(mini_files):

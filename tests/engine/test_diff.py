@@ -188,6 +188,10 @@ def test_timer_script_instructions_documentation_and_call_changes_are_named(csod
         ("Record the enquiry ({{ channel", "Record the enquiry now ({{ channel"),
         ("Stage 4: the decision guide", "Stage 4 (revised): the decision guide"),
     )
+    # A timer that no longer reads its clock's limit is no longer that clock's breach timer.
+    declared = files["scheme.json"].decode().replace('"breach_timer": "start_overall_limit"',
+                                                      '"breach_timer": null')
+    files = {**files, "scheme.json": declared.encode()}
     diff = diff_definitions(csods, load(with_checks_v2(files)))
     changed = ids(diff.changed)
     assert changed == {"start_overall_limit": ("timer",), "st_open_case": ("script",),

@@ -108,7 +108,7 @@ class HumanTask(models.Model):
             # Team queue: unassigned ready tasks by due time (stops after a page of matches).
             models.Index(fields=["force", "due_at"], name="task_queue",
                          condition=Q(state="ready", assignee__isnull=True)),
-            models.Index(fields=["force", "lane", "due_at"], name="task_queue_lane",
+            models.Index(fields=["force", "role", "due_at"], name="task_queue_role",
                          condition=Q(state="ready", assignee__isnull=True)),
             # My tasks.
             models.Index(fields=["assignee", "due_at"], name="task_mine",

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.forces.models import Membership
-from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.lanes import WORK_ROLES
 
 PAGE = 50
 
@@ -24,8 +24,9 @@ def my_tasks(membership: Membership) -> QuerySet[HumanTask]:
             .order_by("due_at", "id"))
 
 
-def _lanes(membership: Membership) -> list[str]:
-    return [lane for lane, role in LANE_ROLES.items() if role in membership.roles]
+def _roles(membership: Membership) -> list[str]:
+    """The working roles the user holds: the queue holds the tasks of the lanes they map to."""
+    return [role for role in WORK_ROLES if role in membership.roles]
 
 
 def _waiting(membership: Membership) -> QuerySet[HumanTask]:
@@ -35,7 +36,7 @@ def _waiting(membership: Membership) -> QuerySet[HumanTask]:
 
 def queue(membership: Membership) -> QuerySet[HumanTask]:
     """Unassigned ready tasks in lanes the user's roles may work."""
-    return (_waiting(membership).filter(lane__in=_lanes(membership))
+    return (_waiting(membership).filter(role__in=_roles(membership))
             .select_related("case")
             .only("id", "name", "stage", "due_at", "lane", "case__reference", "case__stage")
             .order_by("due_at", "id"))
@@ -49,11 +50,11 @@ def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] |
     waiting task of the lanes and sorts them (3–4 ms for an officer whose lanes are rare, with
     2,500 waiting). Each lane's ``ORDER BY due_at LIMIT n`` stops after n rows of its index.
     """
-    lanes = _lanes(membership)
-    if len(lanes) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
+    roles = _roles(membership)
+    if len(roles) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
         return None
-    per_lane = [_waiting(membership).filter(lane=lane).order_by("due_at", "id")
-                .values_list("due_at", "id")[:limit] for lane in lanes]
+    per_lane = [_waiting(membership).filter(role=role).order_by("due_at", "id")
+                .values_list("due_at", "id")[:limit] for role in roles]
     return per_lane[0].union(*per_lane[1:], all=True).order_by("due_at", "id")[:limit]
 
 

@@ -24,7 +24,7 @@ from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
 from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
-from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.registry import definition_for_id
 from webapp.row_sql import insert
 
@@ -41,8 +41,10 @@ def membership_of(user: AbstractBaseUser) -> Membership:
     return membership
 
 
-def lanes_for(membership: Membership) -> set[str]:
-    return {lane for lane, role in LANE_ROLES.items() if role in membership.roles}
+def lanes_for(membership: Membership, version_id: int) -> set[str]:
+    """The lanes of a version's scheme whose role the user holds."""
+    lanes = definition_for_id(version_id).scheme.lanes
+    return {lane for lane, role in lanes.items() if role in membership.roles}
 
 
 def _engine(call: Callable[[], T], case: Case | None = None) -> T:
@@ -114,11 +116,11 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
             raise ServiceError("conflict", f"The process deployed to {force.name} cannot start "
                                            "an enquiry: it does not begin with a task.")
         intake = instance.human_tasks()[0]
-        if LANE_ROLES.get(intake.lane or "") not in membership.roles:
+        if definition.scheme.role_for_lane(intake.lane) not in membership.roles:
             raise ServiceError("forbidden", f"Only a {(intake.lane or 'named role').lower()} may "
                                             "record an enquiry.")
-        status = _engine(lambda: instance.complete_task(intake.task_id, data,
-                                                        lanes=lanes_for(membership)))
+        status = _engine(lambda: instance.complete_task(
+            intake.task_id, data, lanes=lanes_for(membership, force.active_version_id)))
         case = Case.objects.create(
             force=force, reference=allocate_reference(force, now),
             version_id=force.active_version_id,
@@ -254,8 +256,9 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         now = timezone.now()
         loaded = _load_for_step(case, now)
         instance = loaded.instance
+        lanes = lanes_for(membership, case.version_id)
         status = _engine(lambda: instance.complete_task(str(task.engine_task_id), data,
-                                                        lanes=lanes_for(membership)), case)
+                                                        lanes=lanes), case)
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
         _engine(lambda: sync_derived_rows(
             case, instance, status, now=now, completed={str(task.engine_task_id): user},
@@ -269,7 +272,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
 def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Case:
     """The applicant withdraws: deliver the message that closes the case."""
     membership = membership_of(user)
-    if not (set(membership.roles) & set(LANE_ROLES.values())):
+    if not (set(membership.roles) & set(WORK_ROLES)):
         raise ServiceError("forbidden", "Your role may not withdraw applications.")
     if not reason.strip():
         raise ServiceError("invalid", "Give the reason for the withdrawal.",

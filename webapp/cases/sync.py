@@ -28,7 +28,7 @@ from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
-from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.registry import scheme_for
 
 
 def allocate_reference(force: Force, now: datetime) -> str:
@@ -159,10 +159,11 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
         step_sql.close_tasks(case.pk, engine_ids, TaskState.COMPLETED, now, user.pk)
     if cancelled:
         step_sql.close_tasks(case.pk, cancelled, TaskState.CANCELLED, now, None)
+    scheme = scheme_for(case.version_id)
     row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
-                  role=LANE_ROLES.get(info.lane or "", ""), stage=(info.stage or "")[:100],
+                  role=scheme.role_for_lane(info.lane), stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
                   due_at=_due_for(info.stage, status), created_at=now)
         for task_id, info in ready.items() if task_id not in ready_before

@@ -1,8 +1,6 @@
-"""The lanes diagrams may use, and the role that works each one (process-spec §2)."""
+"""The roles a scheme's lanes may map to (each scheme's scheme.json maps its lane names)."""
 
-LANE_ROLES: dict[str, str] = {
-    "Contact handler": "contact_handler",
-    "Case officer": "case_officer",
-    "Decision maker": "decision_maker",
-    "Disclosure officer": "disclosure_officer",
-}
+from webapp.forces.models import Role
+
+WORK_ROLES: tuple[str, ...] = (Role.CONTACT_HANDLER, Role.CASE_OFFICER, Role.DECISION_MAKER,
+                               Role.DISCLOSURE_OFFICER)

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import DefinitionInvalid, check_files, load_files
+from engine.scheme import DECLARATION_FILE
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
-from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.models import (
     Deployment,
     DeploymentStatus,
@@ -41,15 +42,18 @@ def policy_lead(user: AbstractBaseUser) -> Membership:
 
 
 def _check(process_id: str, files: Mapping[str, bytes]) -> list[dict[str, object]]:
-    return [asdict(p) for p in check_files(files, process_id, lanes=LANE_ROLES.keys())]
+    return [asdict(p) for p in check_files(files, process_id, roles=WORK_ROLES)]
 
 
 def _valid_name(name: str) -> str:
     clean = name.replace("\\", "/").strip()
+    if clean == DECLARATION_FILE:
+        return clean
     short = clean.removeprefix("forms/")
     if "/" in short or short.startswith(".") or not clean.endswith(ALLOWED_SUFFIXES):
         raise ServiceError("invalid", f"'{name}' is not a process file name (.bpmn, .dmn, "
-                                      "forms/<key>.schema.json or forms/<key>.ui.json).")
+                                      "scheme.json, forms/<key>.schema.json or "
+                                      "forms/<key>.ui.json).")
     if clean.endswith((".schema.json", ".ui.json")) and not clean.startswith("forms/"):
         clean = f"forms/{clean}"
     return clean
@@ -139,7 +143,7 @@ def version_publish(*, user: AbstractBaseUser, draft_id: int, note: str) -> Proc
         draft = _editable(membership, draft_id)
         try:
             definition = load_files(draft.file_bytes(), draft.process_id,
-                                    lanes=LANE_ROLES.keys())
+                                    roles=WORK_ROLES)
         except DefinitionInvalid as exc:
             raise ServiceError("conflict", f"The draft has {len(exc.problems)} problem(s); "
                                            "fix them before publishing.") from exc

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from engine import EngineError, check_files
 from engine.definitions import PROCESS_SUFFIXES, read_folder
-from webapp.processes.lanes import LANE_ROLES
+from webapp.processes.lanes import WORK_ROLES
 
 
 def _definition_folders(path: Path) -> list[Path]:
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                     files = read_folder(folder)
                 except EngineError as exc:
                     raise CommandError(f"{folder}: {exc.message}") from exc
-                problems = check_files(files, folder.name, lanes=LANE_ROLES.keys())
+                problems = check_files(files, folder.name, roles=WORK_ROLES)
                 for problem in problems:
                     where = folder / problem.file if problem.file != "-" else folder
                     line = f"{where}:{problem.line or 0}: {problem.element_id or '-'}: "

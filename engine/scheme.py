@@ -1,0 +1,214 @@
+"""A scheme's declarations (``scheme.json``): what the product knows about a scheme beyond the
+diagram itself — lanes and roles, clocks, parties, s.62 meaning, risk markers, outcomes and the
+words people read. See docs/scheme-declarations.md. Read here, checked by ``scheme_check``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DECLARATION_FILE = "scheme.json"
+S62_OPERATIONS = ("collect", "combine", "disclose")
+PARAMETER_TYPES = ("duration", "choice", "steps", "text", "flag")
+RETENTION_CLASSES = ("public_protection", "other")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    type: str
+    default: Any
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def option_label(self, value: Any) -> str:
+        return str(self.options.get(str(value), value))
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    label: str
+    activity: str | None
+    limit: str
+    breach_timer: str | None
+
+
+@dataclass(frozen=True)
+class Party:
+    key: str
+    label: str
+    field: str
+    many: bool = False
+    hidden_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RiskMarker:
+    name: str
+    label: str
+    field: str
+    equals: Any
+
+    def is_set(self, data: Mapping[str, Any]) -> bool:
+        value: Any = data
+        for part in self.field.split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                return False
+            value = value[part]
+        return bool(value == self.equals and type(value) is type(self.equals))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    label: str
+    retention: str = "other"
+    counts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    message: str
+    label: str
+    event: str
+    reason: str
+
+
+def person_name(person: Any) -> str:
+    """A person's name from ``{name}`` or name parts, as forms record people."""
+    if not isinstance(person, Mapping):
+        return ""
+    if person.get("name"):
+        return str(person["name"])
+    parts = [person.get(k) for k in ("first_name", "forename", "given_name", "last_name",
+                                       "surname", "family_name")]
+    return " ".join(str(p) for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """The declarations of one process version (empty when the folder has none)."""
+
+    title: str = ""
+    short_title: str = ""
+    case_noun: str = "case"
+    intake: str = ""
+    lanes: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    clocks: tuple[Clock, ...] = ()
+    parties: tuple[Party, ...] = ()
+    s62: Mapping[str, str] = field(default_factory=dict)  # task id -> operation
+    recipients: Mapping[str, str] = field(default_factory=dict)  # disclosing task -> party key
+    risk_markers: tuple[RiskMarker, ...] = ()
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    returns: Mapping[str, str] = field(default_factory=dict)
+    messages: Mapping[str, Message] = field(default_factory=dict)
+    declared: bool = False
+
+    @classmethod
+    def empty(cls) -> Scheme:
+        return cls()
+
+    def role_for_lane(self, lane: str | None) -> str:
+        return self.lanes.get(lane or "", "")
+
+    def defaults(self) -> dict[str, Any]:
+        """Every parameter with its default: the process's start data and the lint's sample."""
+        return {name: p.default for name, p in self.parameters.items()}
+
+    def clock(self, name: str) -> Clock | None:
+        return next((c for c in self.clocks if c.name == name), None)
+
+    def party(self, key: str) -> Party | None:
+        return next((p for p in self.parties if p.key == key), None)
+
+    def party_names(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Party key -> the names the case data holds for it (parties with none left out)."""
+        names: dict[str, list[str]] = {}
+        for party in self.parties:
+            value = data.get(party.field)
+            people = value if party.many and isinstance(value, list) else [value]
+            found = [n for n in (person_name(p)[:200] for p in people) if n]
+            if found:
+                names[party.key] = found
+        return names
+
+    def party_fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.field for p in self.parties))
+
+    def s62_operation(self, task_id: str) -> str:
+        return self.s62.get(task_id, "alter")
+
+    def disclosure_recipient(self, task_id: str) -> str | None:
+        return self.recipients.get(task_id)
+
+    def risks(self, data: Mapping[str, Any]) -> list[str]:
+        return [m.name for m in self.risk_markers if m.is_set(data)]
+
+    def risk_fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.field.split(".")[0] for m in self.risk_markers))
+
+    def risk_label(self, name: str) -> str:
+        return next((m.label for m in self.risk_markers if m.name == name), name)
+
+    def outcome_label(self, code: str) -> str:
+        outcome = self.outcomes.get(code)
+        return outcome.label if outcome else code
+
+    def retention(self, codes: list[str] | tuple[str, ...]) -> str:
+        """The case's retention class: public protection if any outcome says so."""
+        if any(self.outcomes.get(c, Outcome(c, c)).retention == "public_protection"
+               for c in codes):
+            return "public_protection"
+        return "other"
+
+    def counted_codes(self, category: str) -> tuple[str, ...]:
+        """The outcome codes that count for a return category."""
+        return tuple(c for c, o in self.outcomes.items() if category in o.counts)
+
+    def message(self, key: str) -> Message | None:
+        return self.messages.get(key)
+
+
+def read_declaration(data: bytes) -> Any:
+    """The parsed JSON document (ValueError when it is not JSON)."""
+    return json.loads(data)
+
+
+def build(doc: Mapping[str, Any]) -> Scheme:
+    """A Scheme from a declaration already checked against ``scheme_check.FORMAT``."""
+    s62: dict[str, str] = {}
+    recipients: dict[str, str] = {}
+    for operation in S62_OPERATIONS:
+        for entry in doc.get("s62", {}).get(operation, []):
+            task = entry["task"] if isinstance(entry, Mapping) else entry
+            s62[task] = operation
+            if isinstance(entry, Mapping) and entry.get("recipient"):
+                recipients[task] = entry["recipient"]
+    messages = {key: Message(key, m["message"], m.get("label", key), m.get("event", key),
+                             m.get("reason", "Reason"))
+                for key, m in doc.get("messages", {}).items()}
+    return Scheme(
+        title=doc.get("title", ""), short_title=doc.get("short_title", doc.get("title", "")),
+        case_noun=doc.get("case_noun", "case"), intake=doc.get("intake", ""),
+        lanes=dict(doc.get("lanes", {})),
+        parameters={name: Parameter(name, p.get("label", name), p["type"], p.get("default"),
+                                    dict(p.get("options", {})))
+                    for name, p in doc.get("parameters", {}).items()},
+        clocks=tuple(Clock(c["name"], c.get("label", c["name"]), c.get("activity"), c["limit"],
+                           c.get("breach_timer")) for c in doc.get("clocks", [])),
+        parties=tuple(Party(p["key"], p.get("label", p["key"]), p["field"],
+                            bool(p.get("many")), tuple(p.get("hidden_from", [])))
+                      for p in doc.get("parties", [])),
+        s62=s62, recipients=recipients,
+        risk_markers=tuple(RiskMarker(m["name"], m.get("label", m["name"]), m["field"],
+                                      m["equals"]) for m in doc.get("risk_markers", [])),
+        outcomes={code: Outcome(code, o.get("label", code), o.get("retention", "other"),
+                                tuple(o.get("counts", [])))
+                  for code, o in doc.get("outcomes", {}).items()},
+        returns=dict(doc.get("returns", {})), messages=messages, declared=True,
+    )
