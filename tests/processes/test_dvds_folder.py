@@ -25,7 +25,7 @@ SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text())
            for p in FORMS.glob("*.schema.json")}
 SCHEME = json.loads((DVDS / "scheme.json").read_text())
 DEMO = json.loads((DVDS / "demo.json").read_text())
-LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
+LANES = set(SCHEME["lanes"])
 ROLES = {"contact_handler", "case_officer", "decision_maker", "disclosure_officer"}
 FORCE = {name: p["default"] for name, p in SCHEME["parameters"].items()} | {"outcome_codes": []}
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -95,9 +95,9 @@ def test_process_check_reports_no_problem_for_the_scheme():
 
 
 def test_the_folder_loads_with_its_top_level_process_named_after_it():
-    definition = load_folder(DVDS, lanes=LANES)
+    definition = load_folder(DVDS, roles=ROLES)
     assert definition.process_id == "dvds"
-    assert definition.warnings == ()
+    assert definition.warnings == ()  # the declaration's lint has nothing to say either
     assert {"1. Initial contact and immediate-risk check", "1. Immediate action",
             "2. Face-to-face meeting", "3. Checks and risk assessment",
             "4. Multi-agency forum decision", "5a. Disclosure in person",
@@ -170,8 +170,39 @@ def test_the_withdraw_message_exists_in_the_diagram():
     assert SCHEME["messages"]["withdraw"]["message"] in names
 
 
+def test_the_engine_reads_the_declaration_as_people_will_see_it():
+    scheme = load_folder(DVDS, roles=ROLES).scheme
+    assert (scheme.title, scheme.short_title, scheme.case_noun) == (
+        "Domestic Violence Disclosure Scheme", "Clare's Law", "application")
+    assert scheme.intake == "ut_dv_record_application"
+    assert scheme.role_for_lane("Decision maker") == "decision_maker"
+    right_to_ask = {**SAMPLES["application"], "applicant": {"first_name": "Janet",
+                                                            "last_name": "Marsh"}}
+    data = {**right_to_ask, **SAMPLES["forum_decision"]}
+    assert scheme.party_names(data) == {
+        "applicant": ["Janet Marsh"], "person_at_risk": ["Chloe Marsh"],
+        "subject": ["Ryan Tate"], "children": ["Alfie Marsh"], "recipient": ["Chloe Marsh"]}
+    assert scheme.party("subject").hidden_from == ("contact_handler",)
+    assert scheme.s62_operation("ut_dv_record_application") == "collect"
+    assert scheme.s62_operation("ut_dv_partner_checks") == "combine"
+    assert scheme.s62_operation("ut_dv_deliver_disclosure") == "disclose"
+    assert scheme.s62_operation("ut_dv_forum_decision") == "alter"
+    assert scheme.disclosure_recipient("ut_dv_deliver_disclosure") == "recipient"
+    assert scheme.risks({"immediate_risk": True}) == ["immediate_risk"]
+    assert scheme.risks(SAMPLES["initial_check"]) == []
+    assert scheme.retention(("RightToKnow", "OutOfScope")) == "other"
+    assert scheme.retention(("RightToAsk", "Withdrawn", "MaracReferral")) == "public_protection"
+    assert scheme.counted_codes("right_to_ask") == ("RightToAsk",)
+    assert scheme.counted_codes("right_to_know") == ("RightToKnow",)
+    assert scheme.counted_codes("disclosure") == ("Disclosure",)
+    assert scheme.outcome_label("NoDisclosure") == "No disclosure"
+    assert scheme.message("withdraw").message == "ApplicantWithdraws"
+    assert scheme.clock("initial").breach_timer == "bt_dv_initial_overdue"
+    assert scheme.clock("overall").activity is None
+
+
 def _demo_run(plan: dict[str, Any]) -> tuple[ProcessInstance, list[str]]:
-    definition = load_folder(DVDS, lanes=LANES)
+    definition = load_folder(DVDS, roles=ROLES)
     extra = plan.get("answers", {})
     answers = {task: {**SAMPLES[form], **extra.get(task, {})} for task, form in TASK_FORMS.items()}
     instance = ProcessInstance.start(definition, FORCE)

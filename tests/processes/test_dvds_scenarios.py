@@ -19,7 +19,9 @@ from engine.simulation import Answer, drive, save_and_reload
 
 DVDS = Path(__file__).resolve().parents[2] / "processes" / "dvds"
 SAMPLES = {p.stem: json.loads(p.read_text()) for p in (DVDS / "forms" / "samples").glob("*.json")}
-LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
+SCHEME = json.loads((DVDS / "scheme.json").read_text())
+LANES = set(SCHEME["lanes"])
+ROLES = ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")
 FORCE = {"limit_initial": "PT24H", "limit_overall": "P28D", "outcome_codes": []}
 T0 = datetime(2026, 3, 27, 16, 30, tzinfo=UTC)  # a Friday afternoon before the clocks change
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -56,7 +58,9 @@ ROUTE_CODE = {"right_to_ask": "RightToAsk", "right_to_know": "RightToKnow"}
 
 @pytest.fixture(scope="module")
 def dvds() -> Definition:
-    return load_folder(DVDS, lanes=LANES)
+    definition = load_folder(DVDS, roles=ROLES)  # the declaration must map every lane to a role
+    assert definition.scheme.defaults() | {"outcome_codes": []} == FORCE
+    return definition
 
 
 @pytest.fixture(params=["straight", "save_restore"])
