@@ -243,3 +243,24 @@ def test_the_demo_covers_every_stage_of_both_routes_and_the_closing_outcomes():
     assert {"RightToAsk", "RightToKnow", "Withdrawn", "OutOfScope", "IdentityNotVerified",
             "NoDisclosure", "Disclosure", "MaracReferral"} <= codes
     assert set(DEMO["vary_names"]) <= {p["key"] for p in SCHEME["parties"]}
+
+
+@pytest.mark.parametrize(("route", "received_via", "ok"), [
+    ("right_to_know", "partner_agency", True), ("right_to_know", "phone", False),
+    ("right_to_ask", "online", True), ("right_to_ask", "incident", False),
+])
+def test_how_it_came_in_must_fit_the_route(route, received_via, ok):
+    applicant = {"first_name": "Janet", "last_name": "Marsh", "safe_contact_method": "phone",
+                 "safe_contact_details": "07700 900789",
+                 "relationship_to_person_at_risk": "parent"}
+    data = {**SAMPLES["application"], "route": route, "received_via": received_via}
+    if route == "right_to_ask":
+        data["applicant"] = applicant
+    errors = list(Draft202012Validator(SCHEMAS["application"]).iter_errors(data))
+    assert (errors == []) is ok
+
+
+def test_right_to_ask_needs_an_applicant():
+    data = {**SAMPLES["application"], "route": "right_to_ask", "received_via": "phone"}
+    errors = list(Draft202012Validator(SCHEMAS["application"]).iter_errors(data))
+    assert [e.message for e in errors] == ["'applicant' is a required property"]
