@@ -10,15 +10,21 @@ from django.db.models import QuerySet
 from webapp.cases.models import Case, CaseStatus, Incident
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
 from webapp.forces.models import Membership
+from webapp.processes.registry import scheme_for
 
 
 @dataclass(frozen=True)
 class ClockView:
+    """A clock row with its pauses; ``declared``: the case's process version still declares
+    the clock (if not, it is shown with its stored label but no longer changes or escalates)."""
+
     row: CaseClock
     pauses: list[tuple[datetime, datetime | None, str]]
+    declared: bool = True
 
 
 def case_clocks(case: Case) -> list[ClockView]:
+    scheme = scheme_for(case.version_id)
     events = list(ClockEvent.objects.filter(case=case, kind__in=["paused", "resumed"])
                   .order_by("at", "pk"))
     views = []
@@ -29,7 +35,7 @@ def case_clocks(case: Case) -> list[ClockView]:
                 pauses.append((event.at, None, event.reason))
             elif pauses and pauses[-1][1] is None:
                 pauses[-1] = (pauses[-1][0], event.at, pauses[-1][2])
-        views.append(ClockView(row, pauses))
+        views.append(ClockView(row, pauses, scheme.clock(row.clock) is not None))
     return views
 
 
