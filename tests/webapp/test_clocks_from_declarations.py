@@ -18,7 +18,7 @@ from webapp.cases import services
 from webapp.cases.models import Incident, TaskState
 from webapp.cases.timers import timers_sweep
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
-from webapp.clocks.services import clock_pause, clock_resume
+from webapp.clocks.services import clock_pause, clock_resume, extension_request
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +133,12 @@ def test_a_scheme_with_its_own_clocks_shows_them_with_its_labels():
         clock.shift(timedelta(hours=5))
         clock_resume(user=officer, reference=case.reference, clock="triage")
         assert case.timers.get(bpmn_id="bt_triage_late").due_at == T0 + timedelta(hours=53)
+        extension_request(user=officer, reference=case.reference, clock="triage",
+                          duration="P2D", reason="Records held by another licensing authority")
+        pending = _page(officer, case)
         sift = case.tasks.get(state=TaskState.READY, bpmn_id="ut_sift")
         services.task_complete(user=officer, task_id=sift.pk, data={"upheld": True})
     assert "Triage window" in html and "Whole review" in html
     assert "Ruling (no limit set)" not in html and "Initial checks" not in html
+    assert "Triage window clock +P2D requested by triage" in pending
     assert CaseClock.objects.get(case=case, clock="triage").state == "met"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from webapp.cases.models import Case, CaseStatus, Incident
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
@@ -39,14 +39,22 @@ def case_clocks(case: Case) -> list[ClockView]:
     return views
 
 
+def _with_clock_label(rows: QuerySet) -> QuerySet:
+    """Each row's clock label as the case's clock row stores it (``clock_label``)."""
+    return rows.annotate(clock_label=Subquery(CaseClock.objects.filter(
+        case_id=OuterRef("case_id"), clock=OuterRef("clock")).values("label")[:1]))
+
+
 def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
-    return case.extensions.filter(approved__isnull=True).select_related("requested_by")
+    return _with_clock_label(case.extensions.filter(approved__isnull=True)
+                             .select_related("requested_by"))
 
 
 # The decision maker's panels show each case's reference: they do not read its stored state.
 def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
-    return (ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
-            .select_related("case").defer("case__state").order_by("-at")[:50])
+    return _with_clock_label(
+        ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
+        .select_related("case").defer("case__state").order_by("-at"))[:50]
 
 
 def open_incidents(membership: Membership) -> QuerySet[Incident]:
@@ -56,7 +64,8 @@ def open_incidents(membership: Membership) -> QuerySet[Incident]:
 
 def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
     # a request left pending on a closed case is moot (it can only be refused): not listed
-    return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
-                                            approved__isnull=True, case__status=CaseStatus.OPEN)
-            .select_related("case", "requested_by").defer("case__state")
-            .order_by("requested_at")[:50])
+    return _with_clock_label(
+        ExtensionRequest.objects.filter(case__force_id=membership.force_id,
+                                        approved__isnull=True, case__status=CaseStatus.OPEN)
+        .select_related("case", "requested_by").defer("case__state")
+        .order_by("requested_at"))[:50]
