@@ -17,8 +17,13 @@ from tests import factories
 from webapp.cases import services
 from webapp.cases.models import Incident, TaskState
 from webapp.cases.timers import timers_sweep
-from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
-from webapp.clocks.services import clock_pause, clock_resume, extension_request
+from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
+from webapp.clocks.services import (
+    clock_pause,
+    clock_resume,
+    extension_decide,
+    extension_request,
+)
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +96,10 @@ def test_a_clock_the_version_no_longer_declares_neither_crashes_the_sweep_nor_th
     with time_machine.travel(T0, tick=False) as clock:
         case = services.case_start(user=people["contact_handler"],
                                    data=factories.sample("enquiry"))
+        asked = extension_request(user=people["case_officer"], reference=case.reference,
+                                  clock="initial", duration="P1D", reason="Interpreter")
         # as if a policy lead had renamed the clock in the version the case now runs on
+        ExtensionRequest.objects.filter(pk=asked.pk).update(clock="retired")
         CaseClock.objects.filter(case=case, clock="initial").update(clock="retired",
                                                                     label="First look")
         ClockEvent.objects.filter(case=case, clock="initial").update(clock="retired")
@@ -107,9 +115,14 @@ def test_a_clock_the_version_no_longer_declares_neither_crashes_the_sweep_nor_th
         with pytest.raises(ServiceError) as refused:
             clock_pause(user=people["case_officer"], reference=case.reference,
                         clock="retired", reason="x")
+        with pytest.raises(ServiceError) as not_approved:
+            extension_decide(user=people["decision_maker"], request_id=asked.pk, approve=True)
+        refusal = extension_decide(user=people["decision_maker"], request_id=asked.pk,
+                                   approve=False)
     assert "First look" in html and "No longer part of this case's process" in html
     assert f"/cases/{case.reference}/clocks/retired/pause/" not in html
-    assert refused.value.http_status == 409
+    assert refused.value.http_status == 409 and not_approved.value.http_status == 409
+    assert refusal.approved is False  # a pending request on it can still be refused
 
 
 def test_a_scheme_with_its_own_clocks_shows_them_with_its_labels():
