@@ -37,18 +37,19 @@ NEW_NAME = "Quality review of the intelligence record"
 
 ADD_TASK = """([taskId, taskName]) => {
   // What a policy lead does with the palette and the mouse: append a user task after
-  // "Inform the applicant…" and route the flow through it to the end event.
+  // "Inform the applicant…" and route the flow through it to the follow-up gateway.
   const modeler = window.dwStudio.modeler;
   const registry = modeler.get('elementRegistry');
   const modeling = modeler.get('modeling');
   const source = registry.get('ut_no_disclosure_outcome');
-  const end = registry.get('end_no_disclosure_recorded');
+  const next = registry.get('gw_follow_up_support');
+  const after = ['ut_follow_up_support', 'end_no_disclosure_recorded'].map(id => registry.get(id));
+  modeling.moveElements([next, ...after], {x: 200, y: 0});
   const shape = modeling.appendShape(source, {type: 'bpmn:UserTask'},
-    {x: end.x + end.width / 2 + 10, y: source.y + source.height / 2});
+    {x: source.x + source.width + 100, y: source.y + source.height / 2});
   modeling.updateProperties(shape, {id: taskId, name: taskName});
-  modeling.moveElements([end], {x: 200, y: 0});
   modeling.removeConnection(registry.get('fn_done'));
-  modeling.connect(shape, end);
+  modeling.connect(shape, next);
   return shape.id;
 }"""
 
@@ -122,7 +123,7 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     original = draft.files["csods.bpmn"]
     exported = page.evaluate(EXPORT)
     assert spiff_tags(exported) == spiff_tags(original)
-    assert spiff_tags(original)["property"] == 38  # noqa: PLR2004
+    assert spiff_tags(original)["property"] == 40  # noqa: PLR2004
     assert ('<spiffworkflow:property name="formJsonSchemaFilename" '
             'value="no_disclosure_outcome.schema.json" />') in exported
 
@@ -274,10 +275,12 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
     name.fill("Record the enquiry (101 or front counter)")
     name.press("Tab")
 
-    save(page, "2 errors")
+    save(page, "3 errors")
     problems = page.locator("#problems").inner_text()
     assert "called element 'csods_interviews' is not a process" in problems
     assert "timer value 'soon' is not a valid ISO 8601 duration" in problems
+    # the timer is the initial clock's breach timer: it must wait for the clock's limit
+    assert "the timer 'bt_initial_overdue' must wait for 'limit_initial'" in problems
     # The timer's problem is reported on its event definition; the boundary event is marked.
     assert marked(page, "ca_interview")
     assert marked(page, "bt_initial_overdue")
@@ -301,7 +304,7 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
     called.press("Tab")
     goto.select_option("bt_initial_overdue")
     properties.get_by_label("Timer type").select_option("timeDuration")
-    timer.fill('"PT12H"')
+    timer.fill("limit_initial")
     timer.press("Tab")
     save(page, "0 errors")
     assert page.locator("#modeler .djs-element.dw-error").count() == 0

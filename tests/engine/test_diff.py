@@ -78,7 +78,7 @@ def with_wider_disclose_condition(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def without_no_disclosure_task(files: dict[str, bytes]) -> dict[str, bytes]:
-    """Stage 5b loses its only user task: start goes straight to the end."""
+    """Stage 5b loses its outcome task: start goes straight to the follow-up gateway."""
     text = files["csods.bpmn"].decode()
     task = re.search(r'\n\s*<bpmn:userTask id="ut_no_disclosure_outcome".*?</bpmn:userTask>',
                      text, re.S)
@@ -88,11 +88,11 @@ def without_no_disclosure_task(files: dict[str, bytes]) -> dict[str, bytes]:
         (task.group(0), ""),
         ("\n        <bpmn:flowNodeRef>ut_no_disclosure_outcome</bpmn:flowNodeRef>", ""),
         ('\n    <bpmn:sequenceFlow id="fn_done" sourceRef="ut_no_disclosure_outcome" '
-         'targetRef="end_no_disclosure_recorded" />', ""),
+         'targetRef="gw_follow_up_support" />', ""),
         ('<bpmn:sequenceFlow id="fn_start" sourceRef="start_no_disclosure" '
          'targetRef="ut_no_disclosure_outcome" />',
          '<bpmn:sequenceFlow id="fn_start" sourceRef="start_no_disclosure" '
-         'targetRef="end_no_disclosure_recorded" />'),
+         'targetRef="gw_follow_up_support" />'),
         ("<bpmn:incoming>fn_done</bpmn:incoming>", "<bpmn:incoming>fn_start</bpmn:incoming>"),
     )
 
@@ -164,7 +164,7 @@ def test_a_removed_task_lists_it_and_its_flow_and_the_rewired_neighbours(csods):
     diff = diff_definitions(csods, load(without_no_disclosure_task(csods_files())))
     assert ids(diff.removed) == {"ut_no_disclosure_outcome": (), "fn_done": ()}
     assert ids(diff.changed) == {"fn_start": ("target",),
-                                 "end_no_disclosure_recorded": ("incoming",)}
+                                 "gw_follow_up_support": ("incoming",)}
     assert diff.added == ()
 
 

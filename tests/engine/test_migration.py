@@ -175,9 +175,14 @@ def test_removing_the_task_a_case_waits_at_blocks_the_move(csods):
 
 
 def test_a_changed_timer_moves_but_restarts_and_says_so(csods):
-    longer = load(edit(csods_files(), (
+    files = edit(csods_files(), (
         '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">limit_overall</bpmn:timeDuration>',
-        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P60D"</bpmn:timeDuration>')))
+        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P60D"</bpmn:timeDuration>'))
+    # a fixed 60 days no longer waits for the overall clock's limit: the clock stops naming it
+    declaration = files["scheme.json"].decode()
+    assert declaration.count('"breach_timer": "start_overall_limit"') == 1
+    longer = load({**files, "scheme.json": declaration.replace(
+        '"breach_timer": "start_overall_limit"', '"breach_timer": null').encode()})
     with time_machine.travel(T0, tick=False) as clock:
         instance = case_at(csods, "ut_verification_interview")
         clock.shift(timedelta(days=1))

@@ -18,9 +18,10 @@ from engine.simulation import Answer, drive, save_and_reload
 CSODS = Path(__file__).resolve().parents[2] / "processes" / "csods"
 SAMPLES = {p.stem: json.loads(p.read_text()) for p in (CSODS / "forms" / "samples").glob("*.json")}
 LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
-NATIONAL = {"limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D",
-            "limit_assessment": None, "limit_decision": None, "decision_route": "single",
-            "outcome_codes": []}
+# The start data of a case: every declared parameter at its default (the national base).
+DEFAULTS = {name: parameter["default"] for name, parameter in
+            json.loads((CSODS / "scheme.json").read_text())["parameters"].items()}
+NATIONAL = {**DEFAULTS, "outcome_codes": []}
 T0 = datetime(2026, 3, 27, 16, 30, tzinfo=UTC)  # a Friday afternoon before the clocks change
 
 TASK_FORMS = {
@@ -33,6 +34,7 @@ TASK_FORMS = {
     "ut_plan_disclosure": "disclosure_plan", "ut_deliver_disclosure": "disclosure_delivery",
     "ut_inform_subject": "subject_notification",
     "ut_no_disclosure_outcome": "no_disclosure_outcome",
+    "ut_follow_up_support": "follow_up_support",
     "ut_immediate_action": "immediate_action", "ut_immediate_risk_review": "immediate_risk_review",
     "ut_review_initial_breach": "breach_review", "ut_review_interview_breach": "breach_review",
     "ut_review_overall_breach": "breach_review",

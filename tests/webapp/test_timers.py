@@ -112,8 +112,10 @@ def test_a_case_that_crashes_its_fire_is_parked_and_the_others_still_fire(people
     with time_machine.travel(T0, tick=False) as clock:
         broken = _start(people)
         healthy = [_start(people) for _ in range(3)]
-        # A clock the code does not know: firing this case raises KeyError, not EngineError.
-        CaseClock.objects.filter(case=broken, clock="initial").update(clock="retired")
+        # A running clock row with no due time (a defect): firing this case raises TypeError
+        # (its breach row has no due time to compare), not EngineError.
+        CaseClock.objects.filter(case=broken, clock="initial").update(clock="assessment",
+                                                                       due_at=None)
         clock.shift(timedelta(hours=30))
         for _ in range(MAX_FAILURES + 2):
             timers_sweep()

@@ -21,8 +21,7 @@ from webapp.clocks.models import (
     ClockEventKind,
     ExtensionRequest,
 )
-from webapp.clocks.specs import BY_NAME
-from webapp.clocks.sync import align_timer, recompute_clock, snapshot_of
+from webapp.clocks.sync import align_timer, declared_clock, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
 
@@ -47,8 +46,9 @@ def _reason(reason: str) -> str:
 
 
 def _locked_open_case(membership: Membership, user: AbstractBaseUser, reference: str,
-                      clock: str) -> tuple[Case, CaseClock]:
-    """Lock the case; refuse it unless the user may act on it, it is open and has the clock."""
+                      clock: str, *, declared: bool = True) -> tuple[Case, CaseClock]:
+    """Lock the case; refuse it unless the user may act on it, it is open and has the clock
+    (and, if ``declared``, the case's process version still declares that clock)."""
     case = (Case.objects.select_for_update().select_related("force__time_limit_profile")
             .filter(reference=reference, force=membership.force).first())
     if case is None:
@@ -58,23 +58,26 @@ def _locked_open_case(membership: Membership, user: AbstractBaseUser, reference:
         raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}: "
                                        "its clocks can no longer change.")
     row = CaseClock.objects.filter(case=case, clock=clock).first()
-    if row is None or clock not in BY_NAME:
+    if row is None:
         raise ServiceError("not_found", f"{case.reference} has no '{clock}' clock running.")
+    if declared and declared_clock(case, clock) is None:
+        raise ServiceError("conflict", f"The {row.label.lower()} clock is no longer part of "
+                                       f"{case.reference}'s process: it can no longer change.")
     return case, row
 
 
 def _change(membership: Membership, reference: str, clock: str, user: AbstractBaseUser,
-            record: Callable[[Case, CaseClock], str]) -> CaseClock:
+            record: Callable[[Case, CaseClock], str], *, declared: bool = True) -> CaseClock:
     """Lock the case, check the clock, fire what is due, record the change, re-align the timer,
     save."""
     with transaction.atomic(durable=True):
-        case, row = _locked_open_case(membership, user, reference, clock)
+        case, row = _locked_open_case(membership, user, reference, clock, declared=declared)
         now = timezone.now()
         try:
             loaded = load_for_step(case, now=now)  # what fell due before the change fires first
             detail = record(case, row)
             updated = recompute_clock(case, clock, now)
-            align_timer(loaded.instance, clock, snapshot_of(updated))
+            align_timer(loaded.instance, declared_clock(case, clock), snapshot_of(updated))
             CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.CLOCK,
                                      detail=detail[:500])
             sync_derived_rows(case, loaded.instance, loaded.instance.status(), now=now,
@@ -156,7 +159,8 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
 
     if not approve and request.case.status != CaseStatus.OPEN:
         return _refuse_on_closed_case(user, request)
-    _change(membership, request.case.reference, request.clock, user, record)
+    # a pending request on a clock the version no longer declares can still be refused
+    _change(membership, request.case.reference, request.clock, user, record, declared=approve)
     request.refresh_from_db()
     return request
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from webapp.cases.models import Case, CaseStatus, Incident
 from webapp.clocks.heartbeat import SWEEP
 from webapp.clocks.models import ExtensionRequest, WorkerHeartbeat
+from webapp.clocks.selectors import with_clock_label
 from webapp.forces.models import Membership
 
 
@@ -60,7 +61,8 @@ def open_incidents(membership: Membership) -> QuerySet[Incident]:
 
 def force_pending_extensions(membership: Membership) -> QuerySet[ExtensionRequest]:
     # a request left pending on a closed case is moot (it can only be refused): not listed
-    return (ExtensionRequest.objects.filter(case__force_id=membership.force_id,
-                                            approved__isnull=True, case__status=CaseStatus.OPEN)
-            .select_related("case", "requested_by").defer("case__state")
-            .order_by("requested_at")[:50])
+    return with_clock_label(
+        ExtensionRequest.objects.filter(case__force_id=membership.force_id,
+                                        approved__isnull=True, case__status=CaseStatus.OPEN)
+        .select_related("case", "requested_by").defer("case__state")
+        .order_by("requested_at"))[:50]

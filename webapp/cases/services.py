@@ -107,7 +107,10 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
     if force.active_version_id is None:
         raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
     definition = definition_for_id(force.active_version_id)
-    start_data = {**force.time_limit_profile.engine_variables(), **force.overlay(),
+    # the declared defaults first (a clock whose limit the force does not set runs on the
+    # scheme's default), then the force's limits and overlay
+    start_data = {**definition.scheme.defaults(), **force.time_limit_profile.engine_variables(),
+                  **force.overlay(),
                   "outcome_codes": []}
     with transaction.atomic(durable=True):
         now = timezone.now()

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
+from engine.scheme import Scheme
 from webapp import row_sql
 from webapp.cases import step_sql
 from webapp.cases.models import (
@@ -25,7 +26,6 @@ from webapp.cases.models import (
 )
 from webapp.cases.retention import retention_for
 from webapp.clocks.models import CaseClock, ClockState
-from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
 from webapp.processes.registry import scheme_for
@@ -97,7 +97,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         case.retention_class, case.review_due = retention_for(status.outcome_codes, now)
     elif status.status == "error":
         case.status = CaseStatus.ERROR
-    timers = _timer_rows(case, status, clocks)
+    timers = _timer_rows(case, status, clocks, scheme_for(case.version_id))
     case.next_due_at = min((t.due_at for t in timers), default=None)
     row_sql.update(case)
     if case.status == CaseStatus.CLOSED:
@@ -125,18 +125,20 @@ def _rewrite_timers(case: Case, timers: list[CaseTimer],
     row_sql.insert_many(list(wanted.values()))
 
 
-def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock]) -> list[CaseTimer]:
+def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock],
+                scheme: Scheme) -> list[CaseTimer]:
     rows = [CaseTimer(case=case, kind=TimerKind.PROCESS, engine_task_id=uuid.UUID(t.task_id),
                       bpmn_id=t.bpmn_id, name=t.name[:200], stage=(t.stage or "")[:100],
                       due_at=t.due_at)
             for t in status.timers if t.due_at.year < PARKED.year]
     for clock in clocks:  # rows from clocks_sync: they say which alerts were given
-        if clock.state not in (ClockState.RUNNING, ClockState.BREACHED):
-            continue
+        spec = scheme.clock(clock.clock)
+        if spec is None or clock.state not in (ClockState.RUNNING, ClockState.BREACHED):
+            continue  # an undeclared clock (clocks_sync logged it) no longer escalates
         if not clock.warned and clock.warn_at:
             rows.append(CaseTimer(case=case, kind=TimerKind.WARNING, clock=clock.clock,
                                   name=f"{clock.label}: warning", due_at=clock.warn_at))
-        if BY_NAME[clock.clock].timer is None and not clock.breach_alerted:
+        if spec.breach_timer is None and not clock.breach_alerted:
             rows.append(CaseTimer(case=case, kind=TimerKind.BREACH, clock=clock.clock,
                                   name=f"{clock.label}: limit passed", due_at=clock.due_at))
     return rows

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
 from webapp.forces.models import Membership
+from webapp.processes.registry import scheme_for
 
 if TYPE_CHECKING:
     from webapp.cases.models import Case
@@ -18,11 +19,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ClockView:
+    """A clock row with its pauses; ``declared``: the case's process version still declares
+    the clock (if not, it is shown with its stored label but no longer changes or escalates)."""
+
     row: CaseClock
     pauses: list[tuple[datetime, datetime | None, str]]
+    declared: bool = True
 
 
 def case_clocks(case: Case) -> list[ClockView]:
+    scheme = scheme_for(case.version_id)
     events = list(ClockEvent.objects.filter(case=case, kind__in=["paused", "resumed"])
                   .order_by("at", "pk"))
     views = []
@@ -33,15 +39,23 @@ def case_clocks(case: Case) -> list[ClockView]:
                 pauses.append((event.at, None, event.reason))
             elif pauses and pauses[-1][1] is None:
                 pauses[-1] = (pauses[-1][0], event.at, pauses[-1][2])
-        views.append(ClockView(row, pauses))
+        views.append(ClockView(row, pauses, scheme.clock(row.clock) is not None))
     return views
 
 
+def with_clock_label(rows: QuerySet) -> QuerySet:
+    """Each row's clock label as the case's clock row stores it (``clock_label``)."""
+    return rows.annotate(clock_label=Subquery(CaseClock.objects.filter(
+        case_id=OuterRef("case_id"), clock=OuterRef("clock")).values("label")[:1]))
+
+
 def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
-    return case.extensions.filter(approved__isnull=True).select_related("requested_by")
+    return with_clock_label(case.extensions.filter(approved__isnull=True)
+                             .select_related("requested_by"))
 
 
 # The decision maker's panels show each case's reference: they do not read its stored state.
 def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
-    return (ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
-            .select_related("case").defer("case__state").order_by("-at")[:50])
+    return with_clock_label(
+        ClockAlert.objects.filter(force_id=membership.force_id, acknowledged_at__isnull=True)
+        .select_related("case").defer("case__state").order_by("-at"))[:50]

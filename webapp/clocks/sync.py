@@ -1,17 +1,29 @@
-"""Start and stop clocks as stages begin and end; rewrite clock rows from their events."""
+"""Start and stop clocks as stages begin and end; rewrite clock rows from their events.
+
+Which clocks a case has comes from the declarations of its own process version
+(``scheme.json`` ``clocks``): each times one activity (or the whole case) against the value of
+its limit parameter in the case's process data, so a case keeps the limits it started with and
+a null limit means the clock does not run. A clock row whose name the version no longer
+declares (renamed or removed in a new version, or the case was migrated) is still shown with
+its stored label, but no longer escalates.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from engine import ProcessInstance
+from engine.scheme import Clock
 from webapp import row_sql
 from webapp.clocks import clock_sql
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
 from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
-from webapp.clocks.specs import BY_NAME, clocks_for
+from webapp.processes.registry import scheme_for
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from webapp.cases.models import Case
@@ -26,38 +38,67 @@ def snapshot(events: Iterable[ClockEvent], now: datetime,
                    warning_fraction)
 
 
-def align_timer(instance: ProcessInstance, clock: str, snap: ClockSnapshot | None) -> bool:
-    """Keep the clock's escalation timer at the clock's due time (parked while paused);
-    True if a timer was moved."""
-    spec = BY_NAME[clock]
-    if spec.timer is None or snap is None or snap.stopped_at is not None:
+def align_timer(instance: ProcessInstance, spec: Clock | None, snap: ClockSnapshot | None) -> bool:
+    """Keep the clock's breach timer at the clock's due time (parked while paused);
+    True if a timer was moved. A clock the version does not declare has no timer to move."""
+    if spec is None or spec.breach_timer is None or snap is None or snap.stopped_at is not None:
         return False
     due = PARKED if snap.paused_since is not None else snap.due_at
-    return due is not None and bool(instance.set_timer_due(spec.timer, due))
+    return due is not None and bool(instance.set_timer_due(spec.breach_timer, due))
+
+
+def declared_clock(case: Case, clock: str) -> Clock | None:
+    """The declaration of ``clock`` in the case's own process version (None: not declared,
+    with a log line saying so: the clock is shown but no longer escalates)."""
+    spec = scheme_for(case.version_id).clock(clock)
+    if spec is None:
+        _say_undeclared(case, clock)
+    return spec
+
+
+def _say_undeclared(case: Case, clock: str) -> None:
+    log.warning("clock not declared by the case's process version, shown but no longer "
+                "escalates: case=%s version=%s clock=%s", case.pk, case.version_id, clock)
+
+
+def _limits(instance: ProcessInstance, clocks: Iterable[Clock]) -> dict[str, str]:
+    """Clock name -> its limit as the case's process data holds it (unset limits left out)."""
+    clocks = list(clocks)
+    data = instance.data([c.limit for c in clocks])
+    return {c.name: str(data[c.limit]) for c in clocks
+            if isinstance(data.get(c.limit), str) and data[c.limit].strip()}
 
 
 def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
                 closed: bool) -> tuple[list[CaseClock], bool]:
     """Start clocks whose stage became active, stop those whose stage ended; return the rows,
-    and whether an escalation timer was moved in the instance.
+    and whether a breach timer was moved in the instance.
 
     Reads the case's clock rows once; a clock that stops also reads its events (pauses and
     extensions count). New rows and events are written in one statement each; the case lock is
     held, so nothing else writes these rows meanwhile.
     """
-    profile = case.force.time_limit_profile
+    warning_fraction = case.force.time_limit_profile.warning_fraction
+    declared = scheme_for(case.version_id).clocks
+    limits = {} if closed else _limits(instance, declared)
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
     rows = {row.clock: row for row in clock_sql.clock_rows(case.pk)}
     events: list[ClockEvent] = []
     created: list[CaseClock] = []
     moved = False
-    for spec, limit in clocks_for(profile):
+    names = {spec.name for spec in declared}
+    undeclared = [Clock(name, row.label, None, "", None) for name, row in rows.items()
+                  if name not in names and row.stopped_at is None]
+    for spec in undeclared:
+        _say_undeclared(case, spec.name)
+    for spec in (*declared, *undeclared):
         row = rows.get(spec.name)
-        if row is None and not closed and (spec.activity is None or spec.activity in active):
+        if row is None and not closed and spec.name in limits and (
+                spec.activity is None or spec.activity in active):
             event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STARTED, at=now,
-                               limit=limit)
-            row = _row(case, spec.name, snapshot([event], now, profile.warning_fraction))
+                               limit=limits[spec.name])
+            row = _row(case, spec, snapshot([event], now, warning_fraction))
             created.append(row)
         elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
@@ -65,7 +106,7 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
             event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STOPPED, at=now)
             history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
                        event]
-            _update(row, snapshot(history, now, profile.warning_fraction))
+            _update(row, snapshot(history, now, warning_fraction))
             row_sql.update(row)
         else:
             if row is not None and row.state == ClockState.RUNNING and row.due_at and \
@@ -75,7 +116,8 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
             continue
         events.append(event)
         rows[spec.name] = row
-        moved = align_timer(instance, spec.name, snapshot_of(row)) or moved
+        if spec.name in names:
+            moved = align_timer(instance, spec, snapshot_of(row)) or moved
     row_sql.insert_many(events)
     row_sql.insert_many(created)
     return list(rows.values()), moved
@@ -85,10 +127,10 @@ SNAPSHOT_FIELDS = ["limit", "started_at", "due_at", "warn_at", "stopped_at", "pa
                    "paused_seconds", "extensions", "state"]
 
 
-def _row(case: Case, clock: str, snap: ClockSnapshot | None) -> CaseClock:
+def _row(case: Case, spec: Clock, snap: ClockSnapshot | None) -> CaseClock:
     if snap is None:
-        raise ValueError(f"clock {clock} of case {case.pk} never started")
-    row = CaseClock(case=case, force_id=case.force_id, clock=clock, label=BY_NAME[clock].label)
+        raise ValueError(f"clock {spec.name} of case {case.pk} never started")
+    row = CaseClock(case=case, force_id=case.force_id, clock=spec.name, label=spec.label[:100])
     row.warned = row.breach_alerted = False  # a clock that starts now has given no alert
     _update(row, snap)
     return row
@@ -110,7 +152,10 @@ def recompute_clock(case: Case, clock: str, now: datetime) -> CaseClock:
     """Rewrite one clock's row from its events (the events are the source of truth)."""
     events = ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk")
     snap = snapshot(events, now, case.force.time_limit_profile.warning_fraction)
-    row = CaseClock.objects.filter(case=case, clock=clock).first() or _row(case, clock, snap)
+    row = CaseClock.objects.filter(case=case, clock=clock).first()
+    if row is None:
+        spec = scheme_for(case.version_id).clock(clock)
+        row = _row(case, spec or Clock(clock, clock, None, "", None), snap)
     _update(row, snap)
     row.save()
     return row

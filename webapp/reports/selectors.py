@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate, TruncMonth
 
 from webapp.cases.models import Case, CaseStatus
 from webapp.clocks.models import CaseClock, ClockState
-from webapp.clocks.specs import BY_NAME
 from webapp.forces.models import Force
 
 
@@ -36,13 +35,15 @@ def due_this_week(force: Force, now: datetime) -> Figure:
     rows = (CaseClock.objects.filter(force=force, state=ClockState.RUNNING,
                                      due_at__gte=now, due_at__lt=now + timedelta(days=7))
             .annotate(day=TruncDate("due_at")).values("day", "clock")
-            .annotate(n=Count("id")).order_by("day", "clock"))
+            .annotate(n=Count("id"), label=Max("label")).order_by("day", "clock"))
     by_day: dict[str, dict[str, int]] = {}
+    labels: dict[str, str] = {}  # each clock's label as its rows store it
     for r in rows:
         by_day.setdefault(r["day"].strftime("%a %d %b"), {})[r["clock"]] = r["n"]
+        labels[r["clock"]] = r["label"]
     clocks = sorted({c for day in by_day.values() for c in day})
     return Figure("due", "Clocks falling due in the next 7 days", "stacked",
-                  ("Day", *[BY_NAME[c].label for c in clocks]),
+                  ("Day", *[labels[c] for c in clocks]),
                   [(day, *[counts.get(c, 0) for c in clocks]) for day, counts in by_day.items()])
 
 
@@ -58,11 +59,12 @@ def breaches_per_month(force: Force, now: datetime) -> Figure:
 def met_rate(force: Force, now: datetime) -> Figure:
     rows = (CaseClock.objects.filter(force=force, stopped_at__gte=now - timedelta(days=365))
             .values("clock")
-            .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)))
+            .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)),
+                      label=Max("label"))
             .order_by("clock"))
     return Figure("met", "Clocks met on time (last 12 months, %)", "bar",
                   ("Clock", "Met %", "Stopped clocks"),
-                  [(BY_NAME[r["clock"]].label, round(100 * r["met"] / r["total"], 1), r["total"])
+                  [(r["label"], round(100 * r["met"] / r["total"], 1), r["total"])
                    for r in rows if r["total"]])
 
 
