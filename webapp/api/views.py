@@ -130,7 +130,7 @@ class CaseList(APIView):
         pages.ordering = ("-opened_at", "-id")
         page = pages.paginate_queryset(qs, request, view=self)
         _log_search(request, "case search", [c.reference for c in page])
-        context = {"mask_subjects": not membership.sees_subject_names}
+        context = {"roles": list(membership.roles)}
         return pages.get_paginated_response(
             s.CaseSummaryOut(page, many=True, context=context).data)
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
+from engine.scheme import Scheme
 from webapp import row_sql
 from webapp.audit.retention import retention_for
 from webapp.cases import step_sql
@@ -24,6 +25,8 @@ from webapp.cases.models import (
     TaskState,
     TimerKind,
 )
+from webapp.cases.parties import rewrite_party_rows
+from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.specs import BY_NAME
 from webapp.clocks.sync import PARKED, clocks_sync
@@ -37,30 +40,6 @@ def allocate_reference(force: Force, now: datetime) -> str:
     seq.last += 1
     seq.save(update_fields=["last"])
     return f"{force.code}-{now.year}-{seq.last:06d}"
-
-
-def _person_name(person: Any) -> str:
-    if not isinstance(person, Mapping):
-        return ""
-    if person.get("name"):
-        return str(person["name"])
-    parts = [person.get(k) for k in ("first_name", "forename", "given_name", "last_name",
-                                       "surname", "family_name")]
-    return " ".join(str(p) for p in parts if p)
-
-
-PARTY_KEYS = ("applicant", "subject", "children")
-
-
-def parties(data: Mapping[str, Any]) -> dict[str, str]:
-    """The searchable party names from case data (applicant, subject, children)."""
-    children = data.get("children") or []
-    names = [_person_name(c) for c in children] if isinstance(children, list) else []
-    return {
-        "applicant_name": _person_name(data.get("applicant"))[:200],
-        "subject_name": _person_name(data.get("subject"))[:200],
-        "child_names": ", ".join(n for n in names if n)[:500],
-    }
 
 
 def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
@@ -89,22 +68,48 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     case.revision += 1
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
-    for field, value in parties(instance.data(PARTY_KEYS)).items():
-        if value:
-            setattr(case, field, value)
+    scheme = scheme_for(case.version_id)
+    names_changed = _take_parties(case, scheme, instance)
+    new_risks = _take_risks(case, scheme, instance)
     if status.status == "completed":
         case.status, case.closed_at = CaseStatus.CLOSED, now
-        case.retention_class, case.review_due = retention_for(status.outcome_codes, now)
+        case.retention_class, case.review_due = retention_for(
+            scheme.retention(status.outcome_codes), now)
     elif status.status == "error":
         case.status = CaseStatus.ERROR
     timers = _timer_rows(case, status, clocks)
     case.next_due_at = min((t.due_at for t in timers), default=None)
     row_sql.update(case)
     if case.status == CaseStatus.CLOSED:
-        row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED,
-                                 detail=", ".join(status.outcome_codes)))
+        row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED, detail=", ".join(
+            scheme.outcome_label(code) for code in status.outcome_codes)[:500]))
+    if names_changed:
+        rewrite_party_rows(case, scheme)
+    if new_risks:
+        flag_risks(case, new_risks, now)
     _rewrite_tasks(case, status, now, completed, ready_before)
     _rewrite_timers(case, timers, timer_rows)
+
+
+def _take_parties(case: Case, scheme: Scheme, instance: ProcessInstance) -> bool:
+    """Keep the names the case data holds for each declared party (a name once recorded stays
+    when a later step's data no longer holds it); return whether they changed."""
+    names = {**case.parties, **scheme.party_names(instance.data(scheme.party_fields()))}
+    if names == case.parties:
+        return False
+    case.parties = names
+    return True
+
+
+def _take_risks(case: Case, scheme: Scheme, instance: ProcessInstance) -> list[str]:
+    """Add the risk markers the case data now sets; return those new to the case."""
+    if not scheme.risk_markers:
+        return []
+    found = scheme.risks(instance.data(scheme.risk_fields()))
+    new = [name for name in found if name not in case.risks]
+    if new:
+        case.risks = [*case.risks, *new]
+    return new
 
 
 def _timer_key(row: CaseTimer) -> tuple[Any, ...]:
@@ -165,6 +170,6 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=scheme.role_for_lane(info.lane), stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
-                  due_at=_due_for(info.stage, status), created_at=now)
+                  due_at=_due_for(info.stage, status), created_at=now, at_risk=bool(case.risks))
         for task_id, info in ready.items() if task_id not in ready_before
     ])
