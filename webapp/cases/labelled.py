@@ -3,7 +3,7 @@ UK format — never field ids or codes. One place for the case page, the task pa
 views and exports.
 
 ``labelled_rows(schema, data)`` gives rows ``{"label", "text"}``, or ``{"label", "rows"}`` for a
-group, or ``{"label", "items"}`` (a list of row lists) for a repeated group.
+group, or ``{"label", "repeat"}`` (a list of row lists) for a repeated group.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _row(label: str, node: Json, value: Any, root: Json) -> dict[str, Any]:
         return {"label": label, "rows": _rows(node, value, root)}
     items = _resolve(node.get("items"), root) if isinstance(node, Mapping) else {}
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return {"label": label, "items": [_rows(items, v, root) for v in value]}
+        return {"label": label, "repeat": [_rows(items, v, root) for v in value]}
     if isinstance(value, list) and not _options(node):
         return {"label": label, "text": ", ".join(value_text(items, v) for v in value) or "–"}
     return {"label": label, "text": value_text(node, value)}
@@ -86,8 +86,8 @@ def flat_rows(rows: list[dict[str, Any]], prefix: str = "") -> list[tuple[str, s
         label = f"{prefix}{row['label']}"
         if "rows" in row:
             flat.extend(flat_rows(row["rows"], f"{label} – "))
-        elif "items" in row:
-            for i, item in enumerate(row["items"], 1):
+        elif "repeat" in row:
+            for i, item in enumerate(row["repeat"], 1):
                 flat.extend(flat_rows(item, f"{label} {i} – "))
         else:
             flat.append((label, row["text"]))

@@ -128,7 +128,8 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
-        _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=()))
+        _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=(),
+                                          answers=data))
         record(actor=user, operation=definition.scheme.s62_operation(intake.bpmn_id),
                object_type="case", object_id=case.reference, fields=sorted(data),
                justification=f"{definition.scheme.case_noun} recorded under "
@@ -261,7 +262,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
         _engine(lambda: sync_derived_rows(
             case, instance, status, now=now, completed={str(task.engine_task_id): user},
-            ready_before=loaded.ready_before, timer_rows=loaded.timer_rows), case)
+            ready_before=loaded.ready_before, timer_rows=loaded.timer_rows, answers=data), case)
         # last: the log's chain head is locked to commit
         _log_completion(user, case, task, data, instance)
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)

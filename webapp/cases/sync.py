@@ -52,13 +52,16 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       now: datetime,
                       completed: Mapping[str, AbstractBaseUser] | None = None,
                       ready_before: Collection[str] | None = None,
-                      timer_rows: list[CaseTimer] | None = None) -> None:
+                      timer_rows: list[CaseTimer] | None = None,
+                      answers: Mapping[str, Any] | None = None) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
 
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
     the loaded instance; the task rows mirror them (every step syncs them in its transaction),
     so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
-    case's timer rows if the caller has just read them under the lock.
+    case's timer rows if the caller has just read them under the lock. ``answers``: the form
+    data the step completed with (its parties and risk markers count even where the process does
+    not pass them on).
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed")
@@ -69,8 +72,8 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
     scheme = scheme_for(case.version_id)
-    names_changed = _take_parties(case, scheme, instance)
-    new_risks = _take_risks(case, scheme, instance)
+    names_changed = _take_parties(case, scheme, instance, answers or {})
+    new_risks = _take_risks(case, scheme, instance, answers or {})
     if status.status == "completed":
         case.status, case.closed_at = CaseStatus.CLOSED, now
         case.retention_class, case.review_due = retention_for(
@@ -91,22 +94,27 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     _rewrite_timers(case, timers, timer_rows)
 
 
-def _take_parties(case: Case, scheme: Scheme, instance: ProcessInstance) -> bool:
-    """Keep the names the case data holds for each declared party (a name once recorded stays
-    when a later step's data no longer holds it); return whether they changed."""
-    names = {**case.parties, **scheme.party_names(instance.data(scheme.party_fields()))}
+def _take_parties(case: Case, scheme: Scheme, instance: ProcessInstance,
+                  answers: Mapping[str, Any]) -> bool:
+    """Keep the names the case data (and the answers just given) hold for each declared party (a
+    name once recorded stays when a later step's data no longer holds it); return whether they
+    changed."""
+    names = {**case.parties, **scheme.party_names(answers),
+             **scheme.party_names(instance.data(scheme.party_fields()))}
     if names == case.parties:
         return False
     case.parties = names
     return True
 
 
-def _take_risks(case: Case, scheme: Scheme, instance: ProcessInstance) -> list[str]:
-    """Add the risk markers the case data now sets; return those new to the case."""
+def _take_risks(case: Case, scheme: Scheme, instance: ProcessInstance,
+                answers: Mapping[str, Any]) -> list[str]:
+    """Add the risk markers the case data or the answers just given set (a subprocess may not
+    pass them on to the next task's data); return those new to the case."""
     if not scheme.risk_markers:
         return []
-    found = scheme.risks(instance.data(scheme.risk_fields()))
-    new = [name for name in found if name not in case.risks]
+    found = [*scheme.risks(answers), *scheme.risks(instance.data(scheme.risk_fields()))]
+    new = [name for name in dict.fromkeys(found) if name not in case.risks]
     if new:
         case.risks = [*case.risks, *new]
     return new

@@ -57,19 +57,6 @@ class Migration(migrations.Migration):
         ('processes', '0001_initial'),
         ('forces', '0002_force_interview_mode_force_lane_teams_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        migrations.RunPython(copy_parties, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='case',
-            name='applicant_name',
-        ),
-        migrations.RemoveField(
-            model_name='case',
-            name='child_names',
-        ),
-        migrations.RemoveField(
-            model_name='case',
-            name='subject_name',
-        ),
     ]
 
     operations = [
