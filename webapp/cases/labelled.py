@@ -107,6 +107,11 @@ def _task_forms(definition: Definition) -> dict[str, str]:
     return forms
 
 
+def task_form_file(definition: Definition, bpmn_id: str) -> str:
+    """The form file of a user task of the definition ("" if it has none)."""
+    return _task_forms(definition).get(bpmn_id, "")
+
+
 def task_form(definition: Definition, bpmn_id: str) -> Json:
     """The form schema a task of the definition records its answers with ({} if none)."""
-    return definition.form_for(_task_forms(definition).get(bpmn_id)) or {}
+    return definition.form_for(task_form_file(definition, bpmn_id)) or {}
