@@ -164,6 +164,8 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
         alerts = _page(world["decision_maker"], "/queue/")
         listing = _page(world["decision_maker"], "/cases/")
         case_page = _page(world["decision_maker"], f"/cases/{flagged.reference}/")
+        dashboard = _page(world["decision_maker"], "/dashboard/")
+        search = _page(world["decision_maker"], f"/cases/?q={flagged.reference}")
 
     assert flagged.risks == ["immediate_risk"]
     # the team queue: the flagged case's task, with its flag, before the older enquiry's
@@ -175,3 +177,8 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
     assert alert.kind == "risk" and alert.force_id == flagged.force_id
     assert f"{flagged.reference}</a>: <strong class=\"flag flag--risk\">Immediate risk" in alerts
     assert listing.count("Immediate risk") == 1 and "Immediate risk" in case_page
+    assert "Immediate risk" in search and "Immediate risk" in dashboard
+    # the officer who claims it sees the flag in My tasks
+    risky = HumanTask.objects.get(case=flagged, state=TaskState.READY)
+    services.task_claim(user=world["case_officer"], task_id=risky.pk)
+    assert "Immediate risk" in _page(world["case_officer"], "/")

@@ -114,7 +114,7 @@ class TaskOut(serializers.ModelSerializer):
     class Meta:
         model = HumanTask
         fields = ["id", "case", "bpmn_id", "name", "stage", "lane", "role", "state",
-                  "assignee", "due_at", "created_at", "completed_at"]
+                  "assignee", "due_at", "created_at", "completed_at", "at_risk"]
         read_only_fields = fields
 
 

@@ -92,6 +92,15 @@ def returns(force: Force, now: datetime) -> Figure:
                    for (title, label), n in counts.items()])
 
 
+def open_at_risk(force: Force, limit: int = 50) -> list[tuple[Case, str]]:
+    """Open cases carrying a risk marker, newest first, each with its markers' labels."""
+    cases = (Case.objects.filter(force=force, status=CaseStatus.OPEN).exclude(risks=[])
+             .only("reference", "stage", "opened_at", "risks", "version_id")
+             .order_by("-opened_at", "-id")[:limit])
+    return [(case, ", ".join(scheme_for(case.version_id).risk_label(name)
+                             for name in case.risks)) for case in cases]
+
+
 def figures(force: Force, now: datetime) -> list[Figure]:
     return [open_by_stage(force), due_this_week(force, now), breaches_per_month(force, now),
             met_rate(force, now), returns(force, now)]
