@@ -75,6 +75,11 @@ def test_a_closed_case_shows_outcome_labels_declared_parties_and_labelled_answer
     assert "How the enquiry came in" in page and "Phone (101)" in page
     assert "3 March 2025" in page
     assert "enquiry_date" not in page and "2025-03-03" not in page
+    client = Client()
+    client.force_login(world["case_officer"])
+    sheet = client.get(f"/cases/{case.reference}/answers.csv").content.decode()
+    assert "Record the enquiry" in sheet and "How the enquiry came in,Phone (101)" in sheet
+    assert "Applicant – Date of birth,14 June 1988" in sheet and "enquiry_date" not in sheet
     # s.62: the disclosure's recipient is the declared recipient party's name
     assert AccessLog.objects.get(object_id=case.reference, operation="disclose").recipients == [
         recipient]

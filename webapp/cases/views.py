@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.audit.access import break_glass, consult, relationship
@@ -18,6 +19,7 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
+from webapp.cases.labelled import flat_rows
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
@@ -25,6 +27,7 @@ from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form, recorded_answers
 from webapp.clocks import selectors as clock_selectors
 from webapp.clocks.heartbeat import background_warnings
+from webapp.downloads import csv_download
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
 from webapp.processes.registry import scheme_for
@@ -181,6 +184,24 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "completed": [e for e in events if e.data],
         **diagram_context(case), "nav": "cases",
     })
+
+
+@login_required
+def case_answers_csv(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's recorded answers as a spreadsheet: the forms' questions and choice labels."""
+    membership = _membership(request)
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    try:
+        consult(request.user, case, fields=("recorded information (CSV)",))
+    except ServiceError:
+        return _break_glass_page(request, case)
+    events = [e for e in timeline(case, selectors.case_events(case)) if e.data]
+    rows = [(e.task_name, timezone.localtime(e.at).strftime("%-d %B %Y, %H:%M"), question,
+             answer) for e in events for question, answer in flat_rows(e.rows)]
+    return csv_download(f"{case.reference}-answers.csv",
+                        ("Task", "Recorded", "Question", "Answer"), rows)
 
 
 def _break_glass_page(request: HttpRequest, case: Any, *, error: ServiceError | None = None
