@@ -19,8 +19,8 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
-from webapp.cases.labelled import flat_rows
 from webapp.cases.inbox_rows import task_rows
+from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
