@@ -72,8 +72,10 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
     scheme = scheme_for(case.version_id)
-    names_changed = _take_parties(case, scheme, instance, answers or {})
-    new_risks = _take_risks(case, scheme, instance, answers or {})
+    # one copy of the fields the declarations read (party names, risk markers)
+    data = instance.data({*scheme.party_fields(), *scheme.risk_fields()})
+    names_changed = _take_parties(case, scheme, data, answers or {})
+    new_risks = _take_risks(case, scheme, data, answers or {})
     if status.status == "completed":
         case.status, case.closed_at = CaseStatus.CLOSED, now
         case.retention_class, case.review_due = retention_for(
@@ -94,26 +96,26 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     _rewrite_timers(case, timers, timer_rows)
 
 
-def _take_parties(case: Case, scheme: Scheme, instance: ProcessInstance,
+def _take_parties(case: Case, scheme: Scheme, data: Mapping[str, Any],
                   answers: Mapping[str, Any]) -> bool:
     """Keep the names the case data (and the answers just given) hold for each declared party (a
     name once recorded stays when a later step's data no longer holds it); return whether they
     changed."""
     names = {**case.parties, **scheme.party_names(answers),
-             **scheme.party_names(instance.data(scheme.party_fields()))}
+             **scheme.party_names(data)}
     if names == case.parties:
         return False
     case.parties = names
     return True
 
 
-def _take_risks(case: Case, scheme: Scheme, instance: ProcessInstance,
+def _take_risks(case: Case, scheme: Scheme, data: Mapping[str, Any],
                 answers: Mapping[str, Any]) -> list[str]:
     """Add the risk markers the case data or the answers just given set (a subprocess may not
     pass them on to the next task's data); return those new to the case."""
     if not scheme.risk_markers:
         return []
-    found = [*scheme.risks(answers), *scheme.risks(instance.data(scheme.risk_fields()))]
+    found = [*scheme.risks(answers), *scheme.risks(data)]
     new = [name for name in dict.fromkeys(found) if name not in case.risks]
     if new:
         case.risks = [*case.risks, *new]
