@@ -180,6 +180,7 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
     # the decision maker's alert, and the flag on the case list and the case page
     alert = ClockAlert.objects.get(case=flagged)
     assert alert.kind == "risk" and alert.force_id == flagged.force_id
+    assert "Cases marked at risk" in alerts
     assert f"{flagged.reference}</a>: <strong class=\"flag flag--risk\">Immediate risk" in alerts
     assert listing.count("Immediate risk") == 1 and "Immediate risk" in case_page
     assert "Immediate risk" in search and "Immediate risk" in dashboard

@@ -56,8 +56,10 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     rows = task_rows(selectors.queue_page(membership))
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
+        alerts = labelled_alerts(clock_selectors.open_alerts(membership))
         extra = {"background_warnings": background_warnings(membership),
-                 "alerts": labelled_alerts(clock_selectors.open_alerts(membership)),
+                 "risk_alerts": [a for a in alerts if a.kind == "risk"],
+                 "alerts": [a for a in alerts if a.kind != "risk"],
                  "incidents": list(clock_selectors.open_incidents(membership)),
                  "extensions": list(clock_selectors.force_pending_extensions(membership))}
     return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})
