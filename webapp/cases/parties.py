@@ -80,9 +80,7 @@ def rewrite_party_rows(case: Case, scheme: Scheme) -> None:
 def name_match(text: str, roles: Collection[str]) -> Exists:
     """Cases with a party name containing ``text`` that a user holding ``roles`` may see."""
     rows = CaseParty.objects.filter(case=OuterRef("pk"), search__contains=text.lower())
-    if roles:
-        visible = Q()
-        for role in roles:  # hidden only when every role of the user is in hidden_from
-            visible |= ~Q(hidden_from__contains=f" {role} ")
-        rows = rows.filter(visible)
-    return Exists(rows)
+    visible = Q(hidden_from="")
+    for role in roles:  # hidden only when every role of the user is in hidden_from
+        visible |= ~Q(hidden_from__contains=f" {role} ")
+    return Exists(rows.filter(visible))
