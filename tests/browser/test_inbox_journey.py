@@ -234,7 +234,7 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
 
     assert page.get_by_role("heading", level=1).inner_text() == reference
     assert summary_value(page, "Status") == "Closed"
-    assert summary_value(page, "Outcome") == "NoDisclosure"
+    assert summary_value(page, "Outcome") == "No disclosure"  # the declared label
     assert page.get_by_role("region", name="Open tasks").count() == 0
     timeline = page.get_by_role("region", name="Timeline").inner_text()
     done = ("Initial checks (24 hours)", "Verification interview", *PARALLEL_CHECKS,

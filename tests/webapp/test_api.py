@@ -60,10 +60,10 @@ def test_start_an_enquiry_and_read_the_case(world):
     assert case["timeline"][0]["kind"] == "started"
     client = _client(world["case_officer"])
     detail = client.get(f"/api/v1/cases/{case['reference']}").json()
-    assert detail["applicant_name"] == case["applicant_name"]
+    assert detail["parties"]["applicant"] == case["parties"]["applicant"]
     diagram = client.get(f"/api/v1/cases/{case['reference']}/diagram").json()
     assert diagram["xml"].startswith("<?xml") and "ca_enquiry" in diagram["current"]
-    listing = client.get("/api/v1/cases", {"q": case["applicant_name"].split()[0]}).json()
+    listing = client.get("/api/v1/cases", {"q": case["parties"]["applicant"][0].split()[0]}).json()
     assert [c["reference"] for c in listing["results"]] == [case["reference"]]
 
 
@@ -215,12 +215,12 @@ def test_contact_handlers_get_no_subject_names_from_the_case_list_or_a_search_by
 
     # then: the subject is masked, and a search by it finds nothing
     assert [row["reference"] for row in listed] == [case["reference"]]
-    assert listed[0]["subject_name"] is None
+    assert "subject" not in listed[0]["parties"] and "applicant" in listed[0]["parties"]
     assert by_subject == []
-    assert [row["subject_name"] for row in by_reference] == [None]
+    assert ["subject" in row["parties"] for row in by_reference] == [False]
     # a decision maker still sees and finds the subject
     found = dm.get("/api/v1/cases", {"q": "Devlin"}).json()["results"]
-    assert [row["subject_name"] for row in found] == ["Mark Devlin"]
+    assert [row["parties"]["subject"] for row in found] == [["Mark Devlin"]]
 
 
 def test_contact_handlers_cannot_find_a_case_by_subject_name_on_the_search_page(world):

@@ -85,7 +85,7 @@ def test_reads_of_cases_tasks_and_searches_are_logged(world):
     before = AccessLog.objects.count()
     client.get(f"/cases/{case.reference}/")
     client.get(f"/tasks/{task.pk}/")
-    client.get("/cases/", {"q": case.applicant_name})
+    client.get("/cases/", {"q": case.parties["applicant"][0]})
     kinds = list(AccessLog.objects.order_by("pk")[before:].values_list("object_type",
                                                                         "justification"))
     assert [k for k, _ in kinds] == ["case", "task", "case search"]
@@ -123,7 +123,7 @@ def test_need_to_know_with_break_glass(world):
     outsider.force_login(world["disclosure_officer"])  # no relationship with a new enquiry
     page = outsider.get(f"/cases/{case.reference}/")
     assert page.status_code == 403 and b"break-glass" in page.content
-    assert case.applicant_name.encode() not in page.content
+    assert case.parties["applicant"][0].encode() not in page.content
     assert outsider.get("/cases/", {"q": case.reference}).context["page"].paginator.count == 0
     refused = outsider.post(f"/cases/{case.reference}/break-glass/",
                             {"reason_code": "other", "reason": ""})
@@ -153,7 +153,7 @@ def test_a_legal_hold_blocks_erasure_and_erasure_needs_a_decision(world):
                           action="erase", reason="Reviewed and no longer needed")
         assert caught.value.http_status == 403
     case.refresh_from_db()
-    assert case.erased_at is None and case.applicant_name
+    assert case.erased_at is None and case.parties
 
 
 def test_rows_removed_from_the_end_of_the_log_are_detected_by_the_command(world):

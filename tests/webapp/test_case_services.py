@@ -44,7 +44,7 @@ def _snapshot(case: Case) -> tuple:
 def test_case_start_completes_the_intake_and_offers_the_next_task(officer):
     case = services.case_start(user=officer, data=ENTER)
     assert case.reference == f"HRT-{case.opened_at.year}-000001"
-    assert case.child_names == "Amy, Ben"
+    assert case.parties == {"children": ["Amy", "Ben"]}
     task = case.tasks.get()
     assert (task.bpmn_id, task.lane, task.role, task.state) == (
         "ut_approve", "Decision maker", "decision_maker", TaskState.READY)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.test import Client
+
+from tests import factories
+from webapp.cases import services
 from webapp.cases.clock_services import (
     clock_pause,
     clock_resume,
     extension_decide,
     extension_request,
 )
-
-from tests import factories
-from webapp.cases import services
 from webapp.cases.models import Incident, TaskState
 from webapp.cases.timers import timers_sweep
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest

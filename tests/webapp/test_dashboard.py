@@ -48,14 +48,13 @@ def test_each_figure_is_one_query_and_counts_only_the_force(world):
     now = T0 + timedelta(hours=33)
     for build in (selectors.open_by_stage, lambda f: selectors.due_this_week(f, now),
                   lambda f: selectors.breaches_per_month(f, now),
-                  lambda f: selectors.met_rate(f, now), lambda f: selectors.funnel(f, now)):
+                  lambda f: selectors.met_rate(f, now), lambda f: selectors.returns(f, now)):
         with CaptureQueriesContext(connection) as queries:
             build(hrt)
         assert len(queries) == 1
     stages = dict(selectors.open_by_stage(hrt).rows)
     assert stages == {"1. Enquiry and initial checks": 2, "2. Verification interview": 1}
-    assert dict(selectors.funnel(hrt, now).rows) == {
-        "Enquiries": 3, "Applications": 1, "Disclosures": 0}
+    assert dict(selectors.returns(hrt, now).rows) == {"Applications": 3, "Disclosures": 0}
     assert dict(selectors.breaches_per_month(hrt, now).rows) == {"May 2026": 2}
     met = selectors.met_rate(hrt, now).rows
     assert met == [("Initial checks", 100.0, 1)]

@@ -48,17 +48,17 @@ def test_an_auditor_cannot_approve_their_own_erasure_request(world):
         asked = retention_ask(user=world["alice"], reference=case.reference, action="erase",
                               reason="Reviewed: no longer needed for a policing purpose")
         case.refresh_from_db()
-        assert case.erased_at is None and case.applicant_name  # asking erases nothing
+        assert case.erased_at is None and case.parties  # asking erases nothing
 
         with pytest.raises(ServiceError, match="Another auditor") as caught:
             retention_decide(user=world["alice"], request_id=asked.pk, approve=True)
         assert caught.value.http_status == 403
         case.refresh_from_db()
-        assert case.erased_at is None and case.applicant_name
+        assert case.erased_at is None and case.parties
 
         retention_decide(user=world["bob"], request_id=asked.pk, approve=True)
     case.refresh_from_db()
-    assert case.erased_at is not None and case.applicant_name == ""
+    assert case.erased_at is not None and case.parties == {}
     erasure = AccessLog.objects.get(object_id=case.reference, operation="erase")
     assert erasure.actor_username == "bob" and "asked by alice" in erasure.justification
 
@@ -89,7 +89,7 @@ def test_a_refused_request_changes_nothing_and_can_be_asked_again(world):
         retention_decide(user=world["bob"], request_id=asked.pk, approve=False,
                          note="A linked case is still open")
         case.refresh_from_db()
-        assert case.erased_at is None and case.applicant_name
+        assert case.erased_at is None and case.parties
         retention_ask(user=world["bob"], reference=case.reference, action="erase",
                       reason="Reviewed again: the linked case has closed")
     assert RetentionRequest.objects.filter(case=case).count() == 2
@@ -117,7 +117,7 @@ def test_the_retention_page_lets_one_auditor_ask_and_another_approve(world):
         approved = bob.post(f"/audit/retention/{request.pk}/decide/", {"decision": "approve"})
         assert approved.status_code == 302
     case.refresh_from_db()
-    assert case.erased_at is not None and case.subject_name == ""
+    assert case.erased_at is not None and case.parties == {}
 
 
 def test_only_auditors_see_the_retention_page(world):

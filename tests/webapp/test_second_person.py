@@ -150,8 +150,7 @@ def test_retrying_an_incident_refuses_a_closed_or_erased_case(people, case, eras
         incident = Incident.objects.create(case=closed, force=closed.force, attempts=3,
                                            message="timer failed", opened_at=T0)
         if erased:  # what an erasure leaves: no workflow state, no parties
-            Case.objects.filter(pk=closed.pk).update(state=b"", applicant_name="",
-                                                     subject_name="", child_names="",
+            Case.objects.filter(pk=closed.pk).update(state=b"", parties={},
                                                      erased_at=T0 + timedelta(minutes=30))
         page = _client(people["dm"]).post(f"/incidents/{incident.pk}/retry/")
     assert page.status_code == 409

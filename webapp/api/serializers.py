@@ -4,13 +4,14 @@ writable."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from webapp.cases.case_words import outcome_labels
 from webapp.cases.models import Case, CaseEvent, HumanTask
+from webapp.cases.parties import visible_names
 from webapp.clocks.models import CaseClock
 from webapp.processes.models import Deployment, ProcessVersion
+from webapp.processes.registry import scheme_for
 
 
 class StrictSerializer(serializers.Serializer):
@@ -60,23 +61,33 @@ class EventOut(serializers.ModelSerializer):
 
 
 class CaseSummaryOut(serializers.ModelSerializer):
-    """A case in a list; ``mask_subjects`` in the context blanks the subject's name (as the case
-    search page does for roles that keep no subject history)."""
+    """A case in a list: ``parties`` (party key -> names) leaves out the parties the scheme
+    hides from the caller's roles (``roles`` in the context); labels stand beside codes."""
 
-    subject_name = serializers.CharField(allow_null=True, read_only=True,
-                                         help_text="null where the caller's role may not see it")
+    parties = serializers.SerializerMethodField(
+        help_text="party key -> names; parties hidden from the caller's role are left out")
+    outcomes = serializers.SerializerMethodField(
+        help_text="the outcome codes' labels, in the same order as outcome_codes")
+    risks = serializers.SerializerMethodField(help_text="the risk markers the case carries")
 
     class Meta:
         model = Case
         fields = ["reference", "status", "stage", "opened_at", "closed_at", "outcome_codes",
-                  "applicant_name", "subject_name", "child_names", "next_due_at"]
+                  "outcomes", "parties", "risks", "next_due_at"]
         read_only_fields = fields
 
-    def to_representation(self, instance: Case) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if self.context.get("mask_subjects"):
-            data["subject_name"] = None
-        return data
+    def get_parties(self, case: Case) -> dict[str, list[str]]:
+        roles = self.context.get("roles")
+        if roles is None:
+            return dict(case.parties)
+        return visible_names(scheme_for(case.version_id), case.parties, roles)
+
+    def get_outcomes(self, case: Case) -> list[str]:
+        return outcome_labels(case)
+
+    def get_risks(self, case: Case) -> list[dict[str, str]]:
+        scheme = scheme_for(case.version_id)
+        return [{"name": name, "label": scheme.risk_label(name)} for name in case.risks]
 
 
 class CaseDetailOut(CaseSummaryOut):
@@ -103,7 +114,7 @@ class TaskOut(serializers.ModelSerializer):
     class Meta:
         model = HumanTask
         fields = ["id", "case", "bpmn_id", "name", "stage", "lane", "role", "state",
-                  "assignee", "due_at", "created_at", "completed_at"]
+                  "assignee", "due_at", "created_at", "completed_at", "at_risk"]
         read_only_fields = fields
 
 

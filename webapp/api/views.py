@@ -74,10 +74,12 @@ def _log_search(request: Request, what: str, references: list[str]) -> None:
                object_id="api", fields=references, justification=f"{what} through the API")
 
 
-def _case_detail(case: Case) -> dict[str, Any]:
+def _case_detail(case: Case, request: Request | None = None) -> dict[str, Any]:
+    """The case as the caller may see it (parties their role may not see left out)."""
     case.version_label = str(case.version)
     case.timeline = list(selectors.case_events(case))
-    return s.CaseDetailOut(case).data
+    roles = _member(request).roles if request is not None else None
+    return s.CaseDetailOut(case, context={"roles": roles}).data
 
 
 def _etag(case: Case) -> str:
@@ -102,7 +104,7 @@ class EnquiryCreate(APIView):
         body = s.EnquiryIn(data=request.data)
         body.is_valid(raise_exception=True)
         case = services.case_start(user=request.user, data=body.validated_data["data"])
-        return CaseResponse(_case_detail(Case.objects.get(pk=case.pk)), case_id=case.pk,
+        return CaseResponse(_case_detail(Case.objects.get(pk=case.pk), request), case_id=case.pk,
                             status=status.HTTP_201_CREATED)
 
 
@@ -130,7 +132,7 @@ class CaseList(APIView):
         pages.ordering = ("-opened_at", "-id")
         page = pages.paginate_queryset(qs, request, view=self)
         _log_search(request, "case search", [c.reference for c in page])
-        context = {"mask_subjects": not membership.sees_subject_names}
+        context = {"roles": list(membership.roles)}
         return pages.get_paginated_response(
             s.CaseSummaryOut(page, many=True, context=context).data)
 
@@ -140,7 +142,7 @@ class CaseDetail(APIView):
         responses={200: s.CaseDetailOut, **ERRORS}, summary="A case", operation_id="case_detail"
     )
     def get(self, request: Request, reference: str) -> Response:
-        return Response(_case_detail(_case(request, reference, log="case (API)")))
+        return Response(_case_detail(_case(request, reference, log="case (API)"), request))
 
 
 class CaseDiagram(APIView):
@@ -159,7 +161,7 @@ class CaseWithdraw(APIView):
     @extend_schema(
         request=s.WithdrawIn,
         responses={200: s.CaseDetailOut, **ERRORS},
-        summary="The applicant withdraws",
+        summary="Withdraw the case (the scheme's declared withdraw message)",
         operation_id="case_withdraw",
     )
     @idempotent
@@ -170,7 +172,7 @@ class CaseWithdraw(APIView):
         case = services.case_withdraw(
             user=request.user, reference=reference, reason=body.validated_data["reason"]
         )
-        return CaseResponse(_case_detail(case), case_id=case.pk)
+        return CaseResponse(_case_detail(case, request), case_id=case.pk)
 
 
 TASK_FILTERS = [
@@ -350,7 +352,7 @@ class TaskComplete(APIView):
             data=body.validated_data["data"],
             if_revision=revision,
         )
-        return CaseResponse(_case_detail(case), case_id=case.pk)
+        return CaseResponse(_case_detail(case, request), case_id=case.pk)
 
 
 def _policy_lead(request: Request) -> Membership:

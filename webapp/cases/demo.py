@@ -7,7 +7,7 @@ tasks, clocks and timelines are exactly what officers would have produced; some 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from engine.scheme import DECLARATION_FILE
 from webapp.cases import services
+from webapp.cases.labelled import task_form_file
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.forces.models import DecisionRoute, Force, Membership, Role, Team, TimeLimitProfile
-from webapp.processes.registry import version_from_folder
+from webapp.processes.registry import definition_for_id, version_from_folder
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - published demo accounts, never in production
 PROFILES = [
@@ -40,57 +42,51 @@ LOGINS = [*ROLE_USERS.items(), *SECOND_USERS]
 
 FIRST_NAMES = ["Sarah", "James", "Priya", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Hannah",
                "Connor", "Zara", "Dylan", "Ruth", "Kwame", "Ellen"]
+WITHDRAW_REASON = "No longer wishes to proceed"
 SURNAMES = ["Collins", "Baker", "Shah", "Reed", "Khan", "Evans", "Li", "Adeyemi", "Price",
             "Walsh", "Hussain", "Morgan", "Clarke", "Mensah", "Hughes"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How far a demo case goes: answer tasks until one in ``stop`` is offered."""
+    """How far a demo case goes (one entry of a scheme's ``demo.json``): answer tasks until one
+    in ``stop`` is offered; ``answers`` replace sample answers per task."""
 
     days_ago: float
-    stop: tuple[str, ...]
-    overrides: dict[str, dict[str, Any]]
-    withdraw: bool = False
+    stop: tuple[str, ...] = ()
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    withdraw: bool | str = False
 
 
-_NO = {"decision": "no_disclosure", "disclosure_category": "not_applicable",
-       "safeguarding_referral": False}
-PLANS = [
-    Plan(0.2, ("ut_initial_checks",), {}),
-    Plan(2.5, ("ut_initial_checks",), {}),  # the 24-hour check is overdue
-    Plan(4, ("ut_verification_interview",), {}),
-    Plan(14, ("ut_verification_interview",), {}),  # the interview is overdue
-    Plan(12, ("ut_police_checks",), {}),
-    Plan(18, ("ut_risk_assessment",), {}),
-    Plan(22, ("ut_decision", "ut_panel_decision"), {}),
-    Plan(30, ("ut_plan_disclosure",), {}),
-    Plan(50, ("ut_deliver_disclosure",), {}),  # past the overall limit
-    Plan(35, (), {}),
-    Plan(40, (), {"ut_decision": _NO, "ut_panel_decision": _NO}),
-    Plan(8, (), {"ut_initial_checks": {"in_scope": False, "out_of_scope_reason": "other_scheme"}}),
-    Plan(6, ("ut_verification_interview",), {}, withdraw=True),
-    Plan(3, ("ut_immediate_risk_review",), {"ut_initial_checks": {
-        "immediate_risk": True, "immediate_risk_details": "Child left alone with the subject"}}),
-    Plan(9, ("ut_verification_interview",), {}),
-]
-TASK_FORMS = {
-    "ut_initial_checks": "initial_checks", "ut_out_of_scope_advice": "out_of_scope_advice",
-    "ut_verification_interview": "verification_interview", "ut_police_checks": "police_checks",
-    "ut_intelligence_checks": "intelligence_checks", "ut_partner_checks": "partner_checks",
-    "ut_risk_assessment": "risk_assessment", "ut_decision": "decision",
-    "ut_panel_decision": "panel_decision", "ut_plan_disclosure": "disclosure_plan",
-    "ut_deliver_disclosure": "disclosure_delivery", "ut_inform_subject": "subject_notification",
-    "ut_no_disclosure_outcome": "no_disclosure_outcome",
-    "ut_immediate_action": "immediate_action", "ut_immediate_risk_review": "immediate_risk_review",
-    "ut_review_initial_breach": "breach_review", "ut_review_interview_breach": "breach_review",
-    "ut_review_overall_breach": "breach_review",
-}
+@dataclass(frozen=True)
+class DemoScheme:
+    """A scheme folder with ``scheme.json`` and ``demo.json``: its plans and sample answers."""
+
+    name: str
+    plans: tuple[Plan, ...]
+    samples: dict[str, Any]  # form stem -> sample answers
+    vary_names: tuple[str, ...]
 
 
-def _samples() -> dict[str, Any]:
-    folder = Path(settings.PROCESSES_DIR) / "csods" / "forms" / "samples"
-    return {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+def demo_schemes(root: Path | None = None) -> list[DemoScheme]:
+    """Every scheme folder under ``processes/`` that says how its demo cases go."""
+    root = root or Path(settings.PROCESSES_DIR)
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not ((folder / DECLARATION_FILE).is_file() and (folder / "demo.json").is_file()):
+            continue
+        doc = json.loads((folder / "demo.json").read_text())
+        plans = tuple(Plan(float(p["days_ago"]), tuple(p.get("stop", ())),
+                           dict(p.get("answers", {})), p.get("withdraw", False))
+                      for p in doc.get("plans", []))
+        samples = {p.name.removesuffix(".json"): json.loads(p.read_text())
+                   for p in (folder / "forms" / "samples").glob("*.json")}
+        found.append(DemoScheme(folder.name, plans, samples, tuple(doc.get("vary_names", ()))))
+    return found
+
+
+def _stem(form_file: str) -> str:
+    return form_file.removesuffix(".schema.json")
 
 
 def username(force_code: str, role: str) -> str:
@@ -127,12 +123,29 @@ def _setup() -> dict[str, dict[str, Any]]:
     return users
 
 
-def _enquiry(samples: dict[str, Any], index: int) -> dict[str, Any]:
-    data = json.loads(json.dumps(samples["enquiry"]))
-    first, last = FIRST_NAMES[index % 15], SURNAMES[(index * 7) % 15]
-    data["applicant"]["first_name"], data["applicant"]["last_name"] = first, last
-    if isinstance(data.get("subject"), dict):
-        data["subject"]["last_name"] = SURNAMES[(index * 3 + 5) % 15]
+def _person(person: Any, index: int, offset: int) -> Any:
+    """A person with a name varied by ``index`` (name parts, or one ``name``)."""
+    if not isinstance(person, dict):
+        return person
+    first, last = FIRST_NAMES[(index + offset) % 15], SURNAMES[(index * 7 + offset * 3) % 15]
+    if "first_name" in person or "last_name" in person:
+        return {**person, "first_name": first, "last_name": last}
+    if "name" in person:
+        return {**person, "name": f"{first} {last}"}
+    return person
+
+
+def _intake(scheme: DemoScheme, definition: Any, index: int) -> dict[str, Any]:
+    """The intake form's sample answers, with the ``vary_names`` parties renamed per case."""
+    data = json.loads(json.dumps(scheme.samples[_stem(task_form_file(
+        definition, definition.scheme.intake))]))
+    for offset, key in enumerate(scheme.vary_names):
+        party = definition.scheme.party(key)
+        if party is None or party.field not in data:
+            continue
+        value = data[party.field]
+        data[party.field] = ([_person(p, index + i, offset) for i, p in enumerate(value)]
+                             if isinstance(value, list) else _person(value, index, offset))
     return data
 
 
@@ -142,10 +155,11 @@ def _work(case: Case, plan: Plan, users: dict[str, Any], samples: dict[str, Any]
         tasks = list(HumanTask.objects.filter(case=case, state=TaskState.READY).order_by("pk"))
         if not tasks or any(t.bpmn_id in plan.stop for t in tasks):
             return
-        task = next((t for t in tasks if t.bpmn_id in TASK_FORMS), None)
+        task = next((t for t in tasks if _stem(t.form_file) in samples and t.role in users),
+                    None)
         if task is None:
             return
-        data = {**samples[TASK_FORMS[task.bpmn_id]], **plan.overrides.get(task.bpmn_id, {})}
+        data = {**samples[_stem(task.form_file)], **plan.answers.get(task.bpmn_id, {})}
         user = users[task.role]
         clock.shift(timedelta(hours=5))
         services.task_claim(user=user, task_id=task.pk)
@@ -159,28 +173,48 @@ def _claim_next(case: Case, users: dict[str, Any]) -> None:
         services.task_claim(user=users[task.role], task_id=task.pk)
 
 
+def _intake_role(definition: Any) -> str:
+    """The role of the lane holding the scheme's intake task (who records a case)."""
+    for spec in (definition.spec, *definition.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == definition.scheme.intake:
+                return definition.scheme.role_for_lane(getattr(task_spec, "lane", None))
+    return ""
+
+
+def _seed_force(force: Force, scheme: DemoScheme, users: dict[str, Any], position: int,
+                now: Any) -> int:
+    definition = definition_for_id(force.active_version_id)
+    starter = users[_intake_role(definition) or Role.CONTACT_HANDLER]
+    made = 0
+    for index, plan in enumerate(scheme.plans):
+        with time_machine.travel(now - timedelta(days=plan.days_ago), tick=False) as clock:
+            case = services.case_start(user=starter,
+                                       data=_intake(scheme, definition, index + 5 * position))
+            _work(case, plan, users, scheme.samples, clock)
+            if plan.withdraw:
+                reason = plan.withdraw if isinstance(plan.withdraw, str) else WITHDRAW_REASON
+                services.case_withdraw(user=users[Role.CASE_OFFICER],
+                                       reference=case.reference, reason=reason)
+            elif index % 2 == 0:
+                _claim_next(case, users)
+        made += 1
+    return made
+
+
 def seed() -> int:
-    """Create the demo forces, users and cases; return how many cases were made (0 if seeded)."""
+    """Create the demo forces, users and cases; return how many cases were made (0 if seeded).
+
+    Each scheme folder with a ``demo.json`` gives the cases of the forces running it."""
     with transaction.atomic():
         users = _setup()
     made = 0
-    samples = _samples()
     now = timezone.now()
-    for code, _name, _profile, _route in FORCES:
-        force = Force.objects.get(code=code)
-        if Case.objects.filter(force=force).exists():
+    schemes = {scheme.name: scheme for scheme in demo_schemes()}
+    for position, (code, _name, _profile, _route) in enumerate(FORCES):
+        force = Force.objects.select_related("active_version").get(code=code)
+        scheme = schemes.get(force.active_version.process_id) if force.active_version else None
+        if scheme is None or Case.objects.filter(force=force).exists():
             continue
-        for index, plan in enumerate(PLANS):
-            with time_machine.travel(now - timedelta(days=plan.days_ago), tick=False) as clock:
-                case = services.case_start(user=users[code][Role.CONTACT_HANDLER],
-                                           data=_enquiry(samples, index + (0 if code == "HRT"
-                                                                           else 5)))
-                _work(case, plan, users[code], samples, clock)
-                if plan.withdraw:
-                    services.case_withdraw(user=users[code][Role.CASE_OFFICER],
-                                           reference=case.reference,
-                                           reason="Applicant no longer wishes to proceed")
-                elif index % 2 == 0:
-                    _claim_next(case, users[code])
-            made += 1
+        made += _seed_force(force, scheme, users[code], position, now)
     return made

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from webapp.cases.models import HumanTask
 from webapp.cases.templatetags.inbox import time_left_at
+from webapp.processes.registry import scheme_for
 
 
 def _prefix(name: str) -> str:
@@ -33,5 +34,7 @@ def task_rows(tasks: Iterable[HumanTask]) -> list[dict[str, Any]]:
             "due_text": left["text"], "due": due,
             "case_url": f"{case_prefix}{task.case.reference}/",
             "task_url": f"{task_prefix}{task.pk}/", "claim_url": f"{task_prefix}{task.pk}/claim/",
+            "risk": ", ".join(scheme_for(task.case.version_id).risk_label(name)
+                              for name in task.case.risks) if task.case.risks else "",
         })
     return rows

@@ -31,9 +31,10 @@ class Case(models.Model):
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
     outcome_codes = models.JSONField(default=list)
-    applicant_name = models.CharField(max_length=200, blank=True)
-    subject_name = models.CharField(max_length=200, blank=True)
-    child_names = models.CharField(max_length=500, blank=True)
+    parties = models.JSONField(default=dict, blank=True,
+                               help_text="party key -> names, as the version's scheme declares")
+    risks = models.JSONField(default=list, blank=True,
+                             help_text="names of the declared risk markers the case data sets")
     next_due_at = models.DateTimeField(null=True, blank=True)
     timer_failures = models.PositiveIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0, help_text="bumped by every engine step")
@@ -56,6 +57,19 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:case", args=[self.reference])
+
+
+class CaseParty(models.Model):
+    """One party name of a case, lower-cased for search; ``hidden_from`` holds the roles the
+    scheme hides it from, space-delimited (`` contact_handler ``) so a LIKE can exclude it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="party_rows")
+    party = models.CharField(max_length=50)
+    search = models.CharField(max_length=200)
+    hidden_from = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.party}"
 
 
 class CaseSequence(models.Model):
@@ -100,18 +114,21 @@ class HumanTask(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+")
     draft = models.JSONField(null=True, blank=True)
+    at_risk = models.BooleanField(default=False, help_text="the case carries a risk marker")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "engine_task_id"],
                                                name="task_unique_engine_id")]
         indexes = [
             # Team queue: unassigned ready tasks by due time (stops after a page of matches).
-            models.Index(fields=["force", "due_at"], name="task_queue",
+            # Tasks of a case at risk come first.
+            models.Index(fields=["force", "-at_risk", "due_at", "id"], name="task_queue_risk",
                          condition=Q(state="ready", assignee__isnull=True)),
-            models.Index(fields=["force", "role", "due_at"], name="task_queue_role",
+            models.Index(fields=["force", "role", "-at_risk", "due_at", "id"],
+                         name="task_queue_role_risk",
                          condition=Q(state="ready", assignee__isnull=True)),
             # My tasks.
-            models.Index(fields=["assignee", "due_at"], name="task_mine",
+            models.Index(fields=["assignee", "-at_risk", "due_at"], name="task_mine_risk",
                          condition=Q(state="ready")),
         ]
 
@@ -148,13 +165,13 @@ class CaseTimer(models.Model):
 
 
 class EventKind(models.TextChoices):
-    STARTED = "started", "Enquiry recorded"
+    STARTED = "started", "Case recorded"
     COMPLETED = "completed", "Task completed"
     CLAIMED = "claimed", "Task claimed"
     RELEASED = "released", "Task released"
     ASSIGNED = "assigned", "Task assigned"
     DRAFT = "draft", "Draft saved"
-    WITHDRAWN = "withdrawn", "Applicant withdrew"
+    WITHDRAWN = "withdrawn", "Closed by request"
     TIMER = "timer", "Time limit reached"
     CLOCK = "clock", "Clock changed"
     INCIDENT = "incident", "Background step failed"

@@ -4,7 +4,6 @@ approved by another; nothing is erased while a legal hold is on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,14 +21,12 @@ from webapp.forces.models import Membership, Role
 # Review periods in years (MoPI: public-protection matters reviewed every 10 years, other
 # records after a 6-year clear period). Local policy may change these; erasure is never automatic.
 RETENTION_YEARS = {"public_protection": 10, "other": 6}
-PUBLIC_PROTECTION = ("Disclosure", "ImmediateAction", "SafeguardingReferral",
-                     "ActionAgainstSubject")
 
 
-def retention_for(outcome_codes: Sequence[str], closed_at: datetime) -> tuple[str, date]:
-    """The class and first review date of a case closing now."""
-    protection = any(code.startswith(PUBLIC_PROTECTION) for code in outcome_codes)
-    klass = "public_protection" if protection else "other"
+def retention_for(klass: str, closed_at: datetime) -> tuple[str, date]:
+    """The class (from the scheme's outcome declarations) and first review date of a case
+    closing now."""
+    klass = klass if klass in RETENTION_YEARS else "other"
     closed = timezone.localdate(closed_at)
     years = RETENTION_YEARS[klass]
     try:

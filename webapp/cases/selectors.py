@@ -9,21 +9,25 @@ from django.db.models import Q, QuerySet
 
 from webapp.cases.access import visible
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
+from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.registry import definition_for_id
 
 PAGE = 50
+# What a task row shows (the case's risk markers are named by its version's scheme).
+TASK_ROW = ("id", "name", "stage", "due_at", "lane", "at_risk", "case__reference",
+            "case__stage", "case__risks", "case__version_id")
+QUEUE_ORDER = ("-at_risk", "due_at", "id")
 
 
 def my_tasks(membership: Membership) -> QuerySet[HumanTask]:
-    """Ready tasks assigned to the user, soonest due first."""
+    """Ready tasks assigned to the user: those of cases at risk first, then soonest due."""
     return (HumanTask.objects
             .filter(assignee_id=membership.user_id, state=TaskState.READY,
                     force_id=membership.force_id)
-            .select_related("case")
-            .only("id", "name", "stage", "due_at", "lane", "case__reference", "case__stage")
-            .order_by("due_at", "id"))
+            .select_related("case").only(*TASK_ROW)
+            .order_by("-at_risk", "due_at", "id"))
 
 
 def _roles(membership: Membership) -> list[str]:
@@ -37,15 +41,14 @@ def _waiting(membership: Membership) -> QuerySet[HumanTask]:
 
 
 def queue(membership: Membership) -> QuerySet[HumanTask]:
-    """Unassigned ready tasks in lanes the user's roles may work."""
+    """Unassigned ready tasks in lanes the user's roles may work: at risk first, then by due."""
     return (_waiting(membership).filter(role__in=_roles(membership))
-            .select_related("case")
-            .only("id", "name", "stage", "due_at", "lane", "case__reference", "case__stage")
-            .order_by("due_at", "id"))
+            .select_related("case").only(*TASK_ROW).order_by(*QUEUE_ORDER))
 
 
 def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] | None:
-    """(due, id) of the first ``limit`` queue tasks, one index scan per lane, or None where one
+    """(at risk, due, id) of the first ``limit`` queue tasks, one index scan per lane, or None
+    where one
     query does as well (a single lane, or a database without ordered compound queries).
 
     PostgreSQL cannot merge per-lane scans of ``lane IN (…) ORDER BY due_at``: it reads every
@@ -55,17 +58,17 @@ def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] |
     roles = _roles(membership)
     if len(roles) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
         return None
-    per_lane = [_waiting(membership).filter(role=role).order_by("due_at", "id")
-                .values_list("due_at", "id")[:limit] for role in roles]
-    return per_lane[0].union(*per_lane[1:], all=True).order_by("due_at", "id")[:limit]
+    per_lane = [_waiting(membership).filter(role=role).order_by(*QUEUE_ORDER)
+                .values_list("at_risk", "due_at", "id")[:limit] for role in roles]
+    return per_lane[0].union(*per_lane[1:], all=True).order_by(*QUEUE_ORDER)[:limit]
 
 
 def queue_page(membership: Membership, limit: int = PAGE) -> list[HumanTask]:
-    """The first ``limit`` tasks of the team queue, soonest due first."""
+    """The first ``limit`` tasks of the team queue, at risk first, then soonest due."""
     ids = queue_page_ids(membership, limit)
     if ids is None:
         return list(queue(membership)[:limit])
-    order = [pk for _, pk in ids]
+    order = [pk for _, _, pk in ids]
     found = {task.pk: task for task in queue(membership).filter(pk__in=order)}
     return [found[pk] for pk in order if pk in found]  # a task claimed meanwhile drops out
 
@@ -76,17 +79,14 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
     qs = Case.objects.filter(visible(membership))
     text = text.strip()
     if text:
-        match = (Q(reference__iexact=text) | Q(applicant_name__icontains=text)
-                 | Q(child_names__icontains=text))
-        if membership.sees_subject_names:
-            match |= Q(subject_name__icontains=text)
-        qs = qs.filter(match)
+        qs = qs.filter(Q(reference__iexact=text) | name_match(text, membership.roles))
     if status:
         qs = qs.filter(status=status)
     if stage:
         qs = qs.filter(stage=stage)
-    return qs.only("reference", "status", "stage", "opened_at", "applicant_name",
-                   "subject_name", "child_names", "next_due_at").order_by("-opened_at", "-id")
+    return qs.only("reference", "status", "stage", "opened_at", "parties", "risks",
+                   "version_id", "outcome_codes", "closed_at",
+                   "next_due_at").order_by("-opened_at", "-id")
 
 
 def stages(membership: Membership) -> list[str]:

@@ -14,23 +14,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from engine.scheme import Scheme
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.step_incidents import incident_on_failure
-from webapp.cases.sync import allocate_reference, parties, sync_derived_rows
+from webapp.cases.sync import allocate_reference, sync_derived_rows
 from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
 from webapp.processes.lanes import WORK_ROLES
-from webapp.processes.registry import definition_for_id
+from webapp.processes.registry import definition_for_id, scheme_for
 from webapp.row_sql import insert
 
 log = logging.getLogger(__name__)
 
-WITHDRAW_MESSAGE = "ApplicantWithdraws"
 T = TypeVar("T")
 
 
@@ -127,14 +127,16 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
         case = Case.objects.create(
             force=force, reference=allocate_reference(force, now),
             version_id=force.active_version_id,
-            state=b"", opened_at=now, opened_by=user, **parties(data))
+            state=b"", opened_at=now, opened_by=user)
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
-        _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=()))
-        record(actor=user, operation=Operation.COLLECT, object_type="case",
-               object_id=case.reference, fields=sorted(data),
-               justification="enquiry recorded under the disclosure scheme")
+        _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=(),
+                                          answers=data))
+        record(actor=user, operation=definition.scheme.s62_operation(intake.bpmn_id),
+               object_type="case", object_id=case.reference, fields=sorted(data),
+               justification=f"{definition.scheme.case_noun} recorded under "
+                             f"{definition.scheme.title or 'the scheme'}"[:500])
     log.info("case started: case=%s force=%s", case.pk, force.code)
     return case
 
@@ -216,31 +218,29 @@ def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, 
         _event(case, user, EventKind.DRAFT, task)
 
 
-# Tasks whose completion is a disclosure, or links records (s.62 "combination").
-DISCLOSURE_TASKS = {"ut_deliver_disclosure"}
-COMBINING_TASKS = {"ut_police_checks", "ut_intelligence_checks", "ut_partner_checks"}
-
-
 def _log_completion(user: AbstractBaseUser, case: Case, task: HumanTask,
-                    data: Mapping[str, Any]) -> None:
-    if task.bpmn_id in DISCLOSURE_TASKS:
-        recipient = _recipient(case)
+                    data: Mapping[str, Any], instance: ProcessInstance) -> None:
+    """The s.62 entry of a completed task, with the meaning its scheme declares for it."""
+    scheme = scheme_for(case.version_id)
+    operation = scheme.s62_operation(task.bpmn_id)
+    if operation == Operation.DISCLOSE:
         record(actor=user, operation=Operation.DISCLOSE, object_type="case",
-               object_id=case.reference, fields=sorted(data), recipients=[recipient],
+               object_id=case.reference, fields=sorted(data),
+               recipients=[_recipient(scheme, task.bpmn_id, data, instance)],
                justification="disclosure decided lawful, necessary and proportionate")
         return
-    operation = Operation.COMBINE if task.bpmn_id in COMBINING_TASKS else Operation.ALTER
     record(actor=user, operation=operation, object_type="case", object_id=case.reference,
            fields=sorted(data), justification=f"task: {task.name}"[:500])
 
 
-def _recipient(case: Case) -> str:
-    """The recipient named by the decision, for the disclosure log."""
-    decision = (CaseEvent.objects.filter(case=case, bpmn_id__in=["ut_decision",
-                                                                 "ut_panel_decision"])
-                .order_by("-at", "-pk").values_list("data", flat=True).first()) or {}
-    person = decision.get("recipient") or {}
-    return str(person.get("name") or "recipient not named")[:200]
+def _recipient(scheme: Scheme, task_id: str, data: Mapping[str, Any],
+               instance: ProcessInstance) -> str:
+    """The name of the declared recipient party, as the case data holds it."""
+    party = scheme.party(scheme.disclosure_recipient(task_id) or "")
+    if party is None:
+        return "recipient not named"
+    names = scheme.party_names({**instance.data([party.field]), **data}).get(party.key)
+    return ", ".join(names)[:200] if names else "recipient not named"
 
 
 @incident_on_failure
@@ -265,38 +265,45 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         _event(case, user, EventKind.COMPLETED, task, data=dict(data), at=now)
         _engine(lambda: sync_derived_rows(
             case, instance, status, now=now, completed={str(task.engine_task_id): user},
-            ready_before=loaded.ready_before, timer_rows=loaded.timer_rows), case)
-        _log_completion(user, case, task, data)  # last: the log's chain head is locked to commit
+            ready_before=loaded.ready_before, timer_rows=loaded.timer_rows, answers=data), case)
+        # last: the log's chain head is locked to commit
+        _log_completion(user, case, task, data, instance)
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case
 
 
 @incident_on_failure
 def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Case:
-    """The applicant withdraws: deliver the message that closes the case."""
+    """The scheme's withdraw message: deliver it (it closes the case, or whatever the diagram
+    does with it). A scheme that declares none has no withdraw action."""
     membership = membership_of(user)
     if not (set(membership.roles) & set(WORK_ROLES)):
-        raise ServiceError("forbidden", "Your role may not withdraw applications.")
-    if not reason.strip():
-        raise ServiceError("invalid", "Give the reason for the withdrawal.",
-                           field_errors={"reason": ["Give the reason for the withdrawal."]})
+        raise ServiceError("forbidden", "Your role may not do that.")
     with transaction.atomic(durable=True):
         case = (Case.objects.select_for_update()
                 .filter(reference=reference, force=membership.force).first())
         if case is None:
             raise ServiceError("not_found", "No such case in your force.")
+        message = scheme_for(case.version_id).message("withdraw")
+        if message is None:
+            raise ServiceError("conflict", f"{case.reference}'s process has no withdraw action.")
+        if not reason.strip():
+            problem = f"Give this: {message.reason.lower()}."
+            raise ServiceError("invalid", problem, field_errors={"reason": [problem]})
         may_act(user, case)
         if case.status != CaseStatus.OPEN:
             raise ServiceError("conflict", f"{case.reference} is {case.get_status_display()}.")
         now = timezone.now()
         loaded = _load_for_step(case, now)
         instance = loaded.instance
-        status = _engine(lambda: instance.send_message(WITHDRAW_MESSAGE, {"reason": reason}),
+        status = _engine(lambda: instance.send_message(message.message, {"reason": reason}),
                          case)
-        _event(case, user, EventKind.WITHDRAWN, detail=reason, at=now)
+        insert(CaseEvent(case=case, at=now, actor=user, kind=EventKind.WITHDRAWN,
+                         task_name=message.event[:200], detail=reason[:500]))
         _engine(lambda: sync_derived_rows(case, instance, status, now=now,
                                           ready_before=loaded.ready_before,
                                           timer_rows=loaded.timer_rows), case)
         record(actor=user, operation=Operation.ALTER, object_type="case",
-               object_id=case.reference, fields=["status"], justification="applicant withdrew")
+               object_id=case.reference, fields=["status"],
+               justification=message.event[:500])
     return case

@@ -24,7 +24,9 @@ from webapp.cases.models import (
     TaskState,
     TimerKind,
 )
+from webapp.cases.parties import rewrite_party_rows
 from webapp.cases.retention import retention_for
+from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
@@ -39,30 +41,6 @@ def allocate_reference(force: Force, now: datetime) -> str:
     return f"{force.code}-{now.year}-{seq.last:06d}"
 
 
-def _person_name(person: Any) -> str:
-    if not isinstance(person, Mapping):
-        return ""
-    if person.get("name"):
-        return str(person["name"])
-    parts = [person.get(k) for k in ("first_name", "forename", "given_name", "last_name",
-                                       "surname", "family_name")]
-    return " ".join(str(p) for p in parts if p)
-
-
-PARTY_KEYS = ("applicant", "subject", "children")
-
-
-def parties(data: Mapping[str, Any]) -> dict[str, str]:
-    """The searchable party names from case data (applicant, subject, children)."""
-    children = data.get("children") or []
-    names = [_person_name(c) for c in children] if isinstance(children, list) else []
-    return {
-        "applicant_name": _person_name(data.get("applicant"))[:200],
-        "subject_name": _person_name(data.get("subject"))[:200],
-        "child_names": ", ".join(n for n in names if n)[:500],
-    }
-
-
 def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
     live = [t for t in status.timers if t.due_at.year < PARKED.year]
     same_stage = [t.due_at for t in live if t.stage == stage]
@@ -73,13 +51,16 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       now: datetime,
                       completed: Mapping[str, AbstractBaseUser] | None = None,
                       ready_before: Collection[str] | None = None,
-                      timer_rows: list[CaseTimer] | None = None) -> None:
+                      timer_rows: list[CaseTimer] | None = None,
+                      answers: Mapping[str, Any] | None = None) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
 
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
     the loaded instance; the task rows mirror them (every step syncs them in its transaction),
     so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
-    case's timer rows if the caller has just read them under the lock.
+    case's timer rows if the caller has just read them under the lock. ``answers``: the form
+    data the step completed with (its parties and risk markers count even where the process does
+    not pass them on).
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed")
@@ -89,22 +70,55 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     case.revision += 1
     case.stage = (status.stage or "")[:100]
     case.outcome_codes = list(status.outcome_codes)
-    for field, value in parties(instance.data(PARTY_KEYS)).items():
-        if value:
-            setattr(case, field, value)
+    scheme = scheme_for(case.version_id)
+    # one copy of the fields the declarations read (party names, risk markers)
+    data = instance.data({*scheme.party_fields(), *scheme.risk_fields()})
+    names_changed = _take_parties(case, scheme, data, answers or {})
+    new_risks = _take_risks(case, scheme, data, answers or {})
     if status.status == "completed":
         case.status, case.closed_at = CaseStatus.CLOSED, now
-        case.retention_class, case.review_due = retention_for(status.outcome_codes, now)
+        case.retention_class, case.review_due = retention_for(
+            scheme.retention(status.outcome_codes), now)
     elif status.status == "error":
         case.status = CaseStatus.ERROR
     timers = _timer_rows(case, status, clocks, scheme_for(case.version_id))
     case.next_due_at = min((t.due_at for t in timers), default=None)
     row_sql.update(case)
     if case.status == CaseStatus.CLOSED:
-        row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED,
-                                 detail=", ".join(status.outcome_codes)))
+        row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED, detail=", ".join(
+            scheme.outcome_label(code) for code in status.outcome_codes)[:500]))
+    if names_changed:
+        rewrite_party_rows(case, scheme)
+    if new_risks:
+        flag_risks(case, new_risks, now)
     _rewrite_tasks(case, status, now, completed, ready_before)
     _rewrite_timers(case, timers, timer_rows)
+
+
+def _take_parties(case: Case, scheme: Scheme, data: Mapping[str, Any],
+                  answers: Mapping[str, Any]) -> bool:
+    """Keep the names the case data (and the answers just given) hold for each declared party (a
+    name once recorded stays when a later step's data no longer holds it); return whether they
+    changed."""
+    names = {**case.parties, **scheme.party_names(answers),
+             **scheme.party_names(data)}
+    if names == case.parties:
+        return False
+    case.parties = names
+    return True
+
+
+def _take_risks(case: Case, scheme: Scheme, data: Mapping[str, Any],
+                answers: Mapping[str, Any]) -> list[str]:
+    """Add the risk markers the case data or the answers just given set (a subprocess may not
+    pass them on to the next task's data); return those new to the case."""
+    if not scheme.risk_markers:
+        return []
+    found = [*scheme.risks(answers), *scheme.risks(data)]
+    new = [name for name in dict.fromkeys(found) if name not in case.risks]
+    if new:
+        case.risks = [*case.risks, *new]
+    return new
 
 
 def _timer_key(row: CaseTimer) -> tuple[Any, ...]:
@@ -167,6 +181,6 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=scheme.role_for_lane(info.lane), stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
-                  due_at=_due_for(info.stage, status), created_at=now)
+                  due_at=_due_for(info.stage, status), created_at=now, at_risk=bool(case.risks))
         for task_id, info in ready.items() if task_id not in ready_before
     ])

@@ -6,7 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 from engine import EngineError, ProcessInstance
-from webapp.cases.models import HumanTask
+from webapp.cases.labelled import labelled_rows
+from webapp.cases.models import CaseEvent, EventKind, HumanTask, TaskState
 from webapp.cases.schema_forms import render_fields
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
@@ -67,3 +68,13 @@ def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any
     return {"fields": fields, "form_title": schema.get("title", ""),
             "form_description": schema.get("description", ""), "has_errors": bool(errors),
             "errors": errors}
+
+
+def recorded_answers(task: HumanTask, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """A completed task's answers, labelled by its form (the page's read-only view)."""
+    if task.state != TaskState.COMPLETED:
+        return []
+    data = (CaseEvent.objects.filter(case_id=task.case_id, kind=EventKind.COMPLETED,
+                                     bpmn_id=task.bpmn_id).order_by("-at", "-pk")
+            .values_list("data", flat=True).first())
+    return labelled_rows(schema, data)

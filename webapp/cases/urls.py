@@ -9,6 +9,7 @@ urlpatterns = [
     path("queue/", views.team_queue, name="queue"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<str:reference>/", views.case_page, name="case"),
+    path("cases/<str:reference>/answers.csv", views.case_answers_csv, name="answers_csv"),
     path("cases/<str:reference>/diagram.bpmn", views.case_diagram, name="diagram"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="withdraw"),
     path("cases/<str:reference>/break-glass/", views.case_break_glass, name="break_glass"),

@@ -10,22 +10,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.access import break_glass, consult, relationship
+from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.inbox_rows import task_rows
+from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
-from webapp.cases.task_page import form_context, form_for_task, intake_form
+from webapp.cases.task_page import form_context, form_for_task, intake_form, recorded_answers
 from webapp.clocks import selectors as clock_selectors
+from webapp.downloads import csv_download
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
+from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
 
 log = logging.getLogger(__name__)
@@ -51,8 +56,10 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     rows = task_rows(selectors.queue_page(membership))
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
+        alerts = labelled_alerts(clock_selectors.open_alerts(membership))
         extra = {"background_warnings": background_warnings(membership),
-                 "alerts": list(clock_selectors.open_alerts(membership)),
+                 "risk_alerts": [a for a in alerts if a.kind == "risk"],
+                 "alerts": [a for a in alerts if a.kind != "risk"],
                  "incidents": list(open_incidents(membership)),
                  "extensions": list(force_pending_extensions(membership))}
     return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})
@@ -71,10 +78,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
                object_id=f"page {shown.number}",
                fields=[c.reference for c in shown.object_list],
                justification="case search results (names shown)")
+    shown.object_list = [case_row(case, membership.roles) for case in shown.object_list]
     return render(request, "cases/case_list.html", {
-        "page": shown, "q": q, "status": status,
-        "mask_subjects": not membership.sees_subject_names,
-        "stage": stage, "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
+        "page": shown, "q": q, "status": status, "stage": stage,
+        "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
         "nav": "cases",
     })
 
@@ -150,6 +157,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             errors, status = errors_by_name(exc.field_errors), exc.http_status
     return render(request, "cases/task.html", {
         **form_context(schema, ui, data, errors), "task": task, "case": task.case,
+        **case_words(task.case, membership.roles), "recorded": recorded_answers(task, schema),
         "may_work": task.role in membership.roles,
         "colleagues": (selectors.colleagues(membership, task.role)
                        if membership.has_role(Role.DECISION_MAKER) else []),
@@ -167,9 +175,10 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         consult(request.user, case, fields=("parties", "timeline", "recorded information"))
     except ServiceError:
         return _break_glass_page(request, case)
-    events = list(selectors.case_events(case))
+    events = timeline(case, selectors.case_events(case))
     return render(request, "cases/case.html", {
-        "case": case, "events": events, "tasks": list(selectors.case_open_tasks(case)),
+        "case": case, "events": events, **case_words(case, membership.roles),
+        "tasks": list(selectors.case_open_tasks(case)),
         "clocks": clock_selectors.case_clocks(case),
         "extensions": list(clock_selectors.pending_extensions(case)),
         "is_decision_maker": membership.has_role(Role.DECISION_MAKER),
@@ -177,6 +186,24 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "completed": [e for e in events if e.data],
         **diagram_context(case), "nav": "cases",
     })
+
+
+@login_required
+def case_answers_csv(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's recorded answers as a spreadsheet: the forms' questions and choice labels."""
+    membership = _membership(request)
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    try:
+        consult(request.user, case, fields=("recorded information (CSV)",))
+    except ServiceError:
+        return _break_glass_page(request, case)
+    events = [e for e in timeline(case, selectors.case_events(case)) if e.data]
+    rows = [(e.task_name, timezone.localtime(e.at).strftime("%-d %B %Y, %H:%M"), question,
+             answer) for e in events for question, answer in flat_rows(e.rows)]
+    return csv_download(f"{case.reference}-answers.csv",
+                        ("Task", "Recorded", "Question", "Answer"), rows)
 
 
 def _break_glass_page(request: HttpRequest, case: Any, *, error: ServiceError | None = None
@@ -228,7 +255,8 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
                                       reason=request.POST.get("reason", "")[:500])
     except ServiceError as exc:
         return refused(request, exc)
-    messages.success(request, f"{case.reference} closed: the applicant withdrew.")
+    message = scheme_for(case.version_id).message("withdraw")
+    messages.success(request, f"{case.reference}: {message.event if message else 'done'}.")
     return redirect("cases:case", reference=case.reference)
 
 

@@ -97,6 +97,7 @@ class ExtensionRequest(models.Model):
 class AlertKind(models.TextChoices):
     WARNING = "warning", "Warning"
     BREACH = "breach", "Breach"
+    RISK = "risk", "Risk marked"  # a declared risk marker set by case data (``clock``: its name)
 
 
 class ClockAlert(models.Model):

@@ -111,11 +111,5 @@ class Membership(models.Model):
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
-    @property
-    def sees_subject_names(self) -> bool:
-        """Contact handlers keep no subject history: a user with no other role gets case lists
-        and searches without subject names, and cannot search by one."""
-        return not set(self.roles) <= {Role.CONTACT_HANDLER}
-
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in self.roles if r in Role.values]

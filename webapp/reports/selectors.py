@@ -11,6 +11,9 @@ from django.db.models.functions import TruncDate, TruncMonth
 from webapp.cases.models import Case, CaseStatus
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.forces.models import Force
+from webapp.processes.registry import scheme_for
+
+APPLICATIONS = "applications"  # the return category that counts every case
 
 
 @dataclass(frozen=True)
@@ -68,18 +71,38 @@ def met_rate(force: Force, now: datetime) -> Figure:
                    for r in rows if r["total"]])
 
 
-def funnel(force: Force, now: datetime) -> Figure:
-    counts = Case.objects.filter(force=force, opened_at__gte=now - timedelta(days=365)).aggregate(
-        enquiries=Count("id", distinct=True),
-        applications=Count("id", filter=Q(clocks__clock="interview"), distinct=True),
-        disclosures=Count("id", filter=Q(outcome_codes__icontains="Disclosure")
-                          & ~Q(outcome_codes__icontains="NoDisclosure"), distinct=True))
-    return Figure("funnel", "Enquiries → applications → disclosures (last 12 months)", "bar",
-                  ("Step", "Cases"), [("Enquiries", counts["enquiries"]),
-                                      ("Applications", counts["applications"]),
-                                      ("Disclosures", counts["disclosures"])])
+def returns(force: Force, now: datetime) -> Figure:
+    """Cases of the last 12 months per return category each scheme declares: ``applications``
+    counts every case, the others the closed cases with an outcome that counts for them."""
+    rows = (Case.objects.filter(force=force, opened_at__gte=now - timedelta(days=365))
+            .values("version_id", "status", "outcome_codes").annotate(n=Count("id"))
+            .order_by("version_id"))
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        scheme = scheme_for(row["version_id"])
+        for category, label in scheme.returns.items():
+            key = (scheme.short_title or scheme.title, label)
+            counts.setdefault(key, 0)
+            if category == APPLICATIONS:
+                counts[key] += row["n"]
+            elif row["status"] == CaseStatus.CLOSED and set(row["outcome_codes"] or ()) & set(
+                    scheme.counted_codes(category)):
+                counts[key] += row["n"]
+    several = len({title for title, _ in counts}) > 1
+    return Figure("returns", "Returns (last 12 months)", "bar", ("Return", "Cases"),
+                  [(f"{title}: {label}" if several else label, n)
+                   for (title, label), n in counts.items()])
+
+
+def open_at_risk(force: Force, limit: int = 50) -> list[tuple[Case, str]]:
+    """Open cases carrying a risk marker, newest first, each with its markers' labels."""
+    cases = (Case.objects.filter(force=force, status=CaseStatus.OPEN).exclude(risks=[])
+             .only("reference", "stage", "opened_at", "risks", "version_id")
+             .order_by("-opened_at", "-id")[:limit])
+    return [(case, ", ".join(scheme_for(case.version_id).risk_label(name)
+                             for name in case.risks)) for case in cases]
 
 
 def figures(force: Force, now: datetime) -> list[Figure]:
     return [open_by_stage(force), due_this_week(force, now), breaches_per_month(force, now),
-            met_rate(force, now), funnel(force, now)]
+            met_rate(force, now), returns(force, now)]

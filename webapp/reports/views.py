@@ -10,7 +10,7 @@ from django.utils import timezone
 from webapp.cases.oversight import background_warnings
 from webapp.downloads import csv_download
 from webapp.forces.models import Force, Role
-from webapp.reports.selectors import figures
+from webapp.reports.selectors import figures, open_at_risk
 
 DASHBOARD_ROLES = {Role.DECISION_MAKER, Role.POLICY_LEAD}
 
@@ -33,6 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 else [])
     return render(request, "reports/dashboard.html",
                   {"figures": data, "charts": charts, "nav": "dashboard",
+                   "at_risk": open_at_risk(force),
                    "background_warnings": warnings})
 
 

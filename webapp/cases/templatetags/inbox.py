@@ -41,18 +41,3 @@ def time_left_at(due: datetime | None, now: datetime) -> dict[str, str]:
 @register.simple_tag
 def time_left(due: datetime | None) -> dict[str, str]:
     return time_left_at(due, timezone.now())
-
-
-@register.filter
-def is_mapping(value: object) -> bool:
-    return isinstance(value, dict)
-
-
-@register.filter
-def is_list(value: object) -> bool:
-    return isinstance(value, list)
-
-
-@register.filter
-def humanize_key(value: str) -> str:
-    return str(value).replace("_", " ").capitalize()

@@ -1,0 +1,73 @@
+"""The words of a case's own scheme version on its pages and rows: party labels and names (masked
+by role), outcome labels, risk markers, the withdraw action and the timeline's event titles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from webapp.cases.labelled import labelled_rows, task_form
+from webapp.cases.models import Case, CaseEvent, EventKind
+from webapp.cases.parties import shown_parties
+from webapp.processes.registry import definition_for_id, scheme_for
+
+
+def outcome_labels(case: Case) -> list[str]:
+    scheme = scheme_for(case.version_id)
+    return [scheme.outcome_label(code) for code in case.outcome_codes]
+
+
+def risk_labels(case: Case) -> list[str]:
+    scheme = scheme_for(case.version_id)
+    return [scheme.risk_label(name) for name in case.risks]
+
+
+def event_title(event: CaseEvent, case_noun: str) -> str:
+    """What the timeline calls the event ("Enquiry recorded", the message's words...)."""
+    if event.kind == EventKind.STARTED:
+        return f"{case_noun.capitalize()} recorded"
+    if event.kind == EventKind.WITHDRAWN and event.task_name:
+        return event.task_name
+    return str(event.get_kind_display())
+
+
+def timeline(case: Case, events: Iterable[CaseEvent]) -> list[CaseEvent]:
+    """The events with ``title``; completed forms get ``rows`` labelled by their form."""
+    definition = definition_for_id(case.version_id)
+    shown = []
+    for event in events:
+        event.title = event_title(event, definition.scheme.case_noun)
+        event.shows_task = event.kind != EventKind.WITHDRAWN
+        if event.data:
+            event.rows = labelled_rows(task_form(definition, event.bpmn_id), event.data)
+        shown.append(event)
+    return shown
+
+
+def case_words(case: Case, roles: Collection[str]) -> dict[str, Any]:
+    """The case page's and task page's words from the case's scheme version."""
+    scheme = scheme_for(case.version_id)
+    return {
+        "scheme": scheme, "parties": shown_parties(scheme, case.parties, roles),
+        "outcomes": outcome_labels(case), "risks": risk_labels(case),
+        "withdraw": scheme.message("withdraw"),
+    }
+
+
+def case_row(case: Case, roles: Collection[str]) -> Case:
+    """A case for a list: ``party_cells`` (label, text, hidden), ``outcome_text``, ``risk_text``."""
+    scheme = scheme_for(case.version_id)
+    case.party_cells = shown_parties(scheme, case.parties, roles)
+    case.outcome_text = ", ".join(outcome_labels(case))
+    case.risk_text = ", ".join(risk_labels(case))
+    return case
+
+
+def labelled_alerts(alerts: Iterable[Any]) -> list[Any]:
+    """Clock and risk alerts; a risk alert gets ``risk_label``, its marker's words."""
+    shown = []
+    for alert in alerts:
+        if alert.kind == "risk":
+            alert.risk_label = scheme_for(alert.case.version_id).risk_label(alert.clock)
+        shown.append(alert)
+    return shown
