@@ -24,7 +24,7 @@ from django.db import transaction
 from bench import cloning
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
-from webapp.forces.models import DecisionRoute, Force, Membership, Team, TimeLimitProfile
+from webapp.forces.models import Force, Membership, SchemeDeployment, Team, TimeLimitProfile
 from webapp.processes.registry import version_from_folder
 
 TASKS_PER_CASE = 10
@@ -32,8 +32,8 @@ READY_SHARE = 0.2  # ready task rows per case: 20,000 for 100,000 cases
 MINE_PER_OFFICER = 50  # each pooled officer holds at least this many ready tasks
 ROLES = ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")
 FORCES = [  # code, name, profile (code, overall limit), decision route
-    ("HRT", "Hertfordshire", ("national-2011", "P45D"), DecisionRoute.SINGLE),
-    ("WAR", "Warwickshire", ("national-2023", "P28D"), DecisionRoute.PANEL),
+    ("HRT", "Hertfordshire", ("national-2011", "P45D"), "single"),
+    ("WAR", "Warwickshire", ("national-2023", "P28D"), "panel"),
 ]
 FIRST = ["Sarah", "James", "Priya", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Hannah", "Connor"]
 LAST = ["Collins", "Baker", "Shah", "Reed", "Khan", "Evans", "Li", "Adeyemi", "Price", "Walsh",
@@ -109,7 +109,7 @@ def officers(force: Force, team: Team, role: str, names: list[str]) -> list[Any]
     Membership.objects.bulk_create(
         [Membership(user=u, force=force, team=team, roles=[role]) for u in users])
     return list(user_model.objects.filter(username__in=names).select_related(
-        "membership__force__time_limit_profile", "membership__force__active_version"))
+        "membership__force"))
 
 
 def setup() -> Load:
@@ -117,10 +117,15 @@ def setup() -> Load:
     version = version_from_folder("csods", note="bench/inbox.py")
     forces, staff = {}, {}
     for code, name, (profile_code, overall), route in FORCES:
-        profile, _ = TimeLimitProfile.objects.get_or_create(code=profile_code, defaults={
-            "name": profile_code, "initial": "PT24H", "interview": "P10D", "overall": overall})
-        force = Force.objects.create(code=code, name=name, time_limit_profile=profile,
-                                     decision_route=route, active_version=version)
+        profile, _ = TimeLimitProfile.objects.get_or_create(
+            scheme=version.process_id, code=profile_code, defaults={
+                "name": profile_code, "limits": {"limit_initial": "PT24H",
+                                                 "limit_interview": "P10D",
+                                                 "limit_overall": overall}})
+        force = Force.objects.create(code=code, name=name)
+        SchemeDeployment.objects.create(force=force, scheme=version.process_id,
+                                        active_version=version, time_limit_profile=profile,
+                                        parameters={"decision_route": route})
         team = Team.objects.create(force=force, name="Public Protection Unit")
         forces[code] = force
         staff[code] = {role: officers(force, team, role, [f"{code.lower()}.{role}"])[0]

@@ -72,11 +72,13 @@ def light_officer(load: Any) -> Any:
     from bench.caseload import enquiry, officers, samples
     from webapp.cases import services
     from webapp.cases.models import HumanTask
-    from webapp.forces.models import Force, Team
+    from webapp.forces.models import Force, SchemeDeployment, Team
 
     hrt = load.forces["HRT"]
-    force = Force.objects.create(code="LGT", name="Light", active_version=hrt.active_version,
-                                 time_limit_profile=hrt.time_limit_profile)
+    force = Force.objects.create(code="LGT", name="Light")
+    for deployment in SchemeDeployment.objects.filter(force=hrt):
+        deployment.pk, deployment.force = None, force
+        deployment.save()
     team = Team.objects.create(force=force, name="Public Protection Unit")
     handler = officers(force, team, "contact_handler", ["lgt.contact_handler"])[0]
     officer = officers(force, team, "case_officer", ["lgt.case_officer"])[0]

@@ -63,6 +63,24 @@ class Definition:
     def form_for(self, form_file: str | None) -> dict[str, Any] | None:
         return self.forms.get(form_file or "")
 
+    def task_form_files(self, task_id: str) -> tuple[str, str]:
+        """The form and UI schema file names of a user task, by its BPMN id ("" when none)."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(task_id)
+            if task_spec is not None:
+                props = getattr(task_spec, "extensions", {}).get("properties", {})
+                return (props.get("formJsonSchemaFilename") or "",
+                        props.get("formUiSchemaFilename") or "")
+        return "", ""
+
+    def task_lane(self, task_id: str) -> str | None:
+        """The lane of a task, by its BPMN id (None when it has none or does not exist)."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(task_id)
+            if task_spec is not None:
+                return getattr(task_spec, "lane", None)
+        return None
+
     def spec_json(self) -> str:
         return serializer.spec_json(self.spec, self.subprocess_specs)
 

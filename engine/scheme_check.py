@@ -19,6 +19,7 @@ from engine.scheme import (
     PARAMETER_TYPES,
     RETENTION_CLASSES,
     S62_OPERATIONS,
+    Parameter,
     Scheme,
     build,
 )
@@ -260,6 +261,11 @@ class _Crosscheck:
             if message.message not in names:
                 self.report(("messages", key, "message"), f"message '{message.message}' is not "
                                                           "defined in the diagram")
+
+
+def parameter_value_problem(parameter: Parameter, value: Any) -> str | None:
+    """Why ``value`` is not valid for a declared parameter (None when it is)."""
+    return _bad_default(parameter.type, value, parameter.options)
 
 
 def _bad_default(kind: str, default: Any, options: Mapping[str, str]) -> str | None:

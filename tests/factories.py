@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
-from webapp.forces.models import Force, Membership, Team, TimeLimitProfile
+from webapp.forces.models import Force, Membership, SchemeDeployment, Team, TimeLimitProfile
 from webapp.processes.models import ProcessVersion
-from webapp.processes.registry import version_from_folder
+from webapp.processes.registry import scheme_for, version_from_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "engine" / "fixtures" / "mini"
@@ -16,10 +16,16 @@ CSODS = ROOT / "processes" / "csods"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test accounts only
 
 
-def profile(code: str = "national-2011") -> TimeLimitProfile:
+# The national 2011 limits, under the duration parameters the schemes declare.
+NATIONAL_LIMITS = {"limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D"}
+
+
+def profile(code: str = "national-2011", scheme: str = "",
+            limits: dict | None = None) -> TimeLimitProfile:
     obj, _ = TimeLimitProfile.objects.get_or_create(
-        code=code, defaults={"name": "National 2011", "initial": "PT24H", "interview": "P10D",
-                             "overall": "P45D"})
+        scheme=scheme, code=code,
+        defaults={"name": "National 2011",
+                  "limits": NATIONAL_LIMITS if limits is None else limits})
     return obj
 
 
@@ -29,12 +35,26 @@ def version(process_id: str = "mini", folder: Path = MINI) -> ProcessVersion:
 
 def force(code: str = "HRT", name: str = "Hertfordshire", *,
           process: ProcessVersion | None = None, route: str = "single") -> Force:
-    obj, _ = Force.objects.get_or_create(
-        code=code, defaults={"name": name, "time_limit_profile": profile(),
-                             "decision_route": route})
-    obj.active_version = process or version()
-    obj.save()
+    """A force running ``process`` (the mini scheme by default) with the national limits."""
+    obj, _ = Force.objects.get_or_create(code=code, defaults={"name": name})
+    deploy(obj, process or version(), route=route)
     return obj
+
+
+def deploy(force_obj: Force, process: ProcessVersion, *, route: str = "single",
+           parameters: dict | None = None, lane_teams: dict | None = None) -> SchemeDeployment:
+    """Make ``force_obj`` run ``process`` for its scheme (its other schemes stay)."""
+    declared = scheme_for(process.pk).parameters
+    limits = {k: v for k, v in NATIONAL_LIMITS.items() if k in declared}
+    values = dict(parameters or {})
+    if "decision_route" in declared:
+        values.setdefault("decision_route", route)
+    deployment, _ = SchemeDeployment.objects.update_or_create(
+        force=force_obj, scheme=process.process_id,
+        defaults={"active_version": process,
+                  "time_limit_profile": profile(scheme=process.process_id, limits=limits),
+                  "parameters": values, "lane_teams": lane_teams or {}})
+    return deployment
 
 
 def team(force_obj: Force, name: str = "Public Protection Unit") -> Team:

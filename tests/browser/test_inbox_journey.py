@@ -123,6 +123,13 @@ def complete_task(page, form: str, **changes) -> None:
     assert f"'{task}' completed on" in page.locator(".notices").inner_text()
 
 
+def choose_scheme(page, short_title: str) -> None:
+    """Where the force runs several schemes, the first page asks which one."""
+    if page.get_by_role("heading", level=1).inner_text() == "Which scheme is this for?":
+        page.get_by_label(short_title, exact=False).check()
+        click(page, page.get_by_role("button", name="Continue"))
+
+
 def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt):
     # --- contact handler: sign in and record the enquiry -----------------------------------
     page.goto("/")
@@ -137,7 +144,8 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     assert page.get_by_role("heading", level=1).inner_text() == "My tasks"
 
     nav(page, "Start an enquiry")
-    assert page.get_by_role("heading", level=1).inner_text() == "Start an enquiry"
+    choose_scheme(page, "Sarah's Law")
+    assert page.get_by_role("heading", level=1).inner_text() == "Start a new enquiry"
     assert_accessible(page)
     record_enquiry_by_label(page)
     assert_accessible(page)
@@ -262,6 +270,7 @@ def test_script_typed_into_an_enquiry_is_shown_as_text_and_never_runs(page, hrt)
     enquiry["concern"] = PAYLOAD
     sign_in(page, "hrt.contact")
     nav(page, "Start an enquiry")
+    choose_scheme(page, "Sarah's Law")
     fill_form(page, enquiry)
     click(page, page.get_by_role("button", name="Record enquiry"))
     reference = page.get_by_role("heading", level=1).inner_text()

@@ -22,7 +22,7 @@ from tests.browser.pages import (
     sign_out,
 )
 from webapp.cases.services import case_start
-from webapp.forces.models import Force
+from webapp.forces.models import SchemeDeployment
 from webapp.processes.models import ProcessDraft, ProcessVersion
 
 if not CHROMIUM.exists():
@@ -111,7 +111,7 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     nav(page, "Processes")
     assert page.get_by_role("heading", level=1).inner_text() == "Processes"
     assert_accessible(page)
-    click(page, page.get_by_role("button", name="Edit as a draft from v1"))
+    click(page, page.get_by_role("button", name="Edit as a draft from csods v1"))
     draft = ProcessDraft.objects.get()
     assert page.url.endswith(f"/studio/drafts/{draft.pk}/")
     wait_ready(page)
@@ -220,13 +220,16 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     assert_accessible(page)
     click(page, page.get_by_role("button", name="Approve and deploy csods v2"))
     assert "csods v2 deployed for Warwickshire." in page.locator(".notices").inner_text()
-    assert Force.objects.get(code="WAR").active_version_id == v2.pk
-    assert Force.objects.get(code="HRT").active_version_id == warwickshire["v1"].pk
+    runs = dict(SchemeDeployment.objects.filter(scheme="csods")
+                .values_list("force__code", "active_version_id"))
+    assert runs == {"WAR": v2.pk, "HRT": warwickshire["v1"].pk}
 
-    # The drift page shows Hertfordshire still on v1.
+    # The drift page: v2 is newest, but nobody designated a national base, so no force
+    # drifts from one.
     click(page, page.get_by_role("link", name="How each force differs from the national base"))
+    assert "National base: none approved yet." in page.locator("main").inner_text()
     hertfordshire = page.get_by_role("region", name="Hertfordshire")
-    assert "csods v1" in hertfordshire.inner_text()
+    assert "Runs the national base unchanged." in hertfordshire.inner_text()
     assert_accessible(page)
 
     # --- new cases start on v2; the case opened before the change stays on v1 -------------
@@ -242,7 +245,7 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
         page, warwickshire, console_errors):
     sign_in(page, "war.policy")
     nav(page, "Processes")
-    click(page, page.get_by_role("button", name="Edit as a draft from v1"))
+    click(page, page.get_by_role("button", name="Edit as a draft from csods v1"))
     wait_ready(page)
     properties = page.get_by_role("complementary", name="Properties")
     goto = properties.get_by_label("Go to an element")

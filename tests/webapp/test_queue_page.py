@@ -23,8 +23,9 @@ def two_lanes():
     hrt = factories.force()
     user = factories.officer("dmdo", hrt, "decision_maker", "disclosure_officer")
     other = factories.officer("co", hrt, "case_officer")
-    case = Case.objects.create(force=hrt, reference="HRT-2026-000001", version=hrt.active_version,
-                               state=b"", opened_at=T0, opened_by=other)
+    case = Case.objects.create(force=hrt, reference="HRT-2026-000001", scheme="mini",
+                               version=factories.version(), state=b"", opened_at=T0,
+                               opened_by=other)
     lanes = {"Decision maker": "decision_maker", "Disclosure officer": "disclosure_officer",
              "Case officer": "case_officer"}
     rows = []

@@ -513,10 +513,9 @@ def test_api_refuses_trace_and_its_options_answer_exposes_no_data(client, hrt):
     from webapp.cases import services as cases
 
     process = factories.version("csods", factories.CSODS)
-    hrt.active_version = process
-    hrt.save()
+    factories.deploy(hrt, process)
     contact = factories.officer("contact", hrt, "contact_handler")
-    case = cases.case_start(user=contact, data=factories.sample("enquiry"))
+    case = cases.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
     paths = ["/api/v1/enquiries", "/api/v1/cases", f"/api/v1/cases/{case.reference}",
              "/api/v1/tasks"]
 

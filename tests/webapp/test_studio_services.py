@@ -7,8 +7,8 @@ import pytest
 from tests import factories
 from webapp.cases import services as cases
 from webapp.errors import ServiceError
-from webapp.forces.models import DecisionRoute
-from webapp.processes import services
+from webapp.forces.models import SchemeDeployment
+from webapp.processes import national_base, services
 from webapp.processes.drift import drift_report
 from webapp.processes.models import ProcessVersion
 
@@ -28,6 +28,10 @@ def world():
         "officer": factories.officer("war.officer", war, "case_officer"),
         "contact": factories.officer("war.contact", war, "contact_handler"),
     }
+
+
+def _runs(force) -> ProcessVersion:
+    return SchemeDeployment.objects.get(force=force, scheme="csods").active_version
 
 
 def _renamed(world, old: str, new: str):
@@ -93,24 +97,20 @@ def test_deployment_needs_a_second_policy_lead_and_new_cases_follow_it(world):
         services.deployment_decide(user=world["hrt_lead"], deployment_id=request.pk,
                                    approve=True)
     assert caught.value.http_status == 404  # another force's request
-    world["war"].refresh_from_db()
-    assert world["war"].active_version == world["v1"]  # nothing deployed without approval
+    assert _runs(world["war"]) == world["v1"]  # nothing deployed without approval
     decided = services.deployment_decide(user=world["lead2"], deployment_id=request.pk,
                                          approve=True)
     assert decided.status == "deployed" and decided.decided_by == world["lead2"]
-    world["war"].refresh_from_db()
-    assert world["war"].active_version == v2
+    assert _runs(world["war"]) == v2
     new_case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
     old_case.refresh_from_db()
     assert (new_case.version, old_case.version) == (v2, world["v1"])
-    world["hrt"].refresh_from_db()
-    assert world["hrt"].active_version == world["v1"]
+    assert _runs(world["hrt"]) == world["v1"]
 
 
 def test_force_overlay_parameters_reach_the_process(world):
-    war = world["war"]
-    war.decision_route = DecisionRoute.PANEL
-    war.save()
+    SchemeDeployment.objects.filter(force=world["war"]).update(
+        parameters={"decision_route": "panel"})
     case = cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
     from engine import ProcessInstance
     from webapp.processes.registry import definition_for_id
@@ -118,17 +118,87 @@ def test_force_overlay_parameters_reach_the_process(world):
     data = ProcessInstance.load(definition_for_id(case.version_id), case.state).data()
     assert (data["decision_route"], data["interview_mode"], data["recipient_rule"]) == (
         "panel", "in_person", "best_placed")
+    assert case.scheme == "csods"
+
+
+def test_an_overlay_or_profile_value_the_scheme_does_not_declare_is_refused(world):
+    SchemeDeployment.objects.filter(force=world["war"]).update(parameters={"shoe_size": 9})
+    with pytest.raises(ServiceError) as caught:
+        cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    assert "'shoe_size'" in caught.value.message and "does not declare" in caught.value.message
+    SchemeDeployment.objects.filter(force=world["war"]).update(
+        parameters={"decision_route": "coin toss"})
+    with pytest.raises(ServiceError) as caught:
+        cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    assert "'decision_route'" in caught.value.message and "options" in caught.value.message
+    deployment = SchemeDeployment.objects.get(force=world["war"])
+    deployment.parameters = {}
+    deployment.save()
+    profile = deployment.time_limit_profile
+    profile.limits = {**profile.limits, "limit_initial": "a day or so"}
+    profile.save()
+    with pytest.raises(ServiceError) as caught:
+        cases.case_start(user=world["contact"], data=factories.sample("enquiry"))
+    assert "limit_initial" in caught.value.message and "duration" in caught.value.message
 
 
 def test_drift_report_lists_every_difference_from_the_base(world):
-    war = world["war"]
-    war.decision_route = DecisionRoute.PANEL
-    war.lane_teams = {"Decision maker": "MAPPA panel"}
-    war.save()
-    report = {row.force.code: row.differences for row in drift_report()}
+    SchemeDeployment.objects.filter(force=world["war"]).update(
+        parameters={"decision_route": "panel"}, lane_teams={"Decision maker": "MAPPA panel"})
+    (scheme,) = drift_report()
+    assert scheme.scheme == "csods" and scheme.base is None  # no base designated yet
+    report = {row.force.code: row.differences for row in scheme.forces}
     assert report["HRT"] == []
-    assert ("Decision route", "Single decision maker", "Multi-agency panel") in report["WAR"]
+    assert ("Who decides", "A decision maker", "A multi-agency panel") in report["WAR"]
     assert ("Decision maker lane", "any team of the role", "MAPPA panel") in report["WAR"]
+
+
+def test_the_national_base_is_an_approved_designation_not_the_newest_version(world):
+    draft = _renamed(world, 'name="Decide on disclosure"', 'name="Decide on the disclosure"')
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Clearer name")
+    (scheme,) = drift_report()
+    assert scheme.base is None  # v2 is newest but nobody designated it
+    assert all(row.differences == [] for row in scheme.forces)
+    asked = national_base.base_request(user=world["lead"], version_id=world["v1"].pk)
+    with pytest.raises(ServiceError) as caught:
+        national_base.base_approve(user=world["lead"], designation_id=asked.pk)
+    assert caught.value.http_status == 403  # a different policy lead approves
+    assert drift_report()[0].base is None
+    national_base.base_approve(user=world["lead2"], designation_id=asked.pk)
+    assert drift_report()[0].base == world["v1"]
+    asked = national_base.base_request(user=world["lead"], version_id=v2.pk)
+    assert drift_report()[0].base == world["v1"]  # v2 still awaits approval
+    national_base.base_approve(user=world["hrt_lead"], designation_id=asked.pk)
+    report = {row.force.code: row.differences for row in drift_report()[0].forces}
+    assert report["WAR"] == [("Process version", str(v2), str(world["v1"]))]
+
+
+def test_the_studio_page_lists_versions_and_drift_per_scheme(world, client):
+    mini = factories.version()
+    factories.deploy(world["war"], mini)
+    client.force_login(world["lead"])
+    page = client.get("/studio/").content.decode()
+    assert "Versions of csods" in page and "Versions of mini" in page
+    drift = client.get("/studio/drift/").content.decode()
+    assert "Child Sex Offender Disclosure Scheme" in drift and "Mini scheme" in drift
+    assert "none approved yet" in drift
+    response = client.post(f"/studio/versions/{mini.pk}/national-base/")
+    assert response.status_code == 302
+    client.force_login(world["lead2"])
+    page = client.get("/studio/").content.decode()
+    assert "asks to make mini v1 the national base" in page
+
+
+def test_deploying_a_version_changes_only_its_schemes_deployment(world):
+    mini = factories.version()
+    factories.deploy(world["war"], mini)
+    draft = _renamed(world, 'name="Decide on disclosure"', 'name="Decide on the disclosure"')
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Clearer name")
+    request = services.deployment_request(user=world["lead"], version_id=v2.pk, note="Pilot")
+    services.deployment_decide(user=world["lead2"], deployment_id=request.pk, approve=True)
+    runs = dict(SchemeDeployment.objects.filter(force=world["war"])
+                .values_list("scheme", "active_version"))
+    assert runs == {"csods": v2.pk, "mini": mini.pk}
 
 
 def test_a_save_over_someone_elses_newer_save_is_refused(world):

@@ -27,6 +27,9 @@ class StrictSerializer(serializers.Serializer):
 
 
 class EnquiryIn(StrictSerializer):
+    scheme = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                   help_text="The scheme's process id; may be left out when "
+                                             "the force runs one scheme.")
     data = serializers.DictField(help_text="The intake form's data (its JSON Schema applies).")
 
 
@@ -69,11 +72,12 @@ class CaseSummaryOut(serializers.ModelSerializer):
     outcomes = serializers.SerializerMethodField(
         help_text="the outcome codes' labels, in the same order as outcome_codes")
     risks = serializers.SerializerMethodField(help_text="the risk markers the case carries")
+    scheme_title = serializers.SerializerMethodField(help_text="the scheme's short title")
 
     class Meta:
         model = Case
-        fields = ["reference", "status", "stage", "opened_at", "closed_at", "outcome_codes",
-                  "outcomes", "parties", "risks", "next_due_at"]
+        fields = ["reference", "scheme", "scheme_title", "status", "stage", "opened_at",
+                  "closed_at", "outcome_codes", "outcomes", "parties", "risks", "next_due_at"]
         read_only_fields = fields
 
     def get_parties(self, case: Case) -> dict[str, list[str]]:
@@ -88,6 +92,9 @@ class CaseSummaryOut(serializers.ModelSerializer):
     def get_risks(self, case: Case) -> list[dict[str, str]]:
         scheme = scheme_for(case.version_id)
         return [{"name": name, "label": scheme.risk_label(name)} for name in case.risks]
+
+    def get_scheme_title(self, instance: Case) -> str:
+        return self.context.get("schemes", {}).get(instance.scheme, instance.scheme)
 
 
 class CaseDetailOut(CaseSummaryOut):
@@ -108,14 +115,19 @@ class DiagramOut(serializers.Serializer):
 
 class TaskOut(serializers.ModelSerializer):
     case = serializers.CharField(source="case.reference", read_only=True)
+    scheme = serializers.CharField(source="case.scheme", read_only=True)
+    scheme_title = serializers.SerializerMethodField(help_text="the scheme's short title")
     assignee = serializers.CharField(source="assignee.get_username", default=None,
                                      allow_null=True, read_only=True)
 
     class Meta:
         model = HumanTask
-        fields = ["id", "case", "bpmn_id", "name", "stage", "lane", "role", "state",
-                  "assignee", "due_at", "created_at", "completed_at", "at_risk"]
+        fields = ["id", "case", "scheme", "scheme_title", "bpmn_id", "name", "stage", "lane",
+                  "role", "state", "assignee", "due_at", "created_at", "completed_at", "at_risk"]
         read_only_fields = fields
+
+    def get_scheme_title(self, instance: HumanTask) -> str:
+        return self.context.get("schemes", {}).get(instance.case.scheme, instance.case.scheme)
 
 
 class TaskDetailOut(TaskOut):

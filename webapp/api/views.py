@@ -29,6 +29,7 @@ from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.cases.task_page import form_for_task
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
+from webapp.processes.deployments import scheme_titles
 from webapp.processes.models import Deployment, ProcessVersion
 
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real zone; PostgreSQL refuses far wider ones
@@ -79,7 +80,8 @@ def _case_detail(case: Case, request: Request | None = None) -> dict[str, Any]:
     case.version_label = str(case.version)
     case.timeline = list(selectors.case_events(case))
     roles = _member(request).roles if request is not None else None
-    return s.CaseDetailOut(case, context={"roles": roles}).data
+    return s.CaseDetailOut(case, context={"roles": roles,
+                                          "schemes": scheme_titles(case.force_id)}).data
 
 
 def _etag(case: Case) -> str:
@@ -103,7 +105,7 @@ class EnquiryCreate(APIView):
     def post(self, request: Request) -> Response:
         body = s.EnquiryIn(data=request.data)
         body.is_valid(raise_exception=True)
-        case = services.case_start(user=request.user, data=body.validated_data["data"])
+        case = services.case_start(user=request.user, **body.validated_data)
         return CaseResponse(_case_detail(Case.objects.get(pk=case.pk), request), case_id=case.pk,
                             status=status.HTTP_201_CREATED)
 
@@ -114,6 +116,7 @@ class CaseList(APIView):
             OpenApiParameter("q", str),
             OpenApiParameter("status", str),
             OpenApiParameter("stage", str),
+            OpenApiParameter("scheme", str, description="a scheme's process id"),
             OpenApiParameter("cursor", str),
         ],
         responses={200: s.CasePage, **ERRORS},
@@ -127,12 +130,14 @@ class CaseList(APIView):
             text=request.query_params.get("q", "")[:100],
             status=request.query_params.get("status", ""),
             stage=request.query_params.get("stage", "")[:100],
+            scheme=request.query_params.get("scheme", "")[:100],
         )
         pages = Pages()
         pages.ordering = ("-opened_at", "-id")
         page = pages.paginate_queryset(qs, request, view=self)
         _log_search(request, "case search", [c.reference for c in page])
-        context = {"roles": list(membership.roles)}
+        context = {"roles": list(membership.roles),
+                   "schemes": scheme_titles(membership.force_id)}
         return pages.get_paginated_response(
             s.CaseSummaryOut(page, many=True, context=context).data)
 
@@ -183,6 +188,7 @@ TASK_FILTERS = [
     OpenApiParameter("dueAfter", OpenApiTypes.DATETIME),
     OpenApiParameter("stage", str),
     OpenApiParameter("caseReference", str),
+    OpenApiParameter("scheme", str, description="a scheme's process id"),
     OpenApiParameter("state", str, enum=["ready", "completed", "cancelled"]),
     OpenApiParameter("sortBy", str, enum=["due", "created"]),
     OpenApiParameter("sortOrder", str, enum=["asc", "desc"]),
@@ -231,6 +237,7 @@ def _task_query(request: Request, membership: Membership) -> QuerySet[HumanTask]
         "due_at__gte": _when(params, "dueAfter"),
         "stage": params.get("stage"),
         "case__reference": params.get("caseReference"),
+        "case__scheme": params.get("scheme"),
     }
     return qs.filter(**{k: v for k, v in filters.items() if v})
 
@@ -253,7 +260,8 @@ class TaskQuery(APIView):
         pages.ordering = (f"-{field}", "-id") if descending else (field, "id")
         page = pages.paginate_queryset(qs, request, view=self)
         _log_search(request, "task query", sorted({t.case.reference for t in page}))
-        return pages.get_paginated_response(s.TaskOut(page, many=True).data)
+        context = {"schemes": scheme_titles(membership.force_id)}
+        return pages.get_paginated_response(s.TaskOut(page, many=True, context=context).data)
 
 
 class TaskDetail(APIView):
@@ -364,17 +372,17 @@ def _policy_lead(request: Request) -> Membership:
 
 class VersionList(APIView):
     @extend_schema(
+        parameters=[OpenApiParameter("scheme", str, description="a scheme's process id")],
         responses={200: s.VersionOut(many=True), **ERRORS},
         summary="Published process versions (policy leads)",
         operation_id="version_list",
     )
     def get(self, request: Request) -> Response:
         _policy_lead(request)
-        versions = (
-            ProcessVersion.objects.defer("files", "spec_json")
-            .select_related("created_by")
-            .order_by("process_id", "-number")
-        )
+        versions = (ProcessVersion.objects.defer("files", "spec_json")
+                    .select_related("created_by").order_by("process_id", "-number"))
+        if scheme := request.query_params.get("scheme"):
+            versions = versions.filter(process_id=scheme[:100])
         return Response(s.VersionOut(versions, many=True).data)
 
 

@@ -1,4 +1,5 @@
-"""Moving a force's live cases to another version: a dry run, then one audited bulk move.
+"""Moving a force's live cases of one scheme to another version of it: a dry run, then one
+audited bulk move.
 
 The dry run gives every live case a verdict (can move / cannot, and why) without changing
 anything. The bulk move runs in the background, one case per transaction under the case lock,
@@ -21,7 +22,7 @@ from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import load_for_step
 from webapp.celery import app
 from webapp.errors import ServiceError
-from webapp.forces.models import Force
+from webapp.forces.models import SchemeDeployment
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
 from webapp.processes.registry import definition_for, definition_for_id
 from webapp.processes.services import policy_lead
@@ -53,7 +54,9 @@ class DryRun:
 
 
 def _live_cases(force_id: int, target: ProcessVersion):  # noqa: ANN202 - a queryset
-    return (Case.objects.filter(force_id=force_id, status=CaseStatus.OPEN)
+    """The force's open cases of the target's scheme that run another version of it."""
+    return (Case.objects.filter(force_id=force_id, scheme=target.process_id,
+                                status=CaseStatus.OPEN)
             .exclude(version=target).order_by("pk"))
 
 
@@ -65,7 +68,8 @@ def _target(version_id: int) -> ProcessVersion:
 
 
 def migration_dry_run(*, user: AbstractBaseUser, version_id: int) -> DryRun:
-    """Every live case of the user's force, with whether it could move to the version."""
+    """Every live case of the user's force in the version's scheme, with whether it could
+    move to the version."""
     membership = policy_lead(user)
     target = _target(version_id)
     target_definition = definition_for(target)
@@ -84,10 +88,12 @@ def migration_dry_run(*, user: AbstractBaseUser, version_id: int) -> DryRun:
 
 
 def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
-    """Queue the bulk move of the force's movable cases; progress shows on its page."""
+    """Queue the bulk move of the force's movable cases of the version's scheme; progress
+    shows on its page."""
     membership = policy_lead(user)
     target = _target(version_id)
-    deployed = (Force.objects.filter(pk=membership.force_id)
+    deployed = (SchemeDeployment.objects.filter(force_id=membership.force_id,
+                                                scheme=target.process_id)
                 .values_list("active_version_id", flat=True).first())
     if deployed != target.pk:
         raise ServiceError("conflict", "Deploy the version to your force before moving cases "
@@ -109,7 +115,7 @@ def _move_one(case_id: int, migration: Migration, target_definition) -> list[str
     """Move one case under its lock; return why not, or [] when it moved."""
     with transaction.atomic(durable=True):
         case = (Case.objects.select_for_update(of=("self",))
-                .select_related("force__time_limit_profile").get(pk=case_id))
+                .select_related("force").get(pk=case_id))
         if case.status != CaseStatus.OPEN or case.version_id == migration.target_id:
             return ["the case closed or moved before its turn"]
         source_version = str(case.version)

@@ -49,7 +49,7 @@ def _locked_open_case(membership: Membership, user: AbstractBaseUser, reference:
                       clock: str, *, declared: bool = True) -> tuple[Case, CaseClock]:
     """Lock the case; refuse it unless the user may act on it, it is open and has the clock
     (and, if ``declared``, the case's process version still declares that clock)."""
-    case = (Case.objects.select_for_update().select_related("force__time_limit_profile")
+    case = (Case.objects.select_for_update(of=("self",)).select_related("force")
             .filter(reference=reference, force=membership.force).first())
     if case is None:
         raise ServiceError("not_found", "No such case in your force.")

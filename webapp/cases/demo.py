@@ -22,17 +22,20 @@ from engine.scheme import DECLARATION_FILE
 from webapp.cases import services
 from webapp.cases.labelled import task_form_file
 from webapp.cases.models import Case, HumanTask, TaskState
-from webapp.forces.models import DecisionRoute, Force, Membership, Role, Team, TimeLimitProfile
+from webapp.forces.models import (
+    Force,
+    Membership,
+    Role,
+    SchemeDeployment,
+    Team,
+    TimeLimitProfile,
+)
 from webapp.processes.registry import definition_for_id, version_from_folder
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - published demo accounts, never in production
-PROFILES = [
-    ("national-2011", "National 2011 (45 days)", "PT24H", "P10D", "P45D", "", ""),
-    ("west-yorkshire", "West Yorkshire", "PT24H", "P10D", "P45D", "P10D", "P10D"),
-    ("national-2023", "Current national guidance (28 days)", "PT24H", "P10D", "P28D", "", ""),
-]
-FORCES = [("HRT", "Hertfordshire", "national-2011", DecisionRoute.SINGLE),
-          ("WAR", "Warwickshire", "national-2023", DecisionRoute.PANEL)]
+# Each scheme's demo.json may give "profiles" (code -> name and limits) and "forces" (force code
+# -> the profile it uses and its parameters); without them a force runs the declared defaults.
+FORCES = [("HRT", "Hertfordshire"), ("WAR", "Warwickshire")]
 ROLE_USERS = {Role.CONTACT_HANDLER: "contact", Role.CASE_OFFICER: "officer",
               Role.DECISION_MAKER: "decision", Role.DISCLOSURE_OFFICER: "disclosure",
               Role.POLICY_LEAD: "policy", Role.FORCE_ADMIN: "admin", Role.AUDITOR: "auditor"}
@@ -95,21 +98,39 @@ def username(force_code: str, role: str) -> str:
 
 def demo_users() -> list[tuple[str, str, str]]:
     return [(f"{code.lower()}.{login}", name, Role(role).label)
-            for code, name, _, _ in FORCES for role, login in LOGINS]
+            for code, name in FORCES for role, login in LOGINS]
+
+
+def _schemes() -> list[Path]:
+    """Every scheme folder under processes/ (one with a scheme.json), in name order."""
+    return sorted(p.parent for p in Path(settings.PROCESSES_DIR).glob(f"*/{DECLARATION_FILE}"))
+
+
+def _deploy_schemes(force: Force) -> None:
+    """Make the force run every scheme, with the profile and parameters its demo.json gives."""
+    for folder in _schemes():
+        demo_file = folder / "demo.json"
+        demo = json.loads(demo_file.read_text()) if demo_file.exists() else {}
+        profiles = {}
+        for code, spec in (demo.get("profiles") or {}).items():
+            profiles[code], _ = TimeLimitProfile.objects.update_or_create(
+                scheme=folder.name, code=code,
+                defaults={"name": spec.get("name", code), "limits": spec.get("limits", {})})
+        mine = (demo.get("forces") or {}).get(force.code, {})
+        chosen = mine.get("profile") or next(iter(profiles), None)
+        version = version_from_folder(folder.name,
+                                      note=f"National base from processes/{folder.name}")
+        SchemeDeployment.objects.update_or_create(force=force, scheme=folder.name, defaults={
+            "active_version": version, "time_limit_profile": profiles.get(chosen),
+            "parameters": mine.get("parameters", {}), "lane_teams": mine.get("lane_teams", {})})
 
 
 def _setup() -> dict[str, dict[str, Any]]:
-    for code, name, initial, interview, overall, assessment, decision in PROFILES:
-        TimeLimitProfile.objects.update_or_create(code=code, defaults={
-            "name": name, "initial": initial, "interview": interview, "overall": overall,
-            "assessment": assessment, "decision": decision})
-    version = version_from_folder("csods", note="National base from processes/csods")
     users: dict[str, dict[str, Any]] = {}
     user_model = get_user_model()
-    for code, name, profile, route in FORCES:
-        force, _ = Force.objects.update_or_create(code=code, defaults={
-            "name": name, "time_limit_profile": TimeLimitProfile.objects.get(code=profile),
-            "decision_route": route, "active_version": version})
+    for code, name in FORCES:
+        force, _ = Force.objects.update_or_create(code=code, defaults={"name": name})
+        _deploy_schemes(force)
         team, _ = Team.objects.get_or_create(force=force, name="Public Protection Unit")
         users[code] = {}
         for role, login in LOGINS:
@@ -173,23 +194,17 @@ def _claim_next(case: Case, users: dict[str, Any]) -> None:
         services.task_claim(user=users[task.role], task_id=task.pk)
 
 
-def _intake_role(definition: Any) -> str:
-    """The role of the lane holding the scheme's intake task (who records a case)."""
-    for spec in (definition.spec, *definition.subprocess_specs.values()):
-        for task_spec in spec.task_specs.values():
-            if getattr(task_spec, "bpmn_id", None) == definition.scheme.intake:
-                return definition.scheme.role_for_lane(getattr(task_spec, "lane", None))
-    return ""
-
-
-def _seed_force(force: Force, scheme: DemoScheme, users: dict[str, Any], position: int,
-                now: Any) -> int:
-    definition = definition_for_id(force.active_version_id)
-    starter = users[_intake_role(definition) or Role.CONTACT_HANDLER]
+def _seed_force(deployment: SchemeDeployment, scheme: DemoScheme, users: dict[str, Any],
+                position: int, now: Any) -> int:
+    definition = definition_for_id(deployment.active_version_id)
+    declared = definition.scheme
+    # the role of the lane holding the scheme's intake task records the case
+    starter = users[declared.role_for_lane(definition.task_lane(declared.intake))
+                    or Role.CONTACT_HANDLER]
     made = 0
     for index, plan in enumerate(scheme.plans):
         with time_machine.travel(now - timedelta(days=plan.days_ago), tick=False) as clock:
-            case = services.case_start(user=starter,
+            case = services.case_start(user=starter, scheme=scheme.name,
                                        data=_intake(scheme, definition, index + 5 * position))
             _work(case, plan, users, scheme.samples, clock)
             if plan.withdraw:
@@ -210,11 +225,13 @@ def seed() -> int:
         users = _setup()
     made = 0
     now = timezone.now()
-    schemes = {scheme.name: scheme for scheme in demo_schemes()}
-    for position, (code, _name, _profile, _route) in enumerate(FORCES):
-        force = Force.objects.select_related("active_version").get(code=code)
-        scheme = schemes.get(force.active_version.process_id) if force.active_version else None
-        if scheme is None or Case.objects.filter(force=force).exists():
+    schemes = demo_schemes()
+    for position, (code, _name) in enumerate(FORCES):
+        force = Force.objects.get(code=code)
+        if Case.objects.filter(force=force).exists():
             continue
-        made += _seed_force(force, scheme, users[code], position, now)
+        for scheme in schemes:
+            deployment = SchemeDeployment.objects.filter(force=force, scheme=scheme.name).first()
+            if deployment is not None:
+                made += _seed_force(deployment, scheme, users[code], position, now)
     return made

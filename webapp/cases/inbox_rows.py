@@ -6,7 +6,7 @@ page's time; a list of plain dicts renders several times faster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -21,7 +21,10 @@ def _prefix(name: str) -> str:
     return reverse(name, args=["0"]).removesuffix("0/")
 
 
-def task_rows(tasks: Iterable[HumanTask]) -> list[dict[str, Any]]:
+def task_rows(tasks: Iterable[HumanTask],
+              schemes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """``schemes``: process id -> the short title shown in the scheme column."""
+    schemes = schemes or {}
     now = timezone.now()
     case_prefix, task_prefix = _prefix("cases:case"), _prefix("cases:task")
     rows = []
@@ -30,6 +33,7 @@ def task_rows(tasks: Iterable[HumanTask]) -> list[dict[str, Any]]:
         due = timezone.localtime(task.due_at).strftime("%-d %b %Y, %H:%M") if task.due_at else ""
         rows.append({
             "name": task.name, "reference": task.case.reference,
+            "scheme": schemes.get(task.case.scheme, task.case.scheme),
             "stage": task.stage or task.case.stage, "due_state": left["state"],
             "due_text": left["text"], "due": due,
             "case_url": f"{case_prefix}{task.case.reference}/",

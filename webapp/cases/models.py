@@ -21,6 +21,8 @@ class CaseStatus(models.TextChoices):
 class Case(models.Model):
     force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(max_length=20, unique=True)
+    scheme = models.CharField(max_length=100, default="",
+                              help_text="the process id of the case's scheme (set at start)")
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     stage = models.CharField(max_length=100, blank=True)
     version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
@@ -48,6 +50,8 @@ class Case(models.Model):
             models.Index(fields=["force", "status", "-opened_at"], name="case_force_status"),
             # Case list without a status filter: newest first, stops after a page.
             models.Index(fields=["force", "-opened_at", "-id"], name="case_force_opened"),
+            models.Index(fields=["force", "scheme", "-opened_at", "-id"],
+                         name="case_force_scheme"),
             models.Index(fields=["next_due_at"], name="case_next_due",
                          condition=Q(next_due_at__isnull=False)),
         ]
@@ -102,6 +106,8 @@ class HumanTask(models.Model):
     name = models.CharField(max_length=200)
     lane = models.CharField(max_length=100)
     role = models.CharField(max_length=30)
+    team = models.ForeignKey("forces.Team", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", help_text="the team the force routes the lane to")
     stage = models.CharField(max_length=100, blank=True)
     form_file = models.CharField(max_length=200, blank=True)
     instructions = models.TextField(blank=True)

@@ -11,23 +11,25 @@ from webapp.cases.access import visible
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
+from webapp.processes.deployments import deployments_of
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.registry import definition_for_id
 
 PAGE = 50
 # What a task row shows (the case's risk markers are named by its version's scheme).
 TASK_ROW = ("id", "name", "stage", "due_at", "lane", "at_risk", "case__reference",
-            "case__stage", "case__risks", "case__version_id")
+            "case__stage", "case__risks", "case__version_id", "case__scheme")
 QUEUE_ORDER = ("-at_risk", "due_at", "id")
 
 
-def my_tasks(membership: Membership) -> QuerySet[HumanTask]:
-    """Ready tasks assigned to the user: those of cases at risk first, then soonest due."""
-    return (HumanTask.objects
-            .filter(assignee_id=membership.user_id, state=TaskState.READY,
-                    force_id=membership.force_id)
-            .select_related("case").only(*TASK_ROW)
-            .order_by("-at_risk", "due_at", "id"))
+def my_tasks(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
+    """Ready tasks assigned to the user (of one scheme if named): those of cases at risk first,
+    then soonest due."""
+    qs = HumanTask.objects.filter(assignee_id=membership.user_id, state=TaskState.READY,
+                                  force_id=membership.force_id)
+    if scheme:
+        qs = qs.filter(case__scheme=scheme)
+    return qs.select_related("case").only(*TASK_ROW).order_by("-at_risk", "due_at", "id")
 
 
 def _roles(membership: Membership) -> list[str]:
@@ -35,18 +37,24 @@ def _roles(membership: Membership) -> list[str]:
     return [role for role in WORK_ROLES if role in membership.roles]
 
 
-def _waiting(membership: Membership) -> QuerySet[HumanTask]:
-    return HumanTask.objects.filter(force_id=membership.force_id, state=TaskState.READY,
-                                    assignee__isnull=True)
+def _waiting(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
+    """Unassigned ready tasks of the force routed to the user's team or to no team."""
+    qs = HumanTask.objects.filter(force_id=membership.force_id, state=TaskState.READY,
+                                  assignee__isnull=True)
+    qs = qs.filter(Q(team__isnull=True) | Q(team_id=membership.team_id)
+                   if membership.team_id else Q(team__isnull=True))
+    return qs.filter(case__scheme=scheme) if scheme else qs
 
 
-def queue(membership: Membership) -> QuerySet[HumanTask]:
-    """Unassigned ready tasks in lanes the user's roles may work: at risk first, then by due."""
-    return (_waiting(membership).filter(role__in=_roles(membership))
+def queue(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
+    """Unassigned ready tasks in lanes the user's roles may work, of their team or none: at
+    risk first, then by due."""
+    return (_waiting(membership, scheme).filter(role__in=_roles(membership))
             .select_related("case").only(*TASK_ROW).order_by(*QUEUE_ORDER))
 
 
-def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] | None:
+def queue_page_ids(membership: Membership, limit: int = PAGE,
+                   scheme: str = "") -> QuerySet[Any] | None:
     """(at risk, due, id) of the first ``limit`` queue tasks, one index scan per lane, or None
     where one
     query does as well (a single lane, or a database without ordered compound queries).
@@ -58,24 +66,26 @@ def queue_page_ids(membership: Membership, limit: int = PAGE) -> QuerySet[Any] |
     roles = _roles(membership)
     if len(roles) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
         return None
-    per_lane = [_waiting(membership).filter(role=role).order_by(*QUEUE_ORDER)
+    per_lane = [_waiting(membership, scheme).filter(role=role).order_by(*QUEUE_ORDER)
                 .values_list("at_risk", "due_at", "id")[:limit] for role in roles]
     return per_lane[0].union(*per_lane[1:], all=True).order_by(*QUEUE_ORDER)[:limit]
 
 
-def queue_page(membership: Membership, limit: int = PAGE) -> list[HumanTask]:
-    """The first ``limit`` tasks of the team queue, at risk first, then soonest due."""
-    ids = queue_page_ids(membership, limit)
+def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "") -> list[HumanTask]:
+    """The first ``limit`` tasks of the team queue (of one scheme if named), at risk first,
+    then soonest due."""
+    ids = queue_page_ids(membership, limit, scheme)
     if ids is None:
-        return list(queue(membership)[:limit])
+        return list(queue(membership, scheme)[:limit])
     order = [pk for _, _, pk in ids]
-    found = {task.pk: task for task in queue(membership).filter(pk__in=order)}
+    found = {task.pk: task for task in queue(membership, scheme).filter(pk__in=order)}
     return [found[pk] for pk in order if pk in found]  # a task claimed meanwhile drops out
 
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
-          stage: str = "") -> QuerySet[Case]:
-    """Search the force's cases the user may see, by reference or party name, status, stage."""
+          stage: str = "", scheme: str = "") -> QuerySet[Case]:
+    """Search the force's cases the user may see, by reference or party name, status, stage
+    and scheme."""
     qs = Case.objects.filter(visible(membership))
     text = text.strip()
     if text:
@@ -84,16 +94,21 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
         qs = qs.filter(status=status)
     if stage:
         qs = qs.filter(stage=stage)
-    return qs.only("reference", "status", "stage", "opened_at", "parties", "risks",
+    if scheme:
+        qs = qs.filter(scheme=scheme)
+    return qs.only("reference", "scheme", "status", "stage", "opened_at", "parties", "risks",
                    "version_id", "outcome_codes", "closed_at",
                    "next_due_at").order_by("-opened_at", "-id")
 
 
-def stages(membership: Membership) -> list[str]:
-    """Stage names to filter by: those of the force's process (no scan of its cases)."""
-    version_id = membership.force.active_version_id
-    names = definition_for_id(version_id).stage_names() if version_id else ()
-    return [*names, "Closed"]
+def stages(membership: Membership, scheme: str = "") -> list[str]:
+    """Stage names to filter by: those of the force's active versions (of one scheme if
+    named; no scan of its cases)."""
+    names: set[str] = set()
+    for deployment in deployments_of(membership.force_id):
+        if not scheme or deployment.scheme == scheme:
+            names.update(definition_for_id(deployment.active_version_id).stage_names())
+    return [*sorted(names), "Closed"]
 
 
 def case_detail(membership: Membership, reference: str) -> Case | None:

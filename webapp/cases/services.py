@@ -25,6 +25,7 @@ from webapp.cases.sync import allocate_reference, sync_derived_rows
 from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, Role
+from webapp.processes.deployments import deployment_for, start_parameters
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.registry import definition_for_id, scheme_for
 from webapp.row_sql import insert
@@ -99,45 +100,45 @@ def _event(case: Case, user: AbstractBaseUser | None, kind: str, task: HumanTask
         detail=detail[:500], data=data))
 
 
-def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> Case:
-    """Record an enquiry: start the force's process and complete its intake task with ``data``."""
+def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
+               scheme: str | None = None) -> Case:
+    """Record a new case of ``scheme`` (a process id; may be left out when the force runs one
+    scheme): start the force's active version of it and complete its intake task with
+    ``data``."""
     membership = membership_of(user)
-    # Read the force afresh: a deployment may have changed its version since login.
-    force = Force.objects.select_related("time_limit_profile").get(pk=membership.force_id)
-    if force.active_version_id is None:
-        raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
-    definition = definition_for_id(force.active_version_id)
-    # the declared defaults first (a clock whose limit the force does not set runs on the
-    # scheme's default), then the force's limits and overlay
-    start_data = {**definition.scheme.defaults(), **force.time_limit_profile.engine_variables(),
-                  **force.overlay(),
-                  "outcome_codes": []}
+    # Read the force's deployments afresh: one may have changed since login.
+    force = Force.objects.get(pk=membership.force_id)
+    deployment = deployment_for(force, scheme)
+    version_id = deployment.active_version_id
+    definition = definition_for_id(version_id)
+    declared = definition.scheme
+    start_data = {**start_parameters(deployment, declared), "outcome_codes": []}
+    noun = declared.case_noun or "case"
     with transaction.atomic(durable=True):
         now = timezone.now()
         instance = _engine(lambda: ProcessInstance.start(definition, start_data))
-        if not instance.human_tasks():
+        intake = next((t for t in instance.human_tasks() if t.bpmn_id == declared.intake), None)
+        if intake is None:
             raise ServiceError("conflict", f"The process deployed to {force.name} cannot start "
-                                           "an enquiry: it does not begin with a task.")
-        intake = instance.human_tasks()[0]
-        if definition.scheme.role_for_lane(intake.lane) not in membership.roles:
+                                           f"a {noun}: it does not begin with its intake task.")
+        if declared.role_for_lane(intake.lane) not in membership.roles:
             raise ServiceError("forbidden", f"Only a {(intake.lane or 'named role').lower()} may "
-                                            "record an enquiry.")
+                                            f"record a {noun}.")
         status = _engine(lambda: instance.complete_task(
-            intake.task_id, data, lanes=lanes_for(membership, force.active_version_id)))
+            intake.task_id, data, lanes=lanes_for(membership, version_id)))
         case = Case.objects.create(
-            force=force, reference=allocate_reference(force, now),
-            version_id=force.active_version_id,
-            state=b"", opened_at=now, opened_by=user)
+            force=force, reference=allocate_reference(force, now), scheme=deployment.scheme,
+            version_id=version_id, state=b"", opened_at=now, opened_by=user)
+        case._deployment = deployment  # the step's clocks and routing read it
         CaseEvent.objects.create(case=case, at=now, actor=user, kind=EventKind.STARTED,
                                  stage=intake.stage or "", task_name=intake.name,
                                  bpmn_id=intake.bpmn_id, data=dict(data))
         _engine(lambda: sync_derived_rows(case, instance, status, now=now, ready_before=(),
                                           answers=data))
-        record(actor=user, operation=definition.scheme.s62_operation(intake.bpmn_id),
+        record(actor=user, operation=declared.s62_operation(intake.bpmn_id),
                object_type="case", object_id=case.reference, fields=sorted(data),
-               justification=f"{definition.scheme.case_noun} recorded under "
-                             f"{definition.scheme.title or 'the scheme'}"[:500])
-    log.info("case started: case=%s force=%s", case.pk, force.code)
+               justification=f"{noun} recorded under {declared.title or deployment.scheme}"[:500])
+    log.info("case started: case=%s force=%s scheme=%s", case.pk, force.code, deployment.scheme)
     return case
 
 

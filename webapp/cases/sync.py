@@ -30,6 +30,7 @@ from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force
+from webapp.processes.deployments import lane_team_ids
 from webapp.processes.registry import scheme_for
 
 
@@ -176,11 +177,14 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     if cancelled:
         step_sql.close_tasks(case.pk, cancelled, TaskState.CANCELLED, now, None)
     scheme = scheme_for(case.version_id)
+    new = [info for task_id, info in ready.items() if task_id not in ready_before]
+    teams = lane_team_ids(case) if new else {}
     row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
-                  role=scheme.role_for_lane(info.lane), stage=(info.stage or "")[:100],
+                  role=scheme.role_for_lane(info.lane), team_id=teams.get(info.lane or ""),
+                  stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
                   due_at=_due_for(info.stage, status), created_at=now, at_risk=bool(case.risks))
-        for task_id, info in ready.items() if task_id not in ready_before
+        for info in new
     ])

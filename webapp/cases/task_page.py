@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from engine import EngineError, ProcessInstance
 from webapp.cases.labelled import labelled_rows
 from webapp.cases.models import CaseEvent, EventKind, HumanTask, TaskState
 from webapp.cases.schema_forms import render_fields
-from webapp.errors import ServiceError
 from webapp.forces.models import Membership
+from webapp.processes.deployments import deployment_for
 from webapp.processes.models import ProcessVersion
-from webapp.processes.registry import definition_for
+from webapp.processes.registry import definition_for, definition_for_id
 
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -32,34 +30,15 @@ def form_for_task(task: HumanTask) -> tuple[dict[str, Any], dict[str, Any]]:
     return _forms(task.case.version, task.form_file)
 
 
-@lru_cache(maxsize=64)
-def _intake_form_file(content_hash: str, version_pk: int) -> str:
-    version = ProcessVersion.objects.get(pk=version_pk)
-    probe = ProcessInstance.start(definition_for(version), {
-        "limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D",
-        "limit_assessment": None, "limit_decision": None, "decision_route": "single",
-        "outcome_codes": []})
-    tasks = probe.human_tasks()
-    return tasks[0].form_file or "" if tasks else ""
-
-
-def intake_form(membership: Membership) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form of the first task of the force's process: the enquiry that creates a case.
-
-    A deployed diagram that fails before its first task cannot take enquiries: that is a
-    refusal naming the force (the engine's detail is logged), not a server error."""
-    version = membership.force.active_version
-    if version is None:
-        raise ServiceError("conflict", f"{membership.force.name} has no process deployed yet.")
-    try:
-        form_file = _intake_form_file(version.content_hash, version.pk)
-    except EngineError as exc:
-        raise ServiceError(
-            "conflict", f"The process deployed to {membership.force.name} cannot start an "
-                        "enquiry: it fails before its first task. Ask a policy lead to deploy "
-                        "a version that works.",
-            log_detail=f"{exc.code}: {exc.message}") from exc
-    return _forms(version, form_file)
+def intake_form(membership: Membership,
+                scheme: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form of the declared intake task of ``scheme`` as the force runs it: the form that
+    creates a case (read from the declaration, without starting an instance)."""
+    deployment = deployment_for(membership.force, scheme)
+    definition = definition_for_id(deployment.active_version_id)
+    form_file, ui_file = definition.task_form_files(definition.scheme.intake)
+    schema = definition.forms.get(form_file) or EMPTY_FORM
+    return schema, definition.ui_forms.get(ui_file or _ui_name(form_file)) or {}
 
 
 def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any],

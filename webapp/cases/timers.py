@@ -158,7 +158,7 @@ def fire_some(now: datetime, limit: int = BATCH) -> tuple[list[int], int]:
     try:
         with transaction.atomic(durable=True):
             cases = list(Case.objects.select_for_update(skip_locked=True, of=("self",))
-                         .select_related("force__time_limit_profile")
+                         .select_related("force")
                          .filter(status=CaseStatus.OPEN, next_due_at__lte=now)
                          .order_by("next_due_at")[:limit])
             delay = getattr(settings, "TIMER_FIRE_TEST_DELAY", 0)

@@ -30,6 +30,7 @@ from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
 from webapp.forces.models import Role
+from webapp.processes.deployments import scheme_choices, scheme_titles
 from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
 
@@ -43,17 +44,27 @@ def _membership(request: HttpRequest) -> Any:
         raise Http404(exc.message) from exc
 
 
+def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
+    """The force's schemes (process id -> short title) and the one chosen in ``?scheme=``."""
+    titles = scheme_titles(membership.force_id)
+    chosen = request.GET.get("scheme", "")[:100]
+    return {"schemes": titles, "scheme": chosen if chosen in titles else ""}
+
+
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    rows = task_rows(selectors.my_tasks(membership)[: selectors.PAGE])
-    return render(request, "cases/my_tasks.html", {"rows": rows, "nav": "mine"})
+    filt = _scheme_filter(request, membership)
+    rows = task_rows(selectors.my_tasks(membership, filt["scheme"])[: selectors.PAGE],
+                     filt["schemes"])
+    return render(request, "cases/my_tasks.html", {"rows": rows, "nav": "mine", **filt})
 
 
 @login_required
 def team_queue(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    rows = task_rows(selectors.queue_page(membership))
+    filt = _scheme_filter(request, membership)
+    rows = task_rows(selectors.queue_page(membership, scheme=filt["scheme"]), filt["schemes"])
     extra = {}
     if membership.has_role(Role.DECISION_MAKER):
         alerts = labelled_alerts(clock_selectors.open_alerts(membership))
@@ -62,7 +73,7 @@ def team_queue(request: HttpRequest) -> HttpResponse:
                  "alerts": [a for a in alerts if a.kind != "risk"],
                  "incidents": list(open_incidents(membership)),
                  "extensions": list(force_pending_extensions(membership))}
-    return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **extra})
+    return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **filt, **extra})
 
 
 @login_required
@@ -71,7 +82,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     status = request.GET.get("status", "")
     stage = request.GET.get("stage", "")[:100]
-    page = Paginator(selectors.cases(membership, text=q, status=status, stage=stage), 25)
+    filt = _scheme_filter(request, membership)
+    page = Paginator(selectors.cases(membership, text=q, status=status, stage=stage,
+                                     scheme=filt["scheme"]), 25)
     shown = page.get_page(request.GET.get("page"))
     if shown.object_list:
         record(actor=request.user, operation=Operation.CONSULT, object_type="case search",
@@ -81,8 +94,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     shown.object_list = [case_row(case, membership.roles) for case in shown.object_list]
     return render(request, "cases/case_list.html", {
         "page": shown, "q": q, "status": status, "stage": stage,
-        "statuses": CaseStatus.choices, "stages": selectors.stages(membership),
-        "nav": "cases",
+        "statuses": CaseStatus.choices,
+        "stages": selectors.stages(membership, filt["scheme"]), "nav": "cases", **filt,
     })
 
 
@@ -263,11 +276,21 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def start_enquiry(request: HttpRequest) -> HttpResponse:
+    """Choose a scheme (when the force runs several), then record its intake form."""
     membership = _membership(request)
+    choices = scheme_choices(membership.force_id)
+    scheme = (request.POST.get("scheme") or request.GET.get("scheme") or "")[:100]
+    if not scheme and len(choices) == 1:
+        scheme = choices[0][0]
+    if not scheme and len(choices) > 1:
+        return render(request, "cases/start_choose.html", {
+            "choices": [(key, s) for key, s in choices], "nav": "start"})
     try:
-        schema, ui = intake_form(membership)
+        schema, ui = intake_form(membership, scheme)
     except ServiceError as exc:
         return refused(request, exc)
+    declared = dict(choices).get(scheme)
+    noun = (declared.case_noun if declared else "") or "case"
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     status = 200
@@ -277,17 +300,18 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
         if changed is not None:
             data = changed
         elif request.POST.get("action") == "draft":
-            messages.info(request, "Nothing has been recorded yet: choose 'Record enquiry' "
+            messages.info(request, f"Nothing has been recorded yet: choose 'Record {noun}' "
                                    "when the form is complete.")
         else:
             try:
-                case = services.case_start(user=request.user, data=data)
+                case = services.case_start(user=request.user, data=data, scheme=scheme)
             except ServiceError as exc:
                 if exc.code != "invalid":
                     return refused(request, exc)
                 errors, status = errors_by_name(exc.field_errors), exc.http_status
             else:
-                messages.success(request, f"Enquiry recorded as {case.reference}.")
+                messages.success(request, f"{noun.capitalize()} recorded as {case.reference}.")
                 return redirect("cases:case", reference=case.reference)
     return render(request, "cases/start.html", {
-        **form_context(schema, ui, data, errors), "nav": "start"}, status=status)
+        **form_context(schema, ui, data, errors), "nav": "start", "scheme": scheme,
+        "declared": declared, "noun": noun, "several": len(choices) > 1}, status=status)

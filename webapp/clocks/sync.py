@@ -21,6 +21,7 @@ from webapp import row_sql
 from webapp.clocks import clock_sql
 from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
 from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
+from webapp.processes.deployments import case_limits
 from webapp.processes.registry import scheme_for
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
     extensions count). New rows and events are written in one statement each; the case lock is
     held, so nothing else writes these rows meanwhile.
     """
-    warning_fraction = case.force.time_limit_profile.warning_fraction
+    warning_fraction = case_limits(case)[1]
     declared = scheme_for(case.version_id).clocks
     limits = {} if closed else _limits(instance, declared)
     active = set(instance.active_bpmn_ids())
@@ -151,7 +152,7 @@ def snapshot_of(row: CaseClock) -> ClockSnapshot:
 def recompute_clock(case: Case, clock: str, now: datetime) -> CaseClock:
     """Rewrite one clock's row from its events (the events are the source of truth)."""
     events = ClockEvent.objects.filter(case=case, clock=clock).order_by("at", "pk")
-    snap = snapshot(events, now, case.force.time_limit_profile.warning_fraction)
+    snap = snapshot(events, now, case_limits(case)[1])
     row = CaseClock.objects.filter(case=case, clock=clock).first()
     if row is None:
         spec = scheme_for(case.version_id).clock(clock)

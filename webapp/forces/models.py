@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
@@ -18,70 +16,58 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
-class DecisionRoute(models.TextChoices):
-    SINGLE = "single", "Single decision maker"
-    PANEL = "panel", "Multi-agency panel"
-
-
-class InterviewMode(models.TextChoices):
-    IN_PERSON = "in_person", "In person only"
-    PHONE_ALLOWED = "phone_allowed", "In person or by phone"
-
-
-class RecipientRule(models.TextChoices):
-    BEST_PLACED = "best_placed", "Person best placed to protect the child"
-    PARENT_ONLY = "parent_carer_guardian", "Parent, carer or guardian only (Scotland)"
-
-
 class TimeLimitProfile(models.Model):
-    """A force's time limits as ISO 8601 durations (process-spec §4)."""
+    """Named time limits: duration parameter name -> ISO 8601 duration (process-spec §4).
 
-    code = models.SlugField(max_length=40, unique=True)
+    A profile may belong to one scheme (its limits then name that scheme's parameters)."""
+
+    code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
-    initial = models.CharField(max_length=20, default="PT24H")
-    interview = models.CharField(max_length=20, default="P10D")
-    overall = models.CharField(max_length=20, default="P45D")
-    assessment = models.CharField(max_length=20, blank=True)
-    decision = models.CharField(max_length=20, blank=True)
+    scheme = models.CharField(max_length=100, blank=True,
+                              help_text="the process id the profile is for (blank: any)")
+    limits = models.JSONField(default=dict, blank=True,
+                              help_text="duration parameter -> ISO 8601 duration or null")
     warning_fraction = models.FloatField(default=0.75)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"],
+                                               name="profile_unique_code")]
 
     def __str__(self) -> str:
         return self.name
-
-    def engine_variables(self) -> dict[str, Any]:
-        """The process variables the diagrams' timers read."""
-        return {
-            "limit_initial": self.initial, "limit_interview": self.interview,
-            "limit_overall": self.overall, "limit_assessment": self.assessment or None,
-            "limit_decision": self.decision or None,
-        }
 
 
 class Force(models.Model):
     code = models.CharField(max_length=4, unique=True,
                             help_text="Prefix of case references, e.g. HRT")
     name = models.CharField(max_length=100, unique=True)
-    time_limit_profile = models.ForeignKey(TimeLimitProfile, on_delete=models.PROTECT)
-    decision_route = models.CharField(max_length=10, choices=DecisionRoute.choices,
-                                      default=DecisionRoute.SINGLE)
-    active_version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
-                                       null=True, blank=True, related_name="+")
-    # The force's overlay on the national base: parameters, never a copy of the diagram.
-    interview_mode = models.CharField(max_length=20, choices=InterviewMode.choices,
-                                      default=InterviewMode.IN_PERSON)
-    recipient_rule = models.CharField(max_length=30, choices=RecipientRule.choices,
-                                      default=RecipientRule.BEST_PLACED)
-    lane_teams = models.JSONField(default=dict, blank=True, help_text="lane name -> team name")
-    local_steps = models.JSONField(default=list, blank=True,
-                                   help_text="names of optional local steps switched on")
 
     def __str__(self) -> str:
         return self.name
 
-    def overlay(self) -> dict[str, object]:
-        """The force's parameters as process variables (what the diagram's gateways read)."""
-        return {"decision_route": self.decision_route, "interview_mode": self.interview_mode,
-                "recipient_rule": self.recipient_rule, "local_steps": list(self.local_steps)}
+
+class SchemeDeployment(models.Model):
+    """One scheme a force runs: its active version, time limits and the force's overlay.
+
+    ``parameters`` holds values for the scheme's declared parameters (never a copy of the
+    diagram); ``lane_teams`` routes a lane's new tasks to one of the force's teams."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="schemes")
+    scheme = models.CharField(max_length=100, help_text="the process id (the folder name)")
+    active_version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
+                                       related_name="+")
+    time_limit_profile = models.ForeignKey(TimeLimitProfile, on_delete=models.PROTECT,
+                                           null=True, blank=True, related_name="+")
+    parameters = models.JSONField(default=dict, blank=True,
+                                  help_text="declared parameter -> the force's value")
+    lane_teams = models.JSONField(default=dict, blank=True, help_text="lane name -> team name")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["force", "scheme"],
+                                               name="deployment_unique_scheme")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} at {self.force_id}"
 
 
 class Team(models.Model):

@@ -1,13 +1,18 @@
-"""How each force's effective process differs from the national base."""
+"""How each force's deployment of a scheme differs from that scheme's national base.
+
+The national base is an approved designation (``NationalBase``), never simply the newest
+version. Parameters are compared with the base's declared defaults, in the declaration's words.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from webapp.forces.models import DecisionRoute, Force, InterviewMode, RecipientRule
-from webapp.processes.models import ProcessVersion
-
-NATIONAL_PROFILE = "national-2011"
+from engine.scheme import Parameter, Scheme
+from webapp.forces.models import Force, SchemeDeployment
+from webapp.processes.models import NationalBase, ProcessVersion
+from webapp.processes.registry import scheme_for
 
 
 @dataclass(frozen=True)
@@ -16,39 +21,69 @@ class Drift:
     differences: list[tuple[str, str, str]]  # (what, national base, this force)
 
 
-def _latest_national() -> ProcessVersion | None:
-    return ProcessVersion.objects.filter(process_id="csods").order_by("-number").first()
+@dataclass(frozen=True)
+class SchemeDrift:
+    scheme: str
+    title: str
+    base: ProcessVersion | None
+    forces: list[Drift]
 
 
-def drift_report() -> list[Drift]:
-    """One row per force: every parameter or version that differs from the national base."""
-    latest = _latest_national()
+def national_base(scheme: str) -> ProcessVersion | None:
+    """The scheme's approved national base (None until one is approved)."""
+    row = (NationalBase.objects.filter(scheme=scheme, approved_at__isnull=False)
+           .select_related("version").defer("version__files", "version__spec_json")
+           .order_by("-approved_at", "-pk").first())
+    return row.version if row else None
+
+
+def _words(parameter: Parameter, value: Any) -> str:
+    if value is None or value == []:
+        return "not set"
+    if parameter.type == "steps" and isinstance(value, list):
+        return ", ".join(parameter.option_label(v) for v in value)
+    if parameter.type == "flag":
+        return "yes" if value else "no"
+    return parameter.option_label(value) if parameter.type == "choice" else str(value)
+
+
+def _differences(deployment: SchemeDeployment, base: ProcessVersion | None,
+                 scheme: Scheme) -> list[tuple[str, str, str]]:
+    diffs: list[tuple[str, str, str]] = []
+    profile = deployment.time_limit_profile
+    values = {**(profile.limits if profile else {}), **(deployment.parameters or {})}
+    for name, parameter in scheme.parameters.items():
+        if name in values and values[name] != parameter.default:
+            diffs.append((parameter.label, _words(parameter, parameter.default),
+                          _words(parameter, values[name])))
+    for lane, team in sorted((deployment.lane_teams or {}).items()):
+        diffs.append((f"{lane} lane", "any team of the role", team))
+    if base is not None and deployment.active_version_id != base.pk:
+        diffs.append(("Process version", str(base), str(deployment.active_version)))
+    return diffs
+
+
+def schemes() -> list[str]:
+    """Process ids with a version or a deployment, in order."""
+    known = set(ProcessVersion.objects.values_list("process_id", flat=True).distinct())
+    known |= set(SchemeDeployment.objects.values_list("scheme", flat=True).distinct())
+    return sorted(known)
+
+
+def drift_report() -> list[SchemeDrift]:
+    """Per scheme, one row per force running it: what differs from the national base."""
+    deployments: dict[str, list[SchemeDeployment]] = {}
+    for d in (SchemeDeployment.objects.select_related("force", "time_limit_profile")
+              .select_related("active_version")
+              .defer("active_version__files", "active_version__spec_json")
+              .order_by("force__name")):
+        deployments.setdefault(d.scheme, []).append(d)
     report = []
-    forces = Force.objects.select_related("time_limit_profile", "active_version").order_by("name")
-    for force in forces:
-        diffs: list[tuple[str, str, str]] = []
-        profile = force.time_limit_profile
-        if profile.code != NATIONAL_PROFILE:
-            diffs.append(("Time-limit profile", "National 2011", profile.name))
-        for label, value, base in (
-                ("Decision route", force.decision_route, DecisionRoute.SINGLE),
-                ("Interview mode", force.interview_mode, InterviewMode.IN_PERSON),
-                ("Recipient rule", force.recipient_rule, RecipientRule.BEST_PLACED)):
-            if value != base:
-                diffs.append((label, str(base.label), _label(value)))
-        for lane, team in sorted(force.lane_teams.items()):
-            diffs.append((f"{lane} lane", "any team of the role", team))
-        for step in force.local_steps:
-            diffs.append(("Local step", "not in the base", step))
-        if latest is not None and force.active_version_id != latest.pk:
-            diffs.append(("Process version", str(latest),
-                          str(force.active_version) if force.active_version else "none"))
-        report.append(Drift(force, diffs))
+    for key in schemes():
+        base = national_base(key)
+        rows = deployments.get(key, [])
+        reference = base.pk if base else (rows[0].active_version_id if rows else None)
+        scheme = scheme_for(reference) if reference else Scheme.empty()
+        report.append(SchemeDrift(key, scheme.title or key, base, [
+            Drift(d.force, _differences(d, base, scheme)) for d in rows]))
     return report
-
-
-def _label(value: str) -> str:
-    for choices in (DecisionRoute, InterviewMode, RecipientRule):
-        if value in choices.values:
-            return str(choices(value).label)
-    return value

@@ -115,3 +115,24 @@ class Migration(models.Model):
 
     def __str__(self) -> str:
         return f"migration {self.pk} to {self.target}: {self.status}"
+
+
+class NationalBase(models.Model):
+    """A version designated the national base of its scheme: asked by one policy lead and
+    approved by another. The scheme's base is its newest approved designation."""
+
+    scheme = models.CharField(max_length=100, help_text="the process id")
+    version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scheme", "approved_at"], name="national_base_scheme")]
+
+    def __str__(self) -> str:
+        state = "approved" if self.approved_at else "awaiting approval"
+        return f"{self.version} as national base ({state})"

@@ -19,7 +19,7 @@ from engine import DefinitionInvalid, check_files, load_files
 from engine.scheme import DECLARATION_FILE
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, Membership, Role
+from webapp.forces.models import Force, Membership, Role, SchemeDeployment
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.models import (
     Deployment,
@@ -172,7 +172,8 @@ def deployment_request(*, user: AbstractBaseUser, version_id: int, note: str) ->
         raise ServiceError("invalid", "Say why this version should be deployed.",
                            field_errors={"note": ["Say why this version should be deployed."]})
     force = Force.objects.get(pk=membership.force_id)
-    if force.active_version_id == version.pk:
+    if SchemeDeployment.objects.filter(force=force, scheme=version.process_id,
+                                       active_version=version).exists():
         raise ServiceError("conflict", f"{force.name} already runs {version}.")
     if Deployment.objects.filter(force=force, version=version,
                                  status=DeploymentStatus.PENDING).exists():
@@ -183,7 +184,8 @@ def deployment_request(*, user: AbstractBaseUser, version_id: int, note: str) ->
 
 def deployment_decide(*, user: AbstractBaseUser, deployment_id: int,
                       approve: bool) -> Deployment:
-    """A second policy lead of the force approves (the force switches version) or rejects."""
+    """A second policy lead of the force approves (the force's deployment of the version's
+    scheme switches to it) or rejects."""
     membership = policy_lead(user)
     with transaction.atomic(durable=True):
         deployment = (Deployment.objects.select_for_update()
@@ -198,7 +200,9 @@ def deployment_decide(*, user: AbstractBaseUser, deployment_id: int,
         deployment.decided_by, deployment.decided_at = user, timezone.now()
         deployment.save()
         if approve:
-            Force.objects.filter(pk=deployment.force_id).update(
-                active_version=deployment.version)
+            # The force's deployment of this version's scheme only; its other schemes stay.
+            SchemeDeployment.objects.update_or_create(
+                force_id=deployment.force_id, scheme=deployment.version.process_id,
+                defaults={"active_version": deployment.version})
     log.info("deployment decided: deployment=%s status=%s", deployment.pk, deployment.status)
     return deployment

@@ -16,7 +16,8 @@ from webapp.api.parsers import MAX_DEPTH, nesting_depth
 from webapp.cases.case_migration import migration_dry_run, migration_start
 from webapp.downloads import as_attachment
 from webapp.errors import ServiceError
-from webapp.processes import selectors, services
+from webapp.forces.models import SchemeDeployment
+from webapp.processes import national_base, selectors, services
 from webapp.processes.drift import drift_report
 from webapp.processes.models import Migration, ProcessDraft, ProcessVersion
 from webapp.processes.registry import definition_for
@@ -48,8 +49,8 @@ def _main_file(files: dict[str, str], process_id: str) -> str:
 def studio(request: HttpRequest) -> HttpResponse:
     membership = _lead(request)
     return render(request, "studio/index.html", {
-        "versions": selectors.versions(), "deployed": selectors.deployed_to(),
-        "drafts": selectors.open_drafts(), "deployments": selectors.deployments(membership.force),
+        "sections": selectors.scheme_sections(), "deployed": selectors.deployed_to(),
+        "deployments": selectors.deployments(membership.force),
         "migrations": selectors.migrations(membership.force), "nav": "studio"})
 
 
@@ -162,6 +163,8 @@ def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
     return render(request, "studio/version.html", {
         "version": version, "previous": previous.defer("files", "spec_json").first(),
         "force": membership.force, "files": sorted(version.files), "nav": "studio",
+        "runs_it": SchemeDeployment.objects.filter(force_id=membership.force_id,
+                                                   active_version=version).exists(),
         "empty_marks": {}})
 
 
@@ -211,6 +214,29 @@ def deploy_decide(request: HttpRequest, deployment_id: int) -> HttpResponse:
         return refused(request, exc)
     messages.success(request, f"{deployment.version} {deployment.get_status_display().lower()}"
                               f" for {deployment.force.name}.")
+    return redirect("studio:index")
+
+
+@login_required
+@require_POST
+def base_request(request: HttpRequest, version_id: int) -> HttpResponse:
+    try:
+        row = national_base.base_request(user=request.user, version_id=version_id)
+    except ServiceError as exc:
+        return refused(request, exc)
+    messages.success(request, f"Asked to make {row.version} the national base: a second "
+                              "policy lead must approve it.")
+    return redirect("studio:index")
+
+
+@login_required
+@require_POST
+def base_approve(request: HttpRequest, designation_id: int) -> HttpResponse:
+    try:
+        row = national_base.base_approve(user=request.user, designation_id=designation_id)
+    except ServiceError as exc:
+        return refused(request, exc)
+    messages.success(request, f"{row.version} is now the national base.")
     return redirect("studio:index")
 
 

@@ -1,11 +1,11 @@
-"""One query per figure, always scoped to the user's force."""
+"""One query per figure, always scoped to the user's force (and to one scheme if named)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from webapp.cases.models import Case, CaseStatus
@@ -27,15 +27,25 @@ class Figure:
     rows: list[tuple[str, ...]]
 
 
-def open_by_stage(force: Force) -> Figure:
-    rows = (Case.objects.filter(force=force, status=CaseStatus.OPEN).values("stage")
+def _cases(force: Force, scheme: str) -> QuerySet[Case]:
+    qs = Case.objects.filter(force=force)
+    return qs.filter(scheme=scheme) if scheme else qs
+
+
+def _clocks(force: Force, scheme: str) -> QuerySet[CaseClock]:
+    qs = CaseClock.objects.filter(force=force)
+    return qs.filter(case__scheme=scheme) if scheme else qs
+
+
+def open_by_stage(force: Force, scheme: str = "") -> Figure:
+    rows = (_cases(force, scheme).filter(status=CaseStatus.OPEN).values("stage")
             .annotate(n=Count("id")).order_by("stage"))
     return Figure("stages", "Open cases by stage", "bar", ("Stage", "Open cases"),
                   [(r["stage"] or "Not started", r["n"]) for r in rows])
 
 
-def due_this_week(force: Force, now: datetime) -> Figure:
-    rows = (CaseClock.objects.filter(force=force, state=ClockState.RUNNING,
+def due_this_week(force: Force, now: datetime, scheme: str = "") -> Figure:
+    rows = (_clocks(force, scheme).filter(state=ClockState.RUNNING,
                                      due_at__gte=now, due_at__lt=now + timedelta(days=7))
             .annotate(day=TruncDate("due_at")).values("day", "clock")
             .annotate(n=Count("id"), label=Max("label")).order_by("day", "clock"))
@@ -50,8 +60,8 @@ def due_this_week(force: Force, now: datetime) -> Figure:
                   [(day, *[counts.get(c, 0) for c in clocks]) for day, counts in by_day.items()])
 
 
-def breaches_per_month(force: Force, now: datetime) -> Figure:
-    rows = (CaseClock.objects.filter(force=force, state=ClockState.BREACHED,
+def breaches_per_month(force: Force, now: datetime, scheme: str = "") -> Figure:
+    rows = (_clocks(force, scheme).filter(state=ClockState.BREACHED,
                                      due_at__gte=now - timedelta(days=365))
             .annotate(month=TruncMonth("due_at")).values("month")
             .annotate(n=Count("id")).order_by("month"))
@@ -59,8 +69,8 @@ def breaches_per_month(force: Force, now: datetime) -> Figure:
                   ("Month", "Breaches"), [(r["month"].strftime("%b %Y"), r["n"]) for r in rows])
 
 
-def met_rate(force: Force, now: datetime) -> Figure:
-    rows = (CaseClock.objects.filter(force=force, stopped_at__gte=now - timedelta(days=365))
+def met_rate(force: Force, now: datetime, scheme: str = "") -> Figure:
+    rows = (_clocks(force, scheme).filter(stopped_at__gte=now - timedelta(days=365))
             .values("clock")
             .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)),
                       label=Max("label"))
@@ -71,22 +81,22 @@ def met_rate(force: Force, now: datetime) -> Figure:
                    for r in rows if r["total"]])
 
 
-def returns(force: Force, now: datetime) -> Figure:
+def returns(force: Force, now: datetime, scheme: str = "") -> Figure:
     """Cases of the last 12 months per return category each scheme declares: ``applications``
     counts every case, the others the closed cases with an outcome that counts for them."""
-    rows = (Case.objects.filter(force=force, opened_at__gte=now - timedelta(days=365))
+    rows = (_cases(force, scheme).filter(opened_at__gte=now - timedelta(days=365))
             .values("version_id", "status", "outcome_codes").annotate(n=Count("id"))
             .order_by("version_id"))
     counts: dict[tuple[str, str], int] = {}
     for row in rows:
-        scheme = scheme_for(row["version_id"])
-        for category, label in scheme.returns.items():
-            key = (scheme.short_title or scheme.title, label)
+        declared = scheme_for(row["version_id"])
+        for category, label in declared.returns.items():
+            key = (declared.short_title or declared.title, label)
             counts.setdefault(key, 0)
             if category == APPLICATIONS:
                 counts[key] += row["n"]
             elif row["status"] == CaseStatus.CLOSED and set(row["outcome_codes"] or ()) & set(
-                    scheme.counted_codes(category)):
+                    declared.counted_codes(category)):
                 counts[key] += row["n"]
     several = len({title for title, _ in counts}) > 1
     return Figure("returns", "Returns (last 12 months)", "bar", ("Return", "Cases"),
@@ -94,15 +104,16 @@ def returns(force: Force, now: datetime) -> Figure:
                    for (title, label), n in counts.items()])
 
 
-def open_at_risk(force: Force, limit: int = 50) -> list[tuple[Case, str]]:
+def open_at_risk(force: Force, limit: int = 50, scheme: str = "") -> list[tuple[Case, str]]:
     """Open cases carrying a risk marker, newest first, each with its markers' labels."""
-    cases = (Case.objects.filter(force=force, status=CaseStatus.OPEN).exclude(risks=[])
+    cases = (_cases(force, scheme).filter(status=CaseStatus.OPEN).exclude(risks=[])
              .only("reference", "stage", "opened_at", "risks", "version_id")
              .order_by("-opened_at", "-id")[:limit])
     return [(case, ", ".join(scheme_for(case.version_id).risk_label(name)
                              for name in case.risks)) for case in cases]
 
 
-def figures(force: Force, now: datetime) -> list[Figure]:
-    return [open_by_stage(force), due_this_week(force, now), breaches_per_month(force, now),
-            met_rate(force, now), returns(force, now)]
+def figures(force: Force, now: datetime, scheme: str = "") -> list[Figure]:
+    return [open_by_stage(force, scheme), due_this_week(force, now, scheme),
+            breaches_per_month(force, now, scheme), met_rate(force, now, scheme),
+            returns(force, now, scheme)]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from webapp.cases.oversight import background_warnings
 from webapp.downloads import csv_download
 from webapp.forces.models import Force, Role
+from webapp.processes.deployments import scheme_titles
 from webapp.reports.selectors import figures, open_at_risk
 
 DASHBOARD_ROLES = {Role.DECISION_MAKER, Role.POLICY_LEAD}
@@ -22,10 +23,18 @@ def _force(request: HttpRequest) -> Force:
     return membership.force
 
 
+def _scheme(request: HttpRequest, force: Force) -> tuple[dict[str, str], str]:
+    """The force's schemes (process id -> short title) and the one chosen in ``?scheme=``."""
+    titles = scheme_titles(force.pk)
+    chosen = request.GET.get("scheme", "")[:100]
+    return titles, chosen if chosen in titles else ""
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     force = _force(request)
-    data = figures(force, timezone.now())
+    schemes, scheme = _scheme(request, force)
+    data = figures(force, timezone.now(), scheme)
     charts = {f.key: {"title": f.title, "kind": f.kind, "columns": f.columns, "rows": f.rows}
               for f in data}
     membership = request.user.membership  # present: _force checked it
@@ -33,14 +42,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 else [])
     return render(request, "reports/dashboard.html",
                   {"figures": data, "charts": charts, "nav": "dashboard",
-                   "at_risk": open_at_risk(force),
-                   "background_warnings": warnings})
+                   "at_risk": open_at_risk(force, scheme=scheme),
+                   "background_warnings": warnings, "schemes": schemes, "scheme": scheme})
 
 
 @login_required
 def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
     force = _force(request)
-    figure = next((f for f in figures(force, timezone.now()) if f.key == key), None)
+    _, scheme = _scheme(request, force)
+    figure = next((f for f in figures(force, timezone.now(), scheme) if f.key == key), None)
     if figure is None:
         raise Http404("No such figure.")
-    return csv_download(f"{force.code.lower()}-{key}.csv", figure.columns, figure.rows)
+    name = f"{force.code.lower()}-{scheme}-{key}" if scheme else f"{force.code.lower()}-{key}"
+    return csv_download(f"{name}.csv", figure.columns, figure.rows)

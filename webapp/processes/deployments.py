@@ -1,0 +1,128 @@
+"""The schemes a force runs, and the start data of a new case of one of them.
+
+A force runs each scheme through one ``SchemeDeployment``: the active version, a time-limit
+profile and the force's overlay (values for the scheme's declared parameters). A case starts
+with ``scheme.defaults() | profile.limits | deployment.parameters``, checked against the
+declared parameter types: a value the declaration does not know is refused, never passed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.scheme import Scheme
+from engine.scheme_check import parameter_value_problem
+from webapp.errors import ServiceError
+from webapp.forces.models import Force, SchemeDeployment, Team
+from webapp.processes.registry import scheme_for
+
+
+def deployments_of(force_id: int) -> list[SchemeDeployment]:
+    """The force's schemes, in the order of their process ids."""
+    return list(SchemeDeployment.objects.filter(force_id=force_id)
+                .select_related("time_limit_profile").order_by("scheme"))
+
+
+def scheme_choices(force_id: int) -> list[tuple[str, Scheme]]:
+    """(process id, declarations of the active version) of every scheme the force runs."""
+    return [(d.scheme, scheme_for(d.active_version_id)) for d in deployments_of(force_id)]
+
+
+def scheme_titles(force_id: int) -> dict[str, str]:
+    """Process id -> the short title people read, for the force's schemes."""
+    return {key: scheme.short_title or scheme.title or key
+            for key, scheme in scheme_choices(force_id)}
+
+
+def deployment_for(force: Force, scheme: str | None) -> SchemeDeployment:
+    """The force's deployment of ``scheme``; with no scheme named, its only one."""
+    found = deployments_of(force.pk)
+    if not found:
+        raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
+    if not scheme:
+        if len(found) > 1:
+            raise ServiceError("invalid", f"{force.name} runs several schemes: choose one.",
+                               field_errors={"scheme": ["Choose a scheme."]})
+        return found[0]
+    for deployment in found:
+        if deployment.scheme == scheme:
+            return deployment
+    raise ServiceError("invalid", f"{force.name} does not run the scheme '{scheme}'.",
+                       field_errors={"scheme": ["Choose one of your force's schemes."]})
+
+
+def checked_parameters(scheme: Scheme, values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """``values`` if every one is a declared parameter with a valid value; else a refusal
+    naming the parameter and where it came from (``source``)."""
+    for name, value in values.items():
+        parameter = scheme.parameters.get(name)
+        if parameter is None:
+            known = ", ".join(sorted(scheme.parameters)) or "none"
+            raise ServiceError("conflict", f"{source} sets '{name}', which the scheme "
+                                           f"'{scheme.title}' does not declare (it declares: "
+                                           f"{known}).")
+        problem = parameter_value_problem(parameter, value)
+        if problem:
+            raise ServiceError("conflict", f"{source} sets '{name}' to {value!r}: {problem}.")
+    return dict(values)
+
+
+def start_parameters(deployment: SchemeDeployment, scheme: Scheme | None = None) -> dict[str, Any]:
+    """A new case's parameters: the declared defaults, the profile's limits, the force's
+    overlay (later ones win)."""
+    scheme = scheme or scheme_for(deployment.active_version_id)
+    profile = deployment.time_limit_profile
+    limits = checked_parameters(scheme, profile.limits if profile else {},
+                                f"The time-limit profile '{profile}'")
+    overlay = checked_parameters(scheme, deployment.parameters or {},
+                                 f"The {deployment.force} overlay")
+    return {**scheme.defaults(), **limits, **overlay}
+
+
+def deployment_of_case(force_id: int, scheme: str) -> SchemeDeployment | None:
+    """The deployment a case's force runs its scheme under (None if the force stopped)."""
+    return (SchemeDeployment.objects.filter(force_id=force_id, scheme=scheme)
+            .select_related("time_limit_profile").first())
+
+
+DEFAULT_WARNING_FRACTION = 0.75
+
+
+def case_limits(case: Any) -> tuple[dict[str, Any], float]:
+    """The parameters a case's clocks read (its version's defaults with the force's profile
+    for its scheme, as the force has them now) and the profile's warning fraction.
+
+    Cached on the case object: a step reads them once."""
+    cached = getattr(case, "_deployment_limits", None)
+    if cached is not None:
+        return cached
+    scheme = scheme_for(case.version_id)
+    deployment = _case_deployment(case)
+    profile = deployment.time_limit_profile if deployment is not None else None
+    values = scheme.defaults()
+    if profile is not None:
+        values.update({k: v for k, v in profile.limits.items() if k in scheme.parameters})
+    if deployment is not None:
+        values.update({k: v for k, v in (deployment.parameters or {}).items()
+                       if k in scheme.parameters})
+    result = (values, profile.warning_fraction if profile else DEFAULT_WARNING_FRACTION)
+    case._deployment_limits = result
+    return result
+
+
+def _case_deployment(case: Any) -> SchemeDeployment | None:
+    if not hasattr(case, "_deployment"):
+        case._deployment = deployment_of_case(case.force_id, case.scheme)
+    return case._deployment
+
+
+def lane_team_ids(case: Any) -> dict[str, int]:
+    """Lane -> id of the team the case's force routes that lane's new tasks to."""
+    deployment = _case_deployment(case)
+    routes = (deployment.lane_teams or {}) if deployment is not None else {}
+    if not routes:
+        return {}
+    ids = dict(Team.objects.filter(force_id=case.force_id, name__in=set(routes.values()))
+               .values_list("name", "pk"))
+    return {lane: ids[team] for lane, team in routes.items() if team in ids}
