@@ -18,19 +18,33 @@ def test_the_csods_demo_plans_are_read_from_its_folder():
     assert sum(1 for plan in csods.plans if plan.withdraw) == 1
 
 
-def test_seed_makes_each_forces_cases_as_the_plans_say():
+def test_seed_makes_each_forces_cases_of_every_scheme_as_the_plans_say():
+    schemes = demo.demo_schemes()
+    assert {s.name for s in schemes} >= {"csods", "dvds"}
     made = demo.seed()
 
-    assert made == 2 * 15
-    hrt = Case.objects.filter(force__code="HRT")
-    assert hrt.count() == 15
-    # names vary per case; the plans' stops, answers and withdrawal are followed
-    applicants = {tuple(c.parties["applicant"]) for c in hrt}
-    assert len(applicants) == 15
-    ready = set(HumanTask.objects.filter(case__in=hrt, state=TaskState.READY)
-                .values_list("bpmn_id", flat=True))
-    assert {"ut_initial_checks", "ut_verification_interview", "ut_immediate_risk_review"} <= ready
+    assert made == 2 * sum(len(s.plans) for s in schemes)
+    for force in ("HRT", "WAR"):
+        for scheme in schemes:
+            cases = list(Case.objects.filter(force__code=force, scheme=scheme.name)
+                         .order_by("pk"))
+            assert len(cases) == len(scheme.plans), (force, scheme.name)
+            # names vary per case; each plan's stop, answers and withdrawal are followed
+            assert len({tuple(c.parties.get(scheme.vary_names[0], ())) for c in cases}) > 1
+            for case, plan in zip(cases, scheme.plans, strict=True):
+                ready = set(HumanTask.objects.filter(case=case, state=TaskState.READY)
+                            .values_list("bpmn_id", flat=True))
+                if plan.withdraw:
+                    assert case.status == "closed" and not ready, case.reference
+                elif plan.stop:
+                    assert ready & set(plan.stop), (case.reference, plan, ready)
+                else:
+                    assert case.status == "closed", (case.reference, plan)
+    hrt = Case.objects.filter(force__code="HRT", scheme="csods")
     assert hrt.filter(outcome_codes__icontains="Withdrawn").count() == 1
     assert hrt.filter(outcome_codes__icontains="OutOfScope").count() == 1
     assert [c.risks for c in hrt if c.risks] == [["immediate_risk"]]
+    dvds = Case.objects.filter(force__code="WAR", scheme="dvds")
+    assert dvds.filter(outcome_codes__icontains="RightToKnow").exists()
+    assert dvds.filter(outcome_codes__icontains="RightToAsk").exists()
     assert demo.seed() == 0  # seeded already

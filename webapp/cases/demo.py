@@ -156,10 +156,12 @@ def _person(person: Any, index: int, offset: int) -> Any:
     return person
 
 
-def _intake(scheme: DemoScheme, definition: Any, index: int) -> dict[str, Any]:
-    """The intake form's sample answers, with the ``vary_names`` parties renamed per case."""
-    data = json.loads(json.dumps(scheme.samples[_stem(task_form_file(
-        definition, definition.scheme.intake))]))
+def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan) -> dict[str, Any]:
+    """The intake form's sample answers (with the plan's answers for the intake task), with the
+    ``vary_names`` parties renamed per case."""
+    data = json.loads(json.dumps({
+        **scheme.samples[_stem(task_form_file(definition, definition.scheme.intake))],
+        **plan.answers.get(definition.scheme.intake, {})}))
     for offset, key in enumerate(scheme.vary_names):
         party = definition.scheme.party(key)
         if party is None or party.field not in data:
@@ -205,7 +207,7 @@ def _seed_force(deployment: SchemeDeployment, scheme: DemoScheme, users: dict[st
     for index, plan in enumerate(scheme.plans):
         with time_machine.travel(now - timedelta(days=plan.days_ago), tick=False) as clock:
             case = services.case_start(user=starter, scheme=scheme.name,
-                                       data=_intake(scheme, definition, index + 5 * position))
+                                       data=_intake(scheme, definition, index + 5 * position, plan))
             _work(case, plan, users, scheme.samples, clock)
             if plan.withdraw:
                 reason = plan.withdraw if isinstance(plan.withdraw, str) else WITHDRAW_REASON
