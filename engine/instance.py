@@ -266,7 +266,7 @@ class ProcessInstance:
         return tuple(t for t in self.timers() if t.task_id in moved)
 
     def send_message(self, name: str, payload: Mapping[str, Any] | None = None) -> InstanceStatus:
-        """Deliver a message (e.g. ``ApplicantWithdraws``) to whatever waits for it."""
+        """Deliver a message (by its BPMN name) to whatever waits for it."""
         self._usable()
         _check_user_data(payload or {})
         if name not in self.waiting_messages():
