@@ -143,7 +143,7 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     sign_in(page, "hrt.contact")
     assert page.get_by_role("heading", level=1).inner_text() == "My tasks"
 
-    nav(page, "Start an enquiry")
+    nav(page, "Start a new case")
     choose_scheme(page, "Sarah's Law")
     assert page.get_by_role("heading", level=1).inner_text() == "Start a new enquiry"
     assert_accessible(page)
@@ -269,7 +269,7 @@ def test_script_typed_into_an_enquiry_is_shown_as_text_and_never_runs(page, hrt)
     enquiry["children"][0]["first_name"] = PAYLOAD
     enquiry["concern"] = PAYLOAD
     sign_in(page, "hrt.contact")
-    nav(page, "Start an enquiry")
+    nav(page, "Start a new case")
     choose_scheme(page, "Sarah's Law")
     fill_form(page, enquiry)
     click(page, page.get_by_role("button", name="Record enquiry"))
