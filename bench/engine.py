@@ -30,9 +30,9 @@ from engine.simulation import drive  # noqa: E402
 
 CSODS = ROOT / "processes" / "csods"
 LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
-START = {"limit_initial": "PT24H", "limit_interview": "P10D", "limit_overall": "P45D",
-         "limit_assessment": None, "limit_decision": None, "decision_route": "single",
-         "outcome_codes": []}
+# The national start data: every parameter the scheme declares, at its default.
+START = {**json.loads((CSODS / "scheme.json").read_text()).get("parameters", {})}
+START = {name: spec.get("default") for name, spec in START.items()} | {"outcome_codes": []}
 TASK_FORMS = {
     "ut_record_enquiry": "enquiry", "ut_initial_checks": "initial_checks",
     "ut_verification_interview": "verification_interview", "ut_police_checks": "police_checks",
