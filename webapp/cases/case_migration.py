@@ -24,7 +24,7 @@ from webapp.cases.timers import load_for_step
 from webapp.celery import app
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
-from webapp.forces.permissions import Action, require
+from webapp.permissions import Action, require
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
 from webapp.processes.registry import definition_for, definition_for_id
 

@@ -22,7 +22,7 @@ from webapp.clocks.models import (
 from webapp.clocks.sync import align_timer, declared_clock, recompute_clock, snapshot_of
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
-from webapp.forces.permissions import Action, require
+from webapp.permissions import Action, require
 
 MAX_REASON = 500
 OWN_EXTENSION = ("You asked for this extension, so another decision maker must approve it (you "

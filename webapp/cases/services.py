@@ -24,7 +24,7 @@ from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership
-from webapp.forces.permissions import (
+from webapp.permissions import (
     Action,
     lanes_worked,
     may_work,

@@ -18,7 +18,7 @@ from webapp.audit.models import Operation
 from webapp.cases.case_step import case_step, lock_case
 from webapp.cases.models import Case, CaseStatus, CaseTimer, EventKind, Incident
 from webapp.errors import ServiceError, request_reference, with_reference
-from webapp.forces.permissions import Action, require
+from webapp.permissions import Action, require
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -1,5 +1,5 @@
 """The roles a scheme's lanes may map to (each scheme's scheme.json maps its lane names)."""
 
-from webapp.forces.permissions import WORK_ROLES
+from webapp.permissions import WORK_ROLES
 
 __all__ = ["WORK_ROLES"]

@@ -1,8 +1,9 @@
 """Who may do what: the one table of named actions and the roles that may take them.
 
 Views, the API, templates and services all ask here (``require`` to refuse with a 403,
-``allows`` to show or hide). Roles are the only thing decided here; this module sits in the
-lowest layer (next to ``Membership``) so every app may call it. Need-to-know (whether a user
+``allows`` to show or hide). Roles are the only thing decided here; like ``webapp.errors`` it
+sits outside the app layers and imports only ``webapp.forces`` (roles, memberships), so every
+app may call it. Need-to-know (whether a user
 has a working relationship with one case) and second-person rules (a request is decided by
 someone other than who made it) depend on case rows and live in ``webapp.cases.access``
 (``may_act``, ``visible``, ``second_person_decide``); whether a role works a task is decided
