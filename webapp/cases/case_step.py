@@ -11,7 +11,7 @@ no entry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,7 +90,7 @@ class CaseStep:
               data: Any = None, task_name: str = "", at: datetime | None = None) -> None:
         """The case's history line for this step."""
         insert(CaseEvent(
-            case=self.case, at=at or self.now, actor=self.user if self.user else None, kind=kind,
+            case=self.case, at=at or self.now, actor=self.user, kind=kind,
             stage=task.stage if task else "", task_name=(task.name if task else task_name)[:200],
             bpmn_id=task.bpmn_id if task else "", detail=detail[:500], data=data))
 
@@ -127,8 +127,3 @@ def case_step(*, user: AbstractBaseUser | None, lock: Callable[[], Case | None],
 def lock_case(**filters: Any) -> Case | None:
     """Lock and return the one case matching ``filters`` (the case row only)."""
     return Case.objects.select_for_update(of=("self",)).filter(**filters).first()
-
-
-def answers_fields(data: Mapping[str, Any]) -> list[str]:
-    """The names of the fields a step wrote, for its access-log entry."""
-    return sorted(data)

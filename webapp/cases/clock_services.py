@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -51,7 +52,8 @@ def _open_clock(case: Case, clock: str, *, declared: bool = True) -> CaseClock:
     return row
 
 
-def _clock_step(membership: Membership, user: AbstractBaseUser, reference: str):  # noqa: ANN202
+def _clock_step(membership: Membership, user: AbstractBaseUser,
+                reference: str) -> AbstractContextManager[CaseStep]:
     """The step on the user's force's case ``reference`` (the case row alone is locked)."""
     return case_step(user=user, lock=lambda: lock_case(reference=reference,
                                                        force=membership.force))
