@@ -138,10 +138,10 @@ def test_pause_resume_extension_log_one_alteration_each(people):
                                                duration="P7D", reason="interpreter needed")
     clock_services.extension_decide(user=people["dm"], request_id=request.pk, approve=True)
     assert _new_entries(case, before) == [
-        ("officer", "alter", "Overall response clock paused: awaiting the applicant"),
+        ("officer", "alter", "Overall response clock paused"),
         ("officer", "alter", "Overall response clock resumed"),
-        ("officer", "alter", "overall clock: Extension of P7D requested: interpreter needed"),
-        ("dm", "alter", "Overall response clock extended by P7D: interpreter needed")]
+        ("officer", "alter", "extension of P7D to the overall clock requested"),
+        ("dm", "alter", "Overall response clock extended by P7D")]
 
 
 def test_a_refused_extension_decision_writes_nothing(people):

@@ -96,7 +96,9 @@ class CaseStep:
 
     def access(self, operation: str, justification: str, *, fields: Sequence[str] = (),
                recipients: Sequence[str] = ()) -> None:
-        """The s.62 entry for this step, written last, just before the commit."""
+        """The s.62 entry for this step, written last, just before the commit. The log is
+        append-only and outlives erasure: ``justification`` says what was done in plain words
+        and never quotes what a person typed (reasons, answers), which may name a party."""
         self._access.append(_Access(operation, list(fields), justification[:500],
                                     list(recipients)))
 

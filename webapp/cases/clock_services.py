@@ -60,20 +60,21 @@ def _clock_step(membership: Membership, user: AbstractBaseUser,
 
 
 def _change(membership: Membership, reference: str, clock: str, user: AbstractBaseUser,
-            record: Callable[[CaseStep, CaseClock], str], *, declared: bool = True) -> CaseClock:
+            record: Callable[[CaseStep, CaseClock], tuple[str, str]], *,
+            declared: bool = True) -> CaseClock:
     """One step: lock the case, check the clock, fire what is due, record the change,
     re-align the timer, save, and log it."""
     with _clock_step(membership, user, reference) as step:
         case = step.case
         row = _open_clock(case, clock, declared=declared)
         instance = step.load()  # what fell due before the change fires first
-        detail = record(step, row)
+        detail, justification = record(step, row)
         updated = recompute_clock(case, clock, step.now)
         engine_call(lambda: align_timer(instance, declared_clock(case, clock),
                                         snapshot_of(updated)), case)
         step.event(EventKind.CLOCK, detail=detail)
         step.sync(instance, instance.status())
-        step.access(Operation.ALTER, detail, fields=[f"clock:{clock}"])
+        step.access(Operation.ALTER, justification, fields=[f"clock:{clock}"])
         return CaseClock.objects.get(case=case, clock=clock)
 
 
@@ -82,12 +83,12 @@ def clock_pause(*, user: AbstractBaseUser, reference: str, clock: str, reason: s
     membership = require(user, Action.MANAGE_CLOCKS)
     why = _reason(reason)
 
-    def record(step: CaseStep, row: CaseClock) -> str:
+    def record(step: CaseStep, row: CaseClock) -> tuple[str, str]:
         if row.state not in ("running", "breached") or row.stopped_at is not None:
             raise ServiceError("conflict", f"The {row.label.lower()} clock is {row.state}.")
         ClockEvent.objects.create(case=step.case, clock=row.clock, kind=ClockEventKind.PAUSED,
                                   at=timezone.now(), actor=user, reason=why)
-        return f"{row.label} clock paused: {why}"
+        return f"{row.label} clock paused: {why}", f"{row.label} clock paused"
 
     return _change(membership, reference, clock, user, record)
 
@@ -96,12 +97,12 @@ def clock_resume(*, user: AbstractBaseUser, reference: str, clock: str) -> CaseC
     """Start a paused clock again; its due time moves by the time it was paused."""
     membership = require(user, Action.MANAGE_CLOCKS)
 
-    def record(step: CaseStep, row: CaseClock) -> str:
+    def record(step: CaseStep, row: CaseClock) -> tuple[str, str]:
         if row.state != "paused":
             raise ServiceError("conflict", f"The {row.label.lower()} clock is not paused.")
         ClockEvent.objects.create(case=step.case, clock=row.clock, kind=ClockEventKind.RESUMED,
                                   at=timezone.now(), actor=user)
-        return f"{row.label} clock resumed"
+        return f"{row.label} clock resumed", f"{row.label} clock resumed"
 
     return _change(membership, reference, clock, user, record)
 
@@ -122,7 +123,8 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
             requested_at=step.now)
         detail = f"Extension of {duration} requested: {why}"
         step.event(EventKind.CLOCK, detail=detail)
-        step.access(Operation.ALTER, f"{clock} clock: {detail}", fields=[f"clock:{clock}"])
+        step.access(Operation.ALTER, f"extension of {duration} to the {clock} clock requested",
+                    fields=[f"clock:{clock}"])
     return request
 
 
@@ -135,17 +137,19 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
     if request is None:
         raise ServiceError("not_found", "No such extension request in your force.")
 
-    def record(step: CaseStep, row: CaseClock) -> str:
+    def record(step: CaseStep, row: CaseClock) -> tuple[str, str]:
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
         second_person_decide(locked, user, approve=approve, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
         if not approve:
-            return f"Extension of {locked.duration} to the {row.label.lower()} clock refused"
+            refusal = f"Extension of {locked.duration} to the {row.label.lower()} clock refused"
+            return refusal, refusal
         ClockEvent.objects.create(case=step.case, clock=row.clock, kind=ClockEventKind.EXTENDED,
                                   at=locked.decided_at, actor=locked.requested_by,
                                   duration=locked.duration, reason=locked.reason,
                                   approved_by=user)
-        return f"{row.label} clock extended by {locked.duration}: {locked.reason}"
+        return (f"{row.label} clock extended by {locked.duration}: {locked.reason}",
+                f"{row.label} clock extended by {locked.duration}")
 
     if not approve and request.case.status != CaseStatus.OPEN:
         return _refuse_on_closed_case(user, request)
@@ -166,7 +170,9 @@ def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) ->
         detail = (f"Extension of {locked.duration} refused: the case is "
                   f"{case.get_status_display().lower()}")
         step.event(EventKind.CLOCK, detail=detail, at=locked.decided_at)
-        step.access(Operation.ALTER, f"{locked.clock} clock: {detail}",
+        step.access(Operation.ALTER, f"extension of {locked.duration} to the {locked.clock} "
+                                     f"clock refused: the case is "
+                                     f"{case.get_status_display().lower()}",
                     fields=[f"clock:{locked.clock}"])
     return locked
 
