@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from webapp.permissions import Action, allows
+
 MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -15,8 +17,8 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "marking": MARKING,
         "member": member,
         "member_roles": member.role_labels() if member else [],
-        "can_start_enquiry": bool(member and member.has_role("contact_handler")),
-        "can_audit": bool(member and member.has_role("auditor")),
-        "can_use_studio": bool(member and member.has_role("policy_lead")),
-        "can_see_dashboard": bool(member and {"decision_maker", "policy_lead"} & set(member.roles)),
+        "can_start_enquiry": allows(member, Action.START_CASE),
+        "can_audit": allows(member, Action.AUDIT),
+        "can_use_studio": allows(member, Action.USE_STUDIO),
+        "can_see_dashboard": allows(member, Action.SEE_DASHBOARD),
     }

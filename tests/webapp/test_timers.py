@@ -16,7 +16,8 @@ from webapp.cases.clock_services import (
     extension_request,
 )
 from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
-from webapp.cases.timers import MAX_FAILURES, incident_retry, timers_sweep
+from webapp.cases.step_incidents import incident_retry
+from webapp.cases.timers import MAX_FAILURES, timers_sweep
 from webapp.clocks.arithmetic import add_limit
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent
 from webapp.clocks.sync import snapshot

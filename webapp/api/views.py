@@ -29,6 +29,7 @@ from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.cases.task_page import form_for_task
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role
+from webapp.permissions import Action, member, require
 from webapp.processes.deployments import scheme_titles
 from webapp.processes.models import Deployment, ProcessVersion
 
@@ -40,7 +41,7 @@ ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
 
 
 def _member(request: Request) -> Membership:
-    return services.membership_of(request.user)
+    return member(request.user)
 
 
 def _case(request: Request, reference: str, *, log: str = "") -> Case:
@@ -364,10 +365,8 @@ class TaskComplete(APIView):
 
 
 def _policy_lead(request: Request) -> Membership:
-    membership = _member(request)
-    if not membership.has_role(Role.POLICY_LEAD):
-        raise ServiceError("forbidden", "Only policy leads see process versions.")
-    return membership
+    _member(request)
+    return require(request.user, Action.USE_STUDIO, "Only policy leads see process versions.")
 
 
 class VersionList(APIView):

@@ -21,13 +21,13 @@ from webapp.audit.verification import last_chain_verification
 from webapp.cases.access import break_glass_review
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
-from webapp.forces.models import Role
+from webapp.permissions import Action, allows
 from webapp.refusals import refused
 
 
 def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
     membership = getattr(request.user, "membership", None)
-    if membership is None or not membership.has_role(Role.AUDITOR):
+    if not allows(membership, Action.AUDIT):
         raise Http404("The access log is for auditors.")
     return membership
 

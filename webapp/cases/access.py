@@ -21,13 +21,13 @@ from webapp.audit.log import record
 from webapp.audit.models import BreakGlass, BreakGlassReason, Operation, ReviewOutcome
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.errors import ServiceError
-from webapp.forces.models import Membership, Role
+from webapp.forces.models import Membership
+from webapp.permissions import Action, allows, require
 
 BREAK_GLASS_HOURS = 8
 BREAK_GLASS_WORDS = ("Explain in a few words of your own why you must open this case (for "
                      "example: 'Covering for DC Shah; the applicant rang about a visit today').")
 REVIEW_WORDS = "Note in a few words why the access was or was not justified."
-SUPERVISORS = {Role.DECISION_MAKER}
 
 
 def _active_break_glass(user: AbstractBaseUser) -> QuerySet[BreakGlass]:
@@ -41,7 +41,7 @@ def visible(membership: Membership) -> Q:
     EXISTS over every case of the force (which PostgreSQL had to check case by case).
     """
     force_id = membership.force_id
-    if SUPERVISORS & set(membership.roles):
+    if allows(membership, Action.SUPERVISE):
         return Q(force_id=force_id)
     user_id = membership.user_id
     related = Case.objects.filter(force_id=force_id, opened_by_id=user_id).values("pk").union(
@@ -56,7 +56,7 @@ def visible(membership: Membership) -> Q:
 def visible_tasks(membership: Membership) -> Q:
     """A filter for task rows whose case the user may see, evaluated per task row (cheap when
     other filters, such as the assignee, have already narrowed the rows)."""
-    if SUPERVISORS & set(membership.roles):
+    if allows(membership, Action.SUPERVISE):
         return Q(force_id=membership.force_id)
     user_id = membership.user_id
     mine = HumanTask.objects.filter(case_id=OuterRef("case_id"), assignee_id=user_id)
@@ -83,7 +83,7 @@ def relationship(membership: Membership, case: Case) -> str | None:
         (lambda: HumanTask.objects.filter(case=case, state=TaskState.READY,
                                           role__in=membership.roles).exists(),
          "the case is in the user's team queue"),
-        (lambda: bool(SUPERVISORS & set(membership.roles)), "supervises the unit working the case"),
+        (lambda: allows(membership, Action.SUPERVISE), "supervises the unit working the case"),
     )
     for check, reason in checks:
         if check():
@@ -149,9 +149,7 @@ def second_person_decide(request: Any, user: AbstractBaseUser, *, approve: bool,
 def break_glass_review(*, user: AbstractBaseUser, glass_id: int, outcome: str,
                        note: str) -> BreakGlass:
     """Another auditor records whether a break-glass access was justified, and why."""
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.has_role(Role.AUDITOR):
-        raise ServiceError("forbidden", "Only an auditor reviews break-glass accesses.")
+    membership = require(user, Action.AUDIT)
     glass = BreakGlass.objects.filter(pk=glass_id, case__force_id=membership.force_id).first()
     if glass is None:
         raise ServiceError("not_found", "No such break-glass access in your force.")

@@ -17,15 +17,16 @@ from django.utils import timezone
 
 from engine import EngineError
 from engine.migration import assess_state, migrate
-from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind
-from webapp.cases.sync import sync_derived_rows
+from webapp.audit.models import Operation
+from webapp.cases.case_step import case_step, lock_case
+from webapp.cases.models import Case, CaseStatus, EventKind
 from webapp.cases.timers import load_for_step
 from webapp.celery import app
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
+from webapp.permissions import Action, require
 from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
 from webapp.processes.registry import definition_for, definition_for_id
-from webapp.processes.services import policy_lead
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -70,7 +71,7 @@ def _target(version_id: int) -> ProcessVersion:
 def migration_dry_run(*, user: AbstractBaseUser, version_id: int) -> DryRun:
     """Every live case of the user's force in the version's scheme, with whether it could
     move to the version."""
-    membership = policy_lead(user)
+    membership = require(user, Action.USE_STUDIO)
     target = _target(version_id)
     target_definition = definition_for(target)
     verdicts = []
@@ -90,7 +91,7 @@ def migration_dry_run(*, user: AbstractBaseUser, version_id: int) -> DryRun:
 def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
     """Queue the bulk move of the force's movable cases of the version's scheme; progress
     shows on its page."""
-    membership = policy_lead(user)
+    membership = require(user, Action.USE_STUDIO)
     target = _target(version_id)
     deployed = (SchemeDeployment.objects.filter(force_id=membership.force_id,
                                                 scheme=target.process_id)
@@ -113,24 +114,23 @@ def _enqueue(migration_id: int) -> None:
 
 def _move_one(case_id: int, migration: Migration, target_definition) -> list[str]:  # noqa: ANN001
     """Move one case under its lock; return why not, or [] when it moved."""
-    with transaction.atomic(durable=True):
-        case = (Case.objects.select_for_update(of=("self",))
-                .select_related("force").get(pk=case_id))
+    with case_step(user=migration.requested_by, need_to_know=False,
+                   lock=lambda: lock_case(pk=case_id)) as step:
+        case = step.case
         if case.status != CaseStatus.OPEN or case.version_id == migration.target_id:
             return ["the case closed or moved before its turn"]
         source_version = str(case.version)
-        now = timezone.now()
         try:
             # What fell due under the old version fires first, as before any step.
-            moved = migrate(load_for_step(case, now=now).instance, target_definition)
+            moved = migrate(load_for_step(case, now=step.now).instance, target_definition)
         except EngineError as exc:
             return [exc.message]
         case.version_id = migration.target_id
-        CaseEvent.objects.create(
-            case=case, at=now, actor=migration.requested_by, kind=EventKind.MIGRATED,
-            detail=f"Moved from {source_version} to {migration.target} "
-                   f"(migration {migration.pk})")
-        sync_derived_rows(case, moved, moved.status(), now=now)
+        detail = (f"Moved from {source_version} to {migration.target} "
+                  f"(migration {migration.pk})")
+        step.event(EventKind.MIGRATED, detail=detail)
+        step.sync(moved, moved.status(), ready_before=None, timer_rows=None)
+        step.access(Operation.ALTER, f"case migrated: {detail}", fields=["version"])
     return []
 
 

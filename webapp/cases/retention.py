@@ -16,7 +16,8 @@ from webapp.audit.models import Operation, RetentionAction, RetentionRequest
 from webapp.cases.access import second_person_decide
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
-from webapp.forces.models import Membership, Role
+from webapp.forces.models import Membership
+from webapp.permissions import Action, require
 
 # Review periods in years (MoPI: public-protection matters reviewed every 10 years, other
 # records after a 6-year clear period). Local policy may change these; erasure is never automatic.
@@ -37,10 +38,7 @@ def retention_for(klass: str, closed_at: datetime) -> tuple[str, date]:
 
 
 def _information_manager(user: AbstractBaseUser) -> Membership:
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.has_role(Role.AUDITOR):
-        raise ServiceError("forbidden", "Only an information manager (auditor) may do that.")
-    return membership
+    return require(user, Action.RETENTION)
 
 
 def _locked_case(membership: Membership, reference: str) -> Case:

@@ -11,8 +11,8 @@ from webapp.cases.access import visible
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
+from webapp.permissions import may_work, worked_roles
 from webapp.processes.deployments import deployments_of
-from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.registry import definition_for_id
 
 PAGE = 50
@@ -34,7 +34,7 @@ def my_tasks(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
 
 def _roles(membership: Membership) -> list[str]:
     """The working roles the user holds: the queue holds the tasks of the lanes they map to."""
-    return [role for role in WORK_ROLES if role in membership.roles]
+    return worked_roles(membership)
 
 
 def _waiting(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
@@ -136,4 +136,4 @@ def colleagues(membership: Membership, role: str) -> list[Membership]:
     qs = Membership.objects.filter(force_id=membership.force_id).select_related("user")
     if membership.team_id:
         qs = qs.filter(team_id=membership.team_id)
-    return [m for m in qs.order_by("user__username") if role in m.roles]
+    return [m for m in qs.order_by("user__username") if may_work(m, role)]

@@ -10,11 +10,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from webapp.cases.models import Case, Incident
+from webapp.audit.models import Operation
+from webapp.cases.case_step import case_step, lock_case
+from webapp.cases.models import Case, CaseStatus, CaseTimer, EventKind, Incident
 from webapp.errors import ServiceError, request_reference, with_reference
+from webapp.permissions import Action, require
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -62,3 +66,28 @@ def incident_record(case_id: int, message: str) -> None:
             return
         Incident.objects.create(case=case, force_id=case.force_id, kind=KIND, attempts=1,
                                 message=note, opened_at=timezone.now())
+
+
+def incident_retry(*, user: AbstractBaseUser, incident_id: int) -> Case:
+    """A decision maker, once the cause is fixed, clears the failures so the sweep retries."""
+    membership = require(user, Action.RETRY_INCIDENTS)
+    incident = Incident.objects.filter(pk=incident_id, force=membership.force).first()
+    if incident is None:
+        raise ServiceError("not_found", "No such incident in your force.")
+    with case_step(user=user, lock=lambda: lock_case(pk=incident.case_id)) as step:
+        locked = step.case
+        if locked.erased_at is not None or locked.status == CaseStatus.CLOSED:
+            state = "erased" if locked.erased_at is not None else "closed"
+            raise ServiceError("conflict", f"{locked.reference} is {state}: there is nothing "
+                                           "to retry.")
+        Incident.objects.filter(case=locked, resolved_at__isnull=True).update(
+            resolved_at=step.now, resolved_by=user)
+        step.event(EventKind.INCIDENT, detail="Retried after an incident")
+        locked.timer_failures = 0
+        locked.status = CaseStatus.OPEN
+        locked.next_due_at = (CaseTimer.objects.filter(case=locked).order_by("due_at")
+                              .values_list("due_at", flat=True).first())
+        locked.save(update_fields=["timer_failures", "status", "next_due_at"])
+        step.access(Operation.ALTER, "case retried after an incident",
+                    fields=["status", "timer_failures"])
+    return locked

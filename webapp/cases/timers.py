@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
 from webapp.cases import step_sql
-from webapp.cases.access import may_act
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -34,8 +32,7 @@ from webapp.cases.models import (
 from webapp.cases.sync import sync_derived_rows
 from webapp.clocks.heartbeat import heartbeat_record
 from webapp.clocks.models import AlertKind, ClockAlert
-from webapp.errors import ServiceError, failure_summary, request_reference, with_reference
-from webapp.forces.models import Role
+from webapp.errors import failure_summary, request_reference, with_reference
 from webapp.processes.registry import definition_for_id
 
 log = logging.getLogger(__name__)
@@ -199,30 +196,3 @@ def timers_sweep(*, now: datetime | None = None, budget_seconds: float = 10.0) -
             limit = 1
         fired += count
     return fired
-
-
-def incident_retry(*, user: AbstractBaseUser, incident_id: int) -> Case:
-    """A decision maker, once the cause is fixed, clears the failures so the sweep retries."""
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.has_role(Role.DECISION_MAKER):
-        raise ServiceError("forbidden", "Only a decision maker may retry a failed case.")
-    incident = Incident.objects.filter(pk=incident_id, force=membership.force).first()
-    if incident is None:
-        raise ServiceError("not_found", "No such incident in your force.")
-    with transaction.atomic(durable=True):
-        locked = Case.objects.select_for_update().get(pk=incident.case_id)
-        may_act(user, locked)
-        if locked.erased_at is not None or locked.status == CaseStatus.CLOSED:
-            state = "erased" if locked.erased_at is not None else "closed"
-            raise ServiceError("conflict", f"{locked.reference} is {state}: there is nothing "
-                                           "to retry.")
-        Incident.objects.filter(case=locked, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=user)
-        CaseEvent.objects.create(case=locked, at=timezone.now(), actor=user,
-                                 kind=EventKind.INCIDENT, detail="Retried after an incident")
-        locked.timer_failures = 0
-        locked.status = CaseStatus.OPEN
-        locked.next_due_at = (CaseTimer.objects.filter(case=locked).order_by("due_at")
-                              .values_list("due_at", flat=True).first())
-        locked.save(update_fields=["timer_failures", "status", "next_due_at"])
-    return locked

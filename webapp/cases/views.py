@@ -29,7 +29,7 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form, rec
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
-from webapp.forces.models import Role
+from webapp.permissions import Action, allows, may_work, member
 from webapp.processes.deployments import scheme_choices, scheme_titles
 from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 def _membership(request: HttpRequest) -> Any:
     try:
-        return services.membership_of(request.user)
+        return member(request.user)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
 
@@ -66,7 +66,7 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     filt = _scheme_filter(request, membership)
     rows = task_rows(selectors.queue_page(membership, scheme=filt["scheme"]), filt["schemes"])
     extra = {}
-    if membership.has_role(Role.DECISION_MAKER):
+    if allows(membership, Action.ACKNOWLEDGE_ALERTS):
         alerts = labelled_alerts(clock_selectors.open_alerts(membership))
         extra = {"background_warnings": background_warnings(membership),
                  "risk_alerts": [a for a in alerts if a.kind == "risk"],
@@ -171,9 +171,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(request, "cases/task.html", {
         **form_context(schema, ui, data, errors), "task": task, "case": task.case,
         **case_words(task.case, membership.roles), "recorded": recorded_answers(task, schema),
-        "may_work": task.role in membership.roles,
+        "may_work": may_work(membership, task.role),
         "colleagues": (selectors.colleagues(membership, task.role)
-                       if membership.has_role(Role.DECISION_MAKER) else []),
+                       if allows(membership, Action.ASSIGN) else []),
         "nav": "mine",
     }, status=status)
 
@@ -194,8 +194,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "tasks": list(selectors.case_open_tasks(case)),
         "clocks": clock_selectors.case_clocks(case),
         "extensions": list(clock_selectors.pending_extensions(case)),
-        "is_decision_maker": membership.has_role(Role.DECISION_MAKER),
-        "may_manage_clocks": bool({"case_officer", "decision_maker"} & set(membership.roles)),
+        "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
+        "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],
         **diagram_context(case), "nav": "cases",
     })

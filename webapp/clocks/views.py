@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from webapp.cases import clock_services as services
-from webapp.cases.timers import incident_retry
+from webapp.cases.step_incidents import incident_retry
 from webapp.errors import ServiceError
 from webapp.refusals import refused
 

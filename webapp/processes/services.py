@@ -19,7 +19,8 @@ from engine import DefinitionInvalid, check_files, load_files
 from engine.scheme import DECLARATION_FILE
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, Membership, Role, SchemeDeployment
+from webapp.forces.models import Force, Membership, SchemeDeployment
+from webapp.permissions import Action, require
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.models import (
     Deployment,
@@ -35,10 +36,7 @@ ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".schema.json", ".ui.json")
 
 
 def policy_lead(user: AbstractBaseUser) -> Membership:
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.has_role(Role.POLICY_LEAD):
-        raise ServiceError("forbidden", "Only a policy lead may change process definitions.")
-    return membership
+    return require(user, Action.USE_STUDIO)
 
 
 def _check(process_id: str, files: Mapping[str, bytes]) -> list[dict[str, object]]:

@@ -9,16 +9,15 @@ from django.utils import timezone
 
 from webapp.cases.oversight import background_warnings
 from webapp.downloads import csv_download
-from webapp.forces.models import Force, Role
+from webapp.forces.models import Force
+from webapp.permissions import Action, allows
 from webapp.processes.deployments import scheme_titles
 from webapp.reports.selectors import figures, open_at_risk
-
-DASHBOARD_ROLES = {Role.DECISION_MAKER, Role.POLICY_LEAD}
 
 
 def _force(request: HttpRequest) -> Force:
     membership = getattr(request.user, "membership", None)
-    if membership is None or not DASHBOARD_ROLES & set(membership.roles):
+    if not allows(membership, Action.SEE_DASHBOARD):
         raise Http404("The dashboard is for decision makers and policy leads.")
     return membership.force
 
@@ -38,7 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     charts = {f.key: {"title": f.title, "kind": f.kind, "columns": f.columns, "rows": f.rows}
               for f in data}
     membership = request.user.membership  # present: _force checked it
-    warnings = (background_warnings(membership) if membership.has_role(Role.DECISION_MAKER)
+    warnings = (background_warnings(membership) if allows(membership, Action.SEE_WARNINGS)
                 else [])
     return render(request, "reports/dashboard.html",
                   {"figures": data, "charts": charts, "nav": "dashboard",

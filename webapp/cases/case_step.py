@@ -1,0 +1,131 @@
+"""One case step: the unit of work every service that moves or touches a case goes through.
+
+``transaction.atomic(durable=True)`` → lock the case row only (``of=("self",)``) → need-to-know
+(``may_act``) → the verb's guards and its own step (for the verbs that step the engine: load
+the state and fire what is already due, step, save the state and rewrite the derived rows) →
+the case event → the s.62 access-log entry, written last (the log's chain head stays locked to
+the commit) in the same transaction. A refused step raises before anything is kept: no change,
+no entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from engine import EngineError, ProcessInstance
+from webapp.audit.log import record
+from webapp.cases.access import may_act
+from webapp.cases.models import Case, CaseEvent, HumanTask
+from webapp.cases.sync import sync_derived_rows
+from webapp.cases.timers import LoadedCase, load_for_step
+from webapp.errors import ServiceError
+from webapp.row_sql import insert
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+NO_CASE = "No such case in your force."
+# Engine refusals that mean the process itself failed (logged; the case gets an incident).
+_FAILURES = {"script_error", "stalled", "poisoned", "wrong_definition", "unstorable_data",
+             "corrupt_state"}
+
+
+def engine_call(call: Callable[[], T], case: Case | None = None) -> T:
+    """Run an engine call (or a save of its state), turning its refusals into service errors;
+    a failure of the process on ``case`` names the case, for the incident."""
+    try:
+        return call()
+    except EngineError as exc:
+        if exc.code in _FAILURES:
+            log.error("engine step failed: code=%s", exc.code)
+        error = ServiceError.from_engine(exc)
+        error.case_id = case.pk if case is not None and error.code == "process_failed" else None
+        raise error from exc
+
+
+@dataclass
+class _Access:
+    operation: str
+    fields: Sequence[str]
+    justification: str
+    recipients: Sequence[str]
+
+
+@dataclass
+class CaseStep:
+    """The locked case of one step, and what the step has to write before it commits."""
+
+    case: Case
+    user: AbstractBaseUser | None
+    now: datetime
+    loaded: LoadedCase | None = None
+    _access: list[_Access] = field(default_factory=list)
+
+    def load(self) -> ProcessInstance:
+        """Load the state and fire what fell due before now (a step must not cancel a timer
+        or a warning that is owed)."""
+        self.loaded = engine_call(lambda: load_for_step(self.case, now=self.now), self.case)
+        return self.loaded.instance
+
+    def sync(self, instance: ProcessInstance, status: Any, **changes: Any) -> None:
+        """Save the stepped state and rewrite the derived rows (tasks, timers, stage, clocks)."""
+        loaded = self.loaded
+        ready = loaded.ready_before if loaded is not None else ()
+        timers = loaded.timer_rows if loaded is not None else None
+        changes.setdefault("ready_before", ready)
+        changes.setdefault("timer_rows", timers)
+        engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
+                                              **changes), self.case)
+
+    def event(self, kind: str, task: HumanTask | None = None, *, detail: str = "",
+              data: Any = None, task_name: str = "", at: datetime | None = None) -> None:
+        """The case's history line for this step."""
+        insert(CaseEvent(
+            case=self.case, at=at or self.now, actor=self.user, kind=kind,
+            stage=task.stage if task else "", task_name=(task.name if task else task_name)[:200],
+            bpmn_id=task.bpmn_id if task else "", detail=detail[:500], data=data))
+
+    def access(self, operation: str, justification: str, *, fields: Sequence[str] = (),
+               recipients: Sequence[str] = ()) -> None:
+        """The s.62 entry for this step, written last, just before the commit. The log is
+        append-only and outlives erasure: ``justification`` says what was done in plain words
+        and never quotes what a person typed (reasons, answers), which may name a party."""
+        self._access.append(_Access(operation, list(fields), justification[:500],
+                                    list(recipients)))
+
+    def _write_access(self) -> None:
+        for entry in self._access:
+            record(actor=self.user, operation=entry.operation, object_type="case",
+                   object_id=self.case.reference, fields=entry.fields,
+                   justification=entry.justification, recipients=entry.recipients)
+
+
+@contextmanager
+def case_step(*, user: AbstractBaseUser | None, lock: Callable[[], Case | None],
+              not_found: str = NO_CASE, need_to_know: bool = True) -> Iterator[CaseStep]:
+    """Open the step's durable transaction, lock the case row (``lock`` must lock the case
+    row only), check need-to-know, and yield the step; on a clean exit write its access-log
+    entries last. ``need_to_know`` is False only for steps no person takes (jobs)."""
+    with transaction.atomic(durable=True):
+        case = lock()
+        if case is None:
+            raise ServiceError("not_found", not_found)
+        if user is not None and need_to_know:
+            may_act(user, case)
+        step = CaseStep(case, user, timezone.now())
+        yield step
+        step._write_access()
+
+
+def lock_case(**filters: Any) -> Case | None:
+    """Lock and return the one case matching ``filters`` (the case row only)."""
+    return Case.objects.select_for_update(of=("self",)).filter(**filters).first()
