@@ -65,6 +65,7 @@ def _setup(n: int):  # noqa: ANN202 - (policy lead, target version) after django
                                 data=factories.sample(FORMS[bpmn_id]))
         templates.append(Case.objects.get(pk=case.pk))
     clones = [Case(force_id=t.force_id, reference=f"MIG-{i:07d}", status="open", stage=t.stage,
+                   scheme=t.scheme,
                    version_id=t.version_id, state=bytes(t.state), opened_at=t.opened_at,
                    opened_by_id=t.opened_by_id)
               for i, t in zip(range(n - len(templates)),
