@@ -73,6 +73,14 @@ class Definition:
                         props.get("formUiSchemaFilename") or "")
         return "", ""
 
+    def task_instructions(self, task_id: str) -> str:
+        """The instructions template of a user task, by its BPMN id ("" when none)."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(task_id)
+            if task_spec is not None:
+                return getattr(task_spec, "extensions", {}).get("instructionsForEndUser") or ""
+        return ""
+
     def task_lane(self, task_id: str) -> str | None:
         """The lane of a task, by its BPMN id (None when it has none or does not exist)."""
         for spec in (self.spec, *self.subprocess_specs.values()):

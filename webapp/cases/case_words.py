@@ -8,7 +8,7 @@ from typing import Any
 
 from webapp.cases.labelled import labelled_rows, task_form
 from webapp.cases.models import Case, CaseEvent, EventKind
-from webapp.cases.parties import shown_parties
+from webapp.cases.parties import hidden_from, shown_parties
 from webapp.processes.registry import definition_for_id, scheme_for
 
 
@@ -31,15 +31,19 @@ def event_title(event: CaseEvent, case_noun: str) -> str:
     return str(event.get_kind_display())
 
 
-def timeline(case: Case, events: Iterable[CaseEvent]) -> list[CaseEvent]:
-    """The events with ``title``; completed forms get ``rows`` labelled by their form."""
+def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) -> list[CaseEvent]:
+    """The events with ``title``; completed forms get ``rows`` labelled by their form, leaving
+    out the fields of parties the scheme hides from ``roles``."""
     definition = definition_for_id(case.version_id)
+    scheme = definition.scheme
+    hidden = {p.field for p in scheme.parties if hidden_from(scheme, p.key, roles)}
     shown = []
     for event in events:
-        event.title = event_title(event, definition.scheme.case_noun)
+        event.title = event_title(event, scheme.case_noun)
         event.shows_task = event.kind != EventKind.WITHDRAWN
         if event.data:
-            event.rows = labelled_rows(task_form(definition, event.bpmn_id), event.data)
+            data = {k: v for k, v in event.data.items() if k not in hidden}
+            event.rows = labelled_rows(task_form(definition, event.bpmn_id), data)
         shown.append(event)
     return shown
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.instructions import render_instructions
 from webapp.cases.labelled import labelled_rows
 from webapp.cases.models import CaseEvent, EventKind, HumanTask, TaskState
 from webapp.cases.schema_forms import render_fields
@@ -30,15 +31,19 @@ def form_for_task(task: HumanTask) -> tuple[dict[str, Any], dict[str, Any]]:
     return _forms(task.case.version, task.form_file)
 
 
-def intake_form(membership: Membership,
-                scheme: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form of the declared intake task of ``scheme`` as the force runs it: the form that
-    creates a case (read from the declaration, without starting an instance)."""
+def intake_form(membership: Membership, scheme: str | None = None
+                ) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The form of the declared intake task of ``scheme`` as the force runs it, and the task's
+    instructions rendered with the declared defaults: the form that creates a case (read from
+    the declaration, without starting an instance)."""
     deployment = deployment_for(membership.force, scheme)
     definition = definition_for_id(deployment.active_version_id)
-    form_file, ui_file = definition.task_form_files(definition.scheme.intake)
+    declared = definition.scheme
+    form_file, ui_file = definition.task_form_files(declared.intake)
     schema = definition.forms.get(form_file) or EMPTY_FORM
-    return schema, definition.ui_forms.get(ui_file or _ui_name(form_file)) or {}
+    instructions = render_instructions(definition.task_instructions(declared.intake),
+                                       declared.defaults())
+    return schema, definition.ui_forms.get(ui_file or _ui_name(form_file)) or {}, instructions
 
 
 def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any],

@@ -188,7 +188,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         consult(request.user, case, fields=("parties", "timeline", "recorded information"))
     except ServiceError:
         return _break_glass_page(request, case)
-    events = timeline(case, selectors.case_events(case))
+    events = timeline(case, selectors.case_events(case), membership.roles)
     return render(request, "cases/case.html", {
         "case": case, "events": events, **case_words(case, membership.roles),
         "tasks": list(selectors.case_open_tasks(case)),
@@ -212,7 +212,7 @@ def case_answers_csv(request: HttpRequest, reference: str) -> HttpResponse:
         consult(request.user, case, fields=("recorded information (CSV)",))
     except ServiceError:
         return _break_glass_page(request, case)
-    events = [e for e in timeline(case, selectors.case_events(case)) if e.data]
+    events = [e for e in timeline(case, selectors.case_events(case), membership.roles) if e.data]
     rows = [(e.task_name, timezone.localtime(e.at).strftime("%-d %B %Y, %H:%M"), question,
              answer) for e in events for question, answer in flat_rows(e.rows)]
     return csv_download(f"{case.reference}-answers.csv",
@@ -286,7 +286,7 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/start_choose.html", {
             "choices": [(key, s) for key, s in choices], "nav": "start"})
     try:
-        schema, ui = intake_form(membership, scheme)
+        schema, ui, instructions = intake_form(membership, scheme)
     except ServiceError as exc:
         return refused(request, exc)
     declared = dict(choices).get(scheme)
@@ -314,4 +314,5 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:case", reference=case.reference)
     return render(request, "cases/start.html", {
         **form_context(schema, ui, data, errors), "nav": "start", "scheme": scheme,
-        "declared": declared, "noun": noun, "several": len(choices) > 1}, status=status)
+        "declared": declared, "noun": noun, "several": len(choices) > 1,
+        "instructions": instructions}, status=status)
