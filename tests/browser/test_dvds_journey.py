@@ -69,7 +69,7 @@ def complete(page, task_name: str, form: str, **changes: Any) -> None:
 def test_a_right_to_ask_application_goes_to_a_disclosure(page, hrt_both):
     # --- contact handler: chooses Clare's Law and records the application -----------------
     sign_in(page, "hrt.contact")
-    nav(page, "Start an enquiry")
+    nav(page, "Start a new case")
     assert page.get_by_role("heading", level=1).inner_text() == "Which scheme is this for?"
     page.get_by_label(re.compile(SCHEME["short_title"].replace("'", "."))).check()
     click(page, page.get_by_role("button", name="Continue"))
