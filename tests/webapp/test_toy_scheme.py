@@ -182,6 +182,11 @@ def test_the_case_page_shows_declared_parties_clocks_outcome_and_withdraw(world)
 
     for bpmn_id in ("ut_toy_review", "ut_toy_decide", "ut_toy_tell"):
         _work(world, case, bpmn_id)
+    # the review recorded the holder again: its read-only answers hide them from the desk too
+    review = HumanTask.objects.get(case=case, bpmn_id="ut_toy_review")
+    assert "Barney Tulk" in _page(world["reviewer"], f"/tasks/{review.pk}/")
+    review_page = _page(world["front"], f"/tasks/{review.pk}/")
+    assert "What you found" in review_page and "Barney Tulk" not in review_page
     closed = _page(world["reviewer"], f"/cases/{case.reference}/")
     assert "Referral upheld" in closed
     assert "Referral upheld" in _page(world["inspector"], "/cases/")

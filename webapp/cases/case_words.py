@@ -8,7 +8,7 @@ from typing import Any
 
 from webapp.cases.labelled import labelled_rows, task_form
 from webapp.cases.models import Case, CaseEvent, EventKind
-from webapp.cases.parties import hidden_from, shown_parties
+from webapp.cases.parties import hidden_fields, shown_parties
 from webapp.processes.registry import definition_for_id, scheme_for
 
 
@@ -36,7 +36,7 @@ def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) ->
     out the fields of parties the scheme hides from ``roles``."""
     definition = definition_for_id(case.version_id)
     scheme = definition.scheme
-    hidden = {p.field for p in scheme.parties if hidden_from(scheme, p.key, roles)}
+    hidden = hidden_fields(scheme, roles)
     shown = []
     for event in events:
         event.title = event_title(event, scheme.case_noun)

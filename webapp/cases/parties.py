@@ -23,6 +23,11 @@ def hidden_from(scheme: Scheme, key: str, roles: Collection[str]) -> bool:
     return bool(party and party.hidden_from and set(roles) <= set(party.hidden_from))
 
 
+def hidden_fields(scheme: Scheme, roles: Collection[str]) -> set[str]:
+    """The data fields of the parties the scheme hides from a user holding ``roles``."""
+    return {p.field for p in scheme.parties if hidden_from(scheme, p.key, roles)}
+
+
 @dataclass(frozen=True)
 class Shown:
     """One declared party as a user sees it: its label, names, and whether they are hidden."""

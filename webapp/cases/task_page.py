@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from engine.instructions import render_instructions
 from webapp.cases.labelled import labelled_rows
 from webapp.cases.models import CaseEvent, EventKind, HumanTask, TaskState
+from webapp.cases.parties import hidden_fields
 from webapp.cases.schema_forms import render_fields
 from webapp.forces.models import Membership
 from webapp.processes.deployments import deployment_for
 from webapp.processes.models import ProcessVersion
-from webapp.processes.registry import definition_for, definition_for_id
+from webapp.processes.registry import definition_for, definition_for_id, scheme_for
 
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -54,11 +56,14 @@ def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any
             "errors": errors}
 
 
-def recorded_answers(task: HumanTask, schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """A completed task's answers, labelled by its form (the page's read-only view)."""
+def recorded_answers(task: HumanTask, schema: dict[str, Any],
+                     roles: Collection[str]) -> list[dict[str, Any]]:
+    """A completed task's answers, labelled by its form (the page's read-only view), leaving
+    out the fields of parties the scheme hides from ``roles``."""
     if task.state != TaskState.COMPLETED:
         return []
     data = (CaseEvent.objects.filter(case_id=task.case_id, kind=EventKind.COMPLETED,
                                      bpmn_id=task.bpmn_id).order_by("-at", "-pk")
-            .values_list("data", flat=True).first())
-    return labelled_rows(schema, data)
+            .values_list("data", flat=True).first()) or {}
+    hidden = hidden_fields(scheme_for(task.case.version_id), roles)
+    return labelled_rows(schema, {k: v for k, v in data.items() if k not in hidden})

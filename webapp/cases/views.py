@@ -170,7 +170,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             errors, status = errors_by_name(exc.field_errors), exc.http_status
     return render(request, "cases/task.html", {
         **form_context(schema, ui, data, errors), "task": task, "case": task.case,
-        **case_words(task.case, membership.roles), "recorded": recorded_answers(task, schema),
+        **case_words(task.case, membership.roles),
+        "recorded": recorded_answers(task, schema, membership.roles),
         "may_work": may_work(membership, task.role),
         "colleagues": (selectors.colleagues(membership, task.role)
                        if allows(membership, Action.ASSIGN) else []),
