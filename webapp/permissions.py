@@ -24,7 +24,7 @@ NOT_ATTACHED = "Your account is not attached to a force."
 
 
 class Action(StrEnum):
-    START_CASE = "start_case"
+    START_CASE = "record_case"
     WITHDRAW = "withdraw"
     RELEASE_ANY = "release_any"
     ASSIGN = "assign"
