@@ -181,6 +181,20 @@ def test_alert_acknowledgement_logs_one_alteration(people):
         ("dm", "alter", f"{alert.get_kind_display().lower()} alert acknowledged: overall")]
 
 
+def test_a_timer_sweep_logs_one_alteration_by_the_system_in_the_cases_force(people, hrt):
+    with time_machine.travel(T0, tick=False) as clock:
+        case, _ = _started(people)
+        before = len(_entries(case))
+        clock.shift(timedelta(days=40))
+        assert timers_sweep() == 1  # the overall clock's warning
+        assert _new_entries(case, before) == [
+            ("system", "alter", "time limit reached: 1 timer(s) or warning(s) fired")]
+        entry = AccessLog.objects.filter(object_id=case.reference).latest("pk")
+        assert entry.force_code == hrt.code  # the force's auditors see it on their page
+        timers_sweep()  # nothing more is due: no further entry
+        assert len(_entries(case)) == before + 1
+
+
 def test_incident_retry_logs_one_alteration(people, hrt):
     case, _ = _started(people)
     Incident.objects.create(case=case, force=hrt, kind="timer", attempts=3, message="broken",

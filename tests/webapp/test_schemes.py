@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from webapp.api.auth import token_create
-from webapp.cases import case_migration, services
+from webapp.cases import access, case_migration, services
 from webapp.cases.models import Case, TaskState
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
@@ -187,3 +187,43 @@ def test_a_lane_routed_to_a_team_reaches_only_that_teams_queue():
     assert routed.reference not in _client(dm_b).get("/queue/").content.decode()
     # the task written before the routing has no team
     assert plain.tasks.get(state=TaskState.READY).team is None
+
+
+def test_a_task_routed_to_another_team_is_outside_need_to_know_and_cannot_be_claimed(world):
+    """Routing decides need-to-know, not only the queue page: an officer of another team
+    neither sees the case nor claims its task by id, on the pages or through the API."""
+    hrt = world["hrt"]
+    team_a, team_b = factories.team(hrt, "Team A"), factories.team(hrt, "Team B")
+    officer_a = factories.officer("officer.a", hrt, "case_officer", team_obj=team_a)
+    officer_b = factories.officer("officer.b", hrt, "case_officer", team_obj=team_b)
+    SchemeDeployment.objects.filter(force=hrt, scheme="csods").update(
+        lane_teams={"Case officer": "Team A"})
+    case = services.case_start(user=world["intake"], data=factories.sample("enquiry"),
+                               scheme="csods")
+    task = case.tasks.get(state=TaskState.READY)
+    assert (task.role, task.team) == ("case_officer", team_a)
+
+    # officer B: not in the queue, the case page refuses (break-glass offered), claim refused
+    page_b = _client(officer_b)
+    assert case.reference not in page_b.get("/queue/").content.decode()
+    assert page_b.get(f"/cases/{case.reference}/").status_code == 403
+    with pytest.raises(ServiceError, match="no working relationship"):
+        services.task_claim(user=officer_b, task_id=task.pk)
+    api = _api(officer_b)
+    listed = api.get("/api/v1/tasks", {"state": "ready"}).json()
+    assert task.pk not in [row["id"] for row in listed["results"]]
+    refused = api.post(f"/api/v1/tasks/{task.pk}/claim")
+    assert refused.status_code == 403
+    task.refresh_from_db()
+    assert task.assignee is None
+    # even after opening the case by break-glass, the task stays Team A's to claim
+    access.break_glass(user=officer_b, case=case, reason_code="cover",
+                       reason="The applicant rang about a visit this afternoon")
+    with pytest.raises(ServiceError, match="Team A team's queue"):
+        services.task_claim(user=officer_b, task_id=task.pk)
+
+    # officer A: sees it and claims it
+    assert case.reference in _client(officer_a).get("/queue/").content.decode()
+    services.task_claim(user=officer_a, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.assignee == officer_a

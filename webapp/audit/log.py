@@ -41,8 +41,11 @@ def _content(entry: AccessLog) -> dict[str, Any]:
 
 def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
            object_id: str | int, fields: Sequence[str] = (), justification: str = "",
-           recipients: Sequence[str] = ()) -> AccessLog:
+           recipients: Sequence[str] = (), force_code: str = "") -> AccessLog:
     """Log one operation (in the caller's transaction, so a rolled-back change logs nothing).
+
+    ``force_code`` names the force for an entry no person made (a job, a timer), so that the
+    force's auditors see it; a person's entry takes their force.
 
     The chain head stays locked until the caller commits: services record last, just before
     their commit, so that other writers wait as briefly as possible.
@@ -53,7 +56,7 @@ def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
         at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
         actor_username=actor.get_username() if actor is not None else "system",
         actor_roles=",".join(membership.roles) if membership else "",
-        force_code=membership.force.code if membership else "",
+        force_code=membership.force.code if membership else force_code,
         operation=operation, object_type=object_type, object_id=str(object_id)[:64],
         fields=list(fields), justification=justification[:500], recipients=list(recipients),
         request_id=info.request_id if info else "",

@@ -34,6 +34,18 @@ def _active_break_glass(user: AbstractBaseUser) -> QuerySet[BreakGlass]:
     return BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now())
 
 
+def routed_to(membership: Membership) -> Q:
+    """Task rows routed to the user's team queue: no team (the whole force's), or theirs."""
+    if membership.team_id:
+        return Q(team__isnull=True) | Q(team_id=membership.team_id)
+    return Q(team__isnull=True)
+
+
+def in_queue(membership: Membership) -> Q:
+    """Ready task rows in the user's team queue: a lane their roles work, routed to them."""
+    return Q(state=TaskState.READY, role__in=membership.roles) & routed_to(membership)
+
+
 def visible(membership: Membership) -> Q:
     """A filter for the cases of the user's force they may see.
 
@@ -46,8 +58,7 @@ def visible(membership: Membership) -> Q:
     user_id = membership.user_id
     related = Case.objects.filter(force_id=force_id, opened_by_id=user_id).values("pk").union(
         HumanTask.objects.filter(force_id=force_id, assignee_id=user_id).values("case_id"),
-        HumanTask.objects.filter(force_id=force_id, state=TaskState.READY,
-                                 role__in=membership.roles).values("case_id"),
+        HumanTask.objects.filter(in_queue(membership), force_id=force_id).values("case_id"),
         BreakGlass.objects.filter(user_id=user_id, expires_at__gt=timezone.now(),
                                   case__force_id=force_id).values("case_id"))
     return Q(force_id=force_id, pk__in=related)
@@ -60,14 +71,13 @@ def visible_tasks(membership: Membership) -> Q:
         return Q(force_id=membership.force_id)
     user_id = membership.user_id
     mine = HumanTask.objects.filter(case_id=OuterRef("case_id"), assignee_id=user_id)
-    queue = HumanTask.objects.filter(case_id=OuterRef("case_id"), state=TaskState.READY,
-                                     role__in=membership.roles)
+    queue = HumanTask.objects.filter(in_queue(membership), case_id=OuterRef("case_id"))
     glass = BreakGlass.objects.filter(case_id=OuterRef("case_id"), user_id=user_id,
                                       expires_at__gt=timezone.now())
     # A subquery, not a join: joining the case table here made PostgreSQL hash the whole of it.
     recorded = Case.objects.filter(pk=OuterRef("case_id"), opened_by_id=user_id)
     return Q(force_id=membership.force_id) & (
-        Q(assignee_id=user_id) | Q(state=TaskState.READY, role__in=membership.roles)
+        Q(assignee_id=user_id) | in_queue(membership)
         | Q(Exists(recorded)) | Q(Exists(mine)) | Q(Exists(queue)) | Q(Exists(glass)))
 
 
@@ -80,8 +90,7 @@ def relationship(membership: Membership, case: Case) -> str | None:
         (lambda: case.opened_by_id == user_id, "recorded the enquiry"),
         (lambda: HumanTask.objects.filter(case=case, assignee_id=user_id).exists(),
          "assigned a task on the case"),
-        (lambda: HumanTask.objects.filter(case=case, state=TaskState.READY,
-                                          role__in=membership.roles).exists(),
+        (lambda: HumanTask.objects.filter(in_queue(membership), case=case).exists(),
          "the case is in the user's team queue"),
         (lambda: allows(membership, Action.SUPERVISE), "supervises the unit working the case"),
     )

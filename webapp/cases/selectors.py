@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from webapp.cases.access import visible
+from webapp.cases.access import routed_to, visible
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
@@ -41,8 +41,7 @@ def _waiting(membership: Membership, scheme: str = "") -> QuerySet[HumanTask]:
     """Unassigned ready tasks of the force routed to the user's team or to no team."""
     qs = HumanTask.objects.filter(force_id=membership.force_id, state=TaskState.READY,
                                   assignee__isnull=True)
-    qs = qs.filter(Q(team__isnull=True) | Q(team_id=membership.team_id)
-                   if membership.team_id else Q(team__isnull=True))
+    qs = qs.filter(routed_to(membership))
     return qs.filter(case__scheme=scheme) if scheme else qs
 
 

@@ -64,9 +64,15 @@ def _task_step(membership: Membership, user: AbstractBaseUser,
 
 
 def _check_may_work(membership: Membership, task: HumanTask) -> None:
+    """Refuse a task whose lane the member's roles do not work, or (unless it is theirs
+    already) that the force routed to another team's queue."""
     if not may_work(membership, task.role):
         raise ServiceError("forbidden", f"Only a {role_label(task.role)} may work "
                                         f"'{task.name}'.")
+    if (task.team_id is not None and task.team_id != membership.team_id
+            and task.assignee_id != membership.user_id):
+        raise ServiceError("forbidden", f"'{task.name}' is in the {task.team.name} team's "
+                                        "queue; ask a decision maker of that team to assign it.")
 
 
 def _check_ready(task: HumanTask) -> None:

@@ -19,6 +19,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
+from webapp.audit.log import record
+from webapp.audit.models import Operation
 from webapp.cases import step_sql
 from webapp.cases.models import (
     Case,
@@ -108,6 +110,11 @@ def _fire_locked(case: Case, now: datetime) -> int:
     fired = fire_due(case, instance, timer_rows, now)
     sync_derived_rows(case, instance, instance.status(), now=now, ready_before=ready_before,
                       timer_rows=timer_rows)
+    if fired:
+        # the s.62 entry of the step, as every step writes one: the system altered the case
+        record(actor=None, operation=Operation.ALTER, object_type="case",
+               object_id=case.reference, fields=["timers"], force_code=case.force.code,
+               justification=f"time limit reached: {fired} timer(s) or warning(s) fired")
     return fired
 
 
