@@ -61,3 +61,18 @@ def update(row: models.Model) -> None:
     values = [f.get_db_prep_save(f.pre_save(row, add=False), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, row.pk])
+
+
+def from_row(model: type[models.Model], values: Sequence[Any], alias: str = "") -> models.Model:
+    """A model instance from its concrete fields' column values, in ``columns()`` order, with
+    the converters the ORM would apply (JSON decoded, SQLite's dates parsed)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for f, stored in zip(fields, values, strict=True):
+        expression = f.get_col(alias or model._meta.db_table)
+        value = stored
+        for convert in (*connection.ops.get_db_converters(expression),
+                        *f.get_db_converters(connection)):
+            value = convert(value, expression, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)

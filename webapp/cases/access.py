@@ -22,7 +22,7 @@ from webapp.audit.models import BreakGlass, BreakGlassReason, Operation, ReviewO
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
-from webapp.permissions import Action, allows, require
+from webapp.permissions import Action, allows, may_work, require
 
 BREAK_GLASS_HOURS = 8
 BREAK_GLASS_WORDS = ("Explain in a few words of your own why you must open this case (for "
@@ -86,29 +86,43 @@ def relationship(membership: Membership, case: Case) -> str | None:
     if case.force_id != membership.force_id:
         return None
     user_id = membership.user_id
-    checks = (
-        (lambda: case.opened_by_id == user_id, "recorded the enquiry"),
-        (lambda: HumanTask.objects.filter(case=case, assignee_id=user_id).exists(),
-         "assigned a task on the case"),
-        (lambda: HumanTask.objects.filter(in_queue(membership), case=case).exists(),
-         "the case is in the user's team queue"),
-        (lambda: allows(membership, Action.SUPERVISE), "supervises the unit working the case"),
-    )
-    for check, reason in checks:
-        if check():
-            return reason
+    if case.opened_by_id == user_id:
+        return "recorded the enquiry"
+    # one query for both task relationships: the rows the user holds or may take
+    holders = set(HumanTask.objects.filter(Q(assignee_id=user_id) | in_queue(membership),
+                                           case=case).values_list("assignee_id", flat=True))
+    if holders:
+        return ("assigned a task on the case" if user_id in holders
+                else "the case is in the user's team queue")
+    if allows(membership, Action.SUPERVISE):
+        return "supervises the unit working the case"
     glass = _active_break_glass(membership.user).filter(case=case).order_by("-at").first()
     if glass is not None:
         return f"break-glass ({glass.get_reason_code_display()}): {glass.reason}"
     return None
 
 
-def may_act(user: AbstractBaseUser, case: Case) -> str:
+def task_relationship(membership: Membership, task: HumanTask) -> str | None:
+    """Why the user may see the case holding ``task``, if the task row alone says so (they
+    hold it, or it is in their team queue); None when only the case's other rows could."""
+    if task.assignee_id == membership.user_id:
+        return "assigned a task on the case"
+    if (task.state == TaskState.READY and may_work(membership, task.role)
+            and task.team_id in (None, membership.team_id)):
+        return "the case is in the user's team queue"
+    return None
+
+
+def may_act(user: AbstractBaseUser, case: Case, task: HumanTask | None = None) -> str:
     """The one need-to-know decision for reading *and* changing a case: why the user may, or a
     403. Every service that changes a case calls it under the case lock, so no route (page,
-    API, job) can forget it."""
+    API, job) can forget it. A task step passes the task row it read: when that row is the
+    relationship, the case's other rows are not queried."""
     membership = getattr(user, "membership", None)
-    why = relationship(membership, case) if membership is not None else None
+    why = None
+    if membership is not None and case.force_id == membership.force_id:
+        why = task_relationship(membership, task) if task is not None else None
+        why = why or relationship(membership, case)
     if why is None:
         raise ServiceError("forbidden", "You have no working relationship with this case. "
                                         "If you must open it, give a reason (break-glass).")

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
 from webapp.audit.log import record
+from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.models import Case, CaseEvent, HumanTask
 from webapp.cases.sync import sync_derived_rows
@@ -68,6 +69,7 @@ class CaseStep:
     user: AbstractBaseUser | None
     now: datetime
     loaded: LoadedCase | None = None
+    task: HumanTask | None = None  # the task row a task step acts on, read under the lock
     _access: list[_Access] = field(default_factory=list)
 
     def load(self) -> ProcessInstance:
@@ -111,17 +113,20 @@ class CaseStep:
 
 @contextmanager
 def case_step(*, user: AbstractBaseUser | None, lock: Callable[[], Case | None],
-              not_found: str = NO_CASE, need_to_know: bool = True) -> Iterator[CaseStep]:
+              not_found: str = NO_CASE, need_to_know: bool = True,
+              task_id: int | None = None) -> Iterator[CaseStep]:
     """Open the step's durable transaction, lock the case row (``lock`` must lock the case
-    row only), check need-to-know, and yield the step; on a clean exit write its access-log
-    entries last. ``need_to_know`` is False only for steps no person takes (jobs)."""
+    row only), read the task ``task_id`` of a task step, check need-to-know, and yield the
+    step; on a clean exit write its access-log entries last. ``need_to_know`` is False only
+    for steps no person takes (jobs)."""
     with transaction.atomic(durable=True):
         case = lock()
         if case is None:
             raise ServiceError("not_found", not_found)
+        task = step_sql.task(task_id) if task_id is not None else None
         if user is not None and need_to_know:
-            may_act(user, case)
-        step = CaseStep(case, user, timezone.now())
+            may_act(user, case, task)
+        step = CaseStep(case, user, timezone.now(), task=task)
         yield step
         step._write_access()
 

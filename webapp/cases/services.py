@@ -23,7 +23,7 @@ from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTas
 from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, Membership
+from webapp.forces.models import Membership
 from webapp.permissions import (
     Action,
     lanes_worked,
@@ -60,7 +60,8 @@ def _task_step(membership: Membership, user: AbstractBaseUser,
             case.force = membership.force  # the same force: the lock query is scoped to it
         return case
 
-    return case_step(user=user, lock=lock, not_found="No such task in your force.")
+    return case_step(user=user, lock=lock, not_found="No such task in your force.",
+                     task_id=task_id)
 
 
 def _check_may_work(membership: Membership, task: HumanTask) -> None:
@@ -88,8 +89,7 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
     scheme): start the force's active version of it and complete its intake task with
     ``data``."""
     membership = member(user)
-    # Read the force's deployments afresh: one may have changed since login.
-    force = Force.objects.get(pk=membership.force_id)
+    force = membership.force  # its deployments are read afresh: one may have changed
     deployment = deployment_for(force, scheme)
     version_id = deployment.active_version_id
     definition = definition_for_id(version_id)
@@ -136,7 +136,7 @@ def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
     """Take an unassigned task from the team queue."""
     membership = member(user)
     with _task_step(membership, user, task_id) as step:
-        task = step_sql.task(task_id)
+        task = step.task
         _check_may_work(membership, task)
         _check_ready(task)
         if task.assignee_id is not None:
@@ -155,7 +155,7 @@ def task_release(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
     """Put a task one holds back in the team queue (a decision maker may release any)."""
     membership = member(user)
     with _task_step(membership, user, task_id) as step:
-        task = step_sql.task(task_id)
+        task = step.task
         _check_ready(task)
         if task.assignee_id != user.pk:
             require(user, Action.RELEASE_ANY)
@@ -170,7 +170,7 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
     """A decision maker gives a task to a colleague in the same force who may work its lane."""
     membership = require(user, Action.ASSIGN)
     with _task_step(membership, user, task_id) as step:
-        task = step_sql.task(task_id)
+        task = step.task
         _check_ready(task)
         target = (Membership.objects.select_related("user")
                   .filter(user_id=assignee_id, force=membership.force).first())
@@ -187,9 +187,9 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
     return task
 
 
-def _workable_task(membership: Membership, user: AbstractBaseUser, task_id: int) -> HumanTask:
-    """The ready task (its case locked) the user may work now (theirs or unassigned)."""
-    task = step_sql.task(task_id)
+def _workable_task(membership: Membership, user: AbstractBaseUser, task: HumanTask) -> HumanTask:
+    """The step's ready task (its case locked), if the user may work it now (theirs or
+    unassigned)."""
     _check_may_work(membership, task)
     _check_ready(task)
     if task.assignee_id not in (None, user.pk):
@@ -202,7 +202,7 @@ def task_save_draft(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, 
     """Keep unfinished input on a task without validating or running anything."""
     membership = member(user)
     with _task_step(membership, user, task_id) as step:
-        task = _workable_task(membership, user, task_id)
+        task = _workable_task(membership, user, step.task)
         task.draft = dict(data)
         task.assignee = user
         task.save(update_fields=["draft", "assignee"])
@@ -243,7 +243,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
     membership = member(user)
     with _task_step(membership, user, task_id) as step:
         case = step.case
-        task = _workable_task(membership, user, task_id)
+        task = _workable_task(membership, user, step.task)
         if if_revision is not None and case.revision != if_revision:
             raise ServiceError("conflict", f"{case.reference} changed since you read it "
                                            "(stale If-Match); read the task again.")
