@@ -26,13 +26,14 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
 from engine import Definition, ProcessInstance, load_folder  # noqa: E402
+from engine.scheme import build, read_declaration  # noqa: E402
 from engine.simulation import drive  # noqa: E402
 
 CSODS = ROOT / "processes" / "csods"
 LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
 # The national start data: every parameter the scheme declares, at its default.
-START = {**json.loads((CSODS / "scheme.json").read_text()).get("parameters", {})}
-START = {name: spec.get("default") for name, spec in START.items()} | {"outcome_codes": []}
+START = build(read_declaration((CSODS / "scheme.json").read_bytes())).defaults() | {
+    "outcome_codes": []}
 TASK_FORMS = {
     "ut_record_enquiry": "enquiry", "ut_initial_checks": "initial_checks",
     "ut_verification_interview": "verification_interview", "ut_police_checks": "police_checks",
