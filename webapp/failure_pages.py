@@ -1,12 +1,13 @@
 """What every request that fails outside a view's own refusals answers: Django's 400, 403, 404
-and 500 handlers. The API always speaks problem+json; pages are branded and show a reference
-(the request id the detail is logged under), never an interpreter message.
+and 500 handlers and the CSRF failure view. The API always speaks problem+json; pages are drawn
+in the site's layout with the protective marking, a heading in plain words and a way on (My
+tasks, or sign in), and a 5xx shows a reference (the request id the detail is logged under),
+never an interpreter message.
 
 A lost database (PostgreSQL restarting, a failover, the network) is not a defect: it is a 503
-with ``Retry-After``, "try again". These pages render without the request's context
-processors, which would read the session and the user from the very database that is gone.
+with ``Retry-After``, "try again". 5xx pages render without the request's context processors,
+which would read the session and the user from the very database that is gone.
 """
-
 from __future__ import annotations
 
 import logging
