@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# govuk-frontend's Sass built with our settings (no GOV.UK font or crown) and its JS module.
+ASSETS := build/static/css/govuk.css
 PORT ?= 8000
 
 .PHONY: install test lint run bench check-processes clean
@@ -13,12 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-# Front-end packages (bpmn-js, axe-core) from npm, served as static files.
+# Front-end packages (govuk-frontend, bpmn-js, Chart.js, axe-core) from npm, served as static files.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+$(ASSETS): $(NODE_STAMP) $(wildcard webapp/assets/*.scss) webapp/assets/copy-js.mjs
+	npm run --silent build
+
+install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
 test: install
 	$(BIN)/python -m pytest
@@ -44,4 +49,4 @@ run: install
 	PORT=$(PORT) exec $(BIN)/python bin/serve --setup
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache var
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache var

@@ -97,7 +97,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "webapp" / "static",
-    # Installed from npm by `make run` / `make test` (package.json pins the versions).
+    # Installed from npm by `make run` / `make test` (package.json pins the versions);
+    # build/static holds govuk-frontend's CSS built from webapp/assets and its JS module.
+    BASE_DIR / "build" / "static",
     ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
     ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
@@ -112,6 +114,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "webapp.failure_pages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Server-side session lifetimes (ASVS 3.3.2 at L2), enforced by webapp.security.

@@ -1,0 +1,94 @@
+"""The main pages in the govuk-frontend layout, at a laptop's width (1366 px) and a phone's
+(390 px): axe-core finds no WCAG 2.x A/AA violation, and no page scrolls sideways on the phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests import factories
+from tests.browser.pages import CHROMIUM, axe_violations, sign_in, sign_out
+from webapp.cases import services
+from webapp.cases.models import TaskState
+
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = [1366, 390]
+PHONE = 390
+
+
+@pytest.fixture
+def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
+    """Two open cases: one task claimed by the case officer, one left in the team queue. Each
+    user's pages to visit, as (name, path)."""
+    users = get_user_model().objects
+    officer, contact = users.get(username="hrt.officer"), users.get(username="hrt.contact")
+    factories.officer("hrt.lead", hrt, "decision_maker", "auditor")
+    factories.officer("hrt.policy", hrt, "policy_lead")
+    mine = services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
+    services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
+    task = mine.tasks.get(state=TaskState.READY)
+    services.task_claim(user=officer, task_id=task.pk)
+    return {
+        "hrt.officer": [("My tasks", "/"), ("Team queue", "/queue/"), ("Cases", "/cases/"),
+                        ("case page", f"/cases/{mine.reference}/"),
+                        ("task page", f"/tasks/{task.pk}/"), ("404", "/no-such-page/")],
+        "hrt.lead": [("Dashboard", "/dashboard/"), ("Access log", "/audit/")],
+        "hrt.policy": [("Processes", "/studio/")],
+    }
+
+
+def _problems(page: Any, name: str, width: int) -> list[str]:
+    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} – "
+             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+             for v in axe_violations(page)]
+    if width == PHONE:
+        scroll, inner = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    problems: list[str] = []
+    for username, visits in pages.items():
+        sign_in(page, username)
+        for name, path in visits:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            problems += _problems(page, name, width)
+        sign_out(page)
+    page.goto("/no-such-page/")
+    problems += _problems(page, "404 signed out", width)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_team_queues_claim_buttons_are_on_screen_on_a_phone(page, pages):
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    sign_in(page, "hrt.officer")
+    page.goto("/queue/")
+    claim = page.get_by_role("button", name="Claim", exact=False).first
+    box = claim.bounding_box()
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE
+    claim.focus()
+    assert claim.evaluate("b => b === document.activeElement")
+
+
+def test_the_layout_has_no_crown_and_no_gds_transport_font(page, pages):
+    sign_in(page, "hrt.officer")
+    heading = page.get_by_role("heading", level=1)
+    font = heading.evaluate("h => getComputedStyle(h).fontFamily").lower()
+    assert "arial" in font and "transport" not in font
+    assert page.locator(".govuk-header__logotype, svg.govuk-header__logotype").count() == 0
+    assert page.locator(".govuk-header").inner_text().strip().startswith("Disclosure Workflow")
+    # govuk-frontend's JavaScript started (the module loaded under the page's CSP)
+    assert page.evaluate("() => document.body.classList.contains('govuk-frontend-supported')")
