@@ -148,8 +148,8 @@ def missing(root: Mapping[str, Any], path: Path) -> str:
         return f"Select {what}"
     if kind == "list":
         item = resolve(node.get("items"), root)
-        noun = _lower(str(item.get("title") or "")) or "entry"
-        return f"Add at least one {noun}"
+        noun = _lower(str(item.get("title") or ""))
+        return f"Add at least one {noun}" if noun else f"Add at least one entry to {what}"
     if kind == "group":
         return f"Complete {what}"
     return f"Enter {what}{_example(node)}"
