@@ -281,8 +281,8 @@ def _errors(schema: Mapping[str, Any], data: Mapping[str, Any],
     try:
         for err in _validator(schema).iter_errors(data):
             where, message = _message(schema, ui, err)
-            if message not in errors.setdefault(where, []):
-                errors[where].append(message)
+            if not errors.get(where):  # one message per answer, the first it breaks
+                errors[where] = [message]
         for where, messages in rule_errors(schema, ui, data, skip=errors).items():
             errors.setdefault(where, []).extend(messages)
     except _TooCostly:
