@@ -22,6 +22,7 @@ MESSAGE_KEYWORDS = frozenset({
 _DETERMINERS = ("the ", "a ", "an ", "how ", "what ", "why ", "when ", "who ", "where ",
                 "which ", "whether ", "any ", "your ", "their ")
 _MAX_OVERRIDE = 300
+_DATE_WORDS = ("date", "birth", "day")
 
 
 def resolve(node: Any, root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -77,8 +78,13 @@ def _title(node: Mapping[str, Any], path: Path) -> str:
 
 
 def phrase(root: Mapping[str, Any], path: Path) -> str:
-    """'the applicant's date of birth', 'how the enquiry came in', 'the child's first name'."""
-    own = _lower(_title(schema_at(root, path), path))
+    """'the applicant's date of birth', 'how the enquiry came in', 'the child's first name';
+    a date titled without the word ('Decided on') is 'the ‘Decided on’ date'."""
+    node = schema_at(root, path)
+    title = _title(node, path)
+    if node.get("format") == "date" and not any(w in title.lower() for w in _DATE_WORDS):
+        return f"the ‘{title}’ date"
+    own = _lower(title)
     parent_path = list(path[:-1])
     parent = schema_at(root, parent_path) if parent_path else {}
     group = parent.get("title") if isinstance(parent.get("title"), str) else ""

@@ -496,3 +496,65 @@ def test_every_process_form_renders_and_a_blank_submit_parses(path):
     assert len(browser.ids) == len(set(browser.ids))
     assert set(browser.controls) <= browser.label_for
     assert isinstance(parse_post(schema, browser.post()), dict)
+
+
+# --- dates and follow-up questions -----------------------------------------------------------
+
+DATED: dict[str, Any] = {
+    "type": "object", "required": ["seen"], "properties": {
+        "seen": {"type": "string", "format": "date", "title": "Date seen"},
+        "risk": {"type": "boolean", "title": "Risk"},
+        "details": {"type": "string", "title": "Details"},
+        "route": {"type": "string", "title": "Route", "enum": ["a", "b", "c"]},
+        "why": {"type": "string", "title": "Why"}},
+    "allOf": [
+        {"if": {"properties": {"risk": {"const": True}}, "required": ["risk"]},
+         "then": {"required": ["details"]}},
+        {"if": {"properties": {"route": {"enum": ["b", "c"]}}, "required": ["route"]},
+         "then": {"required": ["why"]}}]}
+
+
+@pytest.mark.parametrize(("day", "month", "year", "parsed"), [
+    ("4", "6", "1988", "1988-06-04"), (" 04 ", "06", "1988", "1988-06-04"),
+    ("31", "2", "2020", "2020-2-31"), ("", "2", "2020", "2020-2-"), ("", "", "", None),
+    ("1", "Feb", "2020", "2020-Feb-1"), ("1", "2", "20", "20-2-1")])
+def test_a_date_posts_as_day_month_and_year_and_parses_to_iso_or_stays_as_typed(
+        day, month, year, parsed):
+    data = parse_post(DATED, _post({"seen.day": day, "seen.month": month, "seen.year": year}))
+    assert data.get("seen") == parsed
+    if parsed:  # what was typed comes back in the same boxes
+        field = render_fields(DATED, data, None)[0]
+        assert field.date_parts == tuple(p.strip().lstrip("0") for p in (day, month, year)) \
+            or field.date_parts == (day.strip().lstrip("0"), month.strip().lstrip("0"), year)
+
+
+def test_a_rendered_date_round_trips_through_the_page():
+    _, browser = _render(DATED, {"seen": "2026-01-09"})
+    assert ("seen.day", "9") in browser.pairs and ("seen.year", "2026") in browser.pairs
+    assert parse_post(DATED, browser.post())["seen"] == "2026-01-09"
+
+
+def test_follow_ups_nest_under_their_answers_and_are_required_there():
+    fields = render_fields(DATED, {"risk": True}, None)
+    assert [f.name for f in fields] == ["seen", "risk", "route"]
+    risk, route = fields[1], fields[2]
+    assert [c.value for c in risk.choices if c.conditional] == ["yes"]
+    assert risk.choices[0].conditional[0].name == "details"
+    assert risk.choices[0].conditional[0].required
+    assert [c.value for c in route.choices if c.conditional] == ["b"], "each field once"
+    html = render_to_string("cases/form/fields.html", {"fields": fields})
+    assert 'class="govuk-radios__conditional" id="f-risk-conditional"' in html  # answered
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" ' \
+        'id="f-route-2-conditional"' in html
+
+
+def test_a_follow_up_whose_answer_does_not_hold_is_dropped_from_the_post():
+    post = _post({"seen": "2026-01-01", "risk": "no", "details": "x", "route": "a", "why": "y"})
+    assert parse_post(DATED, post) == {"seen": "2026-01-01", "risk": False, "route": "a"}
+    post = _post({"seen": "2026-01-01", "risk": "yes", "details": "x", "route": "c", "why": "y"})
+    assert parse_post(DATED, post) == {"seen": "2026-01-01", "risk": True, "details": "x",
+                                       "route": "c", "why": "y"}
+    with pytest.raises(EngineError) as caught:
+        validate_form_data(DATED, parse_post(DATED, _post({"seen": "2026-01-01",
+                                                            "risk": "yes"})))
+    assert caught.value.field_errors == {"details": ["Enter the details"]}
