@@ -141,7 +141,15 @@ def _choice_label(node: Mapping[str, Any], value: Any) -> str:
     for option in node.get("oneOf") or ():
         if isinstance(option, Mapping) and option.get("const") == value and option.get("title"):
             return str(option["title"])
-    return str(value)
+    enum, names = node.get("enum"), node.get("enumNames", node.get("x-enumNames"))
+    if isinstance(enum, list) and isinstance(names, list) and value in enum and len(
+            names) == len(enum):
+        return str(names[enum.index(value)])
+    return str(value).replace("_", " ").capitalize()
+
+
+def _quoted(node: Mapping[str, Any], path: Path) -> str:
+    return f"‘{_title(node, path)}’"
 
 
 def missing(root: Mapping[str, Any], path: Path) -> str:
@@ -149,7 +157,7 @@ def missing(root: Mapping[str, Any], path: Path) -> str:
     node = schema_at(root, path)
     kind, what = _kind(node), phrase(root, path)
     if kind == "boolean":
-        return f"Select yes or no for ‘{_title(node, path)}’"
+        return f"Select yes or no for {_quoted(node, path)}"
     if kind in ("choice", "choices"):
         return f"Select {what}"
     if kind == "list":
@@ -194,7 +202,9 @@ def keyword_message(root: Mapping[str, Any], path: Path, keyword: str, expected:
                              f"{who} must have at least {_number(expected)} entries"),
         "maxItems": lambda: f"{who} must have {_number(expected)} entries or fewer",
         "uniqueItems": lambda: f"{who} must not list the same answer twice",
-        "const": lambda: f"{who} must be ‘{_choice_label(node, expected)}’ with these answers",
+        "const": lambda: (f"Select ‘{_choice_label(node, expected)}’ for "
+                          f"{_quoted(node, path) if isinstance(expected, bool) else what}, "
+                          "or change your other answers"),
         "additionalProperties": lambda: "This form does not ask for some of the answers sent",
     }
     if keyword in words:

@@ -107,3 +107,16 @@ def test_a_broken_declaration_is_reported_with_its_file_and_line():
         problem = problems[message]
         assert problem.file == "forms/enquiry.ui.json"
         assert problem.line is not None and source in lines[problem.line - 1], message
+
+
+def test_an_answer_another_answer_rules_out_says_what_to_choose():
+    schema = {"type": "object", "properties": {
+        "decision": {"type": "string", "title": "Decision", "enum": ["disclose", "no"],
+                     "enumNames": ["Disclose", "Do not disclose"]},
+        "lawful": {"type": "boolean", "title": "Disclosure would be lawful"}},
+        "if": {"properties": {"decision": {"const": "disclose"}}, "required": ["decision"]},
+        "then": {"properties": {"lawful": {"const": True}}}}
+    with pytest.raises(EngineError) as caught:
+        validate_form_data(schema, {"decision": "disclose", "lawful": False})
+    assert caught.value.field_errors == {"lawful": [
+        "Select ‘Yes’ for ‘Disclosure would be lawful’, or change your other answers"]}
