@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import serializer
 from engine.errors import EngineError
+from engine.form_rules import ui_problems
 from engine.form_schema import (
     MAX_DEPTH,
     SchemaProblem,
@@ -26,6 +27,7 @@ from engine.form_schema import (
     pointer,
     schema_problems,
 )
+from engine.json_lines import JsonLines
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
 from engine.scheme import DECLARATION_FILE, Scheme
 from engine.scheme_check import check_declaration
@@ -62,6 +64,11 @@ class Definition:
 
     def form_for(self, form_file: str | None) -> dict[str, Any] | None:
         return self.forms.get(form_file or "")
+
+    def ui_for(self, form_file: str | None, ui_file: str | None = None) -> dict[str, Any] | None:
+        """A form's UI schema: the one the task names, else ``<form>.ui.json`` beside it."""
+        name = ui_file or (form_file or "").removesuffix(FORM_SUFFIX) + UI_SUFFIX
+        return self.ui_forms.get(name)
 
     def task_form_files(self, task_id: str) -> tuple[str, str]:
         """The form and UI schema file names of a user task, by its BPMN id ("" when none)."""
@@ -274,7 +281,18 @@ def _load_forms(files: Mapping[str, bytes],
             forms[short] = doc
         else:
             ui_forms[short] = doc
+    for short, doc in ui_forms.items():
+        name = f"forms/{short}"
+        schema = forms.get(short.removesuffix(UI_SUFFIX) + FORM_SUFFIX)
+        problems.extend(_ui_problem(name, files[name], where, message)
+                        for where, message in ui_problems(doc, schema))
     return forms, ui_forms
+
+
+def _ui_problem(name: str, data: bytes, where: tuple[str | int, ...], message: str) -> Problem:
+    """A broken declaration in a UI schema, at its line (``/a/b: message``)."""
+    line = JsonLines(data.decode("utf-8", "replace")).line(where)
+    return Problem(name, line, None, f"/{'/'.join(map(str, where))}: {message}")
 
 
 def _form_schema_problems(doc: Any) -> list[SchemaProblem]:

@@ -21,6 +21,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from engine.errors import EngineError
+from engine.form_messages import keyword_message, missing, override
+from engine.form_rules import rule_errors
 from engine.form_schema import MAX_DEPTH, PatternRefused, compile_pattern
 from engine.sandbox_guards import MAX_SEQUENCE_LENGTH
 
@@ -258,19 +260,31 @@ def _short(message: str, instance: Any) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
-def _errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
+def _message(schema: Mapping[str, Any], ui: Any, err: ValidationError) -> tuple[str, str]:
+    """Where an error belongs (a '/'-joined path) and its message in the form's words."""
+    path: list[str | int] = list(err.absolute_path)
+    if err.validator == "required":
+        name = err.message.split("'")[1] if "'" in err.message else ""
+        path = [*path, name] if name else path
+        text = override(ui, path, "required") or missing(schema, path)
+    else:
+        keyword = str(err.validator)
+        text = override(ui, path, keyword) or keyword_message(
+            schema, path, keyword, err.validator_value, err.instance)
+    return "/".join(str(p) for p in path), _short(text, None)
+
+
+def _errors(schema: Mapping[str, Any], data: Mapping[str, Any],
+            ui: Any = None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     token = _budget.set([WORK_BUDGET])
     try:
         for err in _validator(schema).iter_errors(data):
-            where = "/".join(str(p) for p in err.absolute_path)
-            if err.validator == "required":
-                missing = err.message.split("'")[1] if "'" in err.message else ""
-                where = "/".join(p for p in (where, missing) if p)
-                message = "This field is required."
-            else:
-                message = _short(err.message, err.instance)
-            errors.setdefault(where or "", []).append(message)
+            where, message = _message(schema, ui, err)
+            if not errors.get(where):  # one message per answer, the first it breaks
+                errors[where] = [message]
+        for where, messages in rule_errors(schema, ui, data, skip=errors).items():
+            errors.setdefault(where, []).extend(messages)
     except _TooCostly:
         return {"": ["This form takes too much work to check; ask a policy lead to simplify "
                      "it."]}
@@ -284,12 +298,14 @@ def _errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, lis
     return errors
 
 
-def validate_form_data(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> None:
-    """Raise EngineError('invalid_data') with field errors if ``data`` breaks ``schema``."""
+def validate_form_data(schema: Mapping[str, Any] | None, data: Mapping[str, Any],
+                       ui: Mapping[str, Any] | None = None) -> None:
+    """Raise EngineError('invalid_data') with field errors if ``data`` breaks ``schema`` or the
+    date rules its UI schema ``ui`` declares (engine.form_rules); messages in the form's words."""
     check_user_data(data)
     if schema is None:
         return
-    errors = _errors(schema, data)
+    errors = _errors(schema, data, ui)
     if errors:
         raise EngineError("invalid_data", "The form has errors; nothing was saved.",
                           field_errors=errors)

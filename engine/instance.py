@@ -222,8 +222,10 @@ class ProcessInstance:
         if task.task_spec.lane not in lanes:
             raise EngineError("wrong_lane", f"This task belongs to the {task.task_spec.lane} "
                                             "lane, which you may not work.")
-        form_file = task.task_spec.extensions.get("properties", {}).get("formJsonSchemaFilename")
-        validate_form_data(self.definition.form_for(form_file), data)
+        props = task.task_spec.extensions.get("properties", {})
+        form_file = props.get("formJsonSchemaFilename")
+        validate_form_data(self.definition.form_for(form_file), data,
+                           self.definition.ui_for(form_file, props.get("formUiSchemaFilename")))
 
         owned = set((self.definition.form_for(form_file) or {}).get("properties", {}))
 

@@ -131,6 +131,11 @@ def _text(value: Any) -> str:
 
 def _set(form: Any, name: str, value: Any) -> None:
     controls = form.locator(f'[name="{name}"]')
+    if controls.count() == 0 and _exists(form, f'[name="{name}.day"]'):  # day, month, year
+        year, month, day = str(value).split("-")
+        for part, text in (("day", str(int(day))), ("month", str(int(month))), ("year", year)):
+            form.locator(f'[name="{name}.{part}"]').fill(text)
+        return
     if controls.count() == 0 and isinstance(value, list):  # a list of text inputs
         for index, item in enumerate(value):
             _set(form, f"{name}.{index}", item)
@@ -152,8 +157,14 @@ def fill_form(page: Any, data: Mapping[str, Any]) -> None:
     """Fill the page's generated form from ``data`` by input name, as a user would type it."""
     form = task_form(page)
     _grow_repeats(page, form, data)
-    for name, value in _inputs(data):
+    pairs = list(_inputs(data))
+    # Answers first: a follow-up question shows only once the answer that asks it is chosen.
+    for name, value in sorted(pairs, key=lambda pair: not _is_choice(form, pair[0])):
         _set(form, name, value)
+
+
+def _is_choice(form: Any, name: str) -> bool:
+    return _exists(form, f'input[type="radio"][name="{name}"]')
 
 
 # --- accessibility --------------------------------------------------------------------------

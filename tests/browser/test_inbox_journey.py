@@ -49,6 +49,15 @@ def field(scope, label: str):
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(required\))?$"))
 
 
+def fill_date(scope, legend: str, iso: str) -> None:
+    """A date typed into its day, month and year fields, as an officer would."""
+    year, month, day = iso.split("-")
+    dates = group(scope, legend)
+    dates.get_by_label("Day", exact=True).fill(str(int(day)))
+    dates.get_by_label("Month", exact=True).fill(str(int(month)))
+    dates.get_by_label("Year", exact=True).fill(year)
+
+
 def wait_for_diagram(page) -> None:
     page.wait_for_selector('#diagram[data-rendered="true"]')
 
@@ -57,12 +66,12 @@ def record_enquiry_by_label(page) -> None:
     """The enquiry form, filled through its labels and legends the way an officer would."""
     enquiry = sample("enquiry")
     group(page, "How the enquiry came in").get_by_label("Phone (101)", exact=True).check()
-    field(page, "Date of the enquiry").fill(enquiry["enquiry_date"])
+    fill_date(page, "Date of the enquiry", enquiry["enquiry_date"])
 
     applicant = group(page, "Applicant")
     field(applicant, "First name").fill("Sarah")
     field(applicant, "Last name").fill("Collins")
-    field(applicant, "Date of birth").fill("1988-06-14")
+    fill_date(applicant, "Date of birth", "1988-06-14")
     field(applicant, "Address").fill(enquiry["applicant"]["address"])
     group(applicant, "Safe contact method").get_by_label("Phone", exact=True).check()
     field(applicant, "Safe contact details (number, email or address)").fill("07700 900123")
@@ -78,7 +87,7 @@ def record_enquiry_by_label(page) -> None:
     child = group(page, "Child 1")
     field(child, "First name").fill("Ellie")
     field(child, "Last name").fill("Collins")
-    field(child, "Date of birth").fill("2016-09-02")
+    fill_date(child, "Date of birth", "2016-09-02")
     field(group(child, "Applicant's relationship to the child"), "Parent").check()
     field(child, "Subject's relationship to the child").fill("Babysits at weekends")
 
@@ -182,9 +191,10 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     submit(page)  # the interview date (required) is still empty
     summary = page.get_by_role("alert")
     assert summary.get_by_role("heading").inner_text() == "There is a problem"
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
-    link = summary.get_by_role("link", name="Interview date: This field is required.")
-    date_input = field(page, "Interview date")
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    link = summary.get_by_role("link", name="Enter the interview date")
+    assert "Enter the interview date" in group(page, "Interview date").inner_text()
+    date_input = group(page, "Interview date").get_by_label("Day", exact=True)
     assert link.get_attribute("href") == "#" + date_input.get_attribute("id")
     assert date_input.get_attribute("aria-invalid") == "true"
     kept = field(page, "Where the interview took place").input_value()
@@ -203,7 +213,7 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     other.close()
     task = HumanTask.objects.get(case__reference=reference, bpmn_id="ut_verification_interview")
     assert task.state == TaskState.READY
-    date_input.fill(date)
+    fill_date(page, "Interview date", date)
     submit(page)
     assert "'Verification interview' completed on" in page.locator(".notices").inner_text()
 

@@ -147,7 +147,8 @@ def test_a_deeply_nested_pattern_is_checked_by_re2_not_a_crash(mini_files):
     assert _form_errors(_with_form(mini_files, _enter(mini_files, pattern=nested))) == []
     schema = {"type": "object", "properties": {"concern": {"type": "string", "pattern": nested}}}
     validate_form_data(schema, {"concern": "a"})
-    assert "does not match" in _refusal(schema, {"concern": "b"}).field_errors["concern"][0]
+    assert _refusal(schema, {"concern": "b"}).field_errors["concern"] == [
+        "Enter the concern in the right format"]
 
 
 def test_a_pattern_property_re2_cannot_compile_is_refused(mini_files):
@@ -160,7 +161,7 @@ def test_a_pattern_property_re2_cannot_compile_is_refused(mini_files):
 def test_regex_format_is_checked_without_crashing_or_backtracking():
     schema = {"type": "object", "properties": {"re": {"type": "string", "format": "regex"}}}
     refused = _refusal(schema, {"re": "(" * 5000 + ")" * 5000})  # RecursionError in re
-    assert "is not a 'regex'" in refused.field_errors["re"][0]
+    assert refused.field_errors["re"] == ["Enter the re in the right format"]
     assert len(refused.field_errors["re"][0]) <= 300
     validate_form_data(schema, {"re": "^[a-z]+$"})
 
@@ -244,7 +245,7 @@ def test_unique_items_on_many_unsortable_items_is_quick():
     validate_form_data(schema, {"rows": rows})
     refused = _refusal(schema, {"rows": [*rows, {"n": 1.0}]})  # 1.0 equals 1
     assert time.perf_counter() - started < BOUND
-    assert refused.field_errors == {"rows": ["The list has repeated items"]}
+    assert refused.field_errors == {"rows": ["The rows must not list the same answer twice"]}
 
 
 def _laughs(levels: int) -> dict:

@@ -70,7 +70,7 @@ def test_missing_required_field_names_the_field(mini, start_data):
     instance = ProcessInstance.start(mini, start_data)
     with pytest.raises(EngineError) as caught:
         instance.complete_task(_only_task(instance).task_id, {"concern": "x"}, lanes=ALL_LANES)
-    assert caught.value.field_errors == {"children": ["This field is required."]}
+    assert caught.value.field_errors == {"children": ["Add at least one entry to the children"]}
 
 
 def test_a_task_in_another_lane_is_refused(mini, start_data):

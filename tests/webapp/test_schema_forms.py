@@ -183,11 +183,15 @@ def test_the_html_ties_every_label_to_its_control_and_uses_the_right_inputs():
     assert len(browser.ids) == len(set(browser.ids)), "ids must be unique"
     assert set(browser.controls) <= browser.label_for, "every control has a <label for>"
     c = browser.controls
-    assert c["f-applicant-date_of_birth"]["type"] == "date"
-    assert c["f-applicant-date_of_birth"]["value"] == "1990-02-03"
-    assert (c["f-subject-age"]["type"], c["f-subject-age"]["step"]) == ("number", "1")
-    assert (c["f-subject-age"]["min"], c["f-subject-age"]["max"]) == ("0", "120")
-    assert c["f-subject-height_m"]["step"] == "any"
+    dob = ("f-applicant-date_of_birth", "f-applicant-date_of_birth-month",
+           "f-applicant-date_of_birth-year")
+    assert [(c[i]["name"], c[i]["value"], c[i]["inputmode"]) for i in dob] == [
+        ("applicant.date_of_birth.day", "3", "numeric"),
+        ("applicant.date_of_birth.month", "2", "numeric"),
+        ("applicant.date_of_birth.year", "1990", "numeric")]
+    assert '<div class="govuk-date-input" id="f-applicant-date_of_birth-input">' in html
+    assert (c["f-subject-age"]["type"], c["f-subject-age"]["inputmode"]) == ("text", "numeric")
+    assert c["f-subject-height_m"]["inputmode"] == "decimal"
     assert c["f-channel"]["type"] == "radio" and c["f-channel"]["value"] == "phone"
     assert c["f-channel-2"]["value"] == "station" and "checked" in c["f-channel-2"]
     assert c["f-immediate_risk"]["value"] == "yes" and "checked" not in c["f-immediate_risk"]
@@ -195,14 +199,18 @@ def test_the_html_ties_every_label_to_its_control_and_uses_the_right_inputs():
     assert c["f-applicant-first_name"]["aria-required"] == "true"
     assert "required" not in c["f-applicant-first_name"], "validation is server-side"
     assert c["f-applicant-safe_contact"]["aria-describedby"] == "f-applicant-safe_contact-hint"
-    assert '<textarea class="textarea" id="f-concern" name="concern"' in html
-    assert '<select class="select" id="f-subject-relationship"' in html
-    assert '<legend class="legend">Children <span class="required">(required)</span></legend>' \
+    assert '<textarea class="govuk-textarea" id="f-concern" name="concern"' in html
+    assert '<select class="govuk-select" id="f-subject-relationship"' in html
+    assert ('<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Children '
+            '<span class="required">(required)</span></legend>') in html
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Child 2</legend>' \
         in html
-    assert '<legend class="legend">Child 2</legend>' in html
-    assert '<legend class="legend">Is any child at immediate risk?</legend>' in html
-    assert 'for="f-applicant-first_name">First name <span class="required">(required)</span>' \
+    assert '<legend class="govuk-fieldset__legend">Is any child at immediate risk?</legend>' \
         in html
+    assert '<div class="govuk-radios govuk-radios--inline" data-module="govuk-radios">' in html
+    assert '<div class="govuk-checkboxes" data-module="govuk-checkboxes">' not in html
+    assert 'class="govuk-label" for="f-applicant-first_name">First name <span class="required">' \
+        '(required)</span>' in html
 
 
 def test_repeating_groups_have_add_and_remove_buttons_that_work_without_javascript():
@@ -244,7 +252,7 @@ def test_an_array_of_choices_is_a_set_of_checkboxes_that_parses_back():
 
     html, browser = _render(schema, data)
 
-    assert '<legend class="legend">Signposting given</legend>' in html
+    assert '<legend class="govuk-fieldset__legend">Signposting given</legend>' in html
     assert browser.controls["f-signposting"]["type"] == "checkbox"
     assert "checked" in browser.controls["f-signposting-3"]
     assert parse_post(schema, browser.post()) == data
@@ -300,7 +308,7 @@ def test_numbers_and_booleans_are_cast_and_uncastable_text_is_kept_for_the_valid
     with pytest.raises(EngineError) as caught:
         validate_form_data(SCHEMA, data)
     errors = errors_by_name(caught.value.field_errors)
-    assert "'seven' is not of type 'integer'" in errors["children.0.age"][0]
+    assert errors["children.0.age"] == ["The child's age must be a whole number"]
 
 
 @pytest.mark.parametrize("raw", ["nan", "inf", "1e999", "1_000", "0x10", "1" * 40])
@@ -330,7 +338,7 @@ def test_a_required_object_left_blank_stays_so_its_fields_get_the_messages():
     with pytest.raises(EngineError) as caught:
         validate_form_data(SCHEMA, data)
     assert errors_by_name(caught.value.field_errors)["applicant.first_name"] == [
-        "This field is required."]
+        "Enter the applicant's first name"]
 
 
 def test_a_value_posted_where_a_group_belongs_is_ignored():
@@ -401,8 +409,8 @@ def test_errors_by_name_turns_schema_paths_into_input_names():
 
 
 def test_errors_sit_next_to_their_fields_and_the_summary_links_to_them():
-    errors = errors_by_name({"children/1/name": ["This field is required."],
-                             "channel": ["'fax' is not one of the choices"],
+    errors = errors_by_name({"children/1/name": ["Enter the child's name"],
+                             "channel": ["Select how the enquiry came in"],
                              "children/1": ["Something about the whole child."],
                              "": ["The form has a problem."]})
     fields = render_fields(SCHEMA, FULL, errors)
@@ -415,13 +423,13 @@ def test_errors_sit_next_to_their_fields_and_the_summary_links_to_them():
     name = browser.controls["f-children-1-name"]
     assert name["aria-invalid"] == "true"
     assert name["aria-describedby"] == "f-children-1-name-error"
-    assert ('<p id="f-children-1-name-error" class="error-message"><span class="visually-hidden">'
-            'Error:</span> This field is required.</p>') in html
-    assert "form-group--error" in html
-    assert '<div class="error-summary" role="alert" tabindex="-1"' in summary
+    assert ('<p id="f-children-1-name-error" class="govuk-error-message"><span '
+            'class="govuk-visually-hidden">Error:</span> Enter the child&#x27;s name</p>') in html
+    assert "govuk-form-group--error" in html
+    assert '<div class="govuk-error-summary" data-module="govuk-error-summary"' in summary
     assert "<h2" in summary and "There is a problem</h2>" in summary
-    assert '<a href="#f-children-1-name">Child 2 – Name: This field is required.</a>' in summary
-    assert '<a href="#f-channel">How the enquiry came in: ' in summary
+    assert '<a href="#f-children-1-name">Child 2: Enter the child&#x27;s name</a>' in summary
+    assert '<a href="#f-channel">Select how the enquiry came in</a>' in summary
     assert '<a href="#f-children-1">Child 2: Something about the whole child.</a>' in summary
     assert "<li>The form has a problem.</li>" in summary
     for link in error_summary(fields, errors):
@@ -488,3 +496,65 @@ def test_every_process_form_renders_and_a_blank_submit_parses(path):
     assert len(browser.ids) == len(set(browser.ids))
     assert set(browser.controls) <= browser.label_for
     assert isinstance(parse_post(schema, browser.post()), dict)
+
+
+# --- dates and follow-up questions -----------------------------------------------------------
+
+DATED: dict[str, Any] = {
+    "type": "object", "required": ["seen"], "properties": {
+        "seen": {"type": "string", "format": "date", "title": "Date seen"},
+        "risk": {"type": "boolean", "title": "Risk"},
+        "details": {"type": "string", "title": "Details"},
+        "route": {"type": "string", "title": "Route", "enum": ["a", "b", "c"]},
+        "why": {"type": "string", "title": "Why"}},
+    "allOf": [
+        {"if": {"properties": {"risk": {"const": True}}, "required": ["risk"]},
+         "then": {"required": ["details"]}},
+        {"if": {"properties": {"route": {"enum": ["b", "c"]}}, "required": ["route"]},
+         "then": {"required": ["why"]}}]}
+
+
+@pytest.mark.parametrize(("day", "month", "year", "parsed"), [
+    ("4", "6", "1988", "1988-06-04"), (" 04 ", "06", "1988", "1988-06-04"),
+    ("31", "2", "2020", "2020-2-31"), ("", "2", "2020", "2020-2-"), ("", "", "", None),
+    ("1", "Feb", "2020", "2020-Feb-1"), ("1", "2", "20", "20-2-1")])
+def test_a_date_posts_as_day_month_and_year_and_parses_to_iso_or_stays_as_typed(
+        day, month, year, parsed):
+    data = parse_post(DATED, _post({"seen.day": day, "seen.month": month, "seen.year": year}))
+    assert data.get("seen") == parsed
+    if parsed:  # what was typed comes back in the same boxes
+        field = render_fields(DATED, data, None)[0]
+        assert field.date_parts == tuple(p.strip().lstrip("0") for p in (day, month, year)) \
+            or field.date_parts == (day.strip().lstrip("0"), month.strip().lstrip("0"), year)
+
+
+def test_a_rendered_date_round_trips_through_the_page():
+    _, browser = _render(DATED, {"seen": "2026-01-09"})
+    assert ("seen.day", "9") in browser.pairs and ("seen.year", "2026") in browser.pairs
+    assert parse_post(DATED, browser.post())["seen"] == "2026-01-09"
+
+
+def test_follow_ups_nest_under_their_answers_and_are_required_there():
+    fields = render_fields(DATED, {"risk": True}, None)
+    assert [f.name for f in fields] == ["seen", "risk", "route"]
+    risk, route = fields[1], fields[2]
+    assert [c.value for c in risk.choices if c.conditional] == ["yes"]
+    assert risk.choices[0].conditional[0].name == "details"
+    assert risk.choices[0].conditional[0].required
+    assert [c.value for c in route.choices if c.conditional] == ["b"], "each field once"
+    html = render_to_string("cases/form/fields.html", {"fields": fields})
+    assert 'class="govuk-radios__conditional" id="f-risk-conditional"' in html  # answered
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" ' \
+        'id="f-route-2-conditional"' in html
+
+
+def test_a_follow_up_whose_answer_does_not_hold_is_dropped_from_the_post():
+    post = _post({"seen": "2026-01-01", "risk": "no", "details": "x", "route": "a", "why": "y"})
+    assert parse_post(DATED, post) == {"seen": "2026-01-01", "risk": False, "route": "a"}
+    post = _post({"seen": "2026-01-01", "risk": "yes", "details": "x", "route": "c", "why": "y"})
+    assert parse_post(DATED, post) == {"seen": "2026-01-01", "risk": True, "details": "x",
+                                       "route": "c", "why": "y"}
+    with pytest.raises(EngineError) as caught:
+        validate_form_data(DATED, parse_post(DATED, _post({"seen": "2026-01-01",
+                                                            "risk": "yes"})))
+    assert caught.value.field_errors == {"details": ["Enter the details"]}

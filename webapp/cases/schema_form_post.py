@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import date
 from typing import Any
 
 from webapp.cases.schema_forms import (
@@ -20,6 +21,9 @@ from webapp.cases.schema_forms import (
     _resolve,
     _type,
 )
+from webapp.cases.schema_reveal import hidden_fields
+
+DATE_PARTS = ("year", "month", "day")  # a date posts as <name>.day, <name>.month, <name>.year
 
 
 @dataclass(slots=True)
@@ -81,8 +85,26 @@ def _parse(schema: Any, posted: _Posted | None, root: Json, keep_blank: bool) ->
         return _parse_object(node, posted, root, keep_blank)
     if kind == "array":
         return _parse_array(node, posted, root, keep_blank)
+    if node.get("format") == "date" and posted and any(p in posted.children for p in DATE_PARTS):
+        return _date(posted)
     raw = posted.values[-1].replace("\r\n", "\n").strip() if posted and posted.values else ""
     return _cast(raw, kind) if raw else None
+
+
+def _date(posted: _Posted) -> str | None:
+    """Day, month and year fields → an ISO date; anything else stays as typed ("2026-2-31",
+    "2026--4") so the validator says what is wrong and the page shows it again."""
+    parts = [(p.values[-1] if (p := posted.children.get(k)) and p.values else "").strip()[:10]
+             for k in DATE_PARTS]
+    if not any(parts):
+        return None
+    year, month, day = parts
+    if all(p.isascii() and p.isdigit() for p in parts) and len(year) == 4:  # noqa: PLR2004
+        try:
+            return date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            pass
+    return f"{year}-{month}-{day}"
 
 
 def _parse_object(node: Json, posted: _Posted | None, root: Json,
@@ -96,6 +118,9 @@ def _parse_object(node: Json, posted: _Posted | None, root: Json,
         keep = keep_blank or (key in required and isinstance(value, dict))
         if value is not None and (keep or not _blank(value)):
             out[key] = value
+    if not keep_blank:  # follow-up questions whose condition does not hold are not asked
+        for key in hidden_fields(node, root, out):
+            out.pop(key, None)
     return out
 
 

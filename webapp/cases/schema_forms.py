@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
+from engine.form_rules import DEFAULT, TODAY, today
+from webapp.cases.schema_reveal import reveals
+
 Json = Mapping[str, Any]
 ADD = "_add"
 REMOVE = "_remove"
@@ -33,6 +36,11 @@ class Choice:
     label: str
     id: str
     selected: bool = False
+    conditional: list[Field] = dc_field(default_factory=list)  # follow-up questions it reveals
+
+    @property
+    def conditional_id(self) -> str:
+        return f"{self.id}-conditional"
 
 
 @dataclass(slots=True)
@@ -59,6 +67,11 @@ class Field:
     add_label: str = ""
     remove_name: str = ""  # value of this item's "_remove" button
     is_item: bool = False  # an item of a repeating group: posts a marker so blank items survive
+    date_parts: tuple[str, str, str] = ("", "", "")  # day, month, year of a date field
+
+    @property
+    def reveals(self) -> bool:
+        return any(c.conditional for c in self.choices)
 
     @property
     def hint_id(self) -> str:
@@ -77,6 +90,8 @@ class Field:
     def template(self) -> str:
         if self.kind in ("fieldset", "repeat", "list-of-strings"):
             return "cases/form/group.html"
+        if self.kind == "date":
+            return "cases/form/date.html"
         choices = self.kind in ("radios", "checkbox-yes-no", "checkboxes")
         return "cases/form/choices.html" if choices else "cases/form/input.html"
 
@@ -179,15 +194,17 @@ class _Builder:
         while candidate in self._ids:
             n += 1
             candidate = f"{base}--{n}"
-        self._ids.update({candidate, f"{candidate}-hint", f"{candidate}-error"})
+        self._ids.update({candidate, *(f"{candidate}-{part}" for part in (
+            "hint", "error", "month", "year", "input", "conditional"))})
         return candidate
 
     def properties(self, node: Json, ui: Json, prefix: str, data: Any) -> list[Field]:
         values = data if isinstance(data, Mapping) else {}
         required = set(node.get("required") or ())
-        return [self.node(key, sub, ui.get(key), f"{prefix}.{key}" if prefix else key,
-                          values.get(key), required=key in required)
-                for key, sub in _properties(node, ui.get("ui:order"))]
+        fields = {key: self.node(key, sub, ui.get(key), f"{prefix}.{key}" if prefix else key,
+                                 values.get(key), required=key in required)
+                  for key, sub in _properties(node, ui.get("ui:order"))}
+        return _nest_follow_ups(fields, reveals(node, self.root))
 
     def node(self, key: str, schema: Any, ui: Any, name: str, value: Any, *,
              required: bool) -> Field:
@@ -233,6 +250,13 @@ class _Builder:
             field.maximum = _number(node.get("maximum"))
         elif node.get("format") == "date":
             field.kind = field.input_type = "date"
+            if self.fresh and not field.value and ui.get(DEFAULT) == TODAY:
+                field.value = today().isoformat()
+            parts = field.value.split("-")
+            if len(parts) == 3:  # noqa: PLR2004 (year-month-day, as stored or as typed)
+                year, month, day = parts
+                field.date_parts = (day.lstrip("0") if day.isdigit() else day,
+                                    month.lstrip("0") if month.isdigit() else month, year)
         elif widget == "textarea" or (field.max_length or 0) > TEXTAREA_OVER:
             field.kind = "textarea"
             options_ui = ui.get("ui:options")
@@ -265,13 +289,36 @@ class _Builder:
         field.add_label = f"Add another {small}" if title else "Add another"
 
 
+def _nest_follow_ups(fields: dict[str, Field], rules: Sequence[Any]) -> list[Field]:
+    """Put each follow-up question under the answer that reveals it (a radio), required there.
+
+    A controller shown as a select or checkboxes cannot reveal: its follow-ups stay in place."""
+    nested: set[str] = set()
+    for rule in rules:
+        controller = fields.get(rule.controller)
+        if controller is None or controller.kind not in ("radios", "checkbox-yes-no"):
+            continue
+        wanted = {_display(v) for v in rule.values}
+        for choice in controller.choices:
+            if choice.value in wanted:
+                for key in rule.fields:
+                    if key not in nested and key in fields:
+                        fields[key].required = True
+                        choice.conditional.append(fields[key])
+                        nested.add(key)
+    return [f for key, f in fields.items() if key not in nested]
+
+
 def walk_fields(fields: Sequence[Field], trail: tuple[str, ...] = ()) -> Iterator[
         tuple[Field, tuple[str, ...]]]:
-    """Every field, depth first, with the labels of the groups it sits in (for the summary)."""
+    """Every field, depth first, with the labels of the groups it sits in (for the summary);
+    follow-up questions come right after the question that reveals them."""
     for field in fields:
         yield field, trail
         inner = trail if field.kind in ("repeat", "list-of-strings") else (*trail, field.label)
         yield from walk_fields(field.children, inner)
+        for choice in field.choices:
+            yield from walk_fields(choice.conditional, trail)
 
 
 def field_for_error(fields: Sequence[Field], name: str) -> Field | None:

@@ -50,7 +50,9 @@ def intake_form(membership: Membership, scheme: str | None = None
 
 def form_context(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any],
                  errors: dict[str, list[str]]) -> dict[str, Any]:
-    fields = render_fields(schema, data, errors, ui)
+    # Nothing typed or saved yet: a fresh form, where defaults (and "ui:default") apply.
+    fresh = not data and not errors
+    fields = render_fields(schema, None if fresh else data, errors, ui)
     return {"fields": fields, "form_title": schema.get("title", ""),
             "form_description": schema.get("description", ""), "has_errors": bool(errors),
             "errors": errors}

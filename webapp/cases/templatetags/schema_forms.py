@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django import template
 
-from webapp.cases.schema_forms import Field, errors_by_name, field_for_error, walk_fields
+from webapp.cases.schema_forms import Field, errors_by_name, field_for_error
 
 register = template.Library()
 
@@ -20,19 +20,30 @@ class ErrorLink:
     text: str
 
 
+def _items(fields: Sequence[Field], trail: tuple[str, ...] = ()) -> Iterator[
+        tuple[Field, tuple[str, ...]]]:
+    """Every field with the labels of the repeating-group items it sits in ("Child 2")."""
+    for field in fields:
+        yield field, trail
+        yield from _items(field.children, (*trail, field.label) if field.is_item else trail)
+        for choice in field.choices:
+            yield from _items(choice.conditional, trail)
+
+
 def error_summary(fields: Sequence[Field],
                   errors: Mapping[str, Sequence[str] | str] | None) -> list[ErrorLink]:
     """Lines for ``fields`` as render_fields left them, general errors first.
 
-    Each line names the field with its group ("Child 2 – Name: ..."), because the engine's
-    messages are generic ("This field is required.") and the summary stands apart from the form.
+    The messages name their field ("Enter the applicant's first name"); inside a repeating
+    group the line says which item ("Child 2: Enter the child's first name").
     """
     links = [ErrorLink(None, message)
              for name, messages in errors_by_name(errors or {}).items()
              if field_for_error(fields, name) is None for message in messages]
-    for field, trail in walk_fields(fields):
-        where = " – ".join((*trail, field.label))
-        links.extend(ErrorLink(f"#{field.id}", f"{where}: {m}") for m in field.errors)
+    for field, trail in _items(fields):
+        own = (field.label,) if field.is_item else ()
+        where = "".join(f"{label}: " for label in (*trail, *own))
+        links.extend(ErrorLink(f"#{field.id}", f"{where}{m}") for m in field.errors)
     return links
 
 
