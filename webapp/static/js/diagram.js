@@ -1,7 +1,9 @@
 /* Render the stage a case is in with bpmn-js: the process (pool) holding the current step,
    at a readable scale, the current steps marked and centred, completed steps and the path
-   taken marked. A closed case shows its own process with the path it took. The bpmn.io mark
-   (its licence asks that it stay visible) sits in a band below the drawing, clear of shapes. */
+   taken marked. A closed case shows its own process with the path it took. The studio's pages
+   (no "processes" in the marks) show the whole definition with their own markers. The bpmn.io
+   mark (its licence asks that it stay visible) sits in a band below the drawing, clear of
+   shapes. */
 (function () {
   "use strict";
   var container = document.getElementById("diagram");
@@ -48,11 +50,19 @@
       .forEach(function (flow) { canvas.getGraphics(flow).style.display = "none"; });
   }
 
+  // Every key of the marks but "processes" names a marker ("completed", "current" on a case;
+  // "added", "changed" on a studio comparison).
   function markAll(canvas, registry, pool) {
     var done = {};
-    (marks.completed || []).forEach(function (id) {
-      var el = registry.get(id);
-      if (el && within(el, pool)) { canvas.addMarker(id, "dw-completed"); done[id] = true; }
+    Object.keys(marks).forEach(function (key) {
+      if (key === "processes" || key === "current") { return; }
+      (marks[key] || []).forEach(function (id) {
+        var el = registry.get(id);
+        if (el && within(el, pool)) {
+          canvas.addMarker(id, "dw-" + key);
+          if (key === "completed") { done[id] = true; }
+        }
+      });
     });
     var focus = [];
     var path = [];
@@ -68,7 +78,7 @@
         if (el.width) { focus.push(el); }
       }
     });
-    // the path taken: flows between two steps that both ran
+    // the path taken: flows from a step that ran to one that ran or is current
     registry.filter(function (el) { return el.type === "bpmn:SequenceFlow"; }).forEach(function (flow) {
       if (flow.source && flow.target && done[flow.source.id] &&
           (done[flow.target.id] || (marks.current || []).indexOf(flow.target.id) >= 0)) {
@@ -123,13 +133,18 @@
     })
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () {
-      keepMarkClear();
       var canvas = viewer.get("canvas");
+      keepMarkClear();
+      canvas.resized();
       var registry = viewer.get("elementRegistry");
       var found = findPool(registry);
       showOnly(canvas, registry, found.pool, found.pools);
       var focus = markAll(canvas, registry, found.pool);
-      frame(canvas, registry, found.pool, focus);
+      if (marks.processes) {
+        frame(canvas, registry, found.pool, focus);
+      } else {  // a whole definition (the studio): all of it, to be zoomed into
+        canvas.zoom("fit-viewport");
+      }
       if (found.pool) {
         container.setAttribute("data-process", found.pool.businessObject.processRef.id);
       }
