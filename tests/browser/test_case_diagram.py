@@ -79,7 +79,6 @@ def test_an_open_case_shows_its_stage_with_the_current_step_in_view(page, hrt):
 
     # when
     drawing = _open_diagram(page, case.reference)
-    page.locator("#diagram").screenshot(path="/tmp/diagram-open.png")
 
     # then: the called process of the stage is shown, not the case's whole collaboration
     assert page.locator("#diagram").get_attribute("data-process") == "csods_interview"
@@ -113,7 +112,6 @@ def test_a_closed_case_shows_its_own_process_and_the_path_it_took(page, hrt):
 
     # when
     drawing = _open_diagram(page, case.reference)
-    page.locator("#diagram").screenshot(path="/tmp/diagram-closed.png")
 
     # then: the case's own process, its first stage and the path to the end marked done
     assert page.locator("#diagram").get_attribute("data-process") == "csods"
