@@ -4,13 +4,13 @@ from engine.definitions import Definition, DefinitionInvalid, check_files, load_
 from engine.diff import DefinitionDiff, ElementChange, diff_definitions
 from engine.errors import EngineError
 from engine.form_validation import validate_form_data
-from engine.info import ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
+from engine.info import CurrentStep, ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
 from engine.instance import ProcessInstance
 from engine.lint import Problem
 from engine.migration import MigrationVerdict, assess, assess_state, migrate
 
 __all__ = [
-    "Definition", "DefinitionInvalid", "EngineError", "ErrorInfo", "HumanTaskInfo",
+    "CurrentStep", "Definition", "DefinitionInvalid", "EngineError", "ErrorInfo", "HumanTaskInfo",
     "InstanceStatus", "Problem", "ProcessInstance", "TimerInfo", "check_files", "load_files",
     "load_folder", "validate_form_data",
 ]

@@ -23,6 +23,16 @@ class HumanTaskInfo:
 
 
 @dataclass(frozen=True)
+class CurrentStep:
+    """A step the case is at now: its element, the processes holding it (innermost first,
+    the case's own process last) and the activities that called them (innermost first)."""
+
+    bpmn_id: str
+    processes: tuple[str, ...]
+    callers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TimerInfo:
     """A waiting timer and when it falls due (aware UTC), for an indexed database column."""
 

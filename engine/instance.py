@@ -22,12 +22,12 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine import sandbox, serializer
+from engine import progress, sandbox, serializer
 from engine.definitions import FORM_SUFFIX, Definition
 from engine.errors import EngineError
 from engine.form_validation import check_user_data as _check_user_data
 from engine.form_validation import validate_form_data
-from engine.info import ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
+from engine.info import CurrentStep, ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
 from engine.instructions import render_instructions
 
 MAX_TASKS = 2_000
@@ -207,6 +207,10 @@ class ProcessInstance:
         active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
         return tuple(sorted({t.task_spec.bpmn_id for t in self._all_tasks()
                              if t.state & active and t.task_spec.bpmn_id}))
+
+    def current_steps(self) -> tuple[CurrentStep, ...]:
+        """The steps the case is at now, with the processes holding them (see progress)."""
+        return progress.current_steps(self._wf, self._all_tasks())
 
     # -- steps ----------------------------------------------------------------------------
     def complete_task(self, task_id: str, data: Mapping[str, Any], *,

@@ -63,6 +63,8 @@ def test_start_an_enquiry_and_read_the_case(world):
     assert detail["parties"]["applicant"] == case["parties"]["applicant"]
     diagram = client.get(f"/api/v1/cases/{case['reference']}/diagram").json()
     assert diagram["xml"].startswith("<?xml") and "ca_enquiry" in diagram["current"]
+    assert diagram["processes"] == ["csods_enquiry", "csods"]  # the stage's process first
+    assert "bt_initial_overdue" not in diagram["current"]  # a watching timer is not a step
     listing = client.get("/api/v1/cases", {"q": case["parties"]["applicant"][0].split()[0]}).json()
     assert [c["reference"] for c in listing["results"]] == [case["reference"]]
 

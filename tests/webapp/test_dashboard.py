@@ -55,9 +55,10 @@ def test_each_figure_is_one_query_and_counts_only_the_force(world):
     stages = dict(selectors.open_by_stage(hrt).rows)
     assert stages == {"1. Enquiry and initial checks": 2, "2. Verification interview": 1}
     assert dict(selectors.returns(hrt, now).rows) == {"Applications": 3, "Disclosures": 0}
-    assert dict(selectors.breaches_per_month(hrt, now).rows) == {"May 2026": 2}
+    breaches = {month: n for month, n, _ in selectors.breaches_per_month(hrt, now).rows if n}
+    assert breaches == {"May 2026": 2}
     met = selectors.met_rate(hrt, now).rows
-    assert met == [("Initial checks", 100.0, 1)]
+    assert met == [("Initial checks", 100, 1, 1)]
 
 
 def test_dashboard_page_and_csv_for_decision_makers_only(world):

@@ -110,7 +110,14 @@ class CaseDetailOut(CaseSummaryOut):
 class DiagramOut(serializers.Serializer):
     xml = serializers.CharField()
     completed = serializers.ListField(child=serializers.CharField())
-    current = serializers.ListField(child=serializers.CharField())
+    current = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="where the case is: the ready tasks or awaited events and the activities "
+                  "that called their process")
+    processes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the process holding the current step, then those that called it (the "
+                  "case's own process only, once it is closed)")
 
 
 class TaskOut(serializers.ModelSerializer):

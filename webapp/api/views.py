@@ -24,7 +24,7 @@ from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.cases import selectors, services
 from webapp.cases.access import consult, may_act, visible_tasks
-from webapp.cases.diagram import diagram_context, main_diagram
+from webapp.cases.diagram import diagram_marks, main_diagram
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.cases.task_page import form_for_task
 from webapp.errors import ServiceError
@@ -159,8 +159,7 @@ class CaseDiagram(APIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         case = _case(request, reference, log="case diagram (API)")
-        marks = diagram_context(case)["diagram_marks"]
-        return Response({"xml": main_diagram(case), **marks})
+        return Response({"xml": main_diagram(case), **diagram_marks(case)})
 
 
 class CaseWithdraw(APIView):

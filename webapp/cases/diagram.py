@@ -1,4 +1,5 @@
-"""What the case page's diagram shows: the version's BPMN and which elements to highlight."""
+"""What the case page's diagram shows: the version's BPMN, the process to show (the one holding
+the current step, or the case's own process once it is closed) and which elements to mark."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from typing import Any
 
 from engine import EngineError, ProcessInstance
-from webapp.cases.models import Case
+from webapp.cases.models import Case, CaseStatus
 from webapp.processes.registry import definition_for_id
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,31 @@ def main_diagram(case: Case) -> str:
         (text for name, text in sorted(files.items()) if name.endswith(".bpmn")), "")
 
 
-def diagram_context(case: Case) -> dict[str, Any]:
-    """Completed and current element ids for bpmn-js markers (one workflow load per page)."""
+def diagram_marks(case: Case) -> dict[str, Any]:
+    """Completed and current element ids for bpmn-js markers, and the processes to show
+    (innermost first: the viewer shows the first one the diagram draws as a pool).
+
+    Current means where the case is: a person's ready task or an awaited event, and the
+    activities that called its process (the stage), never the boundary timers and event
+    subprocesses that only watch them. One workflow load per page.
+    """
+    top = case.version.process_id
+    marks: dict[str, Any] = {"completed": [], "current": [], "processes": [top]}
     try:
         instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
     except EngineError as exc:
         log.error("case state unreadable: case=%s code=%s", case.pk, exc.code)
-        return {"diagram_marks": {"completed": [], "current": []}}
-    return {"diagram_marks": {"completed": list(instance.completed_bpmn_ids()),
-                              "current": list(instance.active_bpmn_ids())}}
+        return marks
+    marks["completed"] = list(instance.completed_bpmn_ids())
+    steps = instance.current_steps() if case.status == CaseStatus.OPEN else ()
+    if not steps:
+        return marks
+    focus = max(steps, key=lambda step: len(step.processes))  # the deepest: the stage's work
+    current = {step.bpmn_id for step in steps if step.processes[0] == focus.processes[0]}
+    current.update(caller for step in steps for caller in step.callers)
+    marks.update(current=sorted(current), processes=list(focus.processes))
+    return marks
+
+
+def diagram_context(case: Case) -> dict[str, Any]:
+    return {"diagram_marks": diagram_marks(case)}

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from webapp.cases.access import routed_to, visible
+from webapp.cases.case_filters import CaseQuery
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
@@ -82,19 +84,16 @@ def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "") -> l
 
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
-          stage: str = "", scheme: str = "") -> QuerySet[Case]:
+          stage: str = "", scheme: str = "", query: CaseQuery | None = None) -> QuerySet[Case]:
     """Search the force's cases the user may see, by reference or party name, status, stage
-    and scheme."""
+    and scheme (or by everything a ``query`` names: the dashboard's links)."""
+    if query is None:
+        query = CaseQuery(text=text, status=status, stage=stage, scheme=scheme)
     qs = Case.objects.filter(visible(membership))
-    text = text.strip()
+    text = query.text.strip()
     if text:
         qs = qs.filter(Q(reference__iexact=text) | name_match(text, membership.roles))
-    if status:
-        qs = qs.filter(status=status)
-    if stage:
-        qs = qs.filter(stage=stage)
-    if scheme:
-        qs = qs.filter(scheme=scheme)
+    qs = query.apply(qs, timezone.now())
     return qs.only("reference", "scheme", "status", "stage", "opened_at", "parties", "risks",
                    "version_id", "outcome_codes", "closed_at",
                    "next_due_at").order_by("-opened_at", "-id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import selectors, services
 from webapp.cases.access import break_glass, consult, relationship
+from webapp.cases.case_filters import CaseQuery
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.inbox_rows import task_rows
@@ -79,12 +81,9 @@ def team_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    q = request.GET.get("q", "")[:100]
-    status = request.GET.get("status", "")
-    stage = request.GET.get("stage", "")[:100]
     filt = _scheme_filter(request, membership)
-    page = Paginator(selectors.cases(membership, text=q, status=status, stage=stage,
-                                     scheme=filt["scheme"]), 25)
+    query = CaseQuery.from_get(request.GET, filt["scheme"])
+    page = Paginator(selectors.cases(membership, query=query), 25)
     shown = page.get_page(request.GET.get("page"))
     if shown.object_list:
         record(actor=request.user, operation=Operation.CONSULT, object_type="case search",
@@ -92,9 +91,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
                fields=[c.reference for c in shown.object_list],
                justification="case search results (names shown)")
     shown.object_list = [case_row(case, membership.roles) for case in shown.object_list]
+    links = query.link_query()
     return render(request, "cases/case_list.html", {
-        "page": shown, "q": q, "status": status, "stage": stage,
-        "statuses": CaseStatus.choices,
+        "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
+        "statuses": CaseStatus.choices, "link_filters": links,
+        "link_words": query.words(membership.force_id), "link_query": urlencode(links),
         "stages": selectors.stages(membership, filt["scheme"]), "nav": "cases", **filt,
     })
 

@@ -12,7 +12,7 @@ from webapp.downloads import csv_download
 from webapp.forces.models import Force
 from webapp.permissions import Action, allows
 from webapp.processes.deployments import scheme_titles
-from webapp.reports.selectors import figures, open_at_risk
+from webapp.reports.selectors import cases_link, figures, headlines, open_at_risk
 
 
 def _force(request: HttpRequest) -> Force:
@@ -34,14 +34,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     force = _force(request)
     schemes, scheme = _scheme(request, force)
     data = figures(force, timezone.now(), scheme)
-    charts = {f.key: {"title": f.title, "kind": f.kind, "columns": f.columns, "rows": f.rows}
-              for f in data}
+    charts = {f.key: f.chart() for f in data}
     membership = request.user.membership  # present: _force checked it
     warnings = (background_warnings(membership) if allows(membership, Action.SEE_WARNINGS)
                 else [])
     return render(request, "reports/dashboard.html",
                   {"figures": data, "charts": charts, "nav": "dashboard",
                    "at_risk": open_at_risk(force, scheme=scheme),
+                   "headlines": headlines(force, timezone.now(), scheme),
+                   "at_risk_link": cases_link(scheme, status="open", risk="any"),
                    "background_warnings": warnings, "schemes": schemes, "scheme": scheme})
 
 

@@ -1,0 +1,135 @@
+"""The case list's filters: those its search form offers, and those the dashboard's figures
+link to (clock state in a period, risk, opening date, return category). The filter is applied
+on top of need-to-know, so a link never shows a case the user could not otherwise see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from webapp.cases.models import Case, CaseStatus
+from webapp.clocks.models import CaseClock
+from webapp.clocks.periods import NEEDS_PERIOD, STATE_WORDS, Period, clock_filter, parse_period
+from webapp.processes.deployments import scheme_choices
+from webapp.processes.registry import scheme_for
+
+ANY_RISK = "any"
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """What the case list shows; the fields after ``scheme`` come from the dashboard's links."""
+
+    text: str = ""
+    status: str = ""
+    stage: str = ""
+    scheme: str = ""
+    clocks: str = ""  # a clock state (webapp.clocks.periods): overdue, due, breached, ...
+    clock: str = ""  # one clock by name, or any
+    period: Period | None = None  # the period of the clock state
+    risk: str = ""  # a declared risk marker by name, or "any"
+    opened: Period | None = None  # cases opened in this period
+    counts: str = ""  # closed with an outcome that counts for this return category
+
+    @classmethod
+    def from_get(cls, get: Any, scheme: str = "") -> CaseQuery:
+        clocks = get.get("clocks", "")
+        return cls(
+            text=get.get("q", "")[:100], status=get.get("status", "")[:10],
+            stage=get.get("stage", "")[:100], scheme=scheme,
+            clocks=clocks if clocks in STATE_WORDS else "", clock=get.get("clock", "")[:20],
+            period=parse_period(get.get("from", ""), get.get("to", "")),
+            risk=get.get("risk", "")[:50],
+            opened=parse_period(get.get("opened_from", ""), get.get("opened_to", "")),
+            counts=get.get("counts", "")[:50])
+
+    def link_query(self) -> dict[str, str]:
+        """The query string of the dashboard's filters in effect (kept by the search form and
+        the page links)."""
+        query: dict[str, str] = {}
+        if self.clocks:
+            query["clocks"] = self.clocks
+            if self.clock:
+                query["clock"] = self.clock
+            if self.period and self.clocks in NEEDS_PERIOD:
+                query.update(self.period.query())
+        if self.risk:
+            query["risk"] = self.risk
+        if self.opened:
+            query.update({"opened_from": self.opened.first.isoformat(),
+                          "opened_to": self.opened.last.isoformat()})
+        if self.counts:
+            query["counts"] = self.counts
+        return query
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    def apply(self, qs: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.stage:
+            qs = qs.filter(stage=self.stage)
+        if self.scheme:
+            qs = qs.filter(scheme=self.scheme)
+        if self.clocks:
+            rows = CaseClock.objects.filter(clock_filter(self.clocks, now, self.period,
+                                                         self.clock), case_id=OuterRef("pk"))
+            qs = qs.filter(Exists(rows))
+        if self.risk == ANY_RISK:
+            qs = qs.exclude(risks=[])
+        elif self.risk:  # the stored list as JSON text holds the quoted name (any database)
+            qs = qs.filter(risks__icontains=f'"{self.risk}"')
+        if self.opened:
+            qs = qs.filter(opened_at__gte=self.opened.start, opened_at__lt=self.opened.end)
+        if self.counts:
+            qs = qs.filter(status=CaseStatus.CLOSED).filter(self._counted(qs))
+        return qs
+
+    def _counted(self, qs: QuerySet[Case]) -> Q:
+        """Cases whose outcome codes include one that counts for the return category, as each
+        case's own version declares it."""
+        found = Q(pk__in=[])
+        versions = qs.order_by().values_list("version_id", flat=True).distinct()
+        for version_id in versions:
+            codes = scheme_for(version_id).counted_codes(self.counts)
+            for code in codes:
+                found |= Q(version_id=version_id, outcome_codes__icontains=f'"{code}"')
+        return found
+
+    def words(self, force_id: int) -> list[str]:
+        """The dashboard filters in effect, as a sentence each."""
+        said: list[str] = []
+        if self.clocks:
+            what = f"the {self._clock_label(force_id)} clock" if self.clock else "a clock"
+            when = (f" {self.period.during()}"
+                    if self.period and self.clocks in NEEDS_PERIOD else "")
+            said.append(f"With {what} {STATE_WORDS[self.clocks]}{when}")
+        if self.risk:
+            said.append("At risk" if self.risk == ANY_RISK
+                        else f"Marked: {self._risk_label(force_id)}")
+        if self.opened:
+            said.append(f"Opened {self.opened.during()}")
+        if self.counts:
+            said.append(f"Counted as {self._return_label(force_id)}")
+        return said
+
+    def _clock_label(self, force_id: int) -> str:
+        label = (CaseClock.objects.filter(force_id=force_id, clock=self.clock)
+                 .values_list("label", flat=True).first())
+        return label or "named"
+
+    def _risk_label(self, force_id: int) -> str:
+        for _, declared in scheme_choices(force_id):
+            if any(m.name == self.risk for m in declared.risk_markers):
+                return declared.risk_label(self.risk)
+        return "a risk marker"
+
+    def _return_label(self, force_id: int) -> str:
+        for _, declared in scheme_choices(force_id):
+            if self.counts in declared.returns:
+                return declared.returns[self.counts].lower()
+        return "a return"
