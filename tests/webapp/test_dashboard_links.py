@@ -77,7 +77,7 @@ def _headlines(html: str) -> dict[str, tuple[str, str]]:
 
 def _references(html: str) -> set[str]:
     """The case references the case list shows."""
-    rows = html.split("<tbody>", 1)[1] if "<tbody>" in html else ""
+    rows = html.split("<tbody", 1)[1] if "<tbody" in html else ""
     return set(re.findall(r'href="/cases/([^/"]+)/"', rows))
 
 
