@@ -19,6 +19,7 @@ from webapp.cases import selectors, services
 from webapp.cases.access import break_glass, consult, relationship
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
+from webapp.cases.earlier_steps import task_context
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
@@ -147,7 +148,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     except ServiceError:
         return _break_glass_page(request, task.case)
     schema, ui = form_for_task(task)
-    data = task.draft or {}
+    earlier = task_context(task, membership.roles)
+    data = task.draft or (earlier["back"].previous if earlier["back"] else {})
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -169,7 +171,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 return refused(request, exc)
             errors, status = errors_by_name(exc.field_errors), exc.http_status
     return render(request, "cases/task.html", {
-        **form_context(schema, ui, data, errors), "task": task, "case": task.case,
+        **form_context(schema, ui, data, errors), "task": task, "case": task.case, **earlier,
         **case_words(task.case, membership.roles),
         "recorded": recorded_answers(task, schema, membership.roles),
         "may_work": may_work(membership, task.role),

@@ -1,0 +1,147 @@
+"""The right information at the right step: a task page shows what earlier steps recorded that
+it needs (declared in scheme.json ``shows``), a task that comes back says why and what was said,
+a completed task has no running clock, and breach reviews show the clock they review."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from tests import factories
+from webapp.cases import services
+from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.cases.timers import timers_sweep
+
+pytestmark = pytest.mark.django_db
+TO_DECISION = {"ut_initial_checks": "initial_checks",
+               "ut_verification_interview": "verification_interview",
+               "ut_police_checks": "police_checks", "ut_intelligence_checks": "intelligence_checks",
+               "ut_partner_checks": "partner_checks", "ut_risk_assessment": "risk_assessment"}
+TO_DELIVERY = {"ut_decision": "decision", "ut_plan_disclosure": "disclosure_plan"}
+
+
+@pytest.fixture
+def world():
+    hrt = factories.force(process=factories.version("csods", factories.CSODS))
+    return {role: factories.officer(role, hrt, role) for role in
+            ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")}
+
+
+def _page(user, url: str) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _ready(case: Case, bpmn_id: str) -> HumanTask:
+    return HumanTask.objects.get(case=case, bpmn_id=bpmn_id, state=TaskState.READY)
+
+
+def _work(world, case: Case, path: dict[str, str], answers: dict | None = None) -> None:
+    for bpmn_id, form in path.items():
+        task = _ready(case, bpmn_id)
+        user = world[task.role]
+        services.task_claim(user=user, task_id=task.pk)
+        data = {**factories.sample(form), **(answers or {}).get(bpmn_id, {})}
+        services.task_complete(user=user, task_id=task.pk, data=data)
+
+
+def _start(world) -> Case:
+    return services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_decision_shows_the_checks_and_the_risk_assessment_in_words(world):
+    case = _start(world)
+    _work(world, case, TO_DECISION)
+
+    page = _text(_page(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
+
+    assert "Recorded earlier" in page
+    assert "Risk assessment and recommendation" in page
+    assert "Risk to the named child High" in page  # the question and the value's label
+    assert "Recommendation Disclose" in page
+    assert "risk_to_child" not in page and "Police systems checks" in page
+
+
+def test_the_delivery_shows_the_disclosure_plan(world):
+    case = _start(world)
+    _work(world, case, {**TO_DECISION, **TO_DELIVERY})
+
+    page = _text(_page(world["disclosure_officer"],
+                       f"/tasks/{_ready(case, 'ut_deliver_disclosure').pk}/"))
+
+    assert "Plan the disclosure" in page
+    assert "Exactly what will be disclosed Mark Devlin was convicted in 1998" in page
+    assert "Risk of the meeting Low" in page
+    # the checks are not this task's business
+    assert "Risk assessment and recommendation" not in page
+
+
+def test_a_decision_back_after_a_refused_undertaking_says_why_and_keeps_the_answers(world):
+    case = _start(world)
+    _work(world, case, {**TO_DECISION, **TO_DELIVERY})
+    _work(world, case, {"ut_deliver_disclosure": "disclosure_delivery"}, {
+        "ut_deliver_disclosure": {"undertaking_signed": False,
+                                  "undertaking_refusal_reason": "Would not sign, wants to tell "
+                                                                "her sister"}})
+
+    task = _ready(case, "ut_decision")
+    page = _page(world["decision_maker"], f"/tasks/{task.pk}/")
+    text = _text(page)
+
+    assert "This task has come back" in text
+    assert "Why the undertaking was refused Would not sign, wants to tell her sister" in text
+    assert "Undertaking to keep the information confidential signed No" in text
+    # the earlier decision's answers are in the form, to change what needs changing
+    summary = factories.sample("decision")["rationale"]["summary"]
+    assert summary[:40] in page
+    # a clock applies (the overall response): not "No time limit"
+    assert "No time limit" not in text
+    assert re.search(r"\d+ days? left", text)
+
+
+def test_a_disclosure_not_made_in_person_comes_back_to_the_decision_maker(world):
+    case = _start(world)
+    _work(world, case, {**TO_DECISION, **TO_DELIVERY, "ut_deliver_disclosure":
+                        "disclosure_delivery"},
+          {"ut_deliver_disclosure": {"delivered_in_person": False}})
+
+    case.refresh_from_db()
+    assert case.status == "open" and case.outcome_codes == []
+    page = _text(_page(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
+    assert "This task has come back" in page and "Delivered in person No" in page
+
+
+def test_a_completed_task_shows_no_running_clock(world):
+    case = _start(world)
+    _work(world, case, {"ut_initial_checks": "initial_checks"})
+    done = HumanTask.objects.get(case=case, bpmn_id="ut_initial_checks")
+
+    page = _text(_page(world["case_officer"], f"/tasks/{done.pk}/"))
+
+    assert "left" not in page and "Overdue" not in page
+    assert "Completed" in page
+
+
+def test_a_breach_review_shows_the_clock_it_reviews(world):
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False) as clock:
+        case = _start(world)
+        clock.shift(timedelta(hours=30))
+        timers_sweep()
+        timers_sweep()
+        review = _ready(case, "ut_review_initial_breach")
+        page = _text(_page(world["decision_maker"], f"/tasks/{review.pk}/"))
+    assert "No time limit" not in page
+    assert "Overdue by 6 hours" in page
