@@ -78,6 +78,26 @@ RULES: dict[Action, Rule] = {
 }
 
 
+# Where each role's work is (URL names): a user lands on the first that one of their roles has,
+# after signing in and on "/". Officers who work tasks first, then the supervisor's queue, the
+# contact handler's new case, the policy lead's studio and the auditor's access log.
+LANDINGS: tuple[tuple[str, str], ...] = (
+    (Role.CASE_OFFICER, "cases:mine"),
+    (Role.DISCLOSURE_OFFICER, "cases:mine"),
+    (Role.DECISION_MAKER, "cases:queue"),
+    (Role.CONTACT_HANDLER, "cases:start"),
+    (Role.POLICY_LEAD, "studio:index"),
+    (Role.AUDITOR, "audit:index"),
+)
+FALLBACK_LANDING = "cases:cases"
+
+
+def landing(member_or_none: Membership | None) -> str:
+    """The URL name of the page where the membership's work is."""
+    roles = set(member_or_none.roles) if member_or_none is not None else set()
+    return next((page for role, page in LANDINGS if role in roles), FALLBACK_LANDING)
+
+
 def membership(user: Any) -> Membership | None:
     """The user's membership of a force, or None (anonymous, or attached to none)."""
     return getattr(user, "membership", None) if user is not None else None

@@ -145,3 +145,29 @@ def test_a_breach_review_shows_the_clock_it_reviews(world):
         page = _text(_page(world["decision_maker"], f"/tasks/{review.pk}/"))
     assert "No time limit" not in page
     assert "Overdue by 6 hours" in page
+
+
+@pytest.mark.parametrize(("roles", "lands_on", "words"), [
+    (("contact_handler",), "/enquiries/new/", "Start a new enquiry"),
+    (("case_officer",), "/my-tasks/", "My tasks"),
+    (("disclosure_officer",), "/my-tasks/", "My tasks"),
+    (("decision_maker",), "/queue/", "Team queue"),
+    (("policy_lead",), "/studio/", "Processes"),
+    (("auditor",), "/audit/", "Access log"),
+    (("decision_maker", "auditor"), "/queue/", "Team queue"),
+])
+def test_each_role_lands_on_its_own_start_page(world, roles, lands_on, words):
+    hrt = world["case_officer"].membership.force
+    user = factories.officer("someone", hrt, *roles)
+    client = Client()
+
+    signed_in = client.post("/login/", {"username": "someone", "password": factories.PASSWORD})
+    home = client.get("/")
+
+    assert signed_in.status_code == 302 and signed_in.url == "/"
+    assert home.status_code == 302 and home.url == lands_on
+    page = client.get(lands_on, follow=True)
+    assert page.status_code == 200 and words in page.content.decode()
+    assert "Claim one from the team queue" not in page.content.decode() or (
+        "case_officer" in roles or "disclosure_officer" in roles)
+    assert user.is_authenticated

@@ -5,7 +5,8 @@ from webapp.cases import views
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.my_tasks, name="mine"),
+    path("", views.home, name="home"),
+    path("my-tasks/", views.my_tasks, name="mine"),
     path("queue/", views.team_queue, name="queue"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<str:reference>/", views.case_page, name="case"),

@@ -30,7 +30,7 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form, rec
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
-from webapp.permissions import Action, allows, may_work, member
+from webapp.permissions import Action, allows, landing, may_work, member, membership
 from webapp.processes.deployments import scheme_choices, scheme_titles
 from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
@@ -50,6 +50,12 @@ def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
     titles = scheme_titles(membership.force_id)
     chosen = request.GET.get("scheme", "")[:100]
     return {"schemes": titles, "scheme": chosen if chosen in titles else ""}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """"/" and the page after signing in: where the user's role does its work."""
+    return redirect(landing(membership(request.user)))
 
 
 @login_required
