@@ -28,6 +28,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     RELEASE_ANY = "release_any"
     ASSIGN = "assign"
+    OWN_CASES = "own_cases"
     SUPERVISE = "supervise"
     MANAGE_CLOCKS = "manage_clocks"
     DECIDE_EXTENSIONS = "decide_extensions"
@@ -60,6 +61,7 @@ RULES: dict[Action, Rule] = {
     Action.RELEASE_ANY: _rule([Role.DECISION_MAKER], "Only the assignee or a decision maker may "
                                                      "release this task."),
     Action.ASSIGN: _rule([Role.DECISION_MAKER], "Only a decision maker may assign tasks."),
+    Action.OWN_CASES: _rule([Role.CASE_OFFICER], "Only a case officer may own a case."),
     Action.SUPERVISE: _rule([Role.DECISION_MAKER], "Only a decision maker supervises the unit."),
     Action.MANAGE_CLOCKS: _rule([Role.CASE_OFFICER, Role.DECISION_MAKER],
                                 "Only a case officer or decision maker may do that."),

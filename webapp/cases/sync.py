@@ -30,7 +30,8 @@ from webapp.cases.retention import retention_for
 from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.sync import PARKED, clocks_sync
-from webapp.forces.models import Force
+from webapp.forces.models import Force, Membership
+from webapp.permissions import may_work
 from webapp.processes.deployments import lane_team_ids
 from webapp.processes.registry import definition_for_id, scheme_for
 
@@ -172,6 +173,22 @@ def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock],
     return rows
 
 
+def _owner_work(case: Case) -> Membership | None:
+    """The membership of the case's owner (one query, only for a case that has one)."""
+    if case.owner_id is None:
+        return None
+    return (Membership.objects.filter(user_id=case.owner_id, force_id=case.force_id)
+            .only("user_id", "roles", "team_id").first())
+
+
+def _owner_takes(owner: Membership | None, role: str, team_id: int | None) -> int | None:
+    """The owner's id for a new task in a lane they work (and their team's, if the force
+    routes the lane to a team); else None: the task goes to the queue."""
+    if owner is None or not may_work(owner, role) or team_id not in (None, owner.team_id):
+        return None
+    return owner.user_id
+
+
 def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                    completed: Mapping[str, AbstractBaseUser],
                    ready_before: Collection[str] | None, *,
@@ -194,8 +211,11 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     new = [info for task_id, info in ready.items() if task_id not in ready_before]
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
+    owner = _owner_work(case) if new else None
     row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
+                  assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
+                                           teams.get(info.lane or "")),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=scheme.role_for_lane(info.lane), team_id=teams.get(info.lane or ""),
                   stage=(info.stage or "")[:100],

@@ -24,6 +24,7 @@ from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
+from webapp.cases.ownership import claimable_on_case, owner_choices
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form, recorded_answers
@@ -180,6 +181,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
         **form_context(schema, ui, data, errors), "task": task, "case": task.case, **earlier,
         **case_words(task.case, membership.roles),
         "recorded": recorded_answers(task, schema, membership.roles),
+        "claim_all": (claimable_on_case(membership, task.case_id)
+                      if task.state == "ready" else []),
         "may_work": may_work(membership, task.role),
         "colleagues": (selectors.colleagues(membership, task.role)
                        if allows(membership, Action.ASSIGN) else []),
@@ -206,6 +209,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],
+        "owner_choices": owner_choices(membership, case),
         **diagram_context(case), "nav": "cases",
     })
 
