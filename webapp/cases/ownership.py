@@ -70,7 +70,7 @@ def case_claim_all(*, user: AbstractBaseUser, task_id: int) -> tuple[Case, list[
     return step.case, tasks
 
 
-def case_set_owner(*, user: AbstractBaseUser, reference: str, owner_id: int,
+def case_set_owner(*, user: AbstractBaseUser, reference: str, owner_id: int | None,
                    reason: str) -> Case:
     """A decision maker names the case's owner, with a reason; the old owner's ready tasks in
     lanes the new owner works move with the case."""
