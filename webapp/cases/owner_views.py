@@ -13,6 +13,8 @@ from webapp.cases.ownership import case_claim_all, case_set_owner
 from webapp.errors import ServiceError
 from webapp.refusals import refused
 
+MAX_ID_DIGITS = 18  # a 64-bit id; longer numbers match nobody
+
 
 @login_required
 @require_POST
@@ -32,7 +34,7 @@ def task_claim_all(request: HttpRequest, task_id: int) -> HttpResponse:
 def case_owner(request: HttpRequest, reference: str) -> HttpResponse:
     back = reverse("cases:case", args=[reference])
     owner = request.POST.get("owner", "")
-    owner_id = int(owner) if owner.isdigit() and len(owner) < 19 else None
+    owner_id = int(owner) if owner.isdigit() and len(owner) <= MAX_ID_DIGITS else None
     try:
         case = case_set_owner(user=request.user, reference=reference, owner_id=owner_id,
                               reason=request.POST.get("reason", "")[:500])
