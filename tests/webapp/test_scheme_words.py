@@ -187,4 +187,4 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
     # the officer who claims it sees the flag in My tasks
     risky = HumanTask.objects.get(case=flagged, state=TaskState.READY)
     services.task_claim(user=world["case_officer"], task_id=risky.pk)
-    assert "Immediate risk" in _page(world["case_officer"], "/")
+    assert "Immediate risk" in _page(world["case_officer"], "/my-tasks/")
