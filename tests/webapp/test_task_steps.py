@@ -123,6 +123,20 @@ def test_a_disclosure_not_made_in_person_comes_back_to_the_decision_maker(world)
     assert "This task has come back" in page and "Delivered in person No" in page
 
 
+def test_a_task_sent_back_by_its_own_answers_says_so_and_keeps_them(world):
+    case = _start(world)
+    _work(world, case, {"ut_initial_checks": "initial_checks",
+                        "ut_verification_interview": "verification_interview"},
+          {"ut_verification_interview": {"interview_method": "phone"}})
+
+    raw = _page(world["case_officer"], f"/tasks/{_ready(case, 'ut_verification_interview').pk}/")
+    page = _text(raw)
+
+    assert "This task has come back" in page
+    assert "because of the answers it was completed with" in page
+    assert 'value="Hatfield police station"' in raw  # the earlier answers, filled in
+
+
 def test_a_completed_task_shows_no_running_clock(world):
     case = _start(world)
     _work(world, case, {"ut_initial_checks": "initial_checks"})
