@@ -118,7 +118,7 @@ def case_detail(membership: Membership, reference: str) -> Case | None:
 
 
 def task_detail(membership: Membership, task_id: int) -> HumanTask | None:
-    return (HumanTask.objects.select_related("case", "case__version", "assignee")
+    return (HumanTask.objects.select_related("case", "case__version", "assignee", "completed_by")
             .filter(force_id=membership.force_id, pk=task_id).first())
 
 

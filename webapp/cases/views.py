@@ -31,7 +31,8 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form, rec
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
-from webapp.permissions import Action, allows, landing, may_work, member, membership
+from webapp.permissions import Action, allows, landing, may_work, member
+from webapp.permissions import membership as membership_or_none
 from webapp.processes.deployments import scheme_choices, scheme_titles
 from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
@@ -56,7 +57,7 @@ def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """"/" and the page after signing in: where the user's role does its work."""
-    return redirect(landing(membership(request.user)))
+    return redirect(landing(membership_or_none(request.user)))
 
 
 @login_required
