@@ -4,6 +4,7 @@ a completed task has no running clock, and breach reviews show the clock they re
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -185,3 +186,35 @@ def test_each_role_lands_on_its_own_start_page(world, roles, lands_on, words):
     assert "Claim one from the team queue" not in page.content.decode() or (
         "case_officer" in roles or "disclosure_officer" in roles)
     assert user.is_authenticated
+
+
+def test_the_clare_s_law_forum_and_delivery_show_what_their_scheme_declares(world):
+    # given: a force that runs the DVDS folder, worked up to the forum's decision
+    dvds = factories.ROOT / "processes" / "dvds"
+    samples = {p.stem: json.loads(p.read_text()) for p in (dvds / "forms" / "samples").glob("*")}
+    hrt = world["case_officer"].membership.force
+    factories.deploy(hrt, factories.version("dvds", dvds))
+    case = services.case_start(user=world["contact_handler"], data=samples["application"],
+                               scheme="dvds")
+
+    def work_until(stop: str) -> HumanTask:
+        for _ in range(20):
+            ready = list(HumanTask.objects.filter(case=case, state=TaskState.READY))
+            found = next((t for t in ready if t.bpmn_id == stop), None)
+            if found is not None:
+                return found
+            task = ready[0]
+            user = world[task.role]
+            services.task_claim(user=user, task_id=task.pk)
+            services.task_complete(user=user, task_id=task.pk,
+                                   data=samples[task.form_file.removesuffix(".schema.json")])
+        raise AssertionError(stop)
+
+    forum = work_until("ut_dv_forum_decision")
+    page = _text(_page(world["decision_maker"], f"/tasks/{forum.pk}/"))
+    assert "Risk to the person at risk Medium" in page
+
+    delivery = work_until("ut_dv_deliver_disclosure")
+    page = _text(_page(world["disclosure_officer"], f"/tasks/{delivery.pk}/"))
+    assert "Recorded earlier" in page and "Planned for 27 February 2026" in page
+    assert "Risk to the person at risk" not in page
