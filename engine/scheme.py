@@ -13,6 +13,7 @@ DECLARATION_FILE = "scheme.json"
 S62_OPERATIONS = ("collect", "combine", "disclose")
 PARAMETER_TYPES = ("duration", "choice", "steps", "text", "flag")
 RETENTION_CLASSES = ("public_protection", "other")
+FORM_SUFFIX = ".schema.json"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Scheme:
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     returns: Mapping[str, str] = field(default_factory=dict)
     messages: Mapping[str, Message] = field(default_factory=dict)
+    shows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # task -> references
     declared: bool = False
 
     @classmethod
@@ -173,6 +175,17 @@ class Scheme:
     def message(self, key: str) -> Message | None:
         return self.messages.get(key)
 
+    def shown_for(self, task_id: str) -> tuple[tuple[str, str | None], ...]:
+        """What a task's page shows from earlier steps: (form file, field or None for the
+        whole form), in the declared order."""
+        return tuple(show_reference(ref) for ref in self.shows.get(task_id, ()))
+
+
+def show_reference(reference: str) -> tuple[str, str | None]:
+    """A ``shows`` reference, ``form`` or ``form.field``, as (form file, field or None)."""
+    form, _, name = reference.partition(".")
+    return form + FORM_SUFFIX, name or None
+
 
 def read_declaration(data: bytes) -> Any:
     """The parsed JSON document (ValueError when it is not JSON)."""
@@ -210,5 +223,6 @@ def build(doc: Mapping[str, Any]) -> Scheme:
         outcomes={code: Outcome(code, o.get("label", code), o.get("retention", "other"),
                                 tuple(o.get("counts", [])))
                   for code, o in doc.get("outcomes", {}).items()},
-        returns=dict(doc.get("returns", {})), messages=messages, declared=True,
+        returns=dict(doc.get("returns", {})), messages=messages,
+        shows={task: tuple(refs) for task, refs in doc.get("shows", {}).items()}, declared=True,
     )

@@ -22,6 +22,7 @@ from engine.scheme import (
     Parameter,
     Scheme,
     build,
+    show_reference,
 )
 
 MAX_BYTES = 200_000
@@ -67,6 +68,9 @@ FORMAT: dict[str, Any] = {
         "messages": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "required": ["message"],
             "properties": {"message": _ID, "label": _TEXT, "event": _TEXT, "reason": _TEXT}}},
+        "shows": {"type": "object", "additionalProperties": {
+            "type": "array", "maxItems": 50, "items": {
+                "type": "string", "pattern": "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_]+)?$"}}},
     },
 }
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
@@ -127,6 +131,7 @@ class _Crosscheck:
                 if isinstance(el.tag, str) and el.get("id"):
                     self.elements.setdefault(el.get("id"), (file, el))
         self.fields = _form_fields(forms)
+        self.forms = forms
 
     def run(self) -> None:
         self._lanes()
@@ -138,6 +143,7 @@ class _Crosscheck:
         self._risk_markers()
         self._outcomes()
         self._messages()
+        self._shows()
 
     def _kind(self, element_id: str | None) -> str | None:
         found = self.elements.get(element_id or "")
@@ -261,6 +267,22 @@ class _Crosscheck:
             if message.message not in names:
                 self.report(("messages", key, "message"), f"message '{message.message}' is not "
                                                           "defined in the diagram")
+
+
+    def _shows(self) -> None:
+        for task, references in self.scheme.shows.items():
+            if self._kind(task) != "userTask":
+                self.report(("shows", task), f"shows: '{task}' is not a user task in the "
+                                             "diagram")
+            for index, reference in enumerate(references):
+                form_file, name = show_reference(reference)
+                schema = self.forms.get(form_file)
+                if not isinstance(schema, Mapping):
+                    self.report(("shows", task, index), f"shows: no form '{form_file}' for "
+                                                        f"'{reference}'")
+                elif name is not None and name not in set(_properties(schema)):
+                    self.report(("shows", task, index), f"shows: the form '{form_file}' has "
+                                                        f"no field '{name}'")
 
 
 def parameter_value_problem(parameter: Parameter, value: Any) -> str | None:

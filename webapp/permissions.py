@@ -28,6 +28,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     RELEASE_ANY = "release_any"
     ASSIGN = "assign"
+    OWN_CASES = "own_cases"
     SUPERVISE = "supervise"
     MANAGE_CLOCKS = "manage_clocks"
     DECIDE_EXTENSIONS = "decide_extensions"
@@ -60,6 +61,7 @@ RULES: dict[Action, Rule] = {
     Action.RELEASE_ANY: _rule([Role.DECISION_MAKER], "Only the assignee or a decision maker may "
                                                      "release this task."),
     Action.ASSIGN: _rule([Role.DECISION_MAKER], "Only a decision maker may assign tasks."),
+    Action.OWN_CASES: _rule([Role.CASE_OFFICER], "Only a case officer may own a case."),
     Action.SUPERVISE: _rule([Role.DECISION_MAKER], "Only a decision maker supervises the unit."),
     Action.MANAGE_CLOCKS: _rule([Role.CASE_OFFICER, Role.DECISION_MAKER],
                                 "Only a case officer or decision maker may do that."),
@@ -76,6 +78,26 @@ RULES: dict[Action, Rule] = {
     Action.AUDIT: _rule([Role.AUDITOR], "Only an auditor reviews break-glass accesses."),
     Action.RETENTION: _rule([Role.AUDITOR], "Only an information manager (auditor) may do that."),
 }
+
+
+# Where each role's work is (URL names): a user lands on the first that one of their roles has,
+# after signing in and on "/". Officers who work tasks first, then the supervisor's queue, the
+# contact handler's new case, the policy lead's studio and the auditor's access log.
+LANDINGS: tuple[tuple[str, str], ...] = (
+    (Role.CASE_OFFICER, "cases:mine"),
+    (Role.DISCLOSURE_OFFICER, "cases:mine"),
+    (Role.DECISION_MAKER, "cases:queue"),
+    (Role.CONTACT_HANDLER, "cases:start"),
+    (Role.POLICY_LEAD, "studio:index"),
+    (Role.AUDITOR, "audit:index"),
+)
+FALLBACK_LANDING = "cases:cases"
+
+
+def landing(member_or_none: Membership | None) -> str:
+    """The URL name of the page where the membership's work is."""
+    roles = set(member_or_none.roles) if member_or_none is not None else set()
+    return next((page for role, page in LANDINGS if role in roles), FALLBACK_LANDING)
 
 
 def membership(user: Any) -> Membership | None:

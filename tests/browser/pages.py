@@ -58,9 +58,15 @@ def nav(page: Any, name: str) -> None:
 
 
 def claim_from_queue(page: Any, task_name: str) -> None:
-    """Team queue → the Claim button on the task's row → the task page."""
+    """Team queue → the Claim button on the task's row → the task page. A task the case's owner
+    has already received (the next task in their lane) is opened from My tasks instead."""
     nav(page, "Team queue")
     row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=task_name, exact=True))
+    if row.count() == 0:
+        nav(page, "My tasks")
+        click(page, page.get_by_role("link", name=task_name, exact=True).first)
+        assert page.get_by_role("heading", level=1).inner_text() == task_name
+        return
     # The button's name says what it claims: "Claim <task> on <reference>" (visually hidden).
     click(page, row.get_by_role("button", name=re.compile(rf"^Claim {re.escape(task_name)} on ")))
     assert page.get_by_role("heading", level=1).inner_text() == task_name

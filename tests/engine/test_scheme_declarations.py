@@ -43,6 +43,8 @@ def test_declarations_are_read(files: dict[str, bytes]) -> None:
     assert scheme.s62_operation("ut_deliver_disclosure") == "disclose"
     assert scheme.outcome_label("NoDisclosure") == "No disclosure"
     assert scheme.retention(["NoDisclosure", "SafeguardingReferral"]) == "public_protection"
+    assert scheme.shown_for("ut_deliver_disclosure") == (("disclosure_plan.schema.json", None),)
+    assert scheme.shown_for("ut_record_enquiry") == ()
 
 
 def test_a_renamed_breach_timer_is_an_error_at_the_line_of_the_declaration(
@@ -65,6 +67,14 @@ def test_a_renamed_breach_timer_is_an_error_at_the_line_of_the_declaration(
     ('"recipient": "recipient"}', '"recipient": "nobody"}', "is not a declared party"),
     ('"default": "PT24H"', '"default": "24 hours"', "is not a duration"),
     ('"format": 1', '"format": 2', "format"),
+    ('"ut_deliver_disclosure": ["disclosure_plan"]', '"ut_deliver_disclosure": ["plan"]',
+     "shows: no form 'plan.schema.json'"),
+    ('"ut_deliver_disclosure": ["disclosure_plan"]',
+     '"ut_deliver_disclosure": ["disclosure_plan.nowhere"]', "has no field 'nowhere'"),
+    ('"ut_deliver_disclosure": ["disclosure_plan"]', '"ut_deliver": ["disclosure_plan"]',
+     "shows: 'ut_deliver' is not a user task"),
+    ('"ut_deliver_disclosure": ["disclosure_plan"]', '"ut_deliver_disclosure": ["../x"]',
+     "shows/ut_deliver_disclosure/0"),
 ])
 def test_broken_references_are_errors(files: dict[str, bytes], old: str, new: str,
                                       words: str) -> None:

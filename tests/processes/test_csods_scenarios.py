@@ -174,6 +174,24 @@ def test_undertaking_refused_goes_back_to_the_decision_then_discloses(csods, mod
     assert status.outcome_codes == ("DisclosureOtherInformation",)
 
 
+def test_a_disclosure_not_made_in_person_goes_back_to_the_decision_and_is_not_logged(csods,
+                                                                                   mode):
+    not_in_person = {**SAMPLES["disclosure_delivery"], "delivered_in_person": False}
+    instance, steps = run(csods, mode, answers(ut_deliver_disclosure=not_in_person),
+                          stop_at=("ut_plan_disclosure",))
+    instance, steps = run(csods, mode, answers(ut_deliver_disclosure=not_in_person),
+                          instance=instance, stop_at=("ut_decision",))
+    # then: back with the decision maker, still open, nothing recorded as a disclosure
+    assert steps == ["ut_plan_disclosure", "ut_deliver_disclosure"]
+    assert offered(instance) == {"ut_decision"}
+    status = instance.status()
+    assert status.status != "completed" and status.outcome_codes == ()
+    # a decision not to disclose after all closes without a disclosure
+    instance, steps = run(csods, mode, answers(ut_decision=NO_DISCLOSURE), instance=instance)
+    assert steps == ["ut_decision", "ut_no_disclosure_outcome"]
+    assert instance.status().outcome_codes == ("NoDisclosure",)
+
+
 def test_panel_route_asks_the_panel_instead_of_a_single_decision_maker(csods, mode):
     instance, steps = run(csods, mode, answers(), start={**NATIONAL, "decision_route": "panel"})
     assert "ut_panel_decision" in steps and "ut_decision" not in steps

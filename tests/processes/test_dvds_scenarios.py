@@ -323,6 +323,26 @@ def test_refusal_to_sign_goes_back_to_the_forum(dvds, mode, second):
         closed_with(instance, "RightToKnow", "NoDisclosure")
 
 
+def test_a_disclosure_not_made_in_person_goes_back_to_the_forum_and_is_not_logged(dvds, mode):
+    deliveries = iter([{**SAMPLES["disclosure_delivery"], "delivered_in_person": False},
+                       SAMPLES["disclosure_delivery"]])
+    out = answers(ut_dv_deliver_disclosure=lambda _data: next(deliveries))
+    instance, steps = run(dvds, mode, out, stop_at=("ut_dv_forum_decision",))
+    instance, steps = run(dvds, mode, out, instance=instance,
+                          stop_at=("ut_dv_deliver_disclosure",))
+    assert steps == DISCLOSE[:2]
+    instance, steps = run(dvds, mode, out, instance=instance, stop_at=("ut_dv_forum_decision",))
+    # then: back with the forum, nothing recorded as a disclosure yet
+    assert steps == DISCLOSE[2:]
+    assert offered(instance) == {"ut_dv_forum_decision"}
+    assert "Disclosure" not in instance.status().outcome_codes
+    assert "not made in person" in instance.human_tasks()[0].instructions
+    # in person the second time: the case closes with the disclosure
+    instance, steps = run(dvds, mode, out, instance=instance)
+    assert steps == DISCLOSE
+    assert "Disclosure" in instance.status().outcome_codes
+
+
 def test_the_forum_sees_the_refusal_when_it_decides_again(dvds):
     refused = {"undertaking_signed": False,
                "undertaking_refusal_reason": "Wants to tell her sister"}

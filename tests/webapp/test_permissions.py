@@ -18,6 +18,7 @@ TABLE = {
     Action.WITHDRAW: {"contact_handler", "case_officer", "decision_maker", "disclosure_officer"},
     Action.RELEASE_ANY: {"decision_maker"},
     Action.ASSIGN: {"decision_maker"},
+    Action.OWN_CASES: {"case_officer"},
     Action.SUPERVISE: {"decision_maker"},
     Action.MANAGE_CLOCKS: {"case_officer", "decision_maker"},
     Action.DECIDE_EXTENSIONS: {"decision_maker"},

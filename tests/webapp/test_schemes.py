@@ -108,9 +108,9 @@ def test_lists_show_the_scheme_and_filter_by_it(world):
     assert mini.reference not in dm.get("/queue/", {"scheme": "csods"}).content.decode()
     task = mini.tasks.get(state=TaskState.READY)
     services.task_claim(user=world["dm"], task_id=task.pk)
-    mine = dm.get("/").content.decode()
+    mine = dm.get("/my-tasks/").content.decode()
     assert mini.reference in mine and ">Mini<" in mine
-    assert mini.reference not in dm.get("/", {"scheme": "csods"}).content.decode()
+    assert mini.reference not in dm.get("/my-tasks/", {"scheme": "csods"}).content.decode()
 
 
 def test_the_dashboard_filters_by_scheme(world):

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 WRONG = "not-the-password"  # noqa: S105 - a wrong password on purpose
 LOGIN = "/login/"
-HOME = "/"
+HOME = "/my-tasks/"  # a page every signed-in officer may open ("/" redirects)
 SESSION = django_settings.SESSION_COOKIE_NAME
 
 
@@ -295,7 +295,7 @@ def test_an_idle_session_is_signed_out_on_the_server(client, alice, clock):
     clock.shift(timedelta(minutes=30, seconds=1))
     response = client.get(HOME)
 
-    assert response.status_code == 302 and response.url == "/login/?next=/"
+    assert response.status_code == 302 and response.url == f"/login/?next={HOME}"
     page = client.get(response.url)
     assert "signed out after 30 minutes without activity" in page.content.decode()
     assert client.get(HOME).status_code == 302

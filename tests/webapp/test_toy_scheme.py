@@ -148,7 +148,7 @@ def test_queues_show_the_scheme_and_put_the_violence_feared_referral_first(world
         only = _page(world["reviewer"], "/queue/", scheme="toy")
         for case in (older, feared):
             services.task_claim(user=world["reviewer"], task_id=_ready(case)["ut_toy_review"].pk)
-        mine = _page(world["reviewer"], "/")
+        mine = _page(world["reviewer"], "/my-tasks/")
         alerts = _page(world["inspector"], "/queue/")
 
     assert feared.risks == ["violence_feared"]

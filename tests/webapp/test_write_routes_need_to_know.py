@@ -39,6 +39,7 @@ NOT_CASE_WRITES = {
     "cases:break_glass": "the way to gain need-to-know: reasoned, logged and reviewed",
     "studio:*": "process authoring and deployment by policy leads; no case's data",
     "reports:*": "aggregate figures, read only",
+    "cases:home": "sends the user to their role's start page, read only",
     "cases:mine": "the user's own task list, read only",
     "cases:queue": "the team queue, read only (acknowledging and retrying have their routes)",
     "cases:cases": "case search, read only and scoped by need-to-know",

@@ -32,6 +32,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+",
+                              help_text="the case officer who receives its next tasks")
     outcome_codes = models.JSONField(default=list)
     parties = models.JSONField(default=dict, blank=True,
                                help_text="party key -> names, as the version's scheme declares")
@@ -183,6 +186,7 @@ class EventKind(models.TextChoices):
     INCIDENT = "incident", "Background step failed"
     MIGRATED = "migrated", "Moved to another process version"
     CLOSED = "closed", "Case closed"
+    OWNER = "owner", "Owner changed"
 
 
 class CaseEvent(models.Model):

@@ -111,13 +111,13 @@ def stages(membership: Membership, scheme: str = "") -> list[str]:
 
 def case_detail(membership: Membership, reference: str) -> Case | None:
     # The version's files and spec are large and never shown here: leave them in the database.
-    return (Case.objects.select_related("version", "opened_by")
+    return (Case.objects.select_related("version", "opened_by", "owner")
             .defer("version__files", "version__spec_json")
             .filter(force_id=membership.force_id, reference=reference).first())
 
 
 def task_detail(membership: Membership, task_id: int) -> HumanTask | None:
-    return (HumanTask.objects.select_related("case", "case__version", "assignee")
+    return (HumanTask.objects.select_related("case", "case__version", "assignee", "completed_by")
             .filter(force_id=membership.force_id, pk=task_id).first())
 
 

@@ -20,6 +20,7 @@ from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
+from webapp.cases.ownership import take_ownership
 from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference
 from webapp.errors import ServiceError
@@ -148,6 +149,7 @@ def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
         step_sql.set_assignee(task.pk, user.pk)
         step.event(EventKind.CLAIMED, task)
         step.access(Operation.ALTER, f"task claimed: {task.name}", fields=["assignee"])
+        take_ownership(step, membership)
     return task
 
 
@@ -184,6 +186,7 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
         to = target.user.get_username()
         step.event(EventKind.ASSIGNED, task, detail=f"to {to}")
         step.access(Operation.ALTER, f"task assigned: {task.name}, to {to}", fields=["assignee"])
+        take_ownership(step, target, "was assigned")
     return task
 
 

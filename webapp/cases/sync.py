@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from engine import InstanceStatus, ProcessInstance
+from engine.clock_reviews import breach_reviews
 from engine.scheme import Scheme
 from webapp import row_sql
 from webapp.cases import step_sql
@@ -29,9 +30,10 @@ from webapp.cases.retention import retention_for
 from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.sync import PARKED, clocks_sync
-from webapp.forces.models import Force
+from webapp.forces.models import Force, Membership
+from webapp.permissions import may_work
 from webapp.processes.deployments import lane_team_ids
-from webapp.processes.registry import scheme_for
+from webapp.processes.registry import definition_for_id, scheme_for
 
 
 def allocate_reference(force: Force, now: datetime) -> str:
@@ -42,10 +44,22 @@ def allocate_reference(force: Force, now: datetime) -> str:
     return f"{force.code}-{now.year}-{seq.last:06d}"
 
 
-def _due_for(stage: str | None, status: InstanceStatus) -> datetime | None:
+def _due_for(stage: str | None, status: InstanceStatus,
+             clock_due: dict[str, datetime]) -> datetime | None:
+    """A new task's time limit: the earliest live timer of its stage, else of the case; where
+    no timer is live (an overall limit already passed), the earliest clock that still applies
+    (running or breached), so the task shows "Overdue by" rather than no limit."""
     live = [t for t in status.timers if t.due_at.year < PARKED.year]
     same_stage = [t.due_at for t in live if t.stage == stage]
-    return min(same_stage) if same_stage else min((t.due_at for t in live), default=None)
+    if same_stage:
+        return min(same_stage)
+    return min((t.due_at for t in live), default=None) or min(clock_due.values(), default=None)
+
+
+def _clock_due(clocks: list[CaseClock]) -> dict[str, datetime]:
+    """Clock name -> due time of the clocks that apply now (running or breached)."""
+    return {c.clock: c.due_at for c in clocks
+            if c.due_at is not None and c.state in (ClockState.RUNNING, ClockState.BREACHED)}
 
 
 def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceStatus, *,
@@ -92,7 +106,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         rewrite_party_rows(case, scheme)
     if new_risks:
         flag_risks(case, new_risks, now)
-    _rewrite_tasks(case, status, now, completed, ready_before)
+    _rewrite_tasks(case, status, now, completed, ready_before, clock_due=_clock_due(clocks))
     _rewrite_timers(case, timers, timer_rows)
 
 
@@ -159,9 +173,26 @@ def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock],
     return rows
 
 
+def _owner_work(case: Case) -> Membership | None:
+    """The membership of the case's owner (one query, only for a case that has one)."""
+    if case.owner_id is None:
+        return None
+    return (Membership.objects.filter(user_id=case.owner_id, force_id=case.force_id)
+            .only("user_id", "roles", "team_id").first())
+
+
+def _owner_takes(owner: Membership | None, role: str, team_id: int | None) -> int | None:
+    """The owner's id for a new task in a lane they work (and their team's, if the force
+    routes the lane to a team); else None: the task goes to the queue."""
+    if owner is None or not may_work(owner, role) or team_id not in (None, owner.team_id):
+        return None
+    return owner.user_id
+
+
 def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                    completed: Mapping[str, AbstractBaseUser],
-                   ready_before: Collection[str] | None) -> None:
+                   ready_before: Collection[str] | None, *,
+                   clock_due: dict[str, datetime]) -> None:
     ready = {t.task_id: t for t in status.human_tasks}
     if ready_before is None:
         ready_before = {str(engine_id) for engine_id in HumanTask.objects.filter(
@@ -179,12 +210,18 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     scheme = scheme_for(case.version_id)
     new = [info for task_id, info in ready.items() if task_id not in ready_before]
     teams = lane_team_ids(case) if new else {}
+    reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
+    owner = _owner_work(case) if new else None
     row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
+                  assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
+                                           teams.get(info.lane or "")),
                   bpmn_id=info.bpmn_id, name=info.name[:200], lane=info.lane or "",
                   role=scheme.role_for_lane(info.lane), team_id=teams.get(info.lane or ""),
                   stage=(info.stage or "")[:100],
                   form_file=info.form_file or "", instructions=info.instructions,
-                  due_at=_due_for(info.stage, status), created_at=now, at_risk=bool(case.risks))
+                  due_at=(clock_due.get(reviews.get(info.bpmn_id, ""))
+                          or _due_for(info.stage, status, clock_due)),
+                  created_at=now, at_risk=bool(case.risks))
         for info in new
     ])

@@ -21,17 +21,20 @@ from webapp.cases.access import break_glass, consult, relationship
 from webapp.cases.case_filters import CaseQuery
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
+from webapp.cases.earlier_steps import task_context
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
+from webapp.cases.ownership import claimable_on_case, owner_choices
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form, recorded_answers
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
-from webapp.permissions import Action, allows, may_work, member
+from webapp.permissions import Action, allows, landing, may_work, member
+from webapp.permissions import membership as membership_or_none
 from webapp.processes.deployments import scheme_choices, scheme_titles
 from webapp.processes.registry import scheme_for
 from webapp.refusals import refused
@@ -51,6 +54,12 @@ def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
     titles = scheme_titles(membership.force_id)
     chosen = request.GET.get("scheme", "")[:100]
     return {"schemes": titles, "scheme": chosen if chosen in titles else ""}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """"/" and the page after signing in: where the user's role does its work."""
+    return redirect(landing(membership_or_none(request.user)))
 
 
 @login_required
@@ -148,7 +157,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     except ServiceError:
         return _break_glass_page(request, task.case)
     schema, ui = form_for_task(task)
-    data = task.draft or {}
+    earlier = task_context(task, membership.roles)
+    data = task.draft or (earlier["back"].previous if earlier["back"] else {})
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -170,9 +180,11 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 return refused(request, exc)
             errors, status = errors_by_name(exc.field_errors), exc.http_status
     return render(request, "cases/task.html", {
-        **form_context(schema, ui, data, errors), "task": task, "case": task.case,
+        **form_context(schema, ui, data, errors), "task": task, "case": task.case, **earlier,
         **case_words(task.case, membership.roles),
         "recorded": recorded_answers(task, schema, membership.roles),
+        "claim_all": (claimable_on_case(membership, task.case_id)
+                      if task.state == "ready" else []),
         "may_work": may_work(membership, task.role),
         "colleagues": (selectors.colleagues(membership, task.role)
                        if allows(membership, Action.ASSIGN) else []),
@@ -199,6 +211,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],
+        "owner_choices": owner_choices(membership, case),
         **diagram_context(case), "nav": "cases",
     })
 
