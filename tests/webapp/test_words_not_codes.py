@@ -25,12 +25,17 @@ CODES = {
     "CamelCase code": re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+\b"),
     "ISO 8601 duration": re.compile(r"\bP(?:\d+[YMWD])+(?:T(?:\d+[HMS])+)?\b|\bPT(?:\d+[HMS])+\b"),
     "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+    "blank value": re.compile(r"\w:\s+[.,;](?=\s|$)"),  # "Applicant: . Subject: ."
+    "diagram jargon": re.compile(r"\blanes?\b"),  # "Church Lane" is an address
 }
 # Words that look like codes but are what people read. Keep this short: each entry says why.
 ALLOWED = {
     "JavaScript",  # a product name, in "the diagram needs JavaScript"
 }
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S | re.I)
+# A scheme's file names (forms, diagrams, decision tables) are what the studio lists and edits:
+# they are names of files, not codes standing in for words.
+_FILE_NAME = re.compile(r"[\w./-]+\.(?:bpmn|dmn|json)\b")
 _TAG = re.compile(r"<[^>]+>")
 _HREF = re.compile(r'href="([^"]+)"')
 # Links that change state, download a file or leave the pages (not pages to read).
@@ -39,7 +44,7 @@ PAGES_PER_SHAPE = 6  # case and task pages are many; a few of each kind from lin
 
 
 def visible_text(page: str) -> str:
-    return html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", page)))
+    return _FILE_NAME.sub(" ", html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", page))))
 
 
 def codes_in(text: str) -> list[str]:

@@ -152,8 +152,8 @@ def headline(schema: Json | None, data: Mapping[str, Any] | None) -> str:
     props = schema.get("properties")
     props = props if isinstance(props, Mapping) else {}
     parts = []
-    for key, spec in props.items():
-        spec = _resolve(spec, schema)
+    for key, declared in props.items():
+        spec = _resolve(declared, schema)
         if isinstance(spec, Mapping) and spec.get("x-timeline") and key in data:
             parts.append(f"{spec.get('title') or humanise(key)}: {value_text(spec, data[key])}")
     return "; ".join(parts)
