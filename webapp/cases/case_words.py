@@ -23,7 +23,7 @@ def display_name(user: Any) -> str:
 
 
 def role_name(role: str) -> str:
-    """A role id by its name ("policy_lead" -> "Policy lead"); an unknown id as words."""
+    """A role id by its name (the policy lead's id -> "Policy lead"); an unknown id as words."""
     try:
         return str(Role(role).label)
     except ValueError:

@@ -12,8 +12,7 @@ from webapp.audit.models import Operation
 from webapp.cases.access import second_person_decide
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.models import Case, CaseStatus, EventKind
-from webapp.clocks.arithmetic import parse_duration
-from webapp.clocks.durations import duration_words
+from webapp.clocks.durations import duration_problem, duration_words
 from webapp.clocks.models import (
     CaseClock,
     ClockAlert,
@@ -113,11 +112,8 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
     """Ask for more time for exceptional circumstances; a decision maker approves or refuses."""
     membership = require(user, Action.MANAGE_CLOCKS)
     why = _reason(reason)
-    try:
-        parse_duration(duration)
-    except ValueError as exc:
-        message = "Enter the extra time as a number and a unit, like 7 days"
-        raise ServiceError("invalid", message, field_errors={"amount": [message]}) from exc
+    if problem := duration_problem(duration):
+        raise ServiceError("invalid", problem, field_errors={"amount": [problem]})
     with _clock_step(membership, user, reference) as step:
         row = _open_clock(step.case, clock)
         request = ExtensionRequest.objects.create(

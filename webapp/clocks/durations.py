@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from webapp.clocks.arithmetic import parse_duration
+from webapp.clocks.arithmetic import _ISO, MAX_YEARS, parse_duration
 from webapp.errors import ServiceError
 
 # (ISO part, singular, plural), largest first
@@ -65,3 +65,15 @@ def extension_duration(form: Mapping[str, str]) -> str:
         return duration_from_parts(form.get("amount", ""), form.get("unit", ""))
     except ValueError as exc:
         raise ServiceError("invalid", str(exc), field_errors={"amount": [str(exc)]}) from exc
+
+
+def duration_problem(iso: str) -> str | None:
+    """What is wrong with an ISO duration given for an extension, in words (None if fine)."""
+    try:
+        parse_duration(iso)
+    except ValueError:
+        if iso and _ISO.fullmatch(iso.strip()) and iso.strip() not in {"P", "PT"}:
+            return (f"An extension cannot be longer than {MAX_YEARS} years: enter the extra "
+                    "time needed, like 7 days")
+        return "Enter the extra time as a number and a unit, like 7 days"
+    return None
