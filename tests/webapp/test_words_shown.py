@@ -16,7 +16,7 @@ from webapp.cases.instruction_words import readable_instructions
 from webapp.cases.labelled import headline
 from webapp.cases.models import HumanTask, TaskState
 from webapp.cases.timers import timers_sweep
-from webapp.clocks.durations import duration_from_parts, duration_words
+from webapp.clocks.durations import duration_from_parts, duration_words, durations_in_words
 from webapp.clocks.models import ExtensionRequest
 from webapp.processes.registry import definition_for
 
@@ -50,6 +50,9 @@ def test_durations_read_and_are_entered_in_words():
     assert duration_words("P1DT12H") == "1 day and 12 hours"
     assert duration_words("P1Y2M3D") == "1 year, 2 months and 3 days"
     assert duration_words("Standard") == "Standard"  # not a duration: left as it is
+    # texts recorded before durations were written in words read in words too
+    assert durations_in_words("Overall clock extended by +P7D: interpreter") \
+        == "Overall clock extended by 7 days: interpreter"
     assert duration_from_parts("7", "days") == "P7D"
     assert duration_from_parts(" 24 ", "hours") == "PT24H"
     assert duration_from_parts("2", "weeks") == "P2W"

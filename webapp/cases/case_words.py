@@ -9,6 +9,7 @@ from typing import Any
 from webapp.cases.labelled import headline, labelled_rows, task_form
 from webapp.cases.models import Case, CaseEvent, EventKind
 from webapp.cases.parties import hidden_fields, shown_parties
+from webapp.clocks.durations import durations_in_words
 from webapp.forces.models import Role
 from webapp.processes.registry import definition_for_id, scheme_for
 
@@ -59,6 +60,7 @@ def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) ->
     for event in events:
         event.title = event_title(event, scheme.case_noun)
         event.shows_task = event.kind != EventKind.WITHDRAWN
+        event.detail = durations_in_words(event.detail)
         if event.data:
             data = {k: v for k, v in event.data.items() if k not in hidden}
             form = task_form(definition, event.bpmn_id)

@@ -122,7 +122,8 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
         detail = (f"Extension of {duration_words(duration)} to the {row.label.lower()} clock "
                   f"requested: {why}")
         step.event(EventKind.CLOCK, detail=detail)
-        step.access(Operation.ALTER, f"extension of {duration} to the {clock} clock requested",
+        step.access(Operation.ALTER, f"extension of {duration_words(duration)} to the "
+                                     f"{row.label.lower()} clock requested",
                     fields=[f"clock:{clock}"])
     return request
 
@@ -171,8 +172,10 @@ def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) ->
         detail = (f"Extension of {duration_words(locked.duration)} refused: the case is "
                   f"{case.get_status_display().lower()}")
         step.event(EventKind.CLOCK, detail=detail, at=locked.decided_at)
-        step.access(Operation.ALTER, f"extension of {locked.duration} to the {locked.clock} "
-                                     f"clock refused: the case is "
+        label = CaseClock.objects.filter(case=case, clock=locked.clock).values_list(
+            "label", flat=True).first() or "case's"
+        step.access(Operation.ALTER, f"extension of {duration_words(locked.duration)} to the "
+                                     f"{label.lower()} clock refused: the case is "
                                      f"{case.get_status_display().lower()}",
                     fields=[f"clock:{locked.clock}"])
     return locked
@@ -193,6 +196,8 @@ def alert_acknowledge(*, user: AbstractBaseUser, alert_id: int) -> ClockAlert:
         alert.case = step.case
         alert.acknowledged_by, alert.acknowledged_at = user, step.now
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        label = CaseClock.objects.filter(case=step.case, clock=alert.clock).values_list(
+            "label", flat=True).first() or alert.clock
         step.access(Operation.ALTER, f"{alert.get_kind_display().lower()} alert acknowledged: "
-                                     f"{alert.clock}", fields=["alert"])
+                                     f"{label.lower()} clock", fields=["alert"])
     return alert

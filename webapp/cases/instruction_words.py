@@ -15,9 +15,8 @@ from typing import Any
 
 from engine import Definition
 from webapp.cases.schema_forms import _options
-from webapp.clocks.durations import duration_words
+from webapp.clocks.durations import durations_in_words
 
-_DURATION = re.compile(r"\bP(?:\d+[YMWD])+(?:T(?:\d+[HMS])+)?\b|\bPT(?:\d+[HMS])+\b")
 # "Label: ." or "Label: ," with nothing recorded after the colon (at the start of a sentence).
 _EMPTY_PART = re.compile(r"(?:(?<=^)|(?<=[.!?:]\s)|(?<=\n))[A-Z][\w()'/ -]{0,40}:\s*[.,;](?:\s+|$)",
                          re.M)
@@ -56,7 +55,7 @@ def readable_instructions(text: str, definition: Definition | None) -> str:
         return ""
     labels = choice_labels(definition) if definition is not None else {}
     text = _CODE.sub(lambda m: labels.get(m.group(0), m.group(0)), text)
-    text = _DURATION.sub(lambda m: duration_words(m.group(0)), text)
+    text = durations_in_words(text)
     text = _EMPTY_BRACKETS.sub("", text)
     previous = None
     while previous != text:

@@ -6,6 +6,7 @@ ISO 8601 (``PT24H``, ``P45D``) stays inside the definitions and the clock rows; 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from webapp.clocks.arithmetic import _ISO, MAX_YEARS, parse_duration
@@ -77,3 +78,12 @@ def duration_problem(iso: str) -> str | None:
                     "time needed, like 7 days")
         return "Enter the extra time as a number and a unit, like 7 days"
     return None
+
+
+_IN_TEXT = re.compile(r"\+?\b(P(?:\d+[YMWD])+(?:T(?:\d+[HMS])+)?|PT(?:\d+[HMS])+)\b")
+
+
+def durations_in_words(text: str) -> str:
+    """Every ISO 8601 duration in a text in words ("extended by +P7D" -> "extended by 7 days"),
+    for texts written before durations were recorded in words."""
+    return _IN_TEXT.sub(lambda m: duration_words(m.group(1)), text)
