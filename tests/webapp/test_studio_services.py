@@ -186,7 +186,7 @@ def test_the_studio_page_lists_versions_and_drift_per_scheme(world, client):
     assert response.status_code == 302
     client.force_login(world["lead2"])
     page = client.get("/studio/").content.decode()
-    assert "asks to make mini v1 the national base" in page
+    assert "asks to make Mini version 1 the national base" in page
 
 
 def test_deploying_a_version_changes_only_its_schemes_deployment(world):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from engine.scheme import DECLARATION_FILE
 
 
 class ProcessVersion(models.Model):
@@ -28,7 +31,7 @@ class ProcessVersion(models.Model):
                                                name="process_version_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.process_id} v{self.number}"
+        return f"{self.title} version {self.number}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.pop("allow_update", False):
@@ -37,6 +40,16 @@ class ProcessVersion(models.Model):
 
     def file_bytes(self) -> dict[str, bytes]:
         return {name: text.encode() for name, text in self.files.items()}
+
+    @property
+    def title(self) -> str:
+        """The scheme's name as people know it (its declared short title), not its folder."""
+        try:
+            doc = json.loads((self.files or {}).get(DECLARATION_FILE) or "{}")
+        except (TypeError, ValueError, AttributeError):
+            doc = {}
+        doc = doc if isinstance(doc, dict) else {}
+        return str(doc.get("short_title") or doc.get("title") or self.process_id)
 
 
 class ProcessDraft(models.Model):
