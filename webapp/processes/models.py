@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 
 from engine.scheme import DECLARATION_FILE
 
@@ -43,13 +45,30 @@ class ProcessVersion(models.Model):
 
     @property
     def title(self) -> str:
-        """The scheme's name as people know it (its declared short title), not its folder."""
-        try:
-            doc = json.loads((self.files or {}).get(DECLARATION_FILE) or "{}")
-        except (TypeError, ValueError, AttributeError):
-            doc = {}
-        doc = doc if isinstance(doc, dict) else {}
-        return str(doc.get("short_title") or doc.get("title") or self.process_id)
+        """The scheme's name as people know it (its declared short title), not its folder. A
+        list that left the files out reads the scheme folder's declaration instead."""
+        if "files" in self.get_deferred_fields():
+            return _stored_title(self.pk, self.content_hash, self.process_id)
+        return _declared_title(str((self.files or {}).get(DECLARATION_FILE) or "{}"),
+                               self.process_id)
+
+
+def _declared_title(text: str, fallback: str) -> str:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = {}
+    doc = doc if isinstance(doc, dict) else {}
+    return str(doc.get("short_title") or doc.get("title") or fallback)
+
+
+@lru_cache(maxsize=256)
+def _stored_title(pk: int, content_hash: str, fallback: str) -> str:
+    """The declared title of a stored version, reading only its declaration (a version's
+    content never changes: its hash keys the cache)."""
+    text = (ProcessVersion.objects.filter(pk=pk, content_hash=content_hash)
+            .values_list(KeyTextTransform(DECLARATION_FILE, "files"), flat=True).first())
+    return _declared_title(text or "{}", fallback)
 
 
 class ProcessDraft(models.Model):
