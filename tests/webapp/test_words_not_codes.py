@@ -27,6 +27,7 @@ CODES = {
     "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
     "blank value": re.compile(r"\w:\s+[.,;](?=\s|$)"),  # "Applicant: . Subject: ."
     "diagram jargon": re.compile(r"\blanes?\b"),  # "Church Lane" is an address
+    "version code": re.compile(r"\b[a-z]+ v\d+\b"),  # "csods v1"
 }
 # Words that look like codes but are what people read. Keep this short: each entry says why.
 ALLOWED = {
