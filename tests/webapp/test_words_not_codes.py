@@ -30,9 +30,7 @@ CODES = {
     "version code": re.compile(r"\b[a-z]+ v\d+\b"),  # "csods v1"
 }
 # Words that look like codes but are what people read. Keep this short: each entry says why.
-ALLOWED = {
-    "JavaScript",  # a product name, in "the diagram needs JavaScript"
-}
+ALLOWED: set[str] = set()
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S | re.I)
 # A scheme's file names (forms, diagrams, decision tables) are what the studio lists and edits:
 # they are names of files, not codes standing in for words.
@@ -71,12 +69,14 @@ def _links(page: str) -> list[str]:
     return found
 
 
-def _crawl(client: Client, start: list[str]) -> dict[str, list[str]]:
-    """Visit ``start`` and every page linked from them; the codes found on each page."""
+def _crawl(client: Client, start: list[str]) -> tuple[dict[str, list[str]], int]:
+    """Visit ``start`` and every page linked from them; the codes found on each page, and how
+    many pages were read."""
     seen: set[str] = set()
     shapes: dict[str, int] = {}
     queue = deque(start)
     problems: dict[str, list[str]] = {}
+    read = 0
     while queue:
         url = queue.popleft()
         if url in seen:
@@ -86,6 +86,7 @@ def _crawl(client: Client, start: list[str]) -> dict[str, list[str]]:
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         page = response.content.decode()
+        read += 1
         found = codes_in(visible_text(page))
         if found:
             problems[url] = sorted(set(found))
@@ -96,7 +97,7 @@ def _crawl(client: Client, start: list[str]) -> dict[str, list[str]]:
                 continue
             shapes[shape] = shapes.get(shape, 0) + 1
             queue.append(link)
-    return problems
+    return problems, read
 
 
 def _sample_cases(force_code: str) -> list[Case]:
@@ -122,11 +123,15 @@ def test_every_page_as_every_role_reads_in_words():
         starts.append(case.get_absolute_url())
         starts += [f"/tasks/{pk}/" for pk in
                    HumanTask.objects.filter(case=case).values_list("pk", flat=True)]
-    problems = {}
-    for membership in Membership.objects.filter(force__code="HRT").select_related("user"):
+    problems: dict[str, dict[str, list[str]]] = {}
+    memberships = list(Membership.objects.filter(force__code="HRT").select_related("user"))
+    assert len({r for m in memberships for r in m.roles}) == 7, "every role signs in"
+    for membership in memberships:
         client = Client()
         client.force_login(membership.user)
-        for url, found in _crawl(client, starts).items():
+        found_on, read = _crawl(client, starts)
+        assert read >= 3, f"{membership.user} read only {read} pages"
+        for url, found in found_on.items():
             problems.setdefault(url, {})[",".join(membership.roles)] = found
     report = "\n".join(f"{url} ({', '.join(by_role)}): {'; '.join(next(iter(by_role.values())))}"
                        for url, by_role in sorted(problems.items()))
