@@ -111,7 +111,7 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     nav(page, "Processes")
     assert page.get_by_role("heading", level=1).inner_text() == "Processes"
     assert_accessible(page)
-    click(page, page.get_by_role("button", name="Edit as a draft from csods v1"))
+    click(page, page.get_by_role("button", name="Edit as a draft from Sarah's Law version 1"))
     draft = ProcessDraft.objects.get()
     assert page.url.endswith(f"/studio/drafts/{draft.pk}/")
     wait_ready(page)
@@ -205,7 +205,7 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     click(page, page.get_by_role("button", name="Publish as a new version"))
     v2 = ProcessVersion.objects.get(number=2)
     assert page.url.endswith(f"/studio/versions/{v2.pk}/")
-    assert page.get_by_role("heading", level=1).inner_text() == "csods v2"
+    assert page.get_by_role("heading", level=1).inner_text() == "Sarah's Law version 2"
     page.wait_for_selector('#diagram[data-rendered="true"]')
     assert_accessible(page)
     page.get_by_label("Why deploy this version").fill("Quality review agreed by the board.")
@@ -218,8 +218,9 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     sign_in(page, "war.policy2")
     nav(page, "Processes")
     assert_accessible(page)
-    click(page, page.get_by_role("button", name="Approve and deploy csods v2"))
-    assert "csods v2 deployed for Warwickshire." in page.locator(".notices").inner_text()
+    click(page, page.get_by_role("button", name="Approve and deploy Sarah's Law version 2"))
+    assert "Sarah's Law version 2 deployed for Warwickshire." in page.locator(
+        ".notices").inner_text()
     runs = dict(SchemeDeployment.objects.filter(scheme="csods")
                 .values_list("force__code", "active_version_id"))
     assert runs == {"WAR": v2.pk, "HRT": warwickshire["v1"].pk}
@@ -245,7 +246,7 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
         page, warwickshire, console_errors):
     sign_in(page, "war.policy")
     nav(page, "Processes")
-    click(page, page.get_by_role("button", name="Edit as a draft from csods v1"))
+    click(page, page.get_by_role("button", name="Edit as a draft from Sarah's Law version 1"))
     wait_ready(page)
     properties = page.get_by_role("complementary", name="Properties")
     goto = properties.get_by_label("Go to an element")

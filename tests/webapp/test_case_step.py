@@ -140,8 +140,8 @@ def test_pause_resume_extension_log_one_alteration_each(people):
     assert _new_entries(case, before) == [
         ("officer", "alter", "Overall response clock paused"),
         ("officer", "alter", "Overall response clock resumed"),
-        ("officer", "alter", "extension of P7D to the overall clock requested"),
-        ("dm", "alter", "Overall response clock extended by P7D")]
+        ("officer", "alter", "extension of 7 days to the overall response clock requested"),
+        ("dm", "alter", "Overall response clock extended by 7 days")]
 
 
 def test_a_refused_extension_decision_writes_nothing(people):
@@ -178,7 +178,8 @@ def test_alert_acknowledgement_logs_one_alteration(people):
         before = len(_entries(case))
         clock_services.alert_acknowledge(user=people["dm"], alert_id=alert.pk)
     assert _new_entries(case, before) == [
-        ("dm", "alter", f"{alert.get_kind_display().lower()} alert acknowledged: overall")]
+        ("dm", "alter",
+         f"{alert.get_kind_display().lower()} alert acknowledged: overall response clock")]
 
 
 def test_a_timer_sweep_logs_one_alteration_by_the_system_in_the_cases_force(people, hrt):

@@ -153,5 +153,5 @@ def test_a_scheme_with_its_own_clocks_shows_them_with_its_labels():
         services.task_complete(user=officer, task_id=sift.pk, data={"upheld": True})
     assert "Triage window" in html and "Whole review" in html
     assert "Ruling (no limit set)" not in html and "Initial checks" not in html
-    assert "Triage window clock +P2D requested by triage" in pending
+    assert "Triage window: 2 days more requested by triage" in pending
     assert CaseClock.objects.get(case=case, clock="triage").state == "met"

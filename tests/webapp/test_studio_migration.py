@@ -76,8 +76,9 @@ def test_bulk_move_needs_the_version_deployed_and_moves_only_movable_cases(world
     assert [r["reference"] for r in done.refused] == [world["decided"].reference]
     early, decided = (Case.objects.get(pk=world[k].pk) for k in ("early", "decided"))
     assert (early.version, decided.version) == (world["v2"], world["v1"])
+    moved = "Sarah's Law version 1 to Sarah's Law version 2"
     assert CaseEvent.objects.filter(case=early, kind="migrated",
-                                    detail__contains="csods v1 to csods v2").count() == 1
+                                    detail__contains=moved).count() == 1
     still_open = HumanTask.objects.get(case=early, state=TaskState.READY)
     assert still_open.pk == open_task.pk  # the open task and its row survived the move
     assert early.clocks.filter(clock="initial", state="running").exists()

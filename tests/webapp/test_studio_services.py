@@ -178,7 +178,7 @@ def test_the_studio_page_lists_versions_and_drift_per_scheme(world, client):
     factories.deploy(world["war"], mini)
     client.force_login(world["lead"])
     page = client.get("/studio/").content.decode()
-    assert "Versions of csods" in page and "Versions of mini" in page
+    assert "Versions of Sarah&#x27;s Law" in page and "Versions of Mini" in page
     drift = client.get("/studio/drift/").content.decode()
     assert "Child Sex Offender Disclosure Scheme" in drift and "Mini scheme" in drift
     assert "none approved yet" in drift
@@ -186,7 +186,7 @@ def test_the_studio_page_lists_versions_and_drift_per_scheme(world, client):
     assert response.status_code == 302
     client.force_login(world["lead2"])
     page = client.get("/studio/").content.decode()
-    assert "asks to make mini v1 the national base" in page
+    assert "asks to make Mini version 1 the national base" in page
 
 
 def test_deploying_a_version_changes_only_its_schemes_deployment(world):

@@ -194,7 +194,7 @@ def test_an_extension_needs_a_decision_makers_approval_and_is_recorded(people):
     assert overall.extensions == ["P14D"]
     assert case.timers.get(bpmn_id="start_overall_limit").due_at == overall.due_at
     assert CaseEvent.objects.filter(case=case, kind="clock",
-                                    detail__contains="extended by P14D").exists()
+                                    detail__contains="extended by 14 days").exists()
 
 
 def test_every_clock_is_recomputable_from_its_events_alone(people):

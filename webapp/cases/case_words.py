@@ -6,10 +6,29 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from webapp.cases.labelled import labelled_rows, task_form
+from webapp.cases.labelled import headline, labelled_rows, task_form
 from webapp.cases.models import Case, CaseEvent, EventKind
 from webapp.cases.parties import hidden_fields, shown_parties
+from webapp.clocks.durations import durations_in_words
+from webapp.forces.models import Role
 from webapp.processes.registry import definition_for_id, scheme_for
+
+
+def display_name(user: Any) -> str:
+    """An officer as pages name them: the full name (no collar number is recorded for users),
+    else the username; "" for no one."""
+    if user is None:
+        return ""
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full or str(user.get_username())
+
+
+def role_name(role: str) -> str:
+    """A role id by its name (the policy lead's id -> "Policy lead"); an unknown id as words."""
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role.replace("_", " ").capitalize()
 
 
 def outcome_labels(case: Case) -> list[str]:
@@ -41,9 +60,12 @@ def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) ->
     for event in events:
         event.title = event_title(event, scheme.case_noun)
         event.shows_task = event.kind != EventKind.WITHDRAWN
+        event.detail = durations_in_words(event.detail)
         if event.data:
             data = {k: v for k, v in event.data.items() if k not in hidden}
-            event.rows = labelled_rows(task_form(definition, event.bpmn_id), data)
+            form = task_form(definition, event.bpmn_id)
+            event.rows = labelled_rows(form, data)
+            event.outcome = headline(form, data)
         shown.append(event)
     return shown
 

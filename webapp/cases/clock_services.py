@@ -12,7 +12,7 @@ from webapp.audit.models import Operation
 from webapp.cases.access import second_person_decide
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.models import Case, CaseStatus, EventKind
-from webapp.clocks.arithmetic import parse_duration
+from webapp.clocks.durations import duration_problem, duration_words
 from webapp.clocks.models import (
     CaseClock,
     ClockAlert,
@@ -112,18 +112,18 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
     """Ask for more time for exceptional circumstances; a decision maker approves or refuses."""
     membership = require(user, Action.MANAGE_CLOCKS)
     why = _reason(reason)
-    try:
-        parse_duration(duration)
-    except ValueError as exc:
-        raise ServiceError("invalid", str(exc), field_errors={"duration": [str(exc)]}) from exc
+    if problem := duration_problem(duration):
+        raise ServiceError("invalid", problem, field_errors={"amount": [problem]})
     with _clock_step(membership, user, reference) as step:
-        _open_clock(step.case, clock)
+        row = _open_clock(step.case, clock)
         request = ExtensionRequest.objects.create(
             case=step.case, clock=clock, duration=duration, reason=why, requested_by=user,
             requested_at=step.now)
-        detail = f"Extension of {duration} requested: {why}"
+        detail = (f"Extension of {duration_words(duration)} to the {row.label.lower()} clock "
+                  f"requested: {why}")
         step.event(EventKind.CLOCK, detail=detail)
-        step.access(Operation.ALTER, f"extension of {duration} to the {clock} clock requested",
+        step.access(Operation.ALTER, f"extension of {duration_words(duration)} to the "
+                                     f"{row.label.lower()} clock requested",
                     fields=[f"clock:{clock}"])
     return request
 
@@ -142,14 +142,16 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
         second_person_decide(locked, user, approve=approve, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
         if not approve:
-            refusal = f"Extension of {locked.duration} to the {row.label.lower()} clock refused"
+            refusal = (f"Extension of {duration_words(locked.duration)} to the "
+                       f"{row.label.lower()} clock refused")
             return refusal, refusal
         ClockEvent.objects.create(case=step.case, clock=row.clock, kind=ClockEventKind.EXTENDED,
                                   at=locked.decided_at, actor=locked.requested_by,
                                   duration=locked.duration, reason=locked.reason,
                                   approved_by=user)
-        return (f"{row.label} clock extended by {locked.duration}: {locked.reason}",
-                f"{row.label} clock extended by {locked.duration}")
+        added = duration_words(locked.duration)
+        return (f"{row.label} clock extended by {added}: {locked.reason}",
+                f"{row.label} clock extended by {added}")
 
     if not approve and request.case.status != CaseStatus.OPEN:
         return _refuse_on_closed_case(user, request)
@@ -167,11 +169,13 @@ def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) ->
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
         second_person_decide(locked, user, approve=False, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
-        detail = (f"Extension of {locked.duration} refused: the case is "
+        detail = (f"Extension of {duration_words(locked.duration)} refused: the case is "
                   f"{case.get_status_display().lower()}")
         step.event(EventKind.CLOCK, detail=detail, at=locked.decided_at)
-        step.access(Operation.ALTER, f"extension of {locked.duration} to the {locked.clock} "
-                                     f"clock refused: the case is "
+        label = CaseClock.objects.filter(case=case, clock=locked.clock).values_list(
+            "label", flat=True).first() or "case's"
+        step.access(Operation.ALTER, f"extension of {duration_words(locked.duration)} to the "
+                                     f"{label.lower()} clock refused: the case is "
                                      f"{case.get_status_display().lower()}",
                     fields=[f"clock:{locked.clock}"])
     return locked
@@ -192,6 +196,8 @@ def alert_acknowledge(*, user: AbstractBaseUser, alert_id: int) -> ClockAlert:
         alert.case = step.case
         alert.acknowledged_by, alert.acknowledged_at = user, step.now
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        label = CaseClock.objects.filter(case=step.case, clock=alert.clock).values_list(
+            "label", flat=True).first() or alert.clock
         step.access(Operation.ALTER, f"{alert.get_kind_display().lower()} alert acknowledged: "
-                                     f"{alert.clock}", fields=["alert"])
+                                     f"{label.lower()} clock", fields=["alert"])
     return alert

@@ -137,6 +137,10 @@ def _setup() -> dict[str, dict[str, Any]]:
             user, created = user_model.objects.get_or_create(username=f"{code.lower()}.{login}")
             if created:
                 user.set_password(PASSWORD)
+                # officers have names: pages name people by them, not by their logins
+                number = len(users[code]) + 7 * len(users)
+                user.first_name, user.last_name = FIRST_NAMES[number % 15], SURNAMES[
+                    (number * 4 + 2) % 15]
                 user.save()
             Membership.objects.update_or_create(user=user, defaults={
                 "force": force, "team": team, "roles": [str(role)]})

@@ -115,3 +115,45 @@ def task_form_file(definition: Definition, bpmn_id: str) -> str:
 def task_form(definition: Definition, bpmn_id: str) -> Json:
     """The form schema a task of the definition records its answers with ({} if none)."""
     return definition.form_for(task_form_file(definition, bpmn_id)) or {}
+
+
+@lru_cache(maxsize=256)
+def _reviews(definition: Definition) -> dict[str, str]:
+    """User task id -> the declared clock whose breach timer leads to it (within a few steps):
+    the task reviews that clock's breach."""
+    timers = {c.breach_timer: c.name for c in definition.scheme.clocks if c.breach_timer}
+    found: dict[str, str] = {}
+    for spec in (definition.spec, *definition.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if task_spec.bpmn_id is None or task_spec.bpmn_id in timers:
+                continue
+            frontier, seen = list(getattr(task_spec, "inputs", [])), set()
+            for _ in range(4):
+                clock = next((timers[s.bpmn_id] for s in frontier if s.bpmn_id in timers), None)
+                if clock:
+                    found[task_spec.bpmn_id] = clock
+                    break
+                seen.update(id(s) for s in frontier)
+                frontier = [i for s in frontier for i in getattr(s, "inputs", [])
+                            if id(i) not in seen]
+    return found
+
+
+def reviewed_clock(definition: Definition, bpmn_id: str) -> str:
+    """The clock a breach-review task reviews ("" if the task reviews none)."""
+    return _reviews(definition).get(bpmn_id, "")
+
+
+def headline(schema: Json | None, data: Mapping[str, Any] | None) -> str:
+    """The answers a form marks ``"x-timeline": true`` (a decision's outcome), as "Question:
+    answer" for the case's timeline; "" if it marks none."""
+    if not isinstance(schema, Mapping) or not isinstance(data, Mapping):
+        return ""
+    props = schema.get("properties")
+    props = props if isinstance(props, Mapping) else {}
+    parts = []
+    for key, declared in props.items():
+        spec = _resolve(declared, schema)
+        if isinstance(spec, Mapping) and spec.get("x-timeline") and key in data:
+            parts.append(f"{spec.get('title') or humanise(key)}: {value_text(spec, data[key])}")
+    return "; ".join(parts)

@@ -19,6 +19,7 @@ from webapp.audit.models import Operation
 from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
+from webapp.cases.case_words import display_name
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.ownership import take_ownership
 from webapp.cases.step_incidents import incident_on_failure
@@ -183,7 +184,7 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
         _check_may_work(target, task)
         task.assignee = target.user
         step_sql.set_assignee(task.pk, target.user.pk)
-        to = target.user.get_username()
+        to = display_name(target.user)
         step.event(EventKind.ASSIGNED, task, detail=f"to {to}")
         step.access(Operation.ALTER, f"task assigned: {task.name}, to {to}", fields=["assignee"])
         take_ownership(step, target, "was assigned")

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import Any
 
 from engine.instructions import render_instructions
+from webapp.cases.instruction_words import readable_instructions
 from webapp.cases.labelled import labelled_rows
 from webapp.cases.models import CaseEvent, EventKind, HumanTask, TaskState
 from webapp.cases.parties import hidden_fields
@@ -43,8 +44,8 @@ def intake_form(membership: Membership, scheme: str | None = None
     declared = definition.scheme
     form_file, ui_file = definition.task_form_files(declared.intake)
     schema = definition.forms.get(form_file) or EMPTY_FORM
-    instructions = render_instructions(definition.task_instructions(declared.intake),
-                                       declared.defaults())
+    instructions = readable_instructions(render_instructions(
+        definition.task_instructions(declared.intake), declared.defaults()), definition)
     return schema, definition.ui_forms.get(ui_file or _ui_name(form_file)) or {}, instructions
 
 

@@ -44,9 +44,14 @@ def case_clocks(case: Case) -> list[ClockView]:
 
 
 def with_clock_label(rows: QuerySet) -> QuerySet:
-    """Each row's clock label as the case's clock row stores it (``clock_label``)."""
-    return rows.annotate(clock_label=Subquery(CaseClock.objects.filter(
-        case_id=OuterRef("case_id"), clock=OuterRef("clock")).values("label")[:1]))
+    """Each row's clock label as the case's clock row stores it (``clock_label``), and the
+    clock's state now: ``clock_due_at``, ``clock_stopped_at``, ``clock_paused_since``."""
+    def clock(column: str) -> Subquery:
+        return Subquery(CaseClock.objects.filter(
+            case_id=OuterRef("case_id"), clock=OuterRef("clock")).values(column)[:1])
+    return rows.annotate(clock_label=clock("label"), clock_due_at=clock("due_at"),
+                         clock_stopped_at=clock("stopped_at"),
+                         clock_paused_since=clock("paused_since"))
 
 
 def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:

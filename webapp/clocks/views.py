@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from webapp.cases import clock_services as services
 from webapp.cases.step_incidents import incident_retry
+from webapp.clocks.durations import extension_duration
 from webapp.errors import ServiceError
 from webapp.refusals import refused
 
@@ -42,7 +43,7 @@ def resume(request: HttpRequest, reference: str, clock: str) -> HttpResponse:
 def extension_request(request: HttpRequest, reference: str, clock: str) -> HttpResponse:
     try:
         services.extension_request(user=request.user, reference=reference, clock=clock,
-                                   duration=request.POST.get("duration", "").strip().upper(),
+                                   duration=extension_duration(request.POST),
                                    reason=request.POST.get("reason", ""))
     except ServiceError as exc:
         return refused(request, exc)

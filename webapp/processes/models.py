@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
+
+from engine.scheme import DECLARATION_FILE
 
 
 class ProcessVersion(models.Model):
@@ -28,7 +33,7 @@ class ProcessVersion(models.Model):
                                                name="process_version_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.process_id} v{self.number}"
+        return f"{self.title} version {self.number}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.pop("allow_update", False):
@@ -37,6 +42,33 @@ class ProcessVersion(models.Model):
 
     def file_bytes(self) -> dict[str, bytes]:
         return {name: text.encode() for name, text in self.files.items()}
+
+    @property
+    def title(self) -> str:
+        """The scheme's name as people know it (its declared short title), not its folder. A
+        list that left the files out reads the scheme folder's declaration instead."""
+        if "files" in self.get_deferred_fields():
+            return _stored_title(self.pk, self.content_hash, self.process_id)
+        return _declared_title(str((self.files or {}).get(DECLARATION_FILE) or "{}"),
+                               self.process_id)
+
+
+def _declared_title(text: str, fallback: str) -> str:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = {}
+    doc = doc if isinstance(doc, dict) else {}
+    return str(doc.get("short_title") or doc.get("title") or fallback)
+
+
+@lru_cache(maxsize=256)
+def _stored_title(pk: int, content_hash: str, fallback: str) -> str:
+    """The declared title of a stored version, reading only its declaration (a version's
+    content never changes: its hash keys the cache)."""
+    text = (ProcessVersion.objects.filter(pk=pk, content_hash=content_hash)
+            .values_list(KeyTextTransform(DECLARATION_FILE, "files"), flat=True).first())
+    return _declared_title(text or "{}", fallback)
 
 
 class ProcessDraft(models.Model):
