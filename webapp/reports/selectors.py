@@ -71,6 +71,7 @@ def breaches_per_month(force: Force, now: datetime, scheme: str = "") -> Figure:
 
 def met_rate(force: Force, now: datetime, scheme: str = "") -> Figure:
     rows = (_clocks(force, scheme).filter(stopped_at__gte=now - timedelta(days=365))
+            .exclude(state=ClockState.STOPPED)  # withdrawn before the limit: neither way
             .values("clock")
             .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)),
                       label=Max("label"))
