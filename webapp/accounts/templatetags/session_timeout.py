@@ -21,4 +21,13 @@ def session_timeout(context: Any) -> dict[str, Any]:
         return {"show": False}
     return {"show": True, "request": request,
             "seconds_left": seconds_left(request.session, timezone.now().timestamp()),
-            "warn_before": warning_seconds(), "csrf_token": context.get("csrf_token")}
+            "warn_before": warning_seconds(), "warn_words": _words(warning_seconds()),
+            "csrf_token": context.get("csrf_token")}
+
+
+def _words(seconds: int) -> str:
+    """As the dialog's script counts: whole minutes from a minute up, else seconds."""
+    if seconds >= 60:  # noqa: PLR2004 - a minute
+        minutes = -(-seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
