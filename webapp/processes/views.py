@@ -198,12 +198,17 @@ def _draft_back(draft_id: int) -> dict[str, str]:
     return {"back": reverse("studio:draft", args=[draft_id]), "back_label": "Back to the draft"}
 
 
+def _draft_details(draft: ProcessDraft) -> list[tuple[str, str]]:
+    return [("Draft", draft.title or f"Draft {draft.pk}"),
+            ("Based on", str(draft.base) if draft.base else "A new process")]
+
+
 class DraftUpload(ActionView):
     def page(self, request: HttpRequest, draft_id: int) -> Page:
         _lead(request)
         draft = _draft(draft_id)
-        return Page(title=f"Upload a file to {draft}", submit="Upload and check",
-                    **_draft_back(draft_id), fields=[
+        return Page(title="Upload a file to the draft", submit="Upload and check",
+                    **_draft_back(draft_id), details=_draft_details(draft), fields=[
                         Field("file", "A .bpmn, .dmn or form file", kind="file"),
                         Field("as", "Save it as (optional)", max_length=200,
                               hint=f"For example {_main_file(draft.files, draft.process_id)} "
@@ -228,8 +233,9 @@ class DraftPublish(ActionView):
     def page(self, request: HttpRequest, draft_id: int) -> Page:
         _lead(request)
         draft = _draft(draft_id)
-        return Page(title=f"Publish {draft} as a new version", submit="Publish as a new version",
-                    **_draft_back(draft_id),
+        return Page(title="Publish the draft as a new version",
+                    submit="Publish as a new version", **_draft_back(draft_id),
+                    details=_draft_details(draft),
                     intro=["A published version can be deployed to a force once a second "
                            "policy lead approves it; it cannot be changed afterwards."],
                     fields=[Field("note", "Change note: what changed and why",
