@@ -162,3 +162,24 @@ def test_a_draft_goes_with_its_authors_account(world):
     _signed_in(world["officer"]).post("/enquiries/new/draft/", ENQUIRY)
     world["officer"].delete()
     assert not EnquiryDraft.objects.exists()
+
+
+# --- a refused step on a form keeps what was typed ------------------------------------------
+
+
+def test_a_task_someone_else_holds_is_refused_with_the_typed_answers_kept(world):
+    from webapp.cases import services
+    from webapp.cases.models import HumanTask
+
+    hrt = world["officer"].membership.force
+    deciders = [factories.officer(name, hrt, "decision_maker") for name in ("dm1", "dm2")]
+    services.case_start(user=world["officer"], data={"concern": CONCERN,
+                                                     "children": [{"name": "Ann", "age": 4}]})
+    task = HumanTask.objects.get(state="ready")
+    services.task_claim(user=deciders[0], task_id=task.pk)
+    response = _signed_in(deciders[1]).post(f"/tasks/{task.pk}/", {
+        "action": "complete", "rationale": "My own careful rationale"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "is assigned to dm1; claim it first." in page and "There is a problem" in page
+    assert "My own careful rationale" in page
