@@ -45,3 +45,15 @@ def test_the_timeout_warning_keeps_the_session_and_sign_in_returns_to_the_page(
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     click(page, page.get_by_role("button", name="Sign in"))
     assert page.url.endswith("/cases/"), page.url
+
+
+def test_a_new_enquiry_is_kept_as_a_draft_as_it_is_typed(page: Any, hrt: Any) -> None:
+    sign_in(page, "hrt.contact")
+    page.goto("/enquiries/new/")
+    page.locator('[name="applicant.first_name"]').fill("Quillon")
+    status = page.locator("#draft-status")
+    status.get_by_text("Draft saved at").wait_for(timeout=10_000)
+    page.goto("/")
+    page.goto("/enquiries/new/")
+    assert "has been restored" in page.locator("#draft-restored").inner_text()
+    assert page.locator('[name="applicant.first_name"]').input_value() == "Quillon"
