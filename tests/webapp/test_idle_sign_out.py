@@ -1,6 +1,7 @@
 """Nothing typed is lost to the idle sign-out: pages carry the warning, "Stay signed in" keeps
 the session, drafts of new enquiries are kept (and go when the case is recorded or they
-expire), and signing in again returns to the page the person was on."""
+expire), signing in again returns to the page the person was on, and a form refused as a
+whole (someone else holds the task, a scheme not run) keeps what was typed."""
 
 from __future__ import annotations
 
@@ -183,3 +184,10 @@ def test_a_task_someone_else_holds_is_refused_with_the_typed_answers_kept(world)
     page = response.content.decode()
     assert "is assigned to dm1; claim it first." in page and "There is a problem" in page
     assert "My own careful rationale" in page
+
+
+def test_a_scheme_the_force_does_not_run_is_refused_on_the_choice_of_scheme(world):
+    response = _signed_in(world["officer"]).get("/enquiries/new/", {"scheme": "nonesuch"})
+    assert response.status_code in (400, 404, 409)
+    page = response.content.decode()
+    assert "There is a problem" in page and "Which scheme is this for?" in page
