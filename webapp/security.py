@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,8 +19,9 @@ from django.http import (
     HttpResponseNotAllowed,
     JsonResponse,
 )
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from webapp.accounts.addresses import client_address
 from webapp.accounts.services import session_expire_record
@@ -133,7 +135,20 @@ class SessionExpiryMiddleware:
         messages.info(request, _notice(reason))
         if request.method in {"GET", "HEAD"}:
             return redirect_to_login(request.get_full_path())
-        return redirect(settings.LOGIN_URL)  # a form posted after expiry is not replayed
+        # A form posted after expiry is not replayed: sign-in returns to the page it was on.
+        came_from = _local_referer(request)
+        return redirect_to_login(came_from) if came_from else redirect(settings.LOGIN_URL)
+
+
+def _local_referer(request: HttpRequest) -> str:
+    """The path (and query) of the page a request came from, if it is one of ours."""
+    referer = request.headers.get("Referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return ""
+    parts = urlsplit(referer)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return "" if path.startswith(str(resolve_url(settings.LOGIN_URL))) else path
 
 
 def _notice(reason: str) -> str:

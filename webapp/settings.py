@@ -120,6 +120,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Server-side session lifetimes (ASVS 3.3.2 at L2), enforced by webapp.security.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+# The idle sign-out is announced this long before it happens, with a way to stay signed in.
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 # How many reverse proxies of ours append to X-Forwarded-For; 0 = never believe the header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -141,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "api.purge_idempotency",
                                "schedule": env.float("IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
                                "options": {"expires": 600}},
+    # Drafts of new enquiries are personal data: purged once past their retention.
+    "purge-enquiry-drafts": {"task": "cases.purge_drafts",
+                             "schedule": env.float("DRAFT_PURGE_SECONDS", default=3600.0),
+                             "options": {"expires": 600}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Decision makers are warned when the timer sweep has not run for this long, or when a case's

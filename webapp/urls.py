@@ -3,11 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from webapp.accounts import session_clock
 from webapp.accounts import views as accounts_views
 
 urlpatterns = [
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", session_clock.keep_alive, name="session_keep_alive"),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),

@@ -142,9 +142,14 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     # --- a version with errors cannot be published ----------------------------------------
     page.get_by_label("Change note: what changed and why").fill("Adds a quality review.")
     click(page, page.get_by_role("button", name="Publish as a new version"))
-    assert page.get_by_role("heading", level=1).inner_text() == "That was not done"
+    # the publish form again, the refusal in its summary and the change note kept
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "Publish the draft as a new version"
     assert ("The draft has 1 problem(s); fix them before publishing."
             in page.get_by_role("alert").inner_text())
+    note = page.get_by_label("Change note: what changed and why").input_value()
+    assert note == "Adds a quality review."
+    assert_accessible(page)
     assert not ProcessVersion.objects.filter(number=2).exists()
 
     # --- back in the draft (saved with its error), the problem is marked on load ----------

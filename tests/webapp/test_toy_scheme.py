@@ -168,8 +168,11 @@ def test_the_case_page_shows_declared_parties_clocks_outcome_and_withdraw(world)
     for words in ("Reporter", "Nell Quade", "Premises holder", "Barney Tulk",
                   "Neighbours affected", "Ivy Spence", "Raj Osei",
                   "Premises review", "Whole referral",
-                  "Drop the referral", "Why the reporter dropped it"):
+                  "Drop the referral"):
         assert words in officer_view, words
+    # the withdraw action's question is asked on its confirmation page
+    confirm = _page(world["reviewer"], f"/cases/{case.reference}/withdraw/")
+    assert "Drop the referral?" in confirm and "Why the reporter dropped it" in confirm
     assert "limit_review" not in officer_view
 
     desk_view = _page(world["front"], f"/cases/{case.reference}/")

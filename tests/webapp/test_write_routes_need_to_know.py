@@ -35,6 +35,8 @@ NOT_CASE_WRITES = {
     "login": "signs in; no case",
     "logout": "ends the user's own session; no case",
     "cases:start": "records a new enquiry; no existing case to know about",
+    "cases:start_draft": "keeps the user's own draft of a new enquiry; no existing case",
+    "session_keep_alive": "keeps the user's own session signed in; no case",
     "api:enquiries": "records a new enquiry; no existing case to know about",
     "cases:break_glass": "the way to gain need-to-know: reasoned, logged and reviewed",
     "studio:*": "process authoring and deployment by policy leads; no case's data",

@@ -48,6 +48,14 @@ NO_PERSONAL_DATA: dict[str, str] = {
 }
 
 
+# Personal data held before a case exists (not walked from ``Case``): how each goes.
+BEFORE_A_CASE: dict[str, str] = {
+    "cases.EnquiryDraft": "deleted when its case is recorded, purged after "
+                          "webapp.cases.drafts.DRAFT_DAYS (beat job cases.purge_drafts), and "
+                          "deleted with its author's account",
+}
+
+
 def erase_case_rows(case: Model) -> list[str]:
     """Blank every registered copy of the case's personal data; return the models touched.
 

@@ -3,6 +3,7 @@ retention reviews due (worked on the retention page, ``retention_views``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -13,16 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.views.decorators.http import require_POST
 
+from webapp.action_pages import ActionView, Field, Page
 from webapp.audit.log import record
-from webapp.audit.models import AccessLog, BreakGlass, Operation
+from webapp.audit.models import AccessLog, BreakGlass, Operation, ReviewOutcome
 from webapp.audit.verification import last_chain_verification
 from webapp.cases.access import break_glass_review
 from webapp.cases.models import Case, CaseStatus
-from webapp.errors import ServiceError
 from webapp.permissions import Action, allows
-from webapp.refusals import refused
 
 
 def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
@@ -67,14 +66,30 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "nav": "audit"})
 
 
-@login_required
-@require_POST
-def review(request: HttpRequest, glass_id: int) -> HttpResponse:
-    try:
+class Review(ActionView):
+    """An auditor's review of a break-glass access."""
+
+    def page(self, request: HttpRequest, glass_id: int) -> Page:
+        membership = _auditor(request)
+        glass = (BreakGlass.objects.select_related("user", "case")
+                 .filter(pk=glass_id, case__force_id=membership.force_id).first())
+        if glass is None:
+            raise Http404("No such break-glass access in your force.")
+        return Page(title="Review a break-glass access", submit="Record review",
+                    caption=glass.case.reference, back=reverse("audit:index"),
+                    back_label="Back to the access log",
+                    details=[("Opened by", glass.user.get_username()),
+                             ("Case", glass.case.reference),
+                             ("When", f"{timezone.localtime(glass.at):%-d %B %Y, %H:%M}"),
+                             ("Reason given", f"{glass.get_reason_code_display()}: "
+                                              f"{glass.reason}")],
+                    fields=[Field("outcome", "Was the access justified?", kind="radios",
+                                  choices=ReviewOutcome.choices),
+                            Field("note", "Review note", kind="textarea")])
+
+    def perform(self, request: HttpRequest, values: Mapping[str, str],
+                glass_id: int) -> HttpResponse:
         break_glass_review(user=request.user, glass_id=glass_id,
-                           outcome=request.POST.get("outcome", ""),
-                           note=request.POST.get("note", ""))
-    except ServiceError as exc:
-        return refused(request, exc, back=reverse("audit:index"))
-    messages.success(request, "Review recorded.")
-    return redirect("audit:index")
+                           outcome=values.get("outcome", ""), note=values.get("note", ""))
+        messages.success(request, "Review recorded.")
+        return redirect("audit:index")

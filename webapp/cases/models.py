@@ -229,3 +229,22 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} incident on {self.case_id}"
+
+
+class EnquiryDraft(models.Model):
+    """A new case's intake form as its author left it (one per author and scheme): kept so an
+    idle sign-out loses nothing. Personal data: deleted when the case is recorded, purged after
+    ``webapp.cases.drafts.DRAFT_DAYS``, and with its author's account; never logged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    scheme = models.CharField(max_length=100)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "scheme"],
+                                               name="enquiry_draft_once")]
+
+    def __str__(self) -> str:
+        return f"draft of {self.scheme} by {self.user_id}"

@@ -1,45 +1,101 @@
-"""Thin views over the ownership verbs: claim a case's ready tasks together, change its owner."""
+"""Action pages over the ownership verbs (``webapp.action_pages``): claim a case's ready tasks
+together, change its owner. A refusal shows the form again with what was typed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
-from webapp.cases.ownership import case_claim_all, case_set_owner
+from webapp.action_pages import ActionView, Field, Page
+from webapp.cases import selectors
+from webapp.cases.case_words import display_name
+from webapp.cases.models import Case, HumanTask
+from webapp.cases.ownership import (
+    case_claim_all,
+    case_set_owner,
+    claimable_on_case,
+    owner_choices,
+)
 from webapp.errors import ServiceError
-from webapp.refusals import refused
+from webapp.forces.models import Membership
+from webapp.permissions import member
 
 MAX_ID_DIGITS = 18  # a 64-bit id; longer numbers match nobody
+OWNER_CHOICE = "Choose the case officer who will own the case."
 
 
-@login_required
-@require_POST
-def task_claim_all(request: HttpRequest, task_id: int) -> HttpResponse:
+def _membership(request: HttpRequest) -> Membership:
     try:
+        return member(request.user)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _task(membership: Membership, task_id: int) -> HumanTask:
+    task = selectors.task_detail(membership, task_id)
+    if task is None:
+        raise Http404("No such task in your force.")
+    return task
+
+
+def _case(membership: Membership, reference: str) -> Case:
+    case = selectors.case_detail(membership, reference)
+    if case is None:
+        raise Http404("No such case in your force.")
+    return case
+
+
+class TaskClaimAll(ActionView):
+    """Claim, in one step, every ready task of the task's case that the user may work."""
+
+    def page(self, request: HttpRequest, task_id: int) -> Page:
+        membership = _membership(request)
+        task = _task(membership, task_id)
+        names = [t.name for t in claimable_on_case(membership, task.case_id)]
+        return Page(title=f"Claim the tasks of {task.case.reference}", submit="Claim them all",
+                    caption=task.case.reference, back=reverse("cases:task", args=[task.pk]),
+                    back_label="Back to the task",
+                    intro=["These tasks move from the team queue to your tasks:"],
+                    details=[("Tasks", "; ".join(names) or "None left to claim")])
+
+    def perform(self, request: HttpRequest, values: Mapping[str, str],
+                task_id: int) -> HttpResponse:
         case, tasks = case_claim_all(user=request.user, task_id=task_id)
-    except ServiceError as exc:
-        return refused(request, exc, back=reverse("cases:task", args=[task_id]))
-    names = ", ".join(f"'{t.name}'" for t in tasks)
-    messages.success(request, f"You have claimed {len(tasks)} tasks of {case.reference}: "
-                              f"{names}. They are in My tasks.")
-    return redirect("cases:task", task_id=task_id)
+        names = ", ".join(f"'{t.name}'" for t in tasks)
+        messages.success(request, f"You have claimed {len(tasks)} tasks of {case.reference}: "
+                                  f"{names}. They are in My tasks.")
+        return redirect("cases:task", task_id=task_id)
 
 
-@login_required
-@require_POST
-def case_owner(request: HttpRequest, reference: str) -> HttpResponse:
-    back = reverse("cases:case", args=[reference])
-    owner = request.POST.get("owner", "")
-    owner_id = int(owner) if owner.isdigit() and len(owner) <= MAX_ID_DIGITS else None
-    try:
-        case = case_set_owner(user=request.user, reference=reference, owner_id=owner_id,
-                              reason=request.POST.get("reason", "")[:500])
-    except ServiceError as exc:
-        return refused(request, exc, back=back)
-    owner = case.owner.get_username() if case.owner else "nobody"
-    messages.success(request, f"{case.reference} is now owned by {owner}.")
-    return redirect(back)
+class CaseOwner(ActionView):
+    """A decision maker names the case officer who owns the case, with a reason."""
+
+    def page(self, request: HttpRequest, reference: str) -> Page:
+        membership = _membership(request)
+        case = _case(membership, reference)
+        choices = [(str(m.user_id), display_name(m.user))
+                   for m in owner_choices(membership, case)]
+        return Page(title=f"Change the owner of {case.reference}", submit="Change the owner",
+                    caption=case.reference, back=reverse("cases:case", args=[case.reference]),
+                    back_label="Back to the case",
+                    intro=["The owner receives the case's next tasks that their role works."],
+                    details=[("Owner now", display_name(case.owner) if case.owner
+                              else "No owner yet")],
+                    fields=[Field("owner", "New owner", kind="select", choices=choices,
+                                  initial=str(case.owner_id or "")),
+                            Field("reason", "Why the owner is changing", kind="textarea")])
+
+    def perform(self, request: HttpRequest, values: Mapping[str, str],
+                reference: str) -> HttpResponse:
+        owner = values.get("owner", "")
+        if not owner.isdigit() or len(owner) > MAX_ID_DIGITS:
+            raise ServiceError("invalid", OWNER_CHOICE, field_errors={"owner": [OWNER_CHOICE]})
+        case = case_set_owner(user=request.user, reference=reference, owner_id=int(owner),
+                              reason=values.get("reason", ""))
+        name = display_name(case.owner) if case.owner else "nobody"
+        messages.success(request, f"{case.reference} is now owned by {name}.")
+        return redirect("cases:case", reference=case.reference)

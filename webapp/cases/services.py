@@ -20,6 +20,7 @@ from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.case_words import display_name
+from webapp.cases.drafts import draft_discard
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.ownership import take_ownership
 from webapp.cases.step_incidents import incident_on_failure
@@ -130,6 +131,7 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
         step.access(declared.s62_operation(intake.bpmn_id),
                     f"{noun} recorded under {declared.title or deployment.scheme}",
                     fields=sorted(data))
+        draft_discard(user=user, scheme=deployment.scheme)  # recorded: the draft has served
     log.info("case started: case=%s force=%s scheme=%s", case.pk, force.code, deployment.scheme)
     return case
 
@@ -274,7 +276,7 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         if message is None:
             raise ServiceError("conflict", f"{case.reference}'s process has no withdraw action.")
         if not reason.strip():
-            problem = f"Give this: {message.reason.lower()}."
+            problem = f"Enter {message.reason[:1].lower()}{message.reason[1:]}."
             raise ServiceError("invalid", problem, field_errors={"reason": [problem]})
         may_act(user, case)
         if case.status != CaseStatus.OPEN:
@@ -283,6 +285,6 @@ def case_withdraw(*, user: AbstractBaseUser, reference: str, reason: str) -> Cas
         status = engine_call(lambda: instance.send_message(message.message, {"reason": reason}),
                              case)
         step.event(EventKind.WITHDRAWN, task_name=message.event, detail=reason)
-        step.sync(instance, status)
+        step.sync(instance, status, withdrawn=True)
         step.access(Operation.ALTER, message.event, fields=["status"])
     return case

@@ -67,7 +67,8 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       completed: Mapping[str, AbstractBaseUser] | None = None,
                       ready_before: Collection[str] | None = None,
                       timer_rows: list[CaseTimer] | None = None,
-                      answers: Mapping[str, Any] | None = None) -> None:
+                      answers: Mapping[str, Any] | None = None,
+                      withdrawn: bool = False) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
 
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
@@ -75,10 +76,12 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
     case's timer rows if the caller has just read them under the lock. ``answers``: the form
     data the step completed with (its parties and risk markers count even where the process does
-    not pass them on).
+    not pass them on). ``withdrawn``: the step withdraws the case (the clocks it stops are
+    "Stopped", not met).
     """
     completed = completed or {}
-    clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed")
+    clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed",
+                                withdrawn=withdrawn)
     if moved:
         status = instance.status()  # the clocks moved escalation timers
     case.state = instance.dump()

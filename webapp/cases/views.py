@@ -9,14 +9,17 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from webapp.accounts.session_clock import seconds_left
+from webapp.action_pages import refusal_message
 from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
-from webapp.cases import selectors, services
+from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, relationship
 from webapp.cases.case_filters import CaseQuery
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
@@ -36,10 +39,10 @@ from webapp.errors import ServiceError
 from webapp.permissions import Action, allows, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
 from webapp.processes.deployments import scheme_choices, scheme_titles
-from webapp.processes.registry import scheme_for
-from webapp.refusals import refused
 
 log = logging.getLogger(__name__)
+
+GENERAL = "_form"  # the errors key of a refusal that is not about one field
 
 
 def _membership(request: HttpRequest) -> Any:
@@ -110,42 +113,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
-    try:
-        task = services.task_claim(user=request.user, task_id=task_id)
-    except ServiceError as exc:
-        return refused(request, exc)
-    messages.success(request, f"You have claimed '{task.name}' on {task.case.reference}.")
-    return redirect("cases:task", task_id=task.pk)
-
-
-@login_required
-@require_POST
-def task_release(request: HttpRequest, task_id: int) -> HttpResponse:
-    try:
-        task = services.task_release(user=request.user, task_id=task_id)
-    except ServiceError as exc:
-        return refused(request, exc)
-    messages.success(request, f"'{task.name}' is back in the team queue.")
-    return redirect("cases:queue")
-
-
-@login_required
-@require_POST
-def task_assign(request: HttpRequest, task_id: int) -> HttpResponse:
-    try:
-        assignee = int(request.POST.get("assignee", ""))
-        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=assignee)
-    except ValueError:
-        return refused(request, ServiceError("invalid", "Choose an officer to assign to."))
-    except ServiceError as exc:
-        return refused(request, exc)
-    messages.success(request, f"'{task.name}' assigned to {task.assignee.get_username()}.")
-    return redirect("cases:task", task_id=task.pk)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     membership = _membership(request)
@@ -176,9 +143,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 messages.success(request, f"'{task.name}' completed on {case.reference}.")
                 return redirect("cases:case", reference=case.reference)
         except ServiceError as exc:
-            if exc.code != "invalid":
-                return refused(request, exc)
-            errors, status = errors_by_name(exc.field_errors), exc.http_status
+            errors, status = _form_errors(request, exc), exc.http_status
     return render(request, "cases/task.html", {
         **form_context(schema, ui, data, errors), "task": task, "case": task.case, **earlier,
         **case_words(task.case, membership.roles),
@@ -234,11 +199,23 @@ def case_answers_csv(request: HttpRequest, reference: str) -> HttpResponse:
                         ("Task", "Recorded", "Question", "Answer"), rows)
 
 
+def _form_errors(request: HttpRequest, exc: ServiceError) -> dict[str, list[str]]:
+    """A refused form's errors by field; a refusal of the whole step (someone else completed
+    the task, the process failed) is a general line of the same summary, above the kept values."""
+    if exc.code == "invalid" and exc.field_errors:
+        return errors_by_name(exc.field_errors)
+    return {GENERAL: [refusal_message(request, exc)]}
+
+
 def _break_glass_page(request: HttpRequest, case: Any, *, error: ServiceError | None = None
                       ) -> HttpResponse:
     """The break-glass form (403); again with the refusal and the entries when one was given."""
+    field_errors = error.field_errors if error is not None else {}
     return render(request, "audit/break_glass.html", {
         "case": case, "reasons": BreakGlassReason.choices, "error": error,
+        "error_message": refusal_message(request, error) if error is not None else "",
+        "reason_code_errors": field_errors.get("reason_code", []),
+        "reason_errors": field_errors.get("reason", []),
         "reason_code": request.POST.get("reason_code", ""),
         "reason": request.POST.get("reason", "")[:500],
     }, status=error.http_status if error is not None else 403)
@@ -256,8 +233,6 @@ def case_break_glass(request: HttpRequest, reference: str) -> HttpResponse:
                     reason_code=request.POST.get("reason_code", ""),
                     reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        if exc.code != "invalid":
-            return refused(request, exc)
         return _break_glass_page(request, case, error=exc)
     messages.warning(request, "Break-glass access recorded for 8 hours; an auditor will "
                               "review it.")
@@ -276,19 +251,6 @@ def case_diagram(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        case = services.case_withdraw(user=request.user, reference=reference,
-                                      reason=request.POST.get("reason", "")[:500])
-    except ServiceError as exc:
-        return refused(request, exc)
-    message = scheme_for(case.version_id).message("withdraw")
-    messages.success(request, f"{case.reference}: {message.event if message else 'done'}.")
-    return redirect("cases:case", reference=case.reference)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def start_enquiry(request: HttpRequest) -> HttpResponse:
     """Choose a scheme (when the force runs several), then record its intake form."""
@@ -303,31 +265,64 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
     try:
         schema, ui, instructions = intake_form(membership, scheme)
     except ServiceError as exc:
-        return refused(request, exc)
+        return render(request, "cases/start_choose.html", {
+            "choices": [(key, s) for key, s in choices], "nav": "start",
+            "error": refusal_message(request, exc)}, status=exc.http_status)
     declared = dict(choices).get(scheme)
     noun = (declared.case_noun if declared else "") or "case"
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     status = 200
+    draft = None if request.method == "POST" else drafts.draft_for(user=request.user,
+                                                                     scheme=scheme)
+    if draft is not None:
+        data = draft.data
     if request.method == "POST":
         data = parse_post(schema, request.POST)
         changed = apply_repeat_actions(schema, data, request.POST)
+        action = request.POST.get("action")
         if changed is not None:
             data = changed
-        elif request.POST.get("action") == "draft":
-            messages.info(request, f"Nothing has been recorded yet: choose 'Record {noun}' "
-                                   "when the form is complete.")
+        elif action in ("draft", "discard"):
+            if action == "draft":
+                drafts.draft_save(user=request.user, scheme=scheme, data=data)
+                messages.success(request, f"Draft saved. Nothing has been recorded yet: choose "
+                                          f"'Record {noun}' when the form is complete.")
+            else:
+                drafts.draft_discard(user=request.user, scheme=scheme)
+                messages.info(request, "Draft deleted.")
+            return redirect(f"{reverse('cases:start')}?{urlencode({'scheme': scheme})}")
         else:
             try:
                 case = services.case_start(user=request.user, data=data, scheme=scheme)
             except ServiceError as exc:
-                if exc.code != "invalid":
-                    return refused(request, exc)
-                errors, status = errors_by_name(exc.field_errors), exc.http_status
+                errors, status = _form_errors(request, exc), exc.http_status
             else:
                 messages.success(request, f"{noun.capitalize()} recorded as {case.reference}.")
                 return redirect("cases:case", reference=case.reference)
     return render(request, "cases/start.html", {
         **form_context(schema, ui, data, errors), "nav": "start", "scheme": scheme,
         "declared": declared, "noun": noun, "several": len(choices) > 1,
-        "instructions": instructions}, status=status)
+        "instructions": instructions, "draft": draft}, status=status)
+
+
+@login_required
+@require_POST
+def enquiry_draft(request: HttpRequest) -> JsonResponse:
+    """The start form's autosave (the page posts the whole form): keeps it as the draft."""
+    membership = _membership(request)
+    scheme = request.POST.get("scheme", "")[:100]
+    try:
+        schema, _, _ = intake_form(membership, scheme)
+    except ServiceError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.message}, status=exc.http_status)
+    data = parse_post(schema, request.POST)
+    try:
+        draft = drafts.draft_save(user=request.user, scheme=scheme, data=data)
+    except ValueError:
+        return JsonResponse({"code": "invalid", "detail": "The draft is too large."}, status=400)
+    saved = timezone.localtime(draft.updated_at).strftime("%H:%M")
+    return JsonResponse({"saved_at": draft.updated_at.isoformat(),
+                         "message": f"Draft saved at {saved}.",
+                         "seconds_left": seconds_left(request.session,
+                                                      timezone.now().timestamp())})

@@ -76,18 +76,20 @@ class ClockSnapshot:
     paused_seconds: float
     extensions: list[str] = field(default_factory=list)
     state: str = "running"
+    withdrawn: bool = False  # stopped by a withdrawal: the clock never ran its course
 
 
 def _apply(snap: ClockSnapshot, event: ClockEventData) -> None:
     if event.kind == "paused" and snap.paused_since is None:
         snap.paused_since = event.at
-    elif event.kind in ("resumed", "stopped") and snap.paused_since is not None:
+    elif event.kind in ("resumed", "stopped", "withdrawn") and snap.paused_since is not None:
         snap.paused_seconds += (event.at - snap.paused_since).total_seconds()
         snap.paused_since = None
     if event.kind == "extended":
         snap.extensions.append(event.duration)
-    elif event.kind == "stopped":
+    elif event.kind in ("stopped", "withdrawn"):
         snap.stopped_at = event.at
+        snap.withdrawn = event.kind == "withdrawn"
 
 
 def compute(events: Iterable[ClockEventData], now: datetime,
@@ -108,7 +110,10 @@ def compute(events: Iterable[ClockEventData], now: datetime,
     snap.due_at = due
     snap.warn_at = snap.started_at + (due - snap.started_at) * warning_fraction
     if snap.stopped_at is not None:
-        snap.state = "met" if snap.stopped_at <= due else "breached"
+        if snap.stopped_at > due:
+            snap.state = "breached"
+        else:
+            snap.state = "stopped" if snap.withdrawn else "met"
     elif snap.paused_since is not None:
         snap.state = "paused"
     else:

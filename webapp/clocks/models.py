@@ -13,6 +13,7 @@ class ClockEventKind(models.TextChoices):
     RESUMED = "resumed", "Resumed"
     EXTENDED = "extended", "Extended"
     STOPPED = "stopped", "Stopped"
+    WITHDRAWN = "withdrawn", "Stopped: the case was withdrawn"
 
 
 class ClockEvent(models.Model):
@@ -43,6 +44,7 @@ class ClockState(models.TextChoices):
     PAUSED = "paused", "Paused"
     MET = "met", "Met"
     BREACHED = "breached", "Breached"
+    STOPPED = "stopped", "Stopped"  # the case was withdrawn before the limit: neither met nor not
 
 
 class CaseClock(models.Model):

@@ -71,9 +71,10 @@ def _limits(instance: ProcessInstance, clocks: Iterable[Clock]) -> dict[str, str
 
 
 def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
-                closed: bool) -> tuple[list[CaseClock], bool]:
+                closed: bool, withdrawn: bool = False) -> tuple[list[CaseClock], bool]:
     """Start clocks whose stage became active, stop those whose stage ended; return the rows,
-    and whether a breach timer was moved in the instance.
+    and whether a breach timer was moved in the instance. A clock a withdrawal stops did not
+    run its course: it is "Stopped" (unless its limit had already passed: still breached).
 
     Reads the case's clock rows once; a clock that stops also reads its events (pauses and
     extensions count). New rows and events are written in one statement each; the case lock is
@@ -104,7 +105,8 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
         elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
                            and spec.activity not in active)):
-            event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STOPPED, at=now)
+            kind = ClockEventKind.WITHDRAWN if withdrawn else ClockEventKind.STOPPED
+            event = ClockEvent(case=case, clock=spec.name, kind=kind, at=now)
             history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
                        event]
             _update(row, snapshot(history, now, warning_fraction))
