@@ -43,7 +43,7 @@ def _signed_in(user) -> Client:
 
 def test_a_signed_in_page_carries_the_warning_dialog_and_its_script(world):
     with time_machine.travel(T0, tick=False):
-        page = _signed_in(world["officer"]).get("/").content.decode()
+        page = _signed_in(world["officer"]).get("/my-tasks/").content.decode()
     assert 'id="session-timeout"' in page and "js/session-timeout.js" in page
     assert f'data-seconds-left="{settings.SESSION_IDLE_SECONDS}"' in page
     assert "Stay signed in" in page and "5 minutes" in page
@@ -57,13 +57,13 @@ def test_stay_signed_in_starts_the_idle_clock_again(world):
     assert kept.status_code == 200
     assert kept.json()["seconds_left"] == settings.SESSION_IDLE_SECONDS
     with time_machine.travel(T0 + timedelta(minutes=50), tick=False):
-        assert client.get("/").status_code == 200  # 24 idle minutes since the keep-alive
+        assert client.get("/my-tasks/").status_code == 200  # 24 idle minutes since the keep-alive
 
 
 def test_without_stay_signed_in_the_idle_session_ends(world):
     client = _signed_in_at(world["officer"], T0)
     with time_machine.travel(T0 + timedelta(minutes=31), tick=False):
-        assert client.get("/").status_code == 302
+        assert client.get("/my-tasks/").status_code == 302
         late = client.post("/session/keep-alive/")
     assert late.status_code in (302, 401)  # signed out: the page's script reloads the page
 

@@ -86,12 +86,13 @@ def test_an_extension_refused_keeps_the_typed_duration_and_reason(world):
     url = f"/cases/{case.reference}/clocks/overall/extension/"
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         response = _client(world["case_officer"]).post(
-            url, {"duration": "seven days", "reason": "Interpreter needed for the applicant"})
+            url, {"amount": "seven", "unit": "days",
+                  "reason": "Interpreter needed for the applicant"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'value="seven days"' in html
+    assert 'value="seven"' in html
     assert ">Interpreter needed for the applicant</textarea>" in html
-    assert "ISO 8601" in _inline(response, "duration")
+    assert "whole number, like 7" in _inline(response, "amount")
     assert not ExtensionRequest.objects.filter(case=case).exists()
 
 

@@ -25,7 +25,6 @@ from webapp.forces.models import Membership
 from webapp.permissions import member
 
 MAX_ID_DIGITS = 18  # a 64-bit id; longer numbers match nobody
-OWNER_CHOICE = "Choose the case officer who will own the case."
 
 
 def _membership(request: HttpRequest) -> Membership:
@@ -92,9 +91,9 @@ class CaseOwner(ActionView):
     def perform(self, request: HttpRequest, values: Mapping[str, str],
                 reference: str) -> HttpResponse:
         owner = values.get("owner", "")
-        if not owner.isdigit() or len(owner) > MAX_ID_DIGITS:
-            raise ServiceError("invalid", OWNER_CHOICE, field_errors={"owner": [OWNER_CHOICE]})
-        case = case_set_owner(user=request.user, reference=reference, owner_id=int(owner),
+        # a value that is no id names nobody: the service refuses it after need-to-know
+        owner_id = int(owner) if owner.isdigit() and len(owner) <= MAX_ID_DIGITS else None
+        case = case_set_owner(user=request.user, reference=reference, owner_id=owner_id,
                               reason=values.get("reason", ""))
         name = display_name(case.owner) if case.owner else "nobody"
         messages.success(request, f"{case.reference} is now owned by {name}.")
