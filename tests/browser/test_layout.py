@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -19,27 +20,41 @@ pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+DVDS = factories.ROOT / "processes" / "dvds"
 WIDTHS = [1366, 390]
 PHONE = 390
 
 
 @pytest.fixture
 def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
-    """Two open cases: one task claimed by the case officer, one left in the team queue. Each
-    user's pages to visit, as (name, path)."""
+    """Open cases of both schemes: one CSODS task claimed by the case officer, one left in the
+    team queue, one Clare's Law application. Each user's pages to visit, as (name, path)."""
     users = get_user_model().objects
     officer, contact = users.get(username="hrt.officer"), users.get(username="hrt.contact")
     factories.officer("hrt.lead", hrt, "decision_maker", "auditor")
     factories.officer("hrt.policy", hrt, "policy_lead")
+    factories.deploy(hrt, factories.version("dvds", DVDS))
     mine = services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
     services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
+    clare = services.case_start(user=contact, scheme="dvds", data=json.loads(
+        (DVDS / "forms" / "samples" / "application.json").read_text()))
     task = mine.tasks.get(state=TaskState.READY)
     services.task_claim(user=officer, task_id=task.pk)
+    case = f"/cases/{mine.reference}"
     return {
+        "hrt.contact": [("new CSODS case", "/enquiries/new/?scheme=csods"),
+                        ("new Clare's Law case", "/enquiries/new/?scheme=dvds")],
         "hrt.officer": [("My tasks", "/"), ("Team queue", "/queue/"), ("Cases", "/cases/"),
-                        ("case page", f"/cases/{mine.reference}/"),
-                        ("task page", f"/tasks/{task.pk}/"), ("404", "/no-such-page/")],
-        "hrt.lead": [("Dashboard", "/dashboard/"), ("Access log", "/audit/")],
+                        ("case page", f"{case}/"), ("task page", f"/tasks/{task.pk}/"),
+                        ("Clare's Law case page", f"/cases/{clare.reference}/"),
+                        ("withdraw confirmation", f"{case}/withdraw/"),
+                        ("extension request", f"{case}/clocks/overall/extension/"),
+                        ("pause", f"{case}/clocks/overall/pause/"),
+                        ("release", f"/tasks/{task.pk}/release/"),
+                        ("404", "/no-such-page/")],
+        "hrt.lead": [("Dashboard", "/dashboard/"), ("Access log", "/audit/"),
+                     ("change owner", f"{case}/owner/"),
+                     ("assign", f"/tasks/{task.pk}/assign/")],
         "hrt.policy": [("Processes", "/studio/")],
     }
 
@@ -67,6 +82,19 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
             page.wait_for_load_state("networkidle")
             problems += _problems(page, name, width)
         sign_out(page)
+    # forms shown again with their errors
+    sign_in(page, "hrt.contact")
+    page.goto("/enquiries/new/?scheme=csods")
+    page.get_by_role("button", name="Record", exact=False).click()
+    page.wait_for_load_state("networkidle")
+    problems += _problems(page, "new case with errors", width)
+    sign_out(page)
+    sign_in(page, "hrt.officer")
+    page.goto(pages["hrt.officer"][6][1])  # the withdraw confirmation
+    page.get_by_role("button", name="Withdraw", exact=False).click()
+    page.wait_for_load_state("networkidle")
+    problems += _problems(page, "withdraw refused without a reason", width)
+    sign_out(page)
     page.goto("/no-such-page/")
     problems += _problems(page, "404 signed out", width)
     assert not problems, "\n".join(problems)
@@ -92,3 +120,20 @@ def test_the_layout_has_no_crown_and_no_gds_transport_font(page, pages):
     assert page.locator(".govuk-header").inner_text().strip().startswith("Disclosure Workflow")
     # govuk-frontend's JavaScript started (the module loaded under the page's CSP)
     assert page.evaluate("() => document.body.classList.contains('govuk-frontend-supported')")
+
+
+def test_a_follow_up_question_shows_only_when_its_answer_asks_for_it(page, pages):
+    """The initial checks ask why an enquiry is out of scope only after 'No' to 'in scope'; the
+    radios carry aria-controls, never aria-expanded (which the radio role does not support)."""
+    sign_in(page, "hrt.officer")
+    page.goto(pages["hrt.officer"][4][1])  # the claimed initial checks task
+    scope = page.get_by_role("group", name="The enquiry is in scope of the scheme")
+    reason = page.get_by_role("group", name="Why it is out of scope")
+    no, yes = scope.get_by_label("No", exact=True), scope.get_by_label("Yes", exact=True)
+    assert not reason.is_visible()
+    no.check()
+    assert reason.is_visible()
+    assert no.get_attribute("aria-controls")
+    assert no.get_attribute("aria-expanded") is None
+    yes.check()
+    assert not reason.is_visible()

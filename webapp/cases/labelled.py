@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from engine import Definition
+from engine.clock_reviews import breach_reviews
 from webapp.cases.schema_forms import _options, _resolve, humanise
 
 Json = Mapping[str, Any]
@@ -117,31 +118,9 @@ def task_form(definition: Definition, bpmn_id: str) -> Json:
     return definition.form_for(task_form_file(definition, bpmn_id)) or {}
 
 
-@lru_cache(maxsize=256)
-def _reviews(definition: Definition) -> dict[str, str]:
-    """User task id -> the declared clock whose breach timer leads to it (within a few steps):
-    the task reviews that clock's breach."""
-    timers = {c.breach_timer: c.name for c in definition.scheme.clocks if c.breach_timer}
-    found: dict[str, str] = {}
-    for spec in (definition.spec, *definition.subprocess_specs.values()):
-        for task_spec in spec.task_specs.values():
-            if task_spec.bpmn_id is None or task_spec.bpmn_id in timers:
-                continue
-            frontier, seen = list(getattr(task_spec, "inputs", [])), set()
-            for _ in range(4):
-                clock = next((timers[s.bpmn_id] for s in frontier if s.bpmn_id in timers), None)
-                if clock:
-                    found[task_spec.bpmn_id] = clock
-                    break
-                seen.update(id(s) for s in frontier)
-                frontier = [i for s in frontier for i in getattr(s, "inputs", [])
-                            if id(i) not in seen]
-    return found
-
-
 def reviewed_clock(definition: Definition, bpmn_id: str) -> str:
     """The clock a breach-review task reviews ("" if the task reviews none)."""
-    return _reviews(definition).get(bpmn_id, "")
+    return breach_reviews(definition).get(bpmn_id, "")
 
 
 def headline(schema: Json | None, data: Mapping[str, Any] | None) -> str:
