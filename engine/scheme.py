@@ -35,6 +35,9 @@ class Clock:
     activity: str | None
     limit: str
     breach_timer: str | None
+    # user tasks whose completion meets the clock even while its activity goes on (the stage
+    # then waits for something the clock does not time, such as an immediate-risk review)
+    met_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,8 @@ def build(doc: Mapping[str, Any]) -> Scheme:
                                     dict(p.get("options", {})))
                     for name, p in doc.get("parameters", {}).items()},
         clocks=tuple(Clock(c["name"], c.get("label", c["name"]), c.get("activity"), c["limit"],
-                           c.get("breach_timer")) for c in doc.get("clocks", [])),
+                           c.get("breach_timer"), tuple(c.get("met_by", [])))
+                     for c in doc.get("clocks", [])),
         parties=tuple(Party(p["key"], p.get("label", p["key"]), p["field"],
                             bool(p.get("many")), tuple(p.get("hidden_from", [])))
                       for p in doc.get("parties", [])),

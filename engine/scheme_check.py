@@ -45,7 +45,8 @@ FORMAT: dict[str, Any] = {
         "clocks": {"type": "array", "maxItems": 50, "items": {
             "type": "object", "additionalProperties": False, "required": ["name", "limit"],
             "properties": {"name": _SLUG, "label": _TEXT, "activity": {"type": ["string", "null"]},
-                           "limit": _ID, "breach_timer": {"type": ["string", "null"]}}}},
+                           "limit": _ID, "breach_timer": {"type": ["string", "null"]},
+                           "met_by": {"type": "array", "maxItems": 20, "items": _ID}}}},
         "parties": {"type": "array", "maxItems": 50, "items": {
             "type": "object", "additionalProperties": False, "required": ["key", "field"],
             "properties": {"key": _SLUG, "label": _TEXT, "field": _ID, "many": {"type": "boolean"},
@@ -193,6 +194,10 @@ class _Crosscheck:
                                               "duration parameter")
             if clock.breach_timer is not None:
                 self._breach_timer(path, clock.name, clock.breach_timer, clock.limit)
+            for position, task in enumerate(clock.met_by):
+                if self._kind(task) != "userTask":
+                    self.report((*path, "met_by", position),
+                                f"clock '{clock.name}': '{task}' is not a user task")
 
     def _breach_timer(self, path: tuple[str | int, ...], name: str, timer: str,
                       limit: str) -> None:

@@ -67,6 +67,7 @@ def test_a_renamed_breach_timer_is_an_error_at_the_line_of_the_declaration(
     ('"recipient": "recipient"}', '"recipient": "nobody"}', "is not a declared party"),
     ('"default": "PT24H"', '"default": "24 hours"', "is not a duration"),
     ('"format": 1', '"format": 2', "format"),
+    ('"met_by": ["ut_initial_checks"]', '"met_by": ["ca_enquiry"]', "is not a user task"),
     ('"ut_deliver_disclosure": ["disclosure_plan"]', '"ut_deliver_disclosure": ["plan"]',
      "shows: no form 'plan.schema.json'"),
     ('"ut_deliver_disclosure": ["disclosure_plan"]',

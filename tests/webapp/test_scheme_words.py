@@ -18,7 +18,8 @@ from tests import factories
 from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
-from webapp.clocks.models import ClockAlert
+from webapp.cases.timers import timers_sweep
+from webapp.clocks.models import CaseClock, ClockAlert
 from webapp.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,27 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
     risky = HumanTask.objects.get(case=flagged, state=TaskState.READY)
     services.task_claim(user=world["case_officer"], task_id=risky.pk)
     assert "Immediate risk" in _page(world["case_officer"], "/my-tasks/")
+
+
+def test_initial_checks_that_find_immediate_risk_meet_the_initial_clock_and_raise_no_breach(
+        world):
+    """The stage then waits for the immediate-risk review; the 24-hour clock was met when the
+    checks were done (its declared ``met_by``), so its breach timer never fires."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        case = services.case_start(user=world["contact_handler"],
+                                   data=factories.sample("enquiry"))
+        task = case.tasks.get(state=TaskState.READY)
+        services.task_claim(user=world["case_officer"], task_id=task.pk)
+        clock.shift(timedelta(hours=2))
+        services.task_complete(user=world["case_officer"], task_id=task.pk, data={
+            **factories.sample("initial_checks"), "immediate_risk": True,
+            "immediate_risk_details": "Child left alone with the subject"})
+        clock.shift(timedelta(hours=30))
+        timers_sweep()
+        page = _page(world["decision_maker"], f"/cases/{case.reference}/")
+    initial = CaseClock.objects.get(case=case, clock="initial")
+    assert (initial.state, initial.stopped_at) == ("met", start + timedelta(hours=2))
+    assert not ClockAlert.objects.filter(case=case, clock="initial").exists()
+    assert not case.tasks.filter(name__icontains="overdue").exists()
+    assert "Initial checks" in page and "Met" in page

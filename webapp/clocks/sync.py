@@ -104,13 +104,16 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
             created.append(row)
         elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
-                           and spec.activity not in active)):
+                           and spec.activity not in active) or not done.isdisjoint(spec.met_by)):
             kind = ClockEventKind.WITHDRAWN if withdrawn else ClockEventKind.STOPPED
             event = ClockEvent(case=case, clock=spec.name, kind=kind, at=now)
             history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
                        event]
             _update(row, snapshot(history, now, warning_fraction))
             row_sql.update(row)
+            if not closed and spec.breach_timer and spec.activity in active:
+                # met while its stage goes on: its breach timer must not fire any more
+                moved = bool(instance.set_timer_due(spec.breach_timer, PARKED)) or moved
         else:
             if row is not None and row.state == ClockState.RUNNING and row.due_at and \
                     now > row.due_at:
