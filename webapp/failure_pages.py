@@ -95,7 +95,7 @@ def _page(request: HttpRequest, status: int, detail: str | None = None, *,
 def _way_on(*, signed_in: bool) -> dict[str, str]:
     """My tasks (which sends a signed-out visitor to sign in), or sign in."""
     if signed_in:
-        return {"href": reverse("cases:mine"), "text": "Go to My tasks"}
+        return {"href": reverse("cases:home"), "text": "Go to your start page"}
     return {"href": resolve_url(settings.LOGIN_URL), "text": "Sign in"}
 
 

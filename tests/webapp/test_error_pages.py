@@ -44,7 +44,7 @@ def test_unknown_address_signed_in_is_a_404_page_with_navigation_and_a_way_to_my
     response = _signed_in(officer).get("/no-such-page/")
     assert response.status_code == 404
     html = response.content.decode()
-    _assert_layout(html, "Page not found", "Go to My tasks", "/")
+    _assert_layout(html, "Page not found", "Go to your start page", "/")
     assert '<nav aria-label="Main"' in html and ">hrt.officer</span>" in html
 
 
@@ -59,14 +59,14 @@ def test_unknown_address_signed_out_is_a_404_page_that_offers_sign_in():
 def test_a_page_the_role_may_not_see_is_a_404_page_in_the_layout_not_a_bare_not_found(officer):
     response = _signed_in(officer).get("/dashboard/")
     assert response.status_code == 404
-    _assert_layout(response.content.decode(), "Page not found", "Go to My tasks", "/")
+    _assert_layout(response.content.decode(), "Page not found", "Go to your start page", "/")
 
 
 @pytest.mark.urls(FAILING_URLS)
 def test_a_refusal_is_a_403_page_in_plain_words(officer):
     response = _signed_in(officer).get("/test-only/refuse/")
     assert response.status_code == 403
-    _assert_layout(response.content.decode(), "You cannot see this page", "Go to My tasks", "/")
+    _assert_layout(response.content.decode(), "You cannot see this page", "Go to your start page", "/")
 
 
 @pytest.mark.urls(FAILING_URLS)
@@ -74,7 +74,7 @@ def test_a_crash_is_a_500_page_with_a_reference_and_no_internals(officer):
     response = _signed_in(officer).get("/test-only/crash/", HTTP_X_REQUEST_ID="req-crash-1")
     assert response.status_code == 500
     html = response.content.decode()
-    _assert_layout(html, "Sorry, there is a problem with the service", "Go to My tasks", "/")
+    _assert_layout(html, "Sorry, there is a problem with the service", "Go to your start page", "/")
     assert "req-crash-1" in html
     assert "deliberate failure" not in html and "RuntimeError" not in html
 
@@ -84,7 +84,7 @@ def test_handler500_called_directly_draws_the_layout_without_touching_the_sessio
     response = server_error(request)
     assert response.status_code == 500
     _assert_layout(response.content.decode(), "Sorry, there is a problem with the service",
-                   "Go to My tasks", "/")
+                   "Go to your start page", "/")
 
 
 def test_handler400_draws_the_layout():
@@ -102,7 +102,7 @@ def test_a_form_posted_with_a_bad_csrf_token_gets_a_403_page_that_says_what_to_d
     response = client.post("/logout/", {"csrfmiddlewaretoken": "x" * 64})
     assert response.status_code == 403
     html = response.content.decode()
-    _assert_layout(html, "Your form could not be sent", "Go to My tasks", "/")
+    _assert_layout(html, "Your form could not be sent", "Go to your start page", "/")
     assert "reload the page and try again" in html
     assert "More information is available" not in html
 
@@ -133,5 +133,5 @@ def test_a_lost_database_is_a_503_service_unavailable_page_in_the_layout():
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
     html = response.content.decode()
-    _assert_layout(html, "Sorry, the service is unavailable", "Go to My tasks", "/")
+    _assert_layout(html, "Sorry, the service is unavailable", "Go to your start page", "/")
     assert "Try again in a few seconds." in html and "server closed" not in html
