@@ -116,7 +116,7 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
     refs = refs[:samples_n]
     client, light_client, rare_client = (pages.client_for(u) for u in (heavy, light, rare))
     specs = [  # key, label, client, urls, target p95 (ms) or None
-        ("mine", "My tasks `GET /`", client, ["/"], LIST_P95_MS),
+        ("mine", "My tasks `GET /my-tasks/`", client, ["/my-tasks/"], LIST_P95_MS),
         ("queue", "Team queue `GET /queue/`", client, ["/queue/"], LIST_P95_MS),
         ("case", "Case page `GET /cases/<ref>/`, cases in the officer's inbox", client,
          [f"/cases/{r}/" for r in refs], None),
@@ -136,7 +136,7 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
     page = selectors.PAGE
     return {
         "user": heavy.username, "rows": rows, "slow": slow,
-        "light": {"mine": pages.queries(light_client, ["/"] * 5),
+        "light": {"mine": pages.queries(light_client, ["/my-tasks/"] * 5),
                   "queue": pages.queries(light_client, ["/queue/"] * 5)},
         "sizes": {"mine": selectors.my_tasks(heavy_m).count(),
                   "queue": selectors.queue(heavy_m).count(),

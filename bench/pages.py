@@ -75,7 +75,7 @@ def time_pages(client: Client, urls: Iterable[str], *, warm: int = 10) -> Timing
 
 def rows_shown(content: bytes) -> int:
     """Task rows in an inbox table (one header row plus one row per task)."""
-    return max(0, content.count(b"<tr>") - 1)
+    return max(0, content.count(b"<tr>") + content.count(b"<tr ") - 1)
 
 
 @dataclass(frozen=True)
