@@ -175,3 +175,26 @@ def test_rows_removed_from_the_end_of_the_log_are_detected_by_the_command(world)
         call_command("audit_verify", stdout=out)
     assert exit_code.value.code == 1
     assert "1 row(s) missing at the end" in out.getvalue()
+
+
+def test_the_access_log_is_filtered_by_dates_typed_as_day_month_and_year(world):
+    with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+        old = services.case_start(user=world["contact_handler"],
+                                  data=factories.sample("enquiry"))
+    new = services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
+    today = timezone.localdate()
+    client = Client()
+    client.force_login(world["auditor"])
+
+    page = client.get("/audit/", {"from.day": today.day, "from.month": today.month,
+                                  "from.year": today.year}).content.decode()
+
+    assert new.reference in page and old.reference not in page
+    assert f'value="{today.day}"' in page  # the typed date is shown again
+    assert 'type="date"' not in page
+
+    wrong = client.get("/audit/", {"from.day": "31", "from.month": "2",
+                                   "from.year": "2026"}).content.decode()
+    assert "There is a problem" in wrong
+    assert "The &#x27;From&#x27; date must be a real date" in wrong
+    assert old.reference in wrong  # an impossible date filters nothing out

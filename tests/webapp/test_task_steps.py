@@ -218,3 +218,21 @@ def test_the_clare_s_law_forum_and_delivery_show_what_their_scheme_declares(worl
     page = _text(_page(world["disclosure_officer"], f"/tasks/{delivery.pk}/"))
     assert "Recorded earlier" in page and "Planned for 27 February 2026" in page
     assert "Risk to the person at risk" not in page
+
+
+def test_a_contact_handler_s_start_page_lists_the_cases_they_recorded(world):
+    handler = world["contact_handler"]
+    first = services.case_start(user=handler, data=factories.sample("enquiry"))
+    second = services.case_start(user=handler, data=factories.sample("enquiry"))
+    other = factories.officer("other.handler", handler.membership.force, "contact_handler")
+    theirs = services.case_start(user=other, data=factories.sample("enquiry"))
+    client = Client()
+    client.force_login(handler)
+
+    page = client.get("/", follow=True).content.decode()
+
+    assert "Cases you recorded recently" in page
+    assert page.index(second.reference) < page.index(first.reference)  # newest first
+    assert theirs.reference not in page
+    first.refresh_from_db()
+    assert first.stage and first.stage in page  # where the case is now

@@ -103,6 +103,11 @@ def test_timeline_names_people_and_the_decision_outcome(setup):
     assert "by Priya Shah" in page and "by case_officer" not in page
     # a user with no name is named by their username
     assert "by contact_handler" in page
+    # with the collar number where the force records one
+    officer.membership.collar_number = "4471"
+    officer.membership.save(update_fields=["collar_number"])
+    page = _client(officer).get(f"/cases/{case.reference}/").content.decode()
+    assert "by Priya Shah (4471)" in page
 
     decision_form = definition_for(case.version).forms["decision.schema.json"]
     assert headline(decision_form, {"decision": "disclose", "lawful": True}) \

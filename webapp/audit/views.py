@@ -4,7 +4,7 @@ retention reviews due (worked on the retention page, ``retention_views``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,11 +31,29 @@ def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
     return membership
 
 
-def _day(raw: str, end: bool) -> datetime | None:
-    day = parse_date(raw) if raw else None
+DATE_PARTS = ("day", "month", "year")
+
+
+def _day(params: Mapping[str, str], name: str, label: str, *, end: bool
+         ) -> tuple[datetime | None, dict[str, str], str]:
+    """A filter date typed as day, month and year (or given whole as ISO in a link): the
+    moment it starts (or ends), the parts to show again, and what is wrong with it."""
+    parts = {part: params.get(f"{name}.{part}", "").strip()[:4] for part in DATE_PARTS}
+    if any(parts.values()):
+        try:
+            day = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            return None, parts, f"The '{label}' date must be a real date, like 27 3 2026"
+    else:
+        try:
+            day = parse_date(params.get(name, "")[:10])
+        except ValueError:
+            day = None
+        if day is not None:
+            parts = {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
     if day is None:
-        return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+        return None, parts, ""
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min)), parts, ""
 
 
 @login_required
@@ -47,15 +65,21 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(actor_username=params["user"][:150])
     if params.get("case"):
         rows = rows.filter(object_id=params["case"][:64])
-    if start := _day(params.get("from", ""), end=False):
+    start, from_parts, from_error = _day(params, "from", "From", end=False)
+    finish, to_parts, to_error = _day(params, "to", "To", end=True)
+    dates = [("from", "From", from_parts, from_error), ("to", "To", to_parts, to_error)]
+    if start:
         rows = rows.filter(at__gte=start)
-    if finish := _day(params.get("to", ""), end=True):
+    if finish:
         rows = rows.filter(at__lte=finish)
     page = Paginator(rows, 50).get_page(params.get("page"))
+    page.object_list = list(page.object_list)  # read before this consultation is logged
     record(actor=request.user, operation=Operation.CONSULT, object_type="access log",
            object_id=f"page {page.number}", justification="audit of the access log")
     return render(request, "audit/index.html", {
         "page": page, "filters": params, "verification": last_chain_verification(),
+        "dates": dates, "date_errors": [(f"#f-{name}", error)
+                                        for name, _, _, error in dates if error],
         "glass": BreakGlass.objects.filter(case__force_id=membership.force_id,
                                            reviewed_at__isnull=True)
                  .select_related("user", "case").order_by("at")[:50],

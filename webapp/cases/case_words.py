@@ -15,12 +15,15 @@ from webapp.processes.registry import definition_for_id, scheme_for
 
 
 def display_name(user: Any) -> str:
-    """An officer as pages name them: the full name (no collar number is recorded for users),
-    else the username; "" for no one."""
+    """An officer as pages name them: the full name, else the username, with the collar number
+    where the force recorded one ("Priya Shah (4471)"); "" for no one."""
     if user is None:
         return ""
     full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
-    return full or str(user.get_username())
+    name = full or str(user.get_username())
+    membership = getattr(user, "membership", None)
+    collar = getattr(membership, "collar_number", "") if membership is not None else ""
+    return f"{name} ({collar})" if collar else name
 
 
 def role_name(role: str) -> str:

@@ -143,7 +143,9 @@ def _setup() -> dict[str, dict[str, Any]]:
                     (number * 4 + 2) % 15]
                 user.save()
             Membership.objects.update_or_create(user=user, defaults={
-                "force": force, "team": team, "roles": [str(role)]})
+                "force": force, "team": team, "roles": [str(role)],
+                # a collar or staff number, as forces record them beside names
+                "collar_number": str(4100 + 37 * (len(users[code]) + 7 * len(users)))})
             users[code].setdefault(str(role), user)
     return users
 

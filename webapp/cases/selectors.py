@@ -14,7 +14,7 @@ from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.parties import name_match
 from webapp.forces.models import Membership
 from webapp.permissions import may_work, worked_roles
-from webapp.processes.deployments import deployments_of
+from webapp.processes.deployments import deployments_of, scheme_titles
 from webapp.processes.registry import definition_for_id
 
 PAGE = 50
@@ -122,7 +122,7 @@ def task_detail(membership: Membership, task_id: int) -> HumanTask | None:
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("at", "pk")
+    return case.events.select_related("actor__membership").order_by("at", "pk")
 
 
 def case_open_tasks(case: Case) -> QuerySet[HumanTask]:
@@ -135,3 +135,16 @@ def colleagues(membership: Membership, role: str) -> list[Membership]:
     if membership.team_id:
         qs = qs.filter(team_id=membership.team_id)
     return [m for m in qs.order_by("user__username") if may_work(m, role)]
+
+
+def recorded_recently(membership: Membership, limit: int = 10) -> list[Case]:
+    """The cases the user recorded, newest first, each with its scheme's short title (a
+    contact handler's start page lists them)."""
+    cases = list(Case.objects.filter(force_id=membership.force_id,
+                                     opened_by_id=membership.user_id)
+                 .only("reference", "scheme", "status", "stage", "opened_at")
+                 .order_by("-opened_at", "-pk")[:limit])
+    titles = scheme_titles(membership.force_id) if cases else {}
+    for case in cases:
+        case.scheme_title = titles.get(case.scheme, case.scheme)
+    return cases

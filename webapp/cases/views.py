@@ -261,13 +261,15 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
         scheme = choices[0][0]
     if not scheme and len(choices) > 1:
         return render(request, "cases/start_choose.html", {
-            "choices": [(key, s) for key, s in choices], "nav": "start"})
+            "choices": [(key, s) for key, s in choices], "nav": "start",
+            "recent_cases": selectors.recorded_recently(membership)})
     try:
         schema, ui, instructions = intake_form(membership, scheme)
     except ServiceError as exc:
         return render(request, "cases/start_choose.html", {
             "choices": [(key, s) for key, s in choices], "nav": "start",
-            "error": refusal_message(request, exc)}, status=exc.http_status)
+            "error": refusal_message(request, exc),
+            "recent_cases": selectors.recorded_recently(membership)}, status=exc.http_status)
     declared = dict(choices).get(scheme)
     noun = (declared.case_noun if declared else "") or "case"
     data: dict[str, Any] = {}
@@ -303,7 +305,8 @@ def start_enquiry(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/start.html", {
         **form_context(schema, ui, data, errors), "nav": "start", "scheme": scheme,
         "declared": declared, "noun": noun, "several": len(choices) > 1,
-        "instructions": instructions, "draft": draft}, status=status)
+        "instructions": instructions, "draft": draft,
+        "recent_cases": selectors.recorded_recently(membership)}, status=status)
 
 
 @login_required

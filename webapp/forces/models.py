@@ -90,6 +90,8 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="members")
     roles = models.JSONField(default=list)
+    collar_number = models.CharField(max_length=12, blank=True,
+                                     help_text="the officer's collar or staff number, if any")
 
     def __str__(self) -> str:
         return f"{self.user} in {self.force.code}"
