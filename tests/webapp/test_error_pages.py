@@ -66,7 +66,8 @@ def test_a_page_the_role_may_not_see_is_a_404_page_in_the_layout_not_a_bare_not_
 def test_a_refusal_is_a_403_page_in_plain_words(officer):
     response = _signed_in(officer).get("/test-only/refuse/")
     assert response.status_code == 403
-    _assert_layout(response.content.decode(), "You cannot see this page", "Go to your start page", "/")
+    _assert_layout(response.content.decode(), "You cannot see this page",
+                   "Go to your start page", "/")
 
 
 @pytest.mark.urls(FAILING_URLS)
