@@ -58,9 +58,10 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def hrt(_orm_beside_playwright: None, transactional_db: None) -> Any:
-    """Hertfordshire on the CSODS process, with one officer per working role."""
+    """Hertfordshire on the CSODS process, with one officer per working role and an auditor."""
     force = factories.force(process=factories.version("csods", factories.CSODS))
     factories.officer("hrt.contact", force, "contact_handler")
     factories.officer("hrt.officer", force, "case_officer")
     factories.officer("hrt.decision", force, "decision_maker")
+    factories.officer("hrt.auditor", force, "auditor")
     return force

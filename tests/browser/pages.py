@@ -207,3 +207,18 @@ def screenshot(page: Any, name: str, *, full_page: bool = False) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def audit_case(page: Any, reference: str, *operations: str) -> str:
+    """As the force's auditor: land on the access log, filter it to the case, and check that
+    each of ``operations`` (as the log names them) was logged for it; return the rows' text."""
+    sign_in(page, "hrt.auditor")
+    assert page.get_by_role("heading", level=1).inner_text() == "Access log"  # their start page
+    page.get_by_label("Case reference").fill(reference)
+    click(page, page.get_by_role("button", name="Filter"))
+    assert_accessible(page)
+    rows = page.locator("tbody").inner_text()
+    for operation in operations:
+        assert operation in rows, f"{operation!r} not logged for {reference}:\n{rows}"
+    sign_out(page)
+    return rows

@@ -16,6 +16,7 @@ from tests import factories
 from tests.browser.pages import (
     CHROMIUM,
     assert_accessible,
+    audit_case,
     claim_from_queue,
     click,
     fill_form,
@@ -127,3 +128,7 @@ def test_a_right_to_ask_application_goes_to_a_disclosure(page, hrt_both):
     nav(page, "Cases")
     row = page.get_by_role("row").filter(has_text=reference).inner_text()
     assert "Closed" in row and "Clare's Law" in row and "Disclosure made" in row
+    sign_out(page)
+
+    # --- auditor: the disclosure is logged with its recipient (s.62) ----------------------
+    assert "Disclosure\tcase" in audit_case(page, reference, "Disclosure", "Consultation")

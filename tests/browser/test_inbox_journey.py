@@ -12,6 +12,7 @@ import pytest
 from tests.browser.pages import (
     CHROMIUM,
     assert_accessible,
+    audit_case,
     claim_from_queue,
     click,
     fill_form,
@@ -271,6 +272,10 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     nav(page, "Cases")
     assert "Closed" in page.get_by_role("row").filter(has_text=reference).inner_text()
     assert_accessible(page)
+    sign_out(page)
+
+    # --- auditor: every step of the case is in the access log (s.62) ----------------------
+    audit_case(page, reference, "Collection", "Alteration", "Consultation")
 
 
 def test_script_typed_into_an_enquiry_is_shown_as_text_and_never_runs(page, hrt):
