@@ -102,6 +102,9 @@ def test_parallel_checks_are_claimed_together_with_one_action(world):
     first = _ready(case, "ut_police_checks")
     page = _text(client.get(f"/tasks/{first.pk}/").content.decode())
     assert "Claim all 3 tasks of this case" in page
+    queue = client.get("/queue/").content.decode()
+    assert _text(queue).count("Claim all 3") == 1  # once, on the case's first row
+    assert "/claim-all/" in queue
 
     response = client.post(f"/tasks/{first.pk}/claim-all/", follow=True)
 

@@ -6,6 +6,7 @@ page's time; a list of plain dicts renders several times faster.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,7 +29,8 @@ def task_rows(tasks: Iterable[HumanTask],
     now = timezone.now()
     case_prefix, task_prefix = _prefix("cases:case"), _prefix("cases:task")
     rows = []
-    for task in tasks:
+    tasks_list = list(tasks)
+    for task in tasks_list:
         left = time_left_at(task.due_at, now)
         due = timezone.localtime(task.due_at).strftime("%-d %b %Y, %H:%M") if task.due_at else ""
         rows.append({
@@ -41,4 +43,12 @@ def task_rows(tasks: Iterable[HumanTask],
             "risk": ", ".join(scheme_for(task.case.version_id).risk_label(name)
                               for name in task.case.risks) if task.case.risks else "",
         })
+    # parallel tasks of one case on the page (such as its checks) can be claimed together:
+    # the case's first row offers it
+    per_case = Counter(row["reference"] for row in rows)
+    offered: set[str] = set()
+    for task, row in zip(tasks_list, rows, strict=True):
+        if per_case[row["reference"]] > 1 and row["reference"] not in offered:
+            offered.add(row["reference"])
+            row["claim_all"] = (per_case[row["reference"]], f"{task_prefix}{task.pk}/claim-all/")
     return rows
