@@ -11,11 +11,13 @@ from html import unescape
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from tests import factories
 from webapp.cases import services
 from webapp.cases.models import Case
 from webapp.cases.timers import timers_sweep
+from webapp.reports import selectors
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -168,3 +170,29 @@ def test_a_dashboard_link_shows_only_the_cases_the_user_may_see(world):
     assert _references(listed) == {ref["C"]}
     assert "1 case found" in listed
     assert "With a clock that reached its time limit without being met in May 2026" in listed
+
+
+def test_clocks_of_two_schemes_with_one_name_are_shown_apart():
+    """Both schemes call their first clock 'initial', with other labels and limits: the met
+    figure shows each with its scheme's title and links to that scheme's cases."""
+    dvds = factories.ROOT / "processes" / "dvds"
+    force = factories.force(process=factories.version("csods", factories.CSODS))
+    factories.deploy(force, factories.version("dvds", dvds))
+    officer = factories.officer("all.roles", force, "contact_handler", "case_officer",
+                                "decision_maker", "disclosure_officer")
+    application = json.loads((dvds / "forms" / "samples" / "initial_check.json").read_text())
+    for scheme, intake, first in (
+            ("csods", factories.sample("enquiry"), factories.sample("initial_checks")),
+            ("dvds", json.loads((dvds / "forms" / "samples" / "application.json").read_text()),
+             application)):
+        case = services.case_start(user=officer, data=intake, scheme=scheme)
+        task = case.tasks.get(state="ready")
+        services.task_claim(user=officer, task_id=task.pk)
+        services.task_complete(user=officer, task_id=task.pk, data=first)
+
+    figure = selectors.met_rate(force, timezone.now())
+
+    labels = [row[0] for row in figure.rows]
+    assert "Initial checks (Sarah's Law)" in labels
+    assert any(label.endswith("(Clare's Law)") for label in labels), labels
+    assert all("scheme=" in link for links in figure.links for link in links)

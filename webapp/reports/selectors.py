@@ -31,6 +31,7 @@ from webapp.clocks.periods import (
     this_month,
 )
 from webapp.forces.models import Force
+from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
 APPLICATIONS = "applications"  # the return category that counts every case
@@ -109,16 +110,26 @@ def open_by_stage(force: Force, scheme: str = "") -> Figure:
                           if r["stage"] else None] for r in rows])
 
 
+def _clock_names(force: Force, scheme: str, rows: list[dict[str, Any]]) -> dict[tuple, str]:
+    """(scheme, clock) -> the clock's label as its rows store it; with the scheme's short title
+    when the figure shows clocks of several schemes (two schemes may both have an 'initial'
+    clock, with different labels and limits)."""
+    keys = {(r["case__scheme"], r["clock"]): r["label"] for r in rows}
+    if scheme or len({key[0] for key in keys}) < 2:  # noqa: PLR2004 - several schemes
+        return keys
+    titles = scheme_titles(force.pk)
+    return {key: f"{label} ({titles.get(key[0], key[0])})" for key, label in keys.items()}
+
+
 def due_this_week(force: Force, now: datetime, scheme: str = "") -> Figure:
     week = Period(timezone.localdate(now), timezone.localdate(now) + timedelta(days=6))
-    rows = (_clocks(force, scheme).filter(clock_filter(DUE, now, week))
-            .annotate(day=TruncDate("due_at")).values("day", "clock")
-            .annotate(n=Count("id"), label=Max("label")).order_by("day", "clock"))
-    by_day: dict[Any, dict[str, int]] = {}
-    labels: dict[str, str] = {}  # each clock's label as its rows store it
+    rows = list(_clocks(force, scheme).filter(clock_filter(DUE, now, week))
+                .annotate(day=TruncDate("due_at")).values("day", "case__scheme", "clock")
+                .annotate(n=Count("id"), label=Max("label")).order_by("day", "clock"))
+    by_day: dict[Any, dict[tuple, int]] = {}
     for r in rows:
-        by_day.setdefault(r["day"], {})[r["clock"]] = r["n"]
-        labels[r["clock"]] = r["label"]
+        by_day.setdefault(r["day"], {})[(r["case__scheme"], r["clock"])] = r["n"]
+    labels = _clock_names(force, scheme, rows)
     clocks = sorted(labels)
     return Figure(
         "due", "Clocks falling due in the next 7 days", "stacked",
@@ -126,8 +137,8 @@ def due_this_week(force: Force, now: datetime, scheme: str = "") -> Figure:
         [(f"{day:%a %-d %b}", *[counts.get(c, 0) for c in clocks])
          for day, counts in by_day.items()],
         note=f"Running clocks whose time limit falls {week.during()}, by day and clock.",
-        links=[[cases_link(scheme, clocks=DUE, clock=c, **Period(day, day).query())
-                for c in clocks] for day in by_day])
+        links=[[cases_link(key[0], clocks=DUE, clock=key[1], **Period(day, day).query())
+                for key in clocks] for day in by_day])
 
 
 def breaches_per_month(force: Force, now: datetime, scheme: str = "") -> Figure:
@@ -148,21 +159,22 @@ def breaches_per_month(force: Force, now: datetime, scheme: str = "") -> Figure:
 
 def met_rate(force: Force, now: datetime, scheme: str = "") -> Figure:
     year = _year(now)
-    rows = (_clocks(force, scheme).filter(clock_filter(STOPPED, now, year)).values("clock")
-            .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)),
-                      label=Max("label"))
-            .order_by("clock"))
+    rows = list(_clocks(force, scheme).filter(clock_filter(STOPPED, now, year))
+                .values("case__scheme", "clock")
+                .annotate(total=Count("id"), met=Count("id", filter=Q(state=ClockState.MET)),
+                          label=Max("label"))
+                .order_by("case__scheme", "clock"))
+    labels = _clock_names(force, scheme, rows)
     return Figure(
         "met", "Clocks met on time, by clock", "bar",
         ("Clock", "Met on time (%)", "Met on time", "Stopped"),
-        [(r["label"], round(100 * r["met"] / r["total"]), r["met"], r["total"]) for r in rows],
+        [(labels[(r["case__scheme"], r["clock"])], round(100 * r["met"] / r["total"]),
+          r["met"], r["total"]) for r in rows],
         note=(f"Of the clocks that stopped {year.during()}, the share that stopped within "
               "their time limit. Clocks still running past their limit are counted as "
               "overdue, not here."),
-        links=[[cases_link(scheme, clocks=STOPPED, clock=r["clock"], **year.query()),
-                cases_link(scheme, clocks=MET, clock=r["clock"], **year.query()),
-                cases_link(scheme, clocks=STOPPED, clock=r["clock"], **year.query())]
-               for r in rows],
+        links=[[cases_link(r["case__scheme"], clocks=state, clock=r["clock"], **year.query())
+                for state in (STOPPED, MET, STOPPED)] for r in rows],
         y_axis=dict(PERCENT_AXIS), series=1)
 
 
