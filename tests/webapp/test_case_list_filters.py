@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.webapp.test_dashboard_links import _client, _get, _references, world  # noqa: F401
+from webapp.cases.models import Case
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,14 @@ def test_stage_and_status_filters(world):  # noqa: F811
     cases, _ = _listed(people["decision_maker"],
                        "status=open&stage=2.+Verification+interview")
     assert cases == {ref["A"], ref["B"]}
+
+
+def test_cases_not_yet_in_a_stage_have_a_filter_of_their_own(world):  # noqa: F811
+    people, ref = world
+    Case.objects.filter(reference=ref["A"]).update(stage="")
+    cases, html = _listed(people["decision_maker"], "status=open&stage=%28not+started%29")
+    assert cases == {ref["A"]}
+    assert ">Not started</option>" in html
 
 
 def test_risk_filter_by_marker_and_any(world):  # noqa: F811

@@ -19,6 +19,11 @@ from webapp.processes.registry import scheme_for
 ANY_RISK = "any"
 
 
+# The stage filter's value for cases not yet in any stage (a stage is a call activity's name;
+# brackets keep this apart from any name a diagram is likely to use).
+NOT_STARTED = "(not started)"
+
+
 @dataclass(frozen=True)
 class CaseQuery:
     """What the case list shows; the fields after ``scheme`` come from the dashboard's links."""
@@ -72,7 +77,7 @@ class CaseQuery:
         if self.status:
             qs = qs.filter(status=self.status)
         if self.stage:
-            qs = qs.filter(stage=self.stage)
+            qs = qs.filter(stage="" if self.stage == NOT_STARTED else self.stage)
         if self.scheme:
             qs = qs.filter(scheme=self.scheme)
         if self.clocks:

@@ -21,7 +21,7 @@ from webapp.audit.log import record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, relationship
-from webapp.cases.case_filters import CaseQuery
+from webapp.cases.case_filters import NOT_STARTED, CaseQuery
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
@@ -108,7 +108,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
         "link_words": query.words(membership.force_id), "link_query": urlencode(links),
-        "stages": selectors.stages(membership, filt["scheme"]), "nav": "cases", **filt,
+        "stages": selectors.stages(membership, filt["scheme"]), "not_started": NOT_STARTED,
+        "nav": "cases", **filt,
     })
 
 

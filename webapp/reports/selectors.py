@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
+from webapp.cases.case_filters import NOT_STARTED
 from webapp.cases.models import Case, CaseStatus
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.periods import (
@@ -106,8 +107,8 @@ def open_by_stage(force: Force, scheme: str = "") -> Figure:
     return Figure("stages", "Open cases by stage", "bar", ("Stage", "Open cases"),
                   [(r["stage"] or "Not started", r["n"]) for r in rows],
                   note="Every open case, by the stage it is in now.",
-                  links=[[cases_link(scheme, status=CaseStatus.OPEN, stage=r["stage"])
-                          if r["stage"] else None] for r in rows])
+                  links=[[cases_link(scheme, status=CaseStatus.OPEN,
+                                     stage=r["stage"] or NOT_STARTED)] for r in rows])
 
 
 def _clock_names(force: Force, scheme: str, rows: list[dict[str, Any]]) -> dict[tuple, str]:
