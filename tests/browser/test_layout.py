@@ -53,9 +53,14 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
                         ("release", f"/tasks/{task.pk}/release/"),
                         ("404", "/no-such-page/")],
         "hrt.lead": [("Dashboard", "/dashboard/"), ("Access log", "/audit/"),
+                     ("retention", "/audit/retention/"),
+                     ("legal hold", f"{case}/hold/"),
+                     ("erasure request", f"{case}/retention/ask/"),
                      ("change owner", f"{case}/owner/"),
                      ("assign", f"/tasks/{task.pk}/assign/")],
-        "hrt.policy": [("Processes", "/studio/")],
+        "hrt.policy": [("Processes", "/studio/"),
+                       ("process version", f"/studio/versions/{mine.version_id}/"),
+                       ("drift", "/studio/drift/")],
     }
 
 
