@@ -25,22 +25,22 @@ from webapp.processes.registry import scheme_for
 ASSIGN_CHOICE = "Choose an officer to assign to."
 
 
-def _membership(request: HttpRequest) -> Any:
+def request_membership(request: HttpRequest) -> Any:
     try:
         return member(request.user)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
 
 
-def _task(request: HttpRequest, task_id: int) -> HumanTask:
-    task = selectors.task_detail(_membership(request), task_id)
+def task_or_404(request: HttpRequest, task_id: int) -> HumanTask:
+    task = selectors.task_detail(request_membership(request), task_id)
     if task is None:
         raise Http404("No such task in your force.")
     return task
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
-    case = selectors.case_detail(_membership(request), reference)
+def case_or_404(request: HttpRequest, reference: str) -> Case:
+    case = selectors.case_detail(request_membership(request), reference)
     if case is None:
         raise Http404("No such case in your force.")
     return case
@@ -54,7 +54,7 @@ def _task_page(task: HumanTask, title: str, submit: str, **extra: Any) -> Page:
 
 class TaskClaim(ActionView):
     def page(self, request: HttpRequest, task_id: int) -> Page:
-        task = _task(request, task_id)
+        task = task_or_404(request, task_id)
         return _task_page(task, f"Claim '{task.name}'", "Claim this task",
                           intro=["The task moves from the team queue to your tasks."])
 
@@ -67,7 +67,7 @@ class TaskClaim(ActionView):
 
 class TaskRelease(ActionView):
     def page(self, request: HttpRequest, task_id: int) -> Page:
-        task = _task(request, task_id)
+        task = task_or_404(request, task_id)
         return _task_page(task, f"Release '{task.name}'", "Release back to the team queue",
                           intro=["The task goes back to the team queue for anyone in its "
                                  "role to claim. Its saved draft stays with it."])
@@ -81,8 +81,8 @@ class TaskRelease(ActionView):
 
 class TaskAssign(ActionView):
     def page(self, request: HttpRequest, task_id: int) -> Page:
-        membership = _membership(request)
-        task = _task(request, task_id)
+        membership = request_membership(request)
+        task = task_or_404(request, task_id)
         people = (selectors.colleagues(membership, task.role)
                   if allows(membership, Action.ASSIGN) else [])
         choices = [(str(m.user_id), m.user.get_username()) for m in people]
@@ -120,7 +120,7 @@ class CaseWithdraw(ActionView):
     """The scheme's withdraw action, confirmed: says what will happen and asks why."""
 
     def page(self, request: HttpRequest, reference: str) -> Page:
-        case = _case(request, reference)
+        case = case_or_404(request, reference)
         message = scheme_for(case.version_id).message("withdraw")
         if message is None:
             raise Http404(f"{case.reference}'s process has no withdraw action.")

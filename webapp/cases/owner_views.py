@@ -6,54 +6,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from webapp.action_pages import ActionView, Field, Page
-from webapp.cases import selectors
+from webapp.cases.action_views import case_or_404, request_membership, task_or_404
 from webapp.cases.case_words import display_name
-from webapp.cases.models import Case, HumanTask
 from webapp.cases.ownership import (
     case_claim_all,
     case_set_owner,
     claimable_on_case,
     owner_choices,
 )
-from webapp.errors import ServiceError
-from webapp.forces.models import Membership
-from webapp.permissions import member
 
 MAX_ID_DIGITS = 18  # a 64-bit id; longer numbers match nobody
-
-
-def _membership(request: HttpRequest) -> Membership:
-    try:
-        return member(request.user)
-    except ServiceError as exc:
-        raise Http404(exc.message) from exc
-
-
-def _task(membership: Membership, task_id: int) -> HumanTask:
-    task = selectors.task_detail(membership, task_id)
-    if task is None:
-        raise Http404("No such task in your force.")
-    return task
-
-
-def _case(membership: Membership, reference: str) -> Case:
-    case = selectors.case_detail(membership, reference)
-    if case is None:
-        raise Http404("No such case in your force.")
-    return case
 
 
 class TaskClaimAll(ActionView):
     """Claim, in one step, every ready task of the task's case that the user may work."""
 
     def page(self, request: HttpRequest, task_id: int) -> Page:
-        membership = _membership(request)
-        task = _task(membership, task_id)
+        membership = request_membership(request)
+        task = task_or_404(request, task_id)
         names = [t.name for t in claimable_on_case(membership, task.case_id)]
         return Page(title=f"Claim the tasks of {task.case.reference}", submit="Claim them all",
                     caption=task.case.reference, back=reverse("cases:task", args=[task.pk]),
@@ -74,8 +49,8 @@ class CaseOwner(ActionView):
     """A decision maker names the case officer who owns the case, with a reason."""
 
     def page(self, request: HttpRequest, reference: str) -> Page:
-        membership = _membership(request)
-        case = _case(membership, reference)
+        membership = request_membership(request)
+        case = case_or_404(request, reference)
         choices = [(str(m.user_id), display_name(m.user))
                    for m in owner_choices(membership, case)]
         return Page(title=f"Change the owner of {case.reference}", submit="Change the owner",

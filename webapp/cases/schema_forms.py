@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
+from engine.form_messages import resolve
 from engine.form_rules import DEFAULT, TODAY, today
 from webapp.cases.schema_reveal import reveals
 
@@ -106,21 +107,9 @@ def humanise(key: Any) -> str:
 # --- schema reading -------------------------------------------------------------------------
 
 
-def _resolve(node: Any, root: Json) -> Json:
-    """Follow local ``$ref``s so shared ``$defs`` render like inline schemas."""
-    for _ in range(20):
-        if not isinstance(node, Mapping):
-            return {}
-        ref = node.get("$ref")
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return node
-        target: Any = root
-        for part in filter(None, ref[1:].split("/")):
-            key = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(key) if isinstance(target, Mapping) else None
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **siblings} if isinstance(target, Mapping) else siblings
-    return {}
+# Local ``$ref``s are followed as the engine follows them for its validation messages, so
+# shared ``$defs`` render like inline schemas.
+_resolve = resolve
 
 
 def _options(node: Json) -> list[tuple[Any, str]]:
