@@ -74,3 +74,29 @@ def sample(form_key: str) -> dict:
     import json
 
     return json.loads((CSODS / "forms" / "samples" / f"{form_key}.json").read_text())
+
+
+def signed_in(user):
+    """A test client with ``user`` signed in."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_html(user, url: str) -> str:
+    """The HTML of a page as ``user`` sees it; the page must answer 200."""
+    response = signed_in(user).get(url)
+    assert response.status_code == 200, (url, response.status_code)  # noqa: S101
+    return response.content.decode()
+
+
+WORK_ROLES = ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")
+
+
+def csods_officers(*roles: str, code: str = "HRT") -> dict:
+    """A force running the national CSODS process with one officer per role (the four work roles
+    when none are named), each named as the role; ``"force"`` is the force."""
+    hrt = force(code, process=version("csods", CSODS))
+    return {"force": hrt, **{role: officer(role, hrt, role) for role in roles or WORK_ROLES}}

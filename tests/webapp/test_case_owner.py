@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
@@ -20,17 +20,10 @@ CHECKS = {"ut_police_checks", "ut_intelligence_checks", "ut_partner_checks"}
 
 @pytest.fixture
 def world():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    people = {role: factories.officer(role, hrt, role) for role in
-              ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")}
-    people["colleague"] = factories.officer("colleague", hrt, "case_officer")
+    people = factories.csods_officers()
+    people["colleague"] = factories.officer("colleague", people["force"], "case_officer")
     return people
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _text(page: str) -> str:
@@ -61,9 +54,9 @@ def test_the_first_case_officer_to_claim_owns_the_case_and_receives_its_next_tas
     assert case.owner == officer
     interview = _ready(case, "ut_verification_interview")
     assert interview.assignee == officer  # straight to the owner, not the queue
-    mine = _text(_client(officer).get("/my-tasks/").content.decode())
+    mine = _text(signed_in(officer).get("/my-tasks/").content.decode())
     assert "Verification interview" in mine
-    page = _text(_client(officer).get(f"/cases/{case.reference}/").content.decode())
+    page = _text(signed_in(officer).get(f"/cases/{case.reference}/").content.decode())
     assert "Owner case_officer" in page
     assert CaseEvent.objects.filter(case=case, kind="owner").count() == 1
     # the decision is not the owner's lane: it goes to the queue
@@ -81,7 +74,7 @@ def test_parallel_checks_are_claimed_together_with_one_action(world):
     _do(officer, case, "ut_verification_interview", "verification_interview")
     # the owner received the checks; a decision maker hands the case to a colleague
     assert {t.assignee for t in HumanTask.objects.filter(case=case, state="ready")} == {officer}
-    dm = _client(world["decision_maker"])
+    dm = signed_in(world["decision_maker"])
     response = dm.post(f"/cases/{case.reference}/owner/", {"owner": colleague.pk, "reason": ""})
     assert response.status_code == 400 and "Say why the owner is changing" in \
         response.content.decode()
@@ -98,7 +91,7 @@ def test_parallel_checks_are_claimed_together_with_one_action(world):
     # the colleague releases the checks, then takes all three back with one action
     for task in HumanTask.objects.filter(case=case, state="ready"):
         services.task_release(user=colleague, task_id=task.pk)
-    client = _client(colleague)
+    client = signed_in(colleague)
     first = _ready(case, "ut_police_checks")
     page = _text(client.get(f"/tasks/{first.pk}/").content.decode())
     assert "Claim all 3 tasks of this case" in page
@@ -117,13 +110,13 @@ def test_only_a_decision_maker_changes_the_owner(world):
     case = _start(world)
     _do(world["case_officer"], case, "ut_initial_checks", "initial_checks")
 
-    response = _client(world["colleague"]).post(
+    response = signed_in(world["colleague"]).post(
         f"/cases/{case.reference}/owner/", {"owner": world["colleague"].pk, "reason": "Mine"})
 
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.owner == world["case_officer"]
-    page = _text(_client(world["decision_maker"]).get(f"/cases/{case.reference}/")
+    page = _text(signed_in(world["decision_maker"]).get(f"/cases/{case.reference}/")
                  .content.decode())
     assert "Change the owner" in page
 

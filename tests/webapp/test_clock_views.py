@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.cases import services
 from webapp.cases.timers import timers_sweep
 from webapp.clocks.models import ClockAlert, ExtensionRequest
@@ -19,25 +19,18 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def setup():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    people = {role: factories.officer(role, hrt, role) for role in
-              ("contact_handler", "case_officer", "decision_maker")}
+    people = factories.csods_officers("contact_handler", "case_officer", "decision_maker")
     with time_machine.travel(T0, tick=False):
         case = services.case_start(user=people["contact_handler"],
                                    data=factories.sample("enquiry"))
     return case, people
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
 
 def test_case_page_lists_each_clock_with_due_time_and_state(setup):
     case, people = setup
     with time_machine.travel(T0 + timedelta(hours=30), tick=False):
-        page = _client(people["case_officer"]).get(f"/cases/{case.reference}/")
+        page = signed_in(people["case_officer"]).get(f"/cases/{case.reference}/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "Initial checks" in html and "Overall response" in html
@@ -47,7 +40,7 @@ def test_case_page_lists_each_clock_with_due_time_and_state(setup):
 
 def test_pause_and_extension_through_the_pages(setup):
     case, people = setup
-    officer, dm = _client(people["case_officer"]), _client(people["decision_maker"])
+    officer, dm = signed_in(people["case_officer"]), signed_in(people["decision_maker"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         missing = officer.post(f"/cases/{case.reference}/clocks/initial/pause/", {"reason": ""})
         assert missing.status_code == 400
@@ -71,11 +64,11 @@ def test_decision_maker_sees_and_acknowledges_alerts(setup):
     with time_machine.travel(T0 + timedelta(hours=19), tick=False):
         timers_sweep()
     alert = ClockAlert.objects.get(case=case, clock="initial")
-    dm = _client(people["decision_maker"])
+    dm = signed_in(people["decision_maker"])
     queue = dm.get("/queue/").content.decode()
     assert "Clock warnings and breaches" in queue and case.reference in queue
     assert "<title>Team queue – Disclosure Workflow</title>" in queue
-    assert "Clock warnings" not in _client(people["case_officer"]).get("/queue/").content.decode()
+    assert "Clock warnings" not in signed_in(people["case_officer"]).get("/queue/").content.decode()
     assert dm.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == people["decision_maker"]

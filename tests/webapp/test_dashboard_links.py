@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.cases import services
 from webapp.cases.models import Case
 from webapp.cases.timers import timers_sweep
@@ -57,11 +58,6 @@ def world():
     return people, {"A": a.reference, "B": b.reference, "C": c.reference}
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
 
 def _get(client: Client, url: str) -> str:
     with time_machine.travel(NOW, tick=False):
@@ -92,7 +88,7 @@ def _charts(html: str) -> dict:
 
 def test_the_headline_figures_count_the_known_cases_and_agree(world):
     people, ref = world
-    html = _get(_client(people["decision_maker"]), "/dashboard/")
+    html = _get(signed_in(people["decision_maker"]), "/dashboard/")
     headlines = _headlines(html)
     assert {label: value for label, (value, _) in headlines.items()} == {
         "Open cases": "3",
@@ -114,7 +110,7 @@ def test_the_headline_figures_count_the_known_cases_and_agree(world):
 ])
 def test_each_headline_opens_exactly_its_cases(world, label, cases):
     people, ref = world
-    dm = _client(people["decision_maker"])
+    dm = signed_in(people["decision_maker"])
     _, link = _headlines(_get(dm, "/dashboard/"))[label]
     listed = _get(dm, link)
     assert _references(listed) == {ref[c] for c in cases}
@@ -123,7 +119,7 @@ def test_each_headline_opens_exactly_its_cases(world, label, cases):
 
 def test_chart_bars_and_table_rows_open_their_cases(world):
     people, ref = world
-    dm = _client(people["decision_maker"])
+    dm = signed_in(people["decision_maker"])
     html = _get(dm, "/dashboard/")
     charts = _charts(html)
     breaches = charts["breaches"]
@@ -149,7 +145,7 @@ def test_chart_bars_and_table_rows_open_their_cases(world):
 
 def test_count_axes_step_in_whole_numbers_and_the_rate_axis_is_a_percentage(world):
     people, _ = world
-    charts = _charts(_get(_client(people["decision_maker"]), "/dashboard/"))
+    charts = _charts(_get(signed_in(people["decision_maker"]), "/dashboard/"))
     for key in ("stages", "due", "breaches", "returns"):
         assert charts[key]["scales"]["y"]["ticks"]["precision"] == 0, key
         assert charts[key]["scales"]["y"]["beginAtZero"] is True
@@ -160,11 +156,11 @@ def test_count_axes_step_in_whole_numbers_and_the_rate_axis_is_a_percentage(worl
 def test_a_dashboard_link_shows_only_the_cases_the_user_may_see(world):
     # given: the breach link, opened by a contact handler who recorded only C
     people, ref = world
-    link = _headlines(_get(_client(people["decision_maker"]), "/dashboard/"))[
+    link = _headlines(_get(signed_in(people["decision_maker"]), "/dashboard/"))[
         "Breaches in May 2026"][1]
 
     # when
-    listed = _get(_client(people["other_contact"]), link)
+    listed = _get(signed_in(people["other_contact"]), link)
 
     # then: B (breached, recorded by someone else) is not listed, nor any other force's case
     assert _references(listed) == {ref["C"]}

@@ -23,9 +23,7 @@ BREACH_REVIEW = "ut_review_initial_breach"
 
 @pytest.fixture
 def people():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    return {role: factories.officer(role, hrt, role) for role in
-            ("contact_handler", "case_officer", "decision_maker")}
+    return factories.csods_officers("contact_handler", "case_officer", "decision_maker")
 
 
 def _start(people) -> Case:

@@ -14,6 +14,7 @@ from django.test import Client
 
 from engine.form_rules import today
 from tests import factories
+from tests.factories import signed_in
 from webapp.cases import services
 from webapp.cases.models import Case, CaseEvent, EventKind, HumanTask
 
@@ -28,11 +29,6 @@ def world():
     factories.deploy(hrt, csods)
     return {"intake": factories.officer("intake", hrt, "contact_handler", "case_officer")}
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _as_post(data: Any, name: str = "") -> list[tuple[str, str]]:
@@ -75,7 +71,7 @@ def _date(field: str, day: date) -> dict[str, str]:
 
 
 def test_dates_are_day_month_and_year_fields_and_the_enquiry_date_starts_as_today(world):
-    page = _client(world["intake"]).get(NEW).content.decode()
+    page = signed_in(world["intake"]).get(NEW).content.decode()
     now = today()
     assert 'type="date"' not in page
     assert '<div class="govuk-date-input" id="f-enquiry_date-input">' in page
@@ -88,7 +84,7 @@ def test_dates_are_day_month_and_year_fields_and_the_enquiry_date_starts_as_toda
 
 def test_a_date_typed_as_day_month_and_year_is_stored_as_the_schema_says(world):
     sample = factories.sample("enquiry")
-    response = _post(_client(world["intake"]), NEW, _as_post(sample),
+    response = _post(signed_in(world["intake"]), NEW, _as_post(sample),
                      **_date("applicant.date_of_birth", date(1988, 6, 4)))
     assert response.status_code == 302, _text(response)
     recorded = CaseEvent.objects.get(case=Case.objects.get(), kind=EventKind.STARTED).data
@@ -106,7 +102,7 @@ def test_a_date_typed_as_day_month_and_year_is_stored_as_the_schema_says(world):
 ])
 def test_a_partial_or_impossible_date_is_refused_and_shown_again_as_typed(world, parts, message):
     pairs = _as_post(factories.sample("enquiry"))
-    response = _post(_client(world["intake"]), NEW, pairs,
+    response = _post(signed_in(world["intake"]), NEW, pairs,
                      **{f"enquiry_date.{k}": v for k, v in parts.items()})
     assert response.status_code == 400
     text = _text(response)
@@ -122,7 +118,7 @@ def test_a_partial_or_impossible_date_is_refused_and_shown_again_as_typed(world,
 def test_dates_are_checked_against_today_and_children_must_be_under_18(world):
     tomorrow = today() + timedelta(days=1)
     pairs = _as_post(factories.sample("enquiry"))
-    response = _post(_client(world["intake"]), NEW, pairs,
+    response = _post(signed_in(world["intake"]), NEW, pairs,
                      **_date("enquiry_date", date(2030, 1, 1)),
                      **_date("applicant.date_of_birth", tomorrow),
                      **_date("children.0.date_of_birth", date(2000, 5, 1)))
@@ -146,7 +142,7 @@ def test_messages_are_written_from_the_forms_own_words(world):
     sample["applicant"]["postcode"] = "NOT A POSTCODE 123"
     sample["subject"]["approximate_age"] = -4
     sample["concern"] = "x" * 5001
-    response = _post(_client(world["intake"]), NEW, _as_post(sample))
+    response = _post(signed_in(world["intake"]), NEW, _as_post(sample))
     assert response.status_code == 400
     text = _text(response)
     for message in ("Select how the enquiry came in", "Enter the applicant's first name",
@@ -163,7 +159,7 @@ def test_messages_are_written_from_the_forms_own_words(world):
 def test_a_required_yes_no_question_says_which_question(world):
     sample = factories.sample("enquiry")
     del sample["risk_flagged_at_contact"]
-    text = _text(_post(_client(world["intake"]), NEW, _as_post(sample)))
+    text = _text(_post(signed_in(world["intake"]), NEW, _as_post(sample)))
     assert ("Select yes or no for ‘The applicant describes an immediate or imminent risk to a "
             "child’") in text
 
@@ -176,7 +172,7 @@ def _initial_checks(world) -> tuple[Client, HumanTask]:
                                scheme="csods")
     task = HumanTask.objects.get(case=case, bpmn_id="ut_initial_checks",
                                  completed_at__isnull=True)
-    client = _client(world["intake"])
+    client = signed_in(world["intake"])
     assert client.post(f"/tasks/{task.pk}/claim/").status_code == 302
     return client, task
 

@@ -10,9 +10,9 @@ from html import unescape
 
 import pytest
 import time_machine
-from django.test import Client
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.audit.models import BreakGlass
 from webapp.cases import services
 from webapp.cases.access import break_glass
@@ -38,11 +38,6 @@ def world():
                                    data=factories.sample("enquiry"))
     return {"case": case, "v1": v1, **people}
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _text(response) -> str:
@@ -70,7 +65,7 @@ def test_a_pause_without_a_reason_shows_the_pause_form_again_with_the_error(worl
     case = world["case"]
     url = f"/cases/{case.reference}/clocks/initial/pause/"
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        response = _client(world["case_officer"]).post(url, {"reason": "   "})
+        response = signed_in(world["case_officer"]).post(url, {"reason": "   "})
     assert response.status_code == 400
     assert _inline(response, "reason") == "Give a reason."
     assert "Give a reason." in _summary(response)
@@ -85,7 +80,7 @@ def test_an_extension_refused_keeps_the_typed_duration_and_reason(world):
     case = world["case"]
     url = f"/cases/{case.reference}/clocks/overall/extension/"
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        response = _client(world["case_officer"]).post(
+        response = signed_in(world["case_officer"]).post(
             url, {"amount": "seven", "unit": "days",
                   "reason": "Interpreter needed for the applicant"})
     assert response.status_code == 400
@@ -98,7 +93,7 @@ def test_an_extension_refused_keeps_the_typed_duration_and_reason(world):
 
 def test_deciding_ones_own_extension_is_forbidden_and_says_why_on_the_decision_form(world):
     case = world["case"]
-    dm = _client(world["decision_maker"])
+    dm = signed_in(world["decision_maker"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         dm.post(f"/cases/{case.reference}/clocks/overall/extension/",
                 {"duration": "P7D", "reason": "Interpreter needed"})
@@ -117,7 +112,7 @@ def test_acknowledging_an_alert_twice_says_so_with_a_way_back_to_the_queue(world
     with time_machine.travel(T0 + timedelta(hours=19), tick=False):
         timers_sweep()
     alert = ClockAlert.objects.get(case=world["case"], clock="initial")
-    dm = _client(world["decision_maker"])
+    dm = signed_in(world["decision_maker"])
     assert dm.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 302
     again = dm.post(f"/alerts/{alert.pk}/acknowledge/")
     assert again.status_code == 404
@@ -127,7 +122,7 @@ def test_acknowledging_an_alert_twice_says_so_with_a_way_back_to_the_queue(world
 
 def test_a_withdrawal_refused_for_a_closed_case_stays_on_the_confirmation_page(world):
     case = world["case"]
-    client = _client(world["case_officer"])
+    client = signed_in(world["case_officer"])
     assert client.post(f"/cases/{case.reference}/withdraw/",
                        {"reason": "Moved away"}).status_code == 302
     again = client.post(f"/cases/{case.reference}/withdraw/", {"reason": "Asked twice"})
@@ -138,7 +133,7 @@ def test_a_withdrawal_refused_for_a_closed_case_stays_on_the_confirmation_page(w
 
 def test_break_glass_without_a_reason_shows_the_message_beside_the_question(world):
     case = world["case"]
-    outsider = _client(world["outsider"])
+    outsider = signed_in(world["outsider"])
     response = outsider.post(f"/cases/{case.reference}/break-glass/",
                              {"reason_code": "", "reason": "Checking a linked case"})
     assert response.status_code == 400
@@ -152,7 +147,7 @@ def test_a_break_glass_review_without_an_outcome_keeps_the_note(world):
     case = world["case"]
     glass = break_glass(user=world["outsider"], case=case, reason_code="cover",
                         reason="Checking a linked case for the duty inspector")
-    response = _client(world["auditor"]).post(f"/audit/break-glass/{glass.pk}/review/",
+    response = signed_in(world["auditor"]).post(f"/audit/break-glass/{glass.pk}/review/",
                                               {"note": "Looked at the duty log"})
     assert response.status_code == 400
     assert ">Looked at the duty log</textarea>" in response.content.decode()
@@ -164,7 +159,7 @@ def test_a_break_glass_review_without_an_outcome_keeps_the_note(world):
 
 def test_a_legal_hold_without_a_reason_is_refused_beside_the_reason(world):
     case = world["case"]
-    response = _client(world["auditor"]).post(f"/audit/cases/{case.reference}/hold/",
+    response = signed_in(world["auditor"]).post(f"/audit/cases/{case.reference}/hold/",
                                               {"reason": ""})
     assert response.status_code == 400
     assert _inline(response, "reason") == "Give the reason for the hold."
@@ -178,7 +173,7 @@ def test_publishing_a_draft_with_problems_keeps_the_change_note(world):
     text = draft.files["csods.bpmn"]
     studio.draft_save(user=lead, draft_id=draft.pk, files={"csods.bpmn": text.replace(
         "<bpmn:flowNodeRef>ut_decision</bpmn:flowNodeRef>", "", 1)})
-    response = _client(lead).post(f"/studio/drafts/{draft.pk}/publish/",
+    response = signed_in(lead).post(f"/studio/drafts/{draft.pk}/publish/",
                                   {"note": "Adds a quality review."})
     assert response.status_code == 409
     assert ">Adds a quality review.</textarea>" in response.content.decode()
@@ -188,7 +183,7 @@ def test_publishing_a_draft_with_problems_keeps_the_change_note(world):
 
 
 def test_a_deployment_request_without_a_reason_is_refused_beside_it(world):
-    response = _client(world["policy_lead"]).post(
+    response = signed_in(world["policy_lead"]).post(
         f"/studio/versions/{world['v1'].pk}/deploy/", {"note": ""})
     assert response.status_code in (400, 409)
     assert "There is a problem" in _text(response)
@@ -199,14 +194,14 @@ def test_claiming_a_task_someone_else_holds_is_a_409_with_a_way_back_to_the_task
     task = world["case"].tasks.get(state="ready")
     services.task_claim(user=world["case_officer"], task_id=task.pk)
     other = factories.officer("second_officer", world["case"].force, "case_officer")
-    response = _client(other).post(f"/tasks/{task.pk}/claim/")
+    response = signed_in(other).post(f"/tasks/{task.pk}/claim/")
     assert response.status_code == 409
     assert "Back to the task" in _text(response) and task.name in _text(response)
 
 
 def test_an_action_page_answers_get_with_its_form_and_what_it_will_do(world):
     case = world["case"]
-    page = _client(world["case_officer"]).get(f"/cases/{case.reference}/clocks/initial/pause/")
+    page = signed_in(world["case_officer"]).get(f"/cases/{case.reference}/clocks/initial/pause/")
     assert page.status_code == 200
     text = _text(page)
     assert "Pause the initial checks clock" in text and "Reason for pausing the clock" in text

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
+from tests.factories import page_html
 from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
@@ -32,17 +33,8 @@ PATH = {"ut_initial_checks": "initial_checks", "ut_verification_interview":
 
 @pytest.fixture
 def world():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    return {role: factories.officer(role, hrt, role) for role in
-            ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")}
+    return factories.csods_officers()
 
-
-def _page(user, url: str) -> str:
-    client = Client()
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _work(world, case: Case, answers: dict | None = None) -> Case:
@@ -60,7 +52,7 @@ def test_a_closed_case_shows_outcome_labels_declared_parties_and_labelled_answer
     case = _work(world, services.case_start(user=world["contact_handler"],
                                             data=factories.sample("enquiry")))
 
-    page = _page(world["case_officer"], f"/cases/{case.reference}/")
+    page = page_html(world["case_officer"], f"/cases/{case.reference}/")
 
     assert case.retention_class == "public_protection"  # from the outcomes' declarations
     assert "Disclosure: child sexual offences" in page
@@ -89,7 +81,7 @@ def test_a_closed_case_shows_outcome_labels_declared_parties_and_labelled_answer
 def test_the_list_and_api_show_outcome_labels_beside_codes(world):
     case = _work(world, services.case_start(user=world["contact_handler"],
                                             data=factories.sample("enquiry")))
-    listing = _page(world["decision_maker"], "/cases/")
+    listing = page_html(world["decision_maker"], "/cases/")
     assert "Disclosure: child sexual offences" in listing and "Person told" in listing
 
     from rest_framework.test import APIClient
@@ -109,25 +101,25 @@ def test_the_subject_is_masked_from_contact_handlers_on_pages_and_in_search(worl
     case = services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
     contact, officer = world["contact_handler"], world["case_officer"]
 
-    assert "Subject: not shown to your role" in _page(contact, "/cases/")
-    assert case.reference not in _page(contact, "/cases/?q=devlin")
-    assert case.reference in _page(contact, "/cases/?q=ELLIE")  # a child's name
-    assert case.reference in _page(officer, "/cases/?q=devlin")
-    assert "Mark Devlin" in _page(officer, "/cases/")
+    assert "Subject: not shown to your role" in page_html(contact, "/cases/")
+    assert case.reference not in page_html(contact, "/cases/?q=devlin")
+    assert case.reference in page_html(contact, "/cases/?q=ELLIE")  # a child's name
+    assert case.reference in page_html(officer, "/cases/?q=devlin")
+    assert "Mark Devlin" in page_html(officer, "/cases/")
 
 
 def test_the_withdraw_action_uses_the_declared_message_and_its_words(world):
     case = services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
     officer = world["case_officer"]
-    assert "Withdraw the application" in _page(officer, f"/cases/{case.reference}/")
-    assert "Why the applicant withdrew" in _page(officer, f"/cases/{case.reference}/withdraw/")
+    assert "Withdraw the application" in page_html(officer, f"/cases/{case.reference}/")
+    assert "Why the applicant withdrew" in page_html(officer, f"/cases/{case.reference}/withdraw/")
 
     client = Client()
     client.force_login(officer)
     client.post(f"/cases/{case.reference}/withdraw/", {"reason": "Moved away"})
 
     case.refresh_from_db()
-    page = _page(world["decision_maker"], f"/cases/{case.reference}/")
+    page = page_html(world["decision_maker"], f"/cases/{case.reference}/")
     assert case.status == "closed" and case.outcome_codes == ["Withdrawn"]
     assert "Applicant withdrew</strong>" in page and "Withdrawn by the applicant" in page
     assert case.retention_class == "other"
@@ -144,7 +136,7 @@ def test_a_scheme_without_a_withdraw_message_has_no_withdraw_action(tmp_path):
     case = services.case_start(user=officer, data={"concern": "x",
                                                    "children": [{"name": "Amy", "age": 7}]})
 
-    page = _page(officer, f"/cases/{case.reference}/")
+    page = page_html(officer, f"/cases/{case.reference}/")
 
     assert 'id="withdraw-heading"' not in page
     with pytest.raises(ServiceError, match="no withdraw action"):
@@ -169,12 +161,12 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
         # the case's owner received its next task: put it back in the queue for this check
         for owned in flagged.tasks.filter(state=TaskState.READY, assignee__isnull=False):
             services.task_release(user=world["case_officer"], task_id=owned.pk)
-        queue = _page(world["case_officer"], "/queue/")
-        alerts = _page(world["decision_maker"], "/queue/")
-        listing = _page(world["decision_maker"], "/cases/")
-        case_page = _page(world["decision_maker"], f"/cases/{flagged.reference}/")
-        dashboard = _page(world["decision_maker"], "/dashboard/")
-        search = _page(world["decision_maker"], f"/cases/?q={flagged.reference}")
+        queue = page_html(world["case_officer"], "/queue/")
+        alerts = page_html(world["decision_maker"], "/queue/")
+        listing = page_html(world["decision_maker"], "/cases/")
+        case_page = page_html(world["decision_maker"], f"/cases/{flagged.reference}/")
+        dashboard = page_html(world["decision_maker"], "/dashboard/")
+        search = page_html(world["decision_maker"], f"/cases/?q={flagged.reference}")
 
     assert flagged.risks == ["immediate_risk"]
     # the team queue: the flagged case's task, with its flag, before the older enquiry's
@@ -191,7 +183,7 @@ def test_an_enquiry_flagged_with_immediate_risk_comes_first_and_alerts_decision_
     # the officer who claims it sees the flag in My tasks
     risky = HumanTask.objects.get(case=flagged, state=TaskState.READY)
     services.task_claim(user=world["case_officer"], task_id=risky.pk)
-    assert "Immediate risk" in _page(world["case_officer"], "/my-tasks/")
+    assert "Immediate risk" in page_html(world["case_officer"], "/my-tasks/")
 
 
 def test_initial_checks_that_find_immediate_risk_meet_the_initial_clock_and_raise_no_breach(
@@ -210,7 +202,7 @@ def test_initial_checks_that_find_immediate_risk_meet_the_initial_clock_and_rais
             "immediate_risk_details": "Child left alone with the subject"})
         clock.shift(timedelta(hours=30))
         timers_sweep()
-        page = _page(world["decision_maker"], f"/cases/{case.reference}/")
+        page = page_html(world["decision_maker"], f"/cases/{case.reference}/")
     initial = CaseClock.objects.get(case=case, clock="initial")
     assert (initial.state, initial.stopped_at) == ("met", start + timedelta(hours=2))
     assert not ClockAlert.objects.filter(case=case, clock="initial").exists()

@@ -5,10 +5,10 @@ and lane -> team routing that decides whose queue holds a task."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.api.auth import token_create
 from webapp.cases import access, case_migration, services
 from webapp.cases.models import Case, TaskState
@@ -32,11 +32,6 @@ def world():
     return {"hrt": hrt, "csods": csods, "intake": intake,
             "dm": factories.officer("dm", hrt, "decision_maker")}
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _api(user) -> APIClient:
@@ -64,13 +59,13 @@ def test_a_force_with_one_scheme_needs_no_choice():
     hrt = factories.force()
     officer = factories.officer("officer", hrt, "case_officer")
     assert services.case_start(user=officer, data=ENTER).scheme == "mini"
-    page = _client(officer).get("/enquiries/new/").content.decode()
+    page = signed_in(officer).get("/enquiries/new/").content.decode()
     assert "Which scheme is this for?" not in page
     assert "Start a new case" in page and 'name="concern"' in page
 
 
 def test_the_new_case_page_asks_which_scheme_then_shows_its_intake_form(world):
-    client = _client(world["intake"])
+    client = signed_in(world["intake"])
     page = client.get("/enquiries/new/").content.decode()
     assert "Which scheme is this for?" in page
     assert "Sarah&#x27;s Law" in page and "Mini scheme" in page
@@ -93,7 +88,7 @@ def test_lists_show_the_scheme_and_filter_by_it(world):
     mini = services.case_start(user=world["intake"], data=ENTER, scheme="mini")
     sarah = services.case_start(user=world["intake"], data=factories.sample("enquiry"),
                                 scheme="csods")
-    client = _client(world["intake"])
+    client = signed_in(world["intake"])
     listing = client.get("/cases/").content.decode()
     assert mini.reference in listing and sarah.reference in listing
     assert '<th scope="col" class="govuk-table__header">Scheme</th>' in listing
@@ -103,7 +98,7 @@ def test_lists_show_the_scheme_and_filter_by_it(world):
     queue = client.get("/queue/").content.decode()  # the officer's initial checks of CSODS
     assert sarah.reference in queue and "Sarah&#x27;s Law" in queue
     assert sarah.reference not in client.get("/queue/", {"scheme": "mini"}).content.decode()
-    dm = _client(world["dm"])
+    dm = signed_in(world["dm"])
     assert mini.reference in dm.get("/queue/", {"scheme": "mini"}).content.decode()
     assert mini.reference not in dm.get("/queue/", {"scheme": "csods"}).content.decode()
     task = mini.tasks.get(state=TaskState.READY)
@@ -117,7 +112,7 @@ def test_the_dashboard_filters_by_scheme(world):
     lead = factories.officer("lead", world["hrt"], "decision_maker", "policy_lead")
     services.case_start(user=world["intake"], data=ENTER, scheme="mini")
     services.case_start(user=world["intake"], data=factories.sample("enquiry"), scheme="csods")
-    client = _client(lead)
+    client = signed_in(lead)
     assert client.get("/dashboard/").status_code == 200
     both = client.get("/dashboard/stages.csv").content.decode()
     mini = client.get("/dashboard/stages.csv", {"scheme": "mini"}).content.decode()
@@ -175,7 +170,7 @@ def test_a_lane_routed_to_a_team_reaches_only_that_teams_queue():
     # given no routing: a decision task is in every decision maker's queue
     plain = services.case_start(user=officer, data=ENTER)
     for dm in (dm_a, dm_b):
-        assert plain.reference in _client(dm).get("/queue/").content.decode()
+        assert plain.reference in signed_in(dm).get("/queue/").content.decode()
 
     # when the force routes the Decision maker lane to Team A
     SchemeDeployment.objects.filter(force=hrt).update(lane_teams={"Decision maker": "Team A"})
@@ -184,8 +179,8 @@ def test_a_lane_routed_to_a_team_reaches_only_that_teams_queue():
     # then the new task carries Team A: in A's member's queue, not in B's
     task = routed.tasks.get(state=TaskState.READY)
     assert task.team == team_a
-    assert routed.reference in _client(dm_a).get("/queue/").content.decode()
-    assert routed.reference not in _client(dm_b).get("/queue/").content.decode()
+    assert routed.reference in signed_in(dm_a).get("/queue/").content.decode()
+    assert routed.reference not in signed_in(dm_b).get("/queue/").content.decode()
     # the task written before the routing has no team
     assert plain.tasks.get(state=TaskState.READY).team is None
 
@@ -205,7 +200,7 @@ def test_a_task_routed_to_another_team_is_outside_need_to_know_and_cannot_be_cla
     assert (task.role, task.team) == ("case_officer", team_a)
 
     # officer B: not in the queue, the case page refuses (break-glass offered), claim refused
-    page_b = _client(officer_b)
+    page_b = signed_in(officer_b)
     assert case.reference not in page_b.get("/queue/").content.decode()
     assert page_b.get(f"/cases/{case.reference}/").status_code == 403
     with pytest.raises(ServiceError, match="no working relationship"):
@@ -224,7 +219,7 @@ def test_a_task_routed_to_another_team_is_outside_need_to_know_and_cannot_be_cla
         services.task_claim(user=officer_b, task_id=task.pk)
 
     # officer A: sees it and claims it
-    assert case.reference in _client(officer_a).get("/queue/").content.decode()
+    assert case.reference in signed_in(officer_a).get("/queue/").content.decode()
     services.task_claim(user=officer_a, task_id=task.pk)
     task.refresh_from_db()
     assert task.assignee == officer_a

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.audit.models import BreakGlass
 from webapp.cases import services
 from webapp.cases.models import Case, CaseEvent, Incident
@@ -35,14 +35,9 @@ def case(people) -> Case:
         return services.case_start(user=people["recorder"], data=factories.sample("enquiry"))
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
 
 def test_an_extension_is_not_approved_by_the_decision_maker_who_asked(people, case):
-    asker, other = _client(people["dm"]), _client(people["dm2"])
+    asker, other = signed_in(people["dm"]), signed_in(people["dm2"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         due = CaseClock.objects.get(case=case, clock="overall").due_at
         asker.post(f"/cases/{case.reference}/clocks/overall/extension/",
@@ -65,7 +60,7 @@ def test_an_extension_on_a_closed_case_is_refused(people, case):
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         services.case_withdraw(user=people["recorder"], reference=case.reference,
                                reason="The applicant no longer wishes to proceed")
-        page = _client(people["dm"]).post(
+        page = signed_in(people["dm"]).post(
             f"/cases/{case.reference}/clocks/overall/extension/",
             {"duration": "P7D", "reason": "Partner agency records delayed"})
     assert page.status_code == 409
@@ -74,7 +69,7 @@ def test_an_extension_on_a_closed_case_is_refused(people, case):
 
 
 def _glass(user, case: Case) -> BreakGlass:
-    _client(user).post(f"/cases/{case.reference}/break-glass/",
+    signed_in(user).post(f"/cases/{case.reference}/break-glass/",
                        {"reason_code": "complaint", "reason": "Complaint from the applicant's "
                                                               "solicitor about delay"})
     return BreakGlass.objects.get(user=user, case=case)
@@ -83,12 +78,12 @@ def _glass(user, case: Case) -> BreakGlass:
 def test_a_break_glass_access_is_reviewed_by_another_auditor_with_an_outcome(people, case):
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         glass = _glass(people["auditor"], case)
-        own = _client(people["auditor"]).post(
+        own = signed_in(people["auditor"]).post(
             f"/audit/break-glass/{glass.pk}/review/",
             {"outcome": "justified", "note": "Complaint file needed the case"})
         assert own.status_code == 403
         assert "another auditor must review it" in own.content.decode()
-        reviewer = _client(people["auditor2"])
+        reviewer = signed_in(people["auditor2"])
         page = reviewer.get("/audit/").content.decode()
         assert 'value="justified"' in page and 'value="not_justified"' in page
         no_outcome = reviewer.post(f"/audit/break-glass/{glass.pk}/review/",
@@ -113,7 +108,7 @@ def test_a_break_glass_access_is_reviewed_by_another_auditor_with_an_outcome(peo
                                     "a b c d e f g h i j", "xx yy zz ww qq", "..........",
                                     "because because because"])
 def test_a_break_glass_reason_must_be_words(people, case, reason):
-    outsider = _client(people["discloser"])
+    outsider = signed_in(people["discloser"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         page = outsider.post(f"/cases/{case.reference}/break-glass/",
                              {"reason_code": "other", "reason": reason})
@@ -127,7 +122,7 @@ def test_a_break_glass_reason_must_be_words(people, case, reason):
 
 
 def test_a_break_glass_reason_in_words_is_accepted(people, case):
-    outsider = _client(people["discloser"])
+    outsider = signed_in(people["discloser"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         page = outsider.post(f"/cases/{case.reference}/break-glass/",
                              {"reason_code": "cover", "reason": "Cover for DC Shah: on leave"})
@@ -152,7 +147,7 @@ def test_retrying_an_incident_refuses_a_closed_or_erased_case(people, case, eras
         if erased:  # what an erasure leaves: no workflow state, no parties
             Case.objects.filter(pk=closed.pk).update(state=b"", parties={},
                                                      erased_at=T0 + timedelta(minutes=30))
-        page = _client(people["dm"]).post(f"/incidents/{incident.pk}/retry/")
+        page = signed_in(people["dm"]).post(f"/incidents/{incident.pk}/retry/")
     assert page.status_code == 409
     assert ("erased" if erased else "closed") in page.content.decode()
     after = Case.objects.get(pk=closed.pk)
@@ -162,25 +157,25 @@ def test_retrying_an_incident_refuses_a_closed_or_erased_case(people, case, eras
     assert not CaseEvent.objects.filter(case=closed, detail="Retried after an incident").exists()
     # the case page still answers (an erased case reopened with empty state was a 500 on every
     # later action)
-    assert _client(people["dm"]).get(f"/cases/{closed.reference}/").status_code == 200
+    assert signed_in(people["dm"]).get(f"/cases/{closed.reference}/").status_code == 200
 
 
 def test_an_extension_left_pending_when_its_case_closed_can_be_refused_and_leaves_the_list(
         people, case):
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        _client(people["dm"]).post(f"/cases/{case.reference}/clocks/overall/extension/",
+        signed_in(people["dm"]).post(f"/cases/{case.reference}/clocks/overall/extension/",
                                    {"duration": "P7D", "reason": "Partner agency records delayed"})
         request = ExtensionRequest.objects.get(case=case)
         services.case_withdraw(user=people["recorder"], reference=case.reference,
                                reason="The applicant no longer wishes to proceed")
         # the pending request no longer waits in the decision makers' list
-        queue = _client(people["dm2"]).get("/queue/").content.decode()
+        queue = signed_in(people["dm2"]).get("/queue/").content.decode()
         assert f"/extensions/{request.pk}/decide/" not in queue
         # and it can still be refused (not approved: the case's clocks no longer change)
-        approve = _client(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
+        approve = signed_in(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
                                               {"approve": "yes"})
         assert approve.status_code == 409
-        refuse = _client(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
+        refuse = signed_in(people["dm2"]).post(f"/extensions/{request.pk}/decide/",
                                              {"approve": "no"})
         assert refuse.status_code == 302
     request.refresh_from_db()

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
+from tests.factories import page_html
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.cases.timers import timers_sweep
@@ -28,17 +29,8 @@ TO_DELIVERY = {"ut_decision": "decision", "ut_plan_disclosure": "disclosure_plan
 
 @pytest.fixture
 def world():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    return {role: factories.officer(role, hrt, role) for role in
-            ("contact_handler", "case_officer", "decision_maker", "disclosure_officer")}
+    return factories.csods_officers()
 
-
-def _page(user, url: str) -> str:
-    client = Client()
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _ready(case: Case, bpmn_id: str) -> HumanTask:
@@ -66,7 +58,7 @@ def test_the_decision_shows_the_checks_and_the_risk_assessment_in_words(world):
     case = _start(world)
     _work(world, case, TO_DECISION)
 
-    page = _text(_page(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
+    page = _text(page_html(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
 
     assert "Recorded earlier" in page
     assert "Risk assessment and recommendation" in page
@@ -79,7 +71,7 @@ def test_the_delivery_shows_the_disclosure_plan(world):
     case = _start(world)
     _work(world, case, {**TO_DECISION, **TO_DELIVERY})
 
-    page = _text(_page(world["disclosure_officer"],
+    page = _text(page_html(world["disclosure_officer"],
                        f"/tasks/{_ready(case, 'ut_deliver_disclosure').pk}/"))
 
     assert "Plan the disclosure" in page
@@ -98,7 +90,7 @@ def test_a_decision_back_after_a_refused_undertaking_says_why_and_keeps_the_answ
                                                                 "her sister"}})
 
     task = _ready(case, "ut_decision")
-    page = _page(world["decision_maker"], f"/tasks/{task.pk}/")
+    page = page_html(world["decision_maker"], f"/tasks/{task.pk}/")
     text = _text(page)
 
     assert "This task has come back" in text
@@ -120,7 +112,7 @@ def test_a_disclosure_not_made_in_person_comes_back_to_the_decision_maker(world)
 
     case.refresh_from_db()
     assert case.status == "open" and case.outcome_codes == []
-    page = _text(_page(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
+    page = _text(page_html(world["decision_maker"], f"/tasks/{_ready(case, 'ut_decision').pk}/"))
     assert "This task has come back" in page and "Delivered in person No" in page
 
 
@@ -130,7 +122,8 @@ def test_a_task_sent_back_by_its_own_answers_says_so_and_keeps_them(world):
                         "ut_verification_interview": "verification_interview"},
           {"ut_verification_interview": {"interview_method": "phone"}})
 
-    raw = _page(world["case_officer"], f"/tasks/{_ready(case, 'ut_verification_interview').pk}/")
+    interview = _ready(case, "ut_verification_interview")
+    raw = page_html(world["case_officer"], f"/tasks/{interview.pk}/")
     page = _text(raw)
 
     assert "This task has come back" in page
@@ -143,7 +136,7 @@ def test_a_completed_task_shows_no_running_clock(world):
     _work(world, case, {"ut_initial_checks": "initial_checks"})
     done = HumanTask.objects.get(case=case, bpmn_id="ut_initial_checks")
 
-    page = _text(_page(world["case_officer"], f"/tasks/{done.pk}/"))
+    page = _text(page_html(world["case_officer"], f"/tasks/{done.pk}/"))
 
     assert "left" not in page and "Overdue" not in page
     assert "Completed" in page
@@ -157,7 +150,7 @@ def test_a_breach_review_shows_the_clock_it_reviews(world):
         timers_sweep()
         timers_sweep()
         review = _ready(case, "ut_review_initial_breach")
-        page = _text(_page(world["decision_maker"], f"/tasks/{review.pk}/"))
+        page = _text(page_html(world["decision_maker"], f"/tasks/{review.pk}/"))
     assert "No time limit" not in page
     assert "Overdue by 6 hours" in page
 
@@ -171,7 +164,7 @@ def test_a_breach_review_shows_the_clock_it_reviews(world):
     (("auditor",), "/audit/", "Access log"),
     (("decision_maker", "auditor"), "/queue/", "Team queue"),
 ])
-def test_each_role_lands_on_its_own_start_page(world, roles, lands_on, words):
+def test_each_role_lands_on_its_own_startpage_html(world, roles, lands_on, words):
     hrt = world["case_officer"].membership.force
     user = factories.officer("someone", hrt, *roles)
     client = Client()
@@ -211,11 +204,11 @@ def test_the_clare_s_law_forum_and_delivery_show_what_their_scheme_declares(worl
         raise AssertionError(stop)
 
     forum = work_until("ut_dv_forum_decision")
-    page = _text(_page(world["decision_maker"], f"/tasks/{forum.pk}/"))
+    page = _text(page_html(world["decision_maker"], f"/tasks/{forum.pk}/"))
     assert "Risk to the person at risk Medium" in page
 
     delivery = work_until("ut_dv_deliver_disclosure")
-    page = _text(_page(world["disclosure_officer"], f"/tasks/{delivery.pk}/"))
+    page = _text(page_html(world["disclosure_officer"], f"/tasks/{delivery.pk}/"))
     assert "Recorded earlier" in page and "Planned for 27 February 2026" in page
     assert "Risk to the person at risk" not in page
 

@@ -9,10 +9,10 @@ from html import unescape
 
 import pytest
 import time_machine
-from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.api.auth import token_create
 from webapp.cases import services
 from webapp.cases.models import CaseStatus
@@ -25,19 +25,12 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    people = {role: factories.officer(role, hrt, role) for role in
-              ("contact_handler", "case_officer", "decision_maker")}
+    people = factories.csods_officers("contact_handler", "case_officer", "decision_maker")
     with time_machine.travel(T0, tick=False):
         case = services.case_start(user=people["contact_handler"],
                                    data=factories.sample("enquiry"))
     return {"case": case, **people}
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _text(response) -> str:
@@ -47,7 +40,7 @@ def _text(response) -> str:
 
 def test_the_case_page_links_to_the_confirmation_instead_of_withdrawing(world):
     case = world["case"]
-    page = _client(world["case_officer"]).get(f"/cases/{case.reference}/").content.decode()
+    page = signed_in(world["case_officer"]).get(f"/cases/{case.reference}/").content.decode()
     assert f'href="/cases/{case.reference}/withdraw/"' in page
     assert f'action="/cases/{case.reference}/withdraw/"' not in page  # no one-click withdraw
 
@@ -55,7 +48,7 @@ def test_the_case_page_links_to_the_confirmation_instead_of_withdrawing(world):
 def test_the_confirmation_says_what_will_happen_and_asks_why(world):
     case = world["case"]
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        page = _client(world["case_officer"]).get(f"/cases/{case.reference}/withdraw/")
+        page = signed_in(world["case_officer"]).get(f"/cases/{case.reference}/withdraw/")
     text = _text(page)
     assert page.status_code == 200
     assert "Withdraw the application?" in text
@@ -70,7 +63,7 @@ def test_the_confirmation_says_what_will_happen_and_asks_why(world):
 def test_withdrawing_without_a_reason_shows_the_confirmation_again(world):
     case = world["case"]
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        response = _client(world["case_officer"]).post(f"/cases/{case.reference}/withdraw/",
+        response = signed_in(world["case_officer"]).post(f"/cases/{case.reference}/withdraw/",
                                                        {"reason": " "})
     assert response.status_code == 400
     assert "Enter why the applicant withdrew." in _text(response)
@@ -81,12 +74,12 @@ def test_withdrawing_without_a_reason_shows_the_confirmation_again(world):
 
 def test_withdrawing_with_a_reason_closes_the_case_and_its_clocks_show_stopped(world):
     case = world["case"]
-    officer = _client(world["case_officer"])
+    officer = signed_in(world["case_officer"])
     with time_machine.travel(T0 + timedelta(hours=2), tick=False):
         done = officer.post(f"/cases/{case.reference}/withdraw/",
                             {"reason": "The applicant moved away"})
         assert done.status_code == 302 and done.url == f"/cases/{case.reference}/"
-        page = _client(world["decision_maker"]).get(done.url)
+        page = signed_in(world["decision_maker"]).get(done.url)
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     states = set(CaseClock.objects.filter(case=case).values_list("state", flat=True))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.cases import services
 from webapp.cases.instruction_words import readable_instructions
 from webapp.cases.labelled import headline
@@ -26,9 +26,8 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def setup():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    people = {role: factories.officer(role, hrt, role) for role in
-              ("contact_handler", "case_officer", "decision_maker", "auditor")}
+    people = factories.csods_officers("contact_handler", "case_officer", "decision_maker",
+                                      "auditor")
     people["case_officer"].first_name, people["case_officer"].last_name = "Priya", "Shah"
     people["case_officer"].save()
     with time_machine.travel(T0, tick=False):
@@ -36,11 +35,6 @@ def setup():
                                    data=factories.sample("enquiry"))
     return case, people
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_durations_read_and_are_entered_in_words():
@@ -66,7 +60,7 @@ def test_durations_read_and_are_entered_in_words():
 
 def test_clock_limits_and_extensions_in_words(setup):
     case, people = setup
-    officer, dm = _client(people["case_officer"]), _client(people["decision_maker"])
+    officer, dm = signed_in(people["case_officer"]), signed_in(people["decision_maker"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         page = officer.get(f"/cases/{case.reference}/").content.decode()
         assert "24 hours" in page and "45 days" in page
@@ -99,14 +93,14 @@ def test_timeline_names_people_and_the_decision_outcome(setup):
     task = HumanTask.objects.get(case=case, state=TaskState.READY)
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         services.task_claim(user=officer, task_id=task.pk)
-        page = _client(officer).get(f"/cases/{case.reference}/").content.decode()
+        page = signed_in(officer).get(f"/cases/{case.reference}/").content.decode()
     assert "by Priya Shah" in page and "by case_officer" not in page
     # a user with no name is named by their username
     assert "by contact_handler" in page
     # with the collar number where the force records one
     officer.membership.collar_number = "4471"
     officer.membership.save(update_fields=["collar_number"])
-    page = _client(officer).get(f"/cases/{case.reference}/").content.decode()
+    page = signed_in(officer).get(f"/cases/{case.reference}/").content.decode()
     assert "by Priya Shah (4471)" in page
 
     decision_form = definition_for(case.version).forms["decision.schema.json"]
@@ -133,7 +127,7 @@ def test_breach_review_shows_the_clock_it_reviews_and_instructions_in_words(setu
                                       state=TaskState.READY).first()
     assert review is not None, "the 24-hour breach opens a review for the decision maker"
     with time_machine.travel(T0 + timedelta(hours=60), tick=False):
-        page = _client(people["decision_maker"]).get(f"/tasks/{review.pk}/").content.decode()
+        page = signed_in(people["decision_maker"]).get(f"/tasks/{review.pk}/").content.decode()
     assert "Initial checks clock: Overdue by 36 hours" in page
     assert "No time limit" not in page and "days left" not in page
     assert "PT24H" not in page and "(24 hours)" in page
@@ -145,7 +139,7 @@ def test_alerts_say_the_state_the_clock_is_in(setup):
     with time_machine.travel(T0 + timedelta(hours=19), tick=False):
         timers_sweep()  # the warning at three quarters of the 24 hours
     with time_machine.travel(T0 + timedelta(days=4), tick=False):
-        queue = _client(people["decision_maker"]).get("/queue/").content.decode()
+        queue = signed_in(people["decision_maker"]).get("/queue/").content.decode()
     assert "Initial checks – <strong class=\"due due--overdue\">Overdue by 3 days</strong>" \
         in queue
     assert "(warning raised" in queue
@@ -153,7 +147,7 @@ def test_alerts_say_the_state_the_clock_is_in(setup):
 
 def test_access_log_names_roles(setup):
     case, people = setup
-    assert _client(people["case_officer"]).get(f"/cases/{case.reference}/").status_code == 200
-    page = _client(people["auditor"]).get("/audit/").content.decode()
+    assert signed_in(people["case_officer"]).get(f"/cases/{case.reference}/").status_code == 200
+    page = signed_in(people["auditor"]).get("/audit/").content.decode()
     assert '<span class="hint">Case officer</span>' in page  # who consulted the case
     assert '<span class="hint">case_officer' not in page and "audit_verify" not in page

@@ -24,9 +24,7 @@ PAGES = ("cases:queue", "reports:dashboard")
 
 @pytest.fixture
 def people():
-    hrt = factories.force(process=factories.version("csods", factories.CSODS))
-    return {role: factories.officer(role, hrt, role) for role in
-            ("contact_handler", "case_officer", "decision_maker")}
+    return factories.csods_officers("contact_handler", "case_officer", "decision_maker")
 
 
 def _page(user, name: str) -> str:

@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import factories
+from tests.factories import signed_in
 from webapp.audit.models import BreakGlass
 from webapp.cases import services
 from webapp.cases.clock_services import clock_pause, extension_request
@@ -65,11 +66,6 @@ def _routes(patterns=None, namespace: str = "", params: tuple[str, ...] = ()):
             assert entry.name, f"name the route {entry.pattern} so that it can be swept"
             yield ":".join(filter(None, [namespace, entry.name])), found
 
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _through_immediate_risk(people) -> Case:
@@ -160,7 +156,7 @@ def _send(client: Client, method: str, url: str, people) -> int:
 
 def _sweep(world, user, allowlist: dict[str, str]) -> tuple[list[str], set[str]]:
     """Every write-capable route, every method, every candidate value: what got through."""
-    client, cases, through, swept = _client(user), world["cases"], [], set()
+    client, cases, through, swept = signed_in(user), world["cases"], [], set()
     baseline = _fingerprint(cases)
     for name, params in _routes():
         if _exempt(name, allowlist):
@@ -201,7 +197,7 @@ def test_every_write_route_refuses_a_same_force_user_without_a_relationship(worl
 def test_withdraw_by_officer_without_relationship_is_refused(world):
     case = world["cases"][0]
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        page = _client(world["outsiders"]["case_officer"]).post(
+        page = signed_in(world["outsiders"]["case_officer"]).post(
             f"/cases/{case.reference}/withdraw/", {"reason": "Applicant no longer wants it"})
     assert page.status_code == 403
     assert "no working relationship" in page.content.decode()
@@ -213,7 +209,7 @@ def test_withdraw_by_officer_without_relationship_is_refused(world):
 def test_clock_changes_by_officer_without_relationship_are_refused(world):
     running, paused = world["cases"]
     before = _fingerprint(world["cases"])
-    officer = _client(world["outsiders"]["case_officer"])
+    officer = signed_in(world["outsiders"]["case_officer"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         answers = [
             officer.post(f"/cases/{running.reference}/clocks/overall/pause/",
@@ -229,7 +225,7 @@ def test_clock_changes_by_officer_without_relationship_are_refused(world):
 
 def test_a_break_glass_access_lets_the_officer_act_as_well_as_read(world):
     running = world["cases"][0]
-    officer = _client(world["outsiders"]["case_officer"])
+    officer = signed_in(world["outsiders"]["case_officer"])
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         officer.post(f"/cases/{running.reference}/break-glass/",
                      {"reason_code": "cover", "reason": "Covering for DC Shah who is on leave"})
