@@ -222,6 +222,37 @@ def test_every_clock_is_recomputable_from_its_events_alone(people):
             row.extensions), name
 
 
+def _rows_match_their_events(case: Case, now: datetime) -> None:
+    stored = {c.clock: c for c in CaseClock.objects.filter(case=case)}
+    assert stored
+    for name, row in stored.items():
+        rebuilt = snapshot(ClockEvent.objects.filter(case=case, clock=name), now, 0.75)
+        assert (rebuilt.due_at, rebuilt.stopped_at, rebuilt.state, rebuilt.paused_seconds,
+                rebuilt.extensions) == (row.due_at, row.stopped_at, row.state,
+                                        row.paused_seconds, row.extensions), name
+
+
+def test_a_clock_stopped_while_paused_or_by_withdrawal_matches_its_events(people):
+    """A stopping clock is settled from its row, not by re-reading its events: the row must be
+    what its events give, for a clock stopped while paused, one stopped late and a withdrawal."""
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _start(people)
+        clock.shift(timedelta(hours=2))
+        clock_pause(user=people["case_officer"], reference=case.reference, clock="initial",
+                    reason="Awaiting the applicant's call back")
+        clock.shift(timedelta(hours=30))  # past 24 hours, but paused
+        services.task_complete(user=people["case_officer"],
+                               task_id=_ready(case)["ut_initial_checks"].pk,
+                               data=factories.sample("initial_checks"))
+        clock.shift(timedelta(days=12))  # the 10-day interview limit passes
+        services.case_withdraw(user=people["case_officer"], reference=case.reference,
+                               reason="The applicant withdrew")
+        now = datetime.now(UTC)
+    states = dict(CaseClock.objects.filter(case=case).values_list("clock", "state"))
+    assert states == {"initial": "met", "interview": "breached", "overall": "stopped"}
+    _rows_match_their_events(case, now)
+
+
 def test_leap_day_and_month_ends_do_not_shift_a_limit():
     feb29 = datetime(2028, 2, 29, 10, 0, tzinfo=UTC)
     assert add_limit(feb29, "P1Y") == datetime(2029, 2, 28, 10, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from webapp.cases.risks import flag_risks
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.sync import PARKED, clocks_sync
 from webapp.forces.models import Force, Membership
-from webapp.permissions import may_work
+from webapp.permissions import may_work, membership
 from webapp.processes.deployments import lane_team_ids
 from webapp.processes.registry import definition_for_id, scheme_for
 
@@ -176,10 +176,15 @@ def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock],
     return rows
 
 
-def _owner_work(case: Case) -> Membership | None:
-    """The membership of the case's owner (one query, only for a case that has one)."""
+def _owner_work(case: Case, actors: Iterable[AbstractBaseUser]) -> Membership | None:
+    """The membership of the case's owner: the step's own, when the owner took this step (it
+    was read to check their right to), else one query; None for a case with no owner."""
     if case.owner_id is None:
         return None
+    for actor in actors:
+        known = membership(actor) if actor.pk == case.owner_id else None
+        if known is not None and known.force_id == case.force_id:
+            return known
     return (Membership.objects.filter(user_id=case.owner_id, force_id=case.force_id)
             .only("user_id", "roles", "team_id").first())
 
@@ -214,7 +219,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     new = [info for task_id, info in ready.items() if task_id not in ready_before]
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
-    owner = _owner_work(case) if new else None
+    owner = _owner_work(case, completed.values()) if new else None
     row_sql.insert_many([
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),

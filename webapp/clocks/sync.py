@@ -19,7 +19,7 @@ from engine import ProcessInstance
 from engine.scheme import Clock
 from webapp import row_sql
 from webapp.clocks import clock_sql
-from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute
+from webapp.clocks.arithmetic import ClockEventData, ClockSnapshot, compute, then
 from webapp.clocks.models import CaseClock, ClockEvent, ClockEventKind, ClockState
 from webapp.processes.deployments import case_limits
 from webapp.processes.registry import scheme_for
@@ -76,11 +76,12 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
     and whether a breach timer was moved in the instance. A clock a withdrawal stops did not
     run its course: it is "Stopped" (unless its limit had already passed: still breached).
 
-    Reads the case's clock rows once; a clock that stops also reads its events (pauses and
-    extensions count). New rows and events are written in one statement each; the case lock is
-    held, so nothing else writes these rows meanwhile.
+    Reads the case's clock rows once; a clock that stops is settled from its row, which holds
+    its pauses and extensions so far (the same as computing it from all its events). New rows
+    and events are written in one statement each; the case lock is held, so nothing else writes
+    these rows meanwhile. The force's warning fraction is read only by a step that starts or
+    stops a clock (``case_limits`` keeps it for the rest of the step).
     """
-    warning_fraction = case_limits(case)[1]
     declared = scheme_for(case.version_id).clocks
     limits = {} if closed else _limits(instance, declared)
     active = set(instance.active_bpmn_ids())
@@ -100,16 +101,15 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
                 spec.activity is None or spec.activity in active):
             event = ClockEvent(case=case, clock=spec.name, kind=ClockEventKind.STARTED, at=now,
                                limit=limits[spec.name])
-            row = _row(case, spec, snapshot([event], now, warning_fraction))
+            row = _row(case, spec, snapshot([event], now, case_limits(case)[1]))
             created.append(row)
         elif row is not None and row.stopped_at is None and (
                 closed or (spec.activity is not None and spec.activity in done
                            and spec.activity not in active) or not done.isdisjoint(spec.met_by)):
             kind = ClockEventKind.WITHDRAWN if withdrawn else ClockEventKind.STOPPED
             event = ClockEvent(case=case, clock=spec.name, kind=kind, at=now)
-            history = [*ClockEvent.objects.filter(case=case, clock=spec.name).order_by("at", "pk"),
-                       event]
-            _update(row, snapshot(history, now, warning_fraction))
+            _update(row, then(snapshot_of(row), ClockEventData(kind, now), now,
+                              case_limits(case)[1]))
             row_sql.update(row)
             if not closed and spec.breach_timer and spec.activity in active:
                 # met while its stage goes on: its breach timer must not fire any more
