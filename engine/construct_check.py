@@ -80,6 +80,10 @@ _EVENT_DEFINITIONS = {
                                                   "the tasks that undo it"),
     "cancelEventDefinition": ("cancel", "transactions are not supported: end the subprocess "
                                         "with an error end event and catch it on its boundary"),
+    "conditionalEventDefinition": ("conditional", "the condition is not checked again when the "
+                                                  "case data changes, so it would wait for ever: "
+                                                  "test the data with an exclusive gateway after "
+                                                  "the step that sets it"),
 }
 _PYTHON = {"", "python", "py", "text/python", "text/x-python", "application/x-python"}
 _WORDS = {"adHocSubProcess": "ad-hoc subprocess", "subProcess": "subprocess",
@@ -133,8 +137,7 @@ def describe(element: etree._Element) -> str:
     local = _local(element)
     words = _WORDS.get(local) or re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
     if local.endswith("Event"):
-        kinds = [_local(d).removesuffix("EventDefinition") for d in element
-                 if isinstance(d.tag, str) and _local(d).endswith("EventDefinition")]
+        kinds = [_local(d).removesuffix("EventDefinition") for d in _definitions(element)]
         if len(kinds) == 1:
             kind = {"compensate": "compensation"}.get(kinds[0], kinds[0])
             words = f"{kind} {words}"
@@ -194,6 +197,14 @@ def _refuse_unsupported(root: etree._Element, report: Report) -> None:
             event = el.getparent() if el.getparent() is not None else el
             report(el, event, f"{describe(event)} cannot be run here ({kind} events are not "
                               f"supported): {fix}")
+        elif local.endswith("Event") and len(_definitions(el)) > 1:
+            report(el, el, f"{describe(el)} has {len(_definitions(el))} triggers (a multiple "
+                           "event), which cannot be run here: use an event-based gateway "
+                           "followed by one event for each trigger")
+        elif local == "startEvent" and _local(el.getparent()) == "process" \
+                and any(_local(d) == "signalEventDefinition" for d in _definitions(el)):
+            report(el, el, f"{describe(el)} would wait for ever: nothing outside a case sends "
+                           "signals. Start the process with a plain or message start event")
         elif el.get("isForCompensation") == "true":
             report(el, el, f"{describe(el)} is marked for compensation, which cannot be run "
                            "here: undo work with an error boundary event and the tasks that "
@@ -204,6 +215,10 @@ def _refuse_unsupported(root: etree._Element, report: Report) -> None:
                            "become case variables)")
     for store in refused_stores:
         store.getparent().remove(store)
+
+
+def _definitions(event: etree._Element) -> list[etree._Element]:
+    return [d for d in event if isinstance(d.tag, str) and _local(d).endswith("EventDefinition")]
 
 
 def _vendor_attr(el: etree._Element, name: str) -> str | None:

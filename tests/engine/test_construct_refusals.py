@@ -270,3 +270,38 @@ def test_a_refused_construct_blocks_loading():
     with pytest.raises(DefinitionInvalid) as caught:
         load_files(diagram(_node("complexGateway", "Merge")), "p", lanes={LANE})
     assert "complex gateway" in str(caught.value)
+
+
+def test_a_conditional_event_is_refused_as_it_would_wait_for_ever():
+    files = diagram(_node("intermediateCatchEvent", "Approved", (
+        '      <bpmn:conditionalEventDefinition id="cd">\n        <bpmn:condition '
+        'xsi:type="bpmn:tFormalExpression">approved</bpmn:condition>\n'
+        "      </bpmn:conditionalEventDefinition>\n")))
+    problem = _only(files)
+    assert problem.message.startswith('conditional intermediate catch event "Approved" cannot be '
+                                      "run here (conditional events are not supported)")
+    assert (problem.element_id, problem.line) == ("x", line_of(files, "conditionalEventDef"))
+
+
+def test_an_event_with_several_triggers_is_refused():
+    files = diagram(_node("intermediateCatchEvent", "Reply or an hour", (
+        '      <bpmn:messageEventDefinition id="md" messageRef="m" />\n'
+        '      <bpmn:timerEventDefinition id="td">\n        <bpmn:timeDuration>"PT1H"'
+        "</bpmn:timeDuration>\n      </bpmn:timerEventDefinition>\n")),
+        before='  <bpmn:message id="m" name="Reply" />\n')
+    problem = _only(files)
+    assert problem.message.startswith('intermediate catch event "Reply or an hour" has 2 '
+                                      "triggers (a multiple event), which cannot be run here")
+    assert problem.line == line_of(files, "<bpmn:intermediateCatchEvent")
+
+
+def test_a_signal_start_event_of_a_process_is_refused():
+    files = diagram(user_task("x", "Review", "f_in", "f_out"),
+                    before='  <bpmn:signal id="sig" name="Go" />\n')
+    files["p.bpmn"] = files["p.bpmn"].replace(
+        b"<bpmn:outgoing>f_in</bpmn:outgoing>",
+        b'<bpmn:outgoing>f_in</bpmn:outgoing>\n      <bpmn:signalEventDefinition id="sd" '
+        b'signalRef="sig" />')
+    problem = _only(files)
+    assert problem.message.startswith('signal start event "Start" would wait for ever')
+    assert (problem.element_id, problem.line) == ("start", line_of(files, "<bpmn:startEvent"))
