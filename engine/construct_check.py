@@ -21,8 +21,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.lint import BPMN, NS, Problem
 
 # Namespaces that carry no behaviour we ignore: diagram layout, colours, modeller metadata.
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 _QUIET = {
-    BPMN, "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    BPMN, SPIFF,
     "http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
     "http://www.omg.org/spec/DD/20100524/DI", "http://www.w3.org/2001/XMLSchema-instance",
     "http://www.w3.org/XML/1998/namespace", "http://bpmn.io/schema/bpmn/biocolor/1.0",
@@ -85,6 +86,7 @@ _EVENT_DEFINITIONS = {
                                                   "test the data with an exclusive gateway after "
                                                   "the step that sets it"),
 }
+_ENGINES = ("camunda.org", "activiti.org", "flowable.org", "jboss.org", "bonitasoft")
 _PYTHON = {"", "python", "py", "text/python", "text/x-python", "application/x-python"}
 _WORDS = {"adHocSubProcess": "ad-hoc subprocess", "subProcess": "subprocess",
           "callActivity": "call activity", "dataStoreReference": "data store reference"}
@@ -99,33 +101,41 @@ def review(roots: Mapping[str, etree._Element], problems: list[Problem]) -> list
     stored files are untouched), and the lint's messages on elements explained here in plainer
     words (a JUEL condition's Python SyntaxError, "called decision 'None'") are dropped."""
     found: list[Problem] = []
-    explained: set[tuple[str, int | None]] = set()
+    explained: set[_Where] = set()
     for file, root in roots.items():
+        report = _reporter(file, found, explained)
+        _warn_vendor_extensions(root, report)
         if etree.QName(root).namespace != BPMN:
             continue
-        report = _reporter(file, found, explained)
         _quote_timer_literals(file, root, explained)
         _refuse_unsupported(root, report)
         _refuse_foreign_code(root, report)
-        _warn_vendor_extensions(root, report)
-    kept = [p for p in problems if (p.file, p.line) not in explained
+    kept = [p for p in problems if (p.file, p.line, p.element_id) not in explained
             or not p.message.startswith(_EXPLAINED)]
     return kept + found
 
 
 _EXPLAINED = ("<", "called decision", "timer expression uses a variable")
 Report = Callable[..., None]
+_Where = tuple[str, int | None, str | None]
 
 
-def _reporter(file: str, found: list[Problem],
-              explained: set[tuple[str, int | None]]) -> Report:
+def _reporter(file: str, found: list[Problem], explained: set[_Where]) -> Report:
     def report(at: etree._Element, owner: etree._Element, message: str,
                severity: str = "error") -> None:
         found.append(Problem(file, at.sourceline or owner.sourceline or 1,
                              owner.get("id") or None, message, severity))
         if severity == "error":
-            explained.add((file, at.sourceline))
+            explained.add(_where(file, at))
     return report
+
+
+def _where(file: str, element: etree._Element) -> _Where:
+    """An element as the lint locates it: file, line and the nearest id at or above it."""
+    node: etree._Element | None = element
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return file, element.sourceline, None if node is None else str(node.get("id"))
 
 
 def _local(element: etree._Element) -> str:
@@ -141,7 +151,7 @@ def describe(element: etree._Element) -> str:
         if len(kinds) == 1:
             kind = {"compensate": "compensation"}.get(kinds[0], kinds[0])
             words = f"{kind} {words}"
-    name = " ".join((element.get("name") or "").split())
+    name = " ".join((element.get("name") or element.get("label") or "").split())
     return f'{words} "{name}"' if name else f"{words} with no name"
 
 
@@ -160,18 +170,21 @@ def _elements(root: etree._Element) -> Iterator[etree._Element]:
     return (e for e in root.iter() if isinstance(e.tag, str))
 
 
-def _quote_timer_literals(file: str, root: etree._Element,
-                          explained: set[tuple[str, int | None]]) -> None:
-    parsers = {"timeDuration": TimerEventDefinition.parse_iso_duration,
-               "timeDate": TimerEventDefinition.parse_time_or_duration,
-               "timeCycle": TimerEventDefinition.parse_iso_recurring_interval}
-    for tag, parse in parsers.items():
+_TIMER_PARSERS: dict[str, Callable[[str], Any]] = {
+    "timeDuration": TimerEventDefinition.parse_iso_duration,
+    "timeDate": TimerEventDefinition.parse_time_or_duration,
+    "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
+}
+
+
+def _quote_timer_literals(file: str, root: etree._Element, explained: set[_Where]) -> None:
+    for tag, parse in _TIMER_PARSERS.items():
         for el in root.iterfind(f".//bpmn:{tag}", NS):
             text = (el.text or "").strip()
             if text and _DIGIT.search(text) and text[0] not in "'\"" and " " not in text \
                     and _parses(parse, text):
                 el.text = repr(text)
-                explained.add((file, el.sourceline))
+                explained.add(_where(file, el))
 
 
 def _parses(parse: Callable[[str], Any], text: str) -> bool:
@@ -192,29 +205,47 @@ def _refuse_unsupported(root: etree._Element, report: Report) -> None:
             report(el, el, f"{describe(el)} cannot be run here: {_UNSUPPORTED[local]}")
             if local == "dataStore":  # else SpiffWorkflow adds its own, unlocated, message
                 refused_stores.append(el)
-        elif local in _EVENT_DEFINITIONS:
-            kind, fix = _EVENT_DEFINITIONS[local]
-            event = el.getparent() if el.getparent() is not None else el
-            report(el, event, f"{describe(event)} cannot be run here ({kind} events are not "
-                              f"supported): {fix}")
-        elif local.endswith("Event") and len(_definitions(el)) > 1:
-            report(el, el, f"{describe(el)} has {len(_definitions(el))} triggers (a multiple "
-                           "event), which cannot be run here: use an event-based gateway "
-                           "followed by one event for each trigger")
-        elif local == "startEvent" and _local(el.getparent()) == "process" \
-                and any(_local(d) == "signalEventDefinition" for d in _definitions(el)):
-            report(el, el, f"{describe(el)} would wait for ever: nothing outside a case sends "
-                           "signals. Start the process with a plain or message start event")
+        elif local.endswith("Event") or local.endswith("EventDefinition") \
+                or local == "eventDefinitionRef":
+            _refuse_event(el, local, report)
         elif el.get("isForCompensation") == "true":
             report(el, el, f"{describe(el)} is marked for compensation, which cannot be run "
                            "here: undo work with an error boundary event and the tasks that "
                            "undo it")
-        elif local == "businessRuleTask" and _vendor_attr(el, "decisionRef") is not None:
-            report(el, el, f"{describe(el)} uses Camunda's decisionRef, which is not read here: "
-                           "name the decision with spiffworkflow:calledDecisionId (its outputs "
-                           "become case variables)")
+        elif local == "businessRuleTask":
+            _refuse_decision_reference(el, report)
     for store in refused_stores:
         store.getparent().remove(store)
+
+
+def _refuse_event(el: etree._Element, local: str, report: Report) -> None:
+    parent = el.getparent()
+    if local == "eventDefinitionRef":
+        report(el, parent, f"{describe(parent)} refers to an event definition kept outside "
+                           "it, which is not read here: put the event definition inside the "
+                           "event")
+    elif local in _EVENT_DEFINITIONS and _local(parent).endswith("Event"):
+        kind, fix = _EVENT_DEFINITIONS[local]
+        report(el, parent, f"{describe(parent)} cannot be run here ({kind} events are not "
+                           f"supported): {fix}")
+    elif local.endswith("Event") and len(_definitions(el)) > 1:
+        report(el, el, f"{describe(el)} has {len(_definitions(el))} triggers (a multiple "
+                       "event), which cannot be run here: use an event-based gateway "
+                       "followed by one event for each trigger")
+    elif local == "startEvent" and _local(parent) == "process" \
+            and any(_local(d) == "signalEventDefinition" for d in _definitions(el)):
+        report(el, el, f"{describe(el)} would wait for ever: nothing outside a case sends "
+                       "signals. Start the process with a plain or message start event")
+
+
+def _refuse_decision_reference(el: etree._Element, report: Report) -> None:
+    if _vendor_attr(el, "decisionRef") is not None:
+        report(el, el, f"{describe(el)} uses Camunda's decisionRef, which is not read here: "
+                       "name the decision with spiffworkflow:calledDecisionId (its outputs "
+                       "become case variables)")
+    elif el.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS) is None:
+        report(el, el, f"{describe(el)} names no decision: choose the DMN decision it runs "
+                       "(spiffworkflow:calledDecisionId)")
 
 
 def _definitions(event: etree._Element) -> list[etree._Element]:
@@ -224,7 +255,7 @@ def _definitions(event: etree._Element) -> list[etree._Element]:
 def _vendor_attr(el: etree._Element, name: str) -> str | None:
     for key, value in el.attrib.items():
         qname = etree.QName(key)
-        if qname.namespace and qname.namespace not in _QUIET and qname.localname == name:
+        if not _quiet(qname.namespace) and qname.localname == name:
             return str(value)
     return None
 
@@ -255,31 +286,67 @@ def _refuse_foreign_code(root: etree._Element, report: Report) -> None:
 def _expression_language(el: etree._Element) -> str | None:
     text = (el.text or "").strip()
     declared = (el.get("language") or "").lower()
+    parse = _TIMER_PARSERS.get(_local(el))
+    if not text or (parse and text[0] in "'\"" and _parses(parse, text.strip("'\""))):
+        return None  # empty (the lint says so), or an ISO 8601 literal: the same in any language
+    if "getDataObject(" in text or "getDataInput(" in text:
+        return "XPath"
     if text.startswith(("${", "#{")):
         return "JUEL"
     if text.startswith("=") and not text.startswith("=="):
         return "FEEL"
     for word, name in (("feel", "FEEL"), ("juel", "JUEL"), ("javascript", "JavaScript"),
-                       ("ecmascript", "JavaScript"), ("groovy", "Groovy"), ("java", "Java")):
+                       ("ecmascript", "JavaScript"), ("groovy", "Groovy"), ("java", "Java"),
+                       ("xpath", "XPath")):
         if word in declared:
             return name
     return None
 
 
-def _warn_vendor_extensions(root: etree._Element, report: Report) -> None:
+def _quiet(namespace: str | None) -> bool:
+    """Standard BPMN/DMN (and diagram) namespaces, and those that only carry layout."""
+    return not namespace or namespace in _QUIET or "omg.org/spec/" in namespace
+
+
+def _model(namespace: str | None) -> bool:
+    """A BPMN or DMN model namespace (not diagram interchange, whose extras are layout)."""
+    return namespace == BPMN or ("omg.org/spec/DMN" in (namespace or "")
+                                 and "DI" not in namespace and "/DC" not in namespace)
+
+
+def _ignored(root: etree._Element) -> Iterator[tuple[etree._Element, etree._Element, str, str]]:
+    """(element, owner, 'prefix:name', namespace) of every vendor attribute and extension."""
     for el in _elements(root):
         namespace = etree.QName(el).namespace
-        if namespace == BPMN:
+        if _model(namespace):
             for key in el.attrib:
                 attr = etree.QName(key)
-                if attr.namespace and attr.namespace not in _QUIET \
-                        and not _refused_attribute(el, attr.localname):
-                    _warn(report, el, el, _prefixed(el, attr), attr.localname)
-        elif namespace not in _QUIET and el.getparent() is not None \
+                if not _quiet(attr.namespace) and not _refused_attribute(el, attr.localname):
+                    yield el, el, _prefixed(el, attr), str(attr.namespace)
+        elif not _quiet(namespace) and el.getparent() is not None \
                 and _local(el.getparent()) == "extensionElements":
             owner = el.getparent().getparent()
             if owner is not None:
-                _warn(report, el, owner, _prefixed(el, etree.QName(el)), _local(el))
+                yield el, owner, _prefixed(el, etree.QName(el)), str(namespace)
+
+
+def _warn_vendor_extensions(root: etree._Element, report: Report) -> None:
+    """Execution engines' extensions one by one (each meant something there); other tools'
+    (layout, metadata) once per namespace, naming the first and counting the rest."""
+    others: dict[str, list[tuple[etree._Element, etree._Element, str]]] = {}
+    for el, owner, what, namespace in _ignored(root):
+        if any(engine in namespace for engine in _ENGINES):
+            advice = _EQUIVALENT.get(what.split(":")[1])
+            fix = f": {advice}" if advice else ""
+            report(el, owner, f"{what} on {describe(owner)} is ignored{fix}", "warning")
+        else:
+            others.setdefault(namespace, []).append((el, owner, what))
+    for found in others.values():
+        el, owner, what = found[0]
+        more = len(found) - 1
+        rest = f" and {more} more of its kind ({found[0][2].split(':')[0]}:*)" if more else ""
+        report(el, owner, f"{what} on {describe(owner)}{rest} is ignored: it is the modelling "
+                          "tool's own data", "warning")
 
 
 def _refused_attribute(el: etree._Element, name: str) -> bool:
@@ -289,12 +356,7 @@ def _refused_attribute(el: etree._Element, name: str) -> bool:
 
 def _prefixed(el: etree._Element, qname: etree.QName) -> str:
     prefixes: dict[Any, Any] = {v: k for k, v in el.nsmap.items()}
-    prefix = prefixes.get(qname.namespace) or "extension"
+    prefix = prefixes.get(qname.namespace) or next(
+        (name for name in ("zeebe", "camunda", "activiti", "flowable")
+         if name in (qname.namespace or "")), "extension")
     return f"{prefix}:{qname.localname}"
-
-
-def _warn(report: Report, at: etree._Element, owner: etree._Element, what: str,
-          local: str) -> None:
-    advice = _EQUIVALENT.get(local)
-    fix = f": {advice}" if advice else ""
-    report(at, owner, f"{what} on {describe(owner)} is ignored{fix}", "warning")

@@ -305,3 +305,36 @@ def test_a_signal_start_event_of_a_process_is_refused():
     problem = _only(files)
     assert problem.message.startswith('signal start event "Start" would wait for ever')
     assert (problem.element_id, problem.line) == ("start", line_of(files, "<bpmn:startEvent"))
+
+
+def test_a_business_rule_task_without_a_decision_says_so_in_plain_words():
+    files = diagram(_node("businessRuleTask", "Decide"))
+    problem = _only(files)
+    assert problem.message == ('business rule task "Decide" names no decision: choose the DMN '
+                               "decision it runs (spiffworkflow:calledDecisionId)")
+    assert problem.line == line_of(files, "<bpmn:businessRuleTask")
+
+
+def test_an_xpath_condition_is_named():
+    problem = _only(_gateway_with_condition("bpmn:getDataObject('approved') = 'yes'"))
+    assert "written in XPath" in problem.message
+
+
+def test_camunda_attributes_in_a_dmn_table_are_named_as_ignored():
+    from .test_construct_runs import DMN
+
+    files = diagram(_node("businessRuleTask", "Assess", (
+        "      <bpmn:extensionElements><spiffworkflow:calledDecisionId>risk"
+        "</spiffworkflow:calledDecisionId></bpmn:extensionElements>\n")).replace(
+        '<bpmn:incoming>f_in</bpmn:incoming>\n      <bpmn:outgoing>f_out</bpmn:outgoing>\n', "")
+        .replace("</bpmn:extensionElements>\n", "</bpmn:extensionElements>\n      <bpmn:incoming>"
+                 "f_in</bpmn:incoming>\n      <bpmn:outgoing>f_out</bpmn:outgoing>\n"))
+    files["risk.dmn"] = DMN.replace(b'namespace="http://example.org/dmn"',
+                                    b'namespace="http://example.org/dmn" '
+                                    b'xmlns:camunda="http://camunda.org/schema/1.0/dmn"').replace(
+        b'<input id="i1" label="Score">', b'<input id="i1" label="Score" '
+                                          b'camunda:inputVariable="s">')
+    (warning,) = [p for p in check_files(files, "p", lanes={LANE}) if p.severity == "warning"]
+    assert warning.message == 'camunda:inputVariable on input "Score" is ignored'
+    assert (warning.file, warning.line) == ("risk.dmn", line_of(files, "camunda:inputVariable",
+                                                                "risk.dmn"))
