@@ -365,3 +365,64 @@ def test_a_business_rule_task_sets_the_decisions_outputs():
     instance = _start(files, {"score": 12})
     assert "end" in _completed(instance)
     assert instance.data()["level"] == "high"
+
+
+def test_message_signal_escalation_and_error_end_events_end_their_path():
+    before = (MESSAGE + SIGNAL + '  <bpmn:escalation id="esc" name="E" escalationCode="E" />\n'
+              '  <bpmn:error id="err" name="Err" errorCode="X" />\n')
+    for trigger in (b'<bpmn:messageEventDefinition id="d" messageRef="m" />',
+                    b'<bpmn:signalEventDefinition id="d" signalRef="sig" />',
+                    b'<bpmn:escalationEventDefinition id="d" escalationRef="esc" />',
+                    b'<bpmn:errorEventDefinition id="d" errorRef="err" />'):
+        files = diagram(user_task("x", "A", "f_in", "f_out"), before=before)
+        files["p.bpmn"] = files["p.bpmn"].replace(b"<bpmn:incoming>f_out</bpmn:incoming>",
+                                                  b"<bpmn:incoming>f_out</bpmn:incoming>" + trigger)
+        instance = _start(files)
+        assert _drive(instance) == ["x"]
+        assert "end" in _completed(instance)
+
+
+def _boundary(trigger: str, interrupting: str) -> str:
+    return (user_task("x", "A", "f_in", "f_out")
+            + f'    <bpmn:boundaryEvent id="b" name="Late" cancelActivity="{interrupting}" '
+              f'attachedToRef="x"><bpmn:outgoing>f_b</bpmn:outgoing>{trigger}'
+              "</bpmn:boundaryEvent>\n"
+              '    <bpmn:sequenceFlow id="f_b" sourceRef="b" targetRef="h" />\n'
+            + user_task("h", "Chase", "f_b", "f_h")
+            + '    <bpmn:sequenceFlow id="f_h" sourceRef="h" targetRef="eh" />\n'
+              '    <bpmn:endEvent id="eh"><bpmn:incoming>f_h</bpmn:incoming></bpmn:endEvent>\n')
+
+
+def test_an_interrupting_timer_boundary_event_cancels_its_task():
+    body = _boundary('<bpmn:timerEventDefinition id="td"><bpmn:timeDuration>PT2H'
+                     "</bpmn:timeDuration></bpmn:timerEventDefinition>", "true")
+    with time_machine.travel(T0, tick=False) as clock:
+        instance = _start(diagram(body))
+        clock.shift(timedelta(hours=3))
+        instance.fire_due_timers()
+    assert [t.bpmn_id for t in instance.human_tasks()] == ["h"]
+    assert _drive(instance) == ["h"]
+    assert "eh" in _completed(instance)
+
+
+def test_a_non_interrupting_message_boundary_event_leaves_its_task_open():
+    body = _boundary('<bpmn:messageEventDefinition id="md" messageRef="m" />', "false")
+    instance = _start(diagram(body, before=MESSAGE))
+    instance.send_message("Reply", {})
+    assert sorted(t.bpmn_id for t in instance.human_tasks()) == ["h", "x"]
+    _drive(instance)
+    assert {"eh", "end"} <= _completed(instance)
+
+
+def test_process_data_inputs_and_outputs_are_not_required_at_the_start_of_a_case():
+    files = diagram(user_task("x", "A", "f_in", "f_out"))
+    files["p.bpmn"] = files["p.bpmn"].replace(
+        b'<bpmn:laneSet id="lanes">',
+        b'<bpmn:ioSpecification id="io"><bpmn:dataInput id="applicant" name="applicant" />'
+        b'<bpmn:dataOutput id="approved" name="approved" /><bpmn:inputSet id="is">'
+        b"<bpmn:dataInputRefs>applicant</bpmn:dataInputRefs></bpmn:inputSet>"
+        b'<bpmn:outputSet id="os"><bpmn:dataOutputRefs>approved</bpmn:dataOutputRefs>'
+        b'</bpmn:outputSet></bpmn:ioSpecification>\n    <bpmn:laneSet id="lanes">')
+    instance = _start(files, {})  # no 'applicant': the case still starts
+    assert _drive(instance) == ["x"]
+    assert "end" in _completed(instance)
