@@ -426,3 +426,13 @@ def test_process_data_inputs_and_outputs_are_not_required_at_the_start_of_a_case
     instance = _start(files, {})  # no 'applicant': the case still starts
     assert _drive(instance) == ["x"]
     assert "end" in _completed(instance)
+
+
+def test_a_pre_script_runs_when_the_task_is_offered_and_a_post_script_when_done():
+    task = user_task("x", "A", "f_in", "f_out", extra=(
+        "\n        <spiffworkflow:preScript>asked = 1</spiffworkflow:preScript>"
+        "\n        <spiffworkflow:postScript>answered = asked + 1</spiffworkflow:postScript>"))
+    instance = _start(diagram(task))
+    assert instance.data()["asked"] == 1
+    _drive(instance)
+    assert instance.data()["answered"] == 2
