@@ -11,6 +11,7 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
                   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
                   xmlns:activiti="http://activiti.org/bpmn"
+                  xmlns:signavio="http://www.signavio.com"
                   id="p_definitions" targetNamespace="http://bpmn.io/schema/bpmn">
 """
 FORM = b'{"type": "object", "properties": {"approved": {"type": "boolean"}}}'

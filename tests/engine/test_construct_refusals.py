@@ -345,3 +345,26 @@ def test_a_plain_task_is_refused_as_it_would_wait_with_no_form():
     problem = _only(files)
     assert problem.message.startswith("a plain task would wait in the inbox with no form")
     assert (problem.element_id, problem.line) == ("x", line_of(files, "<bpmn:task"))
+
+
+def test_an_event_definition_shared_by_reference_is_refused():
+    files = diagram(_node("intermediateCatchEvent", "Wait for reply",
+                          "      <bpmn:eventDefinitionRef>shared</bpmn:eventDefinitionRef>\n"),
+                    before='  <bpmn:messageEventDefinition id="shared" />\n')
+    problem = _only(files)
+    assert problem.message.startswith('intermediate catch event "Wait for reply" refers to an '
+                                      "event definition kept outside it")
+    assert (problem.element_id, problem.line) == ("x", line_of(files, "<bpmn:eventDefinitionRef"))
+
+
+def test_another_tools_extensions_are_named_once_for_the_namespace():
+    files = diagram(user_task("x", "Review", "f_in", "f_out", extra=(
+        "\n        <signavio:signavioMetaData metaKey=\"bgcolor\" metaValue=\"#fff\" />"))
+        + user_task("y", "Approve", "", "").replace(
+            "<bpmn:incoming></bpmn:incoming>\n      <bpmn:outgoing></bpmn:outgoing>\n", "")
+        .replace("</spiffworkflow:properties>", "</spiffworkflow:properties>\n        "
+                 '<signavio:signavioMetaData metaKey="bgcolor" metaValue="#fff" />'))
+    (warning,) = [p for p in check_files(files, "p", lanes={LANE}) if p.severity == "warning"]
+    assert warning.message == ('signavio:signavioMetaData on user task "Review" and 1 more of its '
+                               "kind (signavio:*) is ignored: it is the modelling tool's own data")
+    assert warning.line == line_of(files, "signavio:signavioMetaData")
