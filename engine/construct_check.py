@@ -87,6 +87,8 @@ _EVENT_DEFINITIONS = {
                                                   "the step that sets it"),
 }
 _ENGINES = ("camunda.org", "activiti.org", "flowable.org", "jboss.org", "bonitasoft")
+# Interrupting event subprocesses with these triggers run beside the work instead of stopping it.
+_NOT_INTERRUPTING = {"timerEventDefinition", "signalEventDefinition"}
 _PYTHON = {"", "python", "py", "text/python", "text/x-python", "application/x-python"}
 _WORDS = {"adHocSubProcess": "ad-hoc subprocess", "subProcess": "subprocess",
           "callActivity": "call activity", "dataStoreReference": "data store reference"}
@@ -236,6 +238,12 @@ def _refuse_event(el: etree._Element, local: str, report: Report) -> None:
             and any(_local(d) == "signalEventDefinition" for d in _definitions(el)):
         report(el, el, f"{describe(el)} would wait for ever: nothing outside a case sends "
                        "signals. Start the process with a plain or message start event")
+    elif local == "startEvent" and parent.get("triggeredByEvent") == "true" \
+            and el.get("isInterrupting", "true") != "false" \
+            and {_local(d) for d in _definitions(el)} & _NOT_INTERRUPTING:
+        report(el, el, f"{describe(el)} starts an interrupting event subprocess, which would "
+                       "not stop the work it interrupts: make the start event non-interrupting "
+                       "and end the case from the subprocess with a terminate end event")
 
 
 def _refuse_decision_reference(el: etree._Element, report: Report) -> None:

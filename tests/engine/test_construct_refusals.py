@@ -368,3 +368,19 @@ def test_another_tools_extensions_are_named_once_for_the_namespace():
     assert warning.message == ('signavio:signavioMetaData on user task "Review" and 1 more of its '
                                "kind (signavio:*) is ignored: it is the modelling tool's own data")
     assert warning.line == line_of(files, "signavio:signavioMetaData")
+
+
+@pytest.mark.parametrize("trigger", [
+    '<bpmn:timerEventDefinition id="td"><bpmn:timeDuration>PT1H</bpmn:timeDuration>'
+    "</bpmn:timerEventDefinition>",
+    '<bpmn:signalEventDefinition id="sd" signalRef="sig" />'])
+def test_an_interrupting_timer_or_signal_event_subprocess_is_refused(trigger):
+    files = diagram(user_task("x", "A", "f_in", "f_out")
+                    + '    <bpmn:subProcess id="es" name="Too late" triggeredByEvent="true">\n'
+                      f'      <bpmn:startEvent id="s1" name="Late">{trigger}</bpmn:startEvent>\n'
+                      "    </bpmn:subProcess>\n",
+                    before='  <bpmn:signal id="sig" name="Go" />\n')
+    problem = _only(files)
+    assert " start event \"Late\" starts an interrupting event subprocess, which would not " \
+           "stop the work it interrupts" in problem.message
+    assert (problem.element_id, problem.line) == ("s1", line_of(files, '<bpmn:startEvent id="s1"'))

@@ -436,3 +436,24 @@ def test_a_pre_script_runs_when_the_task_is_offered_and_a_post_script_when_done(
     assert instance.data()["asked"] == 1
     _drive(instance)
     assert instance.data()["answered"] == 2
+
+
+def test_a_non_interrupting_message_event_subprocess_runs_beside_the_work():
+    body = (user_task("x", "A", "f_in", "f_out")
+            + '    <bpmn:subProcess id="es" name="On reply" triggeredByEvent="true">\n'
+              '      <bpmn:startEvent id="s1" isInterrupting="false"><bpmn:outgoing>g1'
+              '</bpmn:outgoing><bpmn:messageEventDefinition id="md" messageRef="m" />'
+              "</bpmn:startEvent>\n"
+              '      <bpmn:sequenceFlow id="g1" sourceRef="s1" targetRef="st" />\n'
+              '      <bpmn:scriptTask id="st"><bpmn:incoming>g1</bpmn:incoming><bpmn:outgoing>g2'
+              "</bpmn:outgoing><bpmn:script>seen = True</bpmn:script></bpmn:scriptTask>\n"
+              '      <bpmn:sequenceFlow id="g2" sourceRef="st" targetRef="e1" />\n'
+              '      <bpmn:endEvent id="e1"><bpmn:incoming>g2</bpmn:incoming></bpmn:endEvent>\n'
+              "    </bpmn:subProcess>\n")
+    instance = _start(diagram(body, before=MESSAGE))
+    assert instance.status().waiting_messages == ("Reply",)
+    instance.send_message("Reply", {})
+    assert "st" in instance.completed_bpmn_ids()
+    assert [t.bpmn_id for t in instance.human_tasks()] == ["x"]  # the work goes on
+    _drive(instance)
+    assert "end" in _completed(instance)
