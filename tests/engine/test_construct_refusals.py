@@ -384,3 +384,19 @@ def test_an_interrupting_timer_or_signal_event_subprocess_is_refused(trigger):
     assert " start event \"Late\" starts an interrupting event subprocess, which would not " \
            "stop the work it interrupts" in problem.message
     assert (problem.element_id, problem.line) == ("s1", line_of(files, '<bpmn:startEvent id="s1"'))
+
+
+@pytest.mark.parametrize(("tag", "literal", "due"), [
+    ("timeDate", "2026-03-28T10:00:00Z", T0 + timedelta(hours=1)),
+    ("timeCycle", "R1/PT1H", T0 + timedelta(hours=1))])
+def test_unquoted_date_and_cycle_timers_fire_when_due(tag, literal, due):
+    files = diagram(_node("intermediateCatchEvent", "Wait", (
+        f'      <bpmn:timerEventDefinition id="td">\n        <bpmn:{tag} '
+        f'xsi:type="bpmn:tFormalExpression">{literal}</bpmn:{tag}>\n'
+        "      </bpmn:timerEventDefinition>\n")))
+    with time_machine.travel(T0, tick=False) as clock:
+        instance = ProcessInstance.start(load_files(files, "p", lanes={LANE}), {})
+        assert [t.due_at for t in instance.timers()] == [due]
+        clock.shift(timedelta(hours=1, minutes=1))
+        instance.fire_due_timers()
+    assert instance.status().status == "completed"
