@@ -20,8 +20,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.lint import BPMN, NS, Problem
 
-# Namespaces that carry no behaviour we ignore: diagram layout, colours, modeller metadata.
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# Namespaces that carry no behaviour we ignore: diagram layout, colours, modeller metadata.
 _QUIET = {
     BPMN, SPIFF,
     "http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
