@@ -1,8 +1,13 @@
-"""Minimal one-lane diagrams for construct tests: start -> the element(s) under test -> end."""
+"""Minimal one-lane diagrams for construct tests (start -> the element(s) under test -> end),
+checked and driven through the engine facade."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from lxml import etree
+
+from engine import ProcessInstance, check_files, load_files
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -16,6 +21,9 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 FORM = b'{"type": "object", "properties": {"approved": {"type": "boolean"}}}'
 LANE = "Case officer"
+T0 = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
+MESSAGE = '  <bpmn:message id="m" name="Reply" />\n'
+SIGNAL = '  <bpmn:signal id="sig" name="Go" />\n'
 
 
 def user_task(task_id: str, name: str, incoming: str, outgoing: str, *, extra: str = "",
@@ -75,3 +83,35 @@ def line_of(files: dict[str, bytes], needle: str, name: str = "p.bpmn") -> int:
         if needle in line:
             return number
     raise AssertionError(needle)
+
+
+def start_clean(files, data=None) -> ProcessInstance:
+    assert check_files(files, "p", lanes={LANE}) == []
+    return ProcessInstance.start(load_files(files, "p", lanes={LANE}), data or {})
+
+
+def drive(instance: ProcessInstance, answers=None, messages=()) -> list[str]:
+    """Complete every offered task (answering ``answers``), sending ``messages`` whenever
+    nothing is offered; the user tasks done, in order."""
+    done, pending = [], list(messages)
+    while True:
+        tasks = instance.human_tasks()
+        if not tasks:
+            if not pending:
+                return done
+            instance.send_message(pending.pop(0), {})
+            continue
+        done.append(tasks[0].bpmn_id)
+        instance.complete_task(tasks[0].task_id, answers or {"approved": True}, lanes={LANE})
+
+
+def completed(instance: ProcessInstance) -> set[str]:
+    assert instance.status().status == "completed"
+    return set(instance.completed_bpmn_ids())
+
+
+def with_start_trigger(files, trigger: bytes) -> dict[str, bytes]:
+    out = dict(files)
+    out["p.bpmn"] = files["p.bpmn"].replace(b"<bpmn:outgoing>f_in</bpmn:outgoing>",
+                                            b"<bpmn:outgoing>f_in</bpmn:outgoing>" + trigger)
+    return out
