@@ -65,6 +65,7 @@ _UNSUPPORTED = {
     "subChoreography": "draw the process of each party as a process with lanes",
     "callChoreography": "draw the process of each party as a process with lanes",
     "globalChoreographyTask": "draw the process of each party as a process with lanes",
+    "implicitThrowEvent": "draw the process of each party as a process with lanes",
     "conversation": "use message flows between pools, or messages the case waits for",
     "subConversation": "use message flows between pools, or messages the case waits for",
     "callConversation": "use message flows between pools, or messages the case waits for",
