@@ -263,7 +263,8 @@ def test_a_diagram_from_camunda_modeler_imports_and_is_reported_element_by_eleme
     assert any("not in a lane" in m for m in by_element["Activity_review"])
     assert any("names no form" in m for m in by_element["Activity_review"])
     assert any("not supported" in m for m in by_element["Activity_call"])
-    assert any("sandbox" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
+    assert any("written in JUEL" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
+    assert any("camunda:assignee" in m and "lanes" in m for m in by_element["Activity_review"])
     assert all(p["line"] for p in draft.problems if p["element_id"])
 
 
