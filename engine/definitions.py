@@ -14,9 +14,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine import serializer
+from engine.bpmn_parser import DefinitionParser
 from engine.errors import EngineError
 from engine.form_rules import ui_problems
 from engine.form_schema import (
@@ -197,7 +198,7 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
     # Expressions are tried on the declared parameters' defaults (the national values).
     lint_data = {**scheme.defaults(), "outcome_codes": []}
     problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = DefinitionParser(validator=VALIDATOR)
     for name, root in roots.items():
         try:
             if etree.QName(root).namespace == BPMN:
@@ -229,7 +230,7 @@ def _parse_roots(files: Mapping[str, bytes], problems: list[Problem]) -> dict[st
     return roots
 
 
-def _build_spec(parser: SpiffBpmnParser, process_id: str | None, roots: Mapping[str, Any],
+def _build_spec(parser: DefinitionParser, process_id: str | None, roots: Mapping[str, Any],
                 problems: list[Problem]) -> tuple[Any, Any] | None:
     if process_id is None:
         ids = parser.get_process_ids()
