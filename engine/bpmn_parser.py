@@ -23,13 +23,13 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     TIMER_EVENT_XPATH,
 )
 from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffIntermediateThrowEventParser,
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SubWorkflowParser
-from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
 
 from engine.dmn_hit_policies import HitPolicyEngine
 

@@ -81,7 +81,8 @@ class HitPolicyEngine(DMNEngine):  # type: ignore[misc]
         return " ".join(str(self.decision_table.hit_policy).upper().split())
 
     def decide(self, task: Any) -> list[Any]:
-        return [rule for rule in self.decision_table.rules if self._DMNEngine__check_rule(rule, task)]
+        check = self._DMNEngine__check_rule  # the stock per-rule test, private in DMNEngine
+        return [rule for rule in self.decision_table.rules if check(rule, task)]
 
     def result(self, task: Any) -> dict[str, Any]:
         policy = self.policy

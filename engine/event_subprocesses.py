@@ -1,4 +1,8 @@
-"""Interrupting event subprocesses: once one starts, the rest of its parent process stops.
+"""What a case waits for, and interrupting event subprocesses.
+
+``waiting_definitions`` lists each event a case waits for, an event-based gateway's one by one.
+
+Interrupting event subprocesses: once one starts, the rest of its parent process stops.
 
 SpiffWorkflow 3.2 reads no ``isInterrupting``: every event subprocess runs beside the work it
 should have stopped. After each step the facade calls ``interrupt``: an interrupting event
@@ -12,6 +16,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.util.task import TaskState
 
 from engine.xml_safety import parse_xml
@@ -19,6 +25,24 @@ from engine.xml_safety import parse_xml
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _cache: dict[str, frozenset[str]] = {}
 _lock = threading.Lock()
+
+
+def waiting_definitions(workflow: Any) -> list[tuple[Any, Any, Any]]:
+    """(task, event definition, element) for every event the case waits for. An event-based
+    gateway's task waits for all its events (one MultipleEventDefinition, in the order of its
+    outputs): each is reported as the catch event that follows it."""
+    found = []
+    for task in list(workflow.event_manager.tasks.values()):
+        spec = task.task_spec
+        definition = spec.event_definition
+        if not isinstance(definition, MultipleEventDefinition):
+            found.append((task, definition, spec))
+            continue
+        parts = definition.event_definitions
+        by_output = isinstance(spec, EventBasedGateway) and len(spec.outputs) == len(parts)
+        outputs = spec.outputs if by_output else [spec] * len(parts)
+        found.extend((task, part, element) for part, element in zip(parts, outputs, strict=True))
+    return found
 
 
 def interrupting_ids(content_hash: str, bpmn_files: dict[str, bytes]) -> frozenset[str]:

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
@@ -26,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import event_subprocesses, progress, sandbox, serializer
 from engine.definitions import FORM_SUFFIX, Definition
 from engine.errors import EngineError
+from engine.event_subprocesses import waiting_definitions
 from engine.form_validation import check_user_data as _check_user_data
 from engine.form_validation import validate_form_data
 from engine.info import CurrentStep, ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
@@ -134,26 +134,9 @@ class ProcessInstance:
         return [t for t in self._all_tasks()
                 if t.state == TaskState.READY and isinstance(t.task_spec, HUMAN_TASKS)]
 
-    def _waiting_definitions(self) -> list[tuple[Any, Any, Any]]:
-        """(task, event definition, element) for every event the case waits for. An
-        event-based gateway's task waits for all its events (one MultipleEventDefinition, in
-        the order of its outputs): each is reported as the catch event that follows it."""
-        found = []
-        for task in list(self._wf.event_manager.tasks.values()):
-            spec = task.task_spec
-            definition = spec.event_definition
-            if not isinstance(definition, MultipleEventDefinition):
-                found.append((task, definition, spec))
-                continue
-            outputs = spec.outputs if len(spec.outputs) == len(
-                definition.event_definitions) else [spec] * len(definition.event_definitions)
-            found.extend((task, part, element) for part, element
-                         in zip(definition.event_definitions, outputs, strict=True))
-        return found
-
     def timers(self) -> tuple[TimerInfo, ...]:
         found = []
-        for task, definition, element in self._waiting_definitions():
+        for task, definition, element in waiting_definitions(self._wf):
             if not isinstance(definition, TimerEventDefinition):
                 continue
             value = definition.details(task).value
@@ -173,7 +156,7 @@ class ProcessInstance:
         return self._waiting_messages(self._wf.is_completed())
 
     def _waiting_messages(self, completed: bool) -> tuple[str, ...]:
-        names = {d.name for _, d, _ in self._waiting_definitions()
+        names = {d.name for _, d, _ in waiting_definitions(self._wf)
                  if isinstance(d, MessageEventDefinition)}
         workflows = [] if completed else [self._wf]
         workflows += [sp for sp in self._wf.subprocesses.values() if not sp.completed]
@@ -287,7 +270,7 @@ class ProcessInstance:
         if due_at.tzinfo is None:
             raise EngineError("invalid_data", "Timer due times must be timezone-aware.")
         moved = []
-        for task, definition, element in self._waiting_definitions():
+        for task, definition, element in waiting_definitions(self._wf):
             if element.bpmn_id == bpmn_id and isinstance(
                     definition, TimerEventDefinition) and isinstance(
                     task.internal_data.get("event_value"), str):

@@ -53,6 +53,8 @@ def _event_subprocess(sp_id: str, start_definition: str, *, interrupting: bool =
 
 # -- 1. error and escalation event subprocesses -------------------------------------------
 
+THROW_ERROR = '<bpmn:errorEventDefinition id="ed_throw" errorRef="err" />'
+CATCH_ERROR = '<bpmn:errorEventDefinition id="ed_catch" errorRef="err" />'
 ERROR = '<bpmn:error id="err" name="Checks failed" errorCode="checks_failed" />'
 ESCALATION = '<bpmn:escalation id="esc" name="Needs a manager" escalationCode="manager" />'
 
@@ -64,10 +66,10 @@ def _error_case() -> str:
               '<bpmn:outgoing>f_ok</bpmn:outgoing><bpmn:outgoing>f_fail</bpmn:outgoing>'
               '</bpmn:exclusiveGateway>'
             + _end("end_ok", "f_ok")
-            + _end("end_fail", "f_fail", '<bpmn:errorEventDefinition id="ed_throw" errorRef="err" />')
+            + _end("end_fail", "f_fail", THROW_ERROR)
             + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "gw") + flow("f_ok", "gw", "end_ok")
             + flow("f_fail", "gw", "end_fail", 'note == "fail"')
-            + _event_subprocess("on_error", '<bpmn:errorEventDefinition id="ed_catch" errorRef="err" />'))
+            + _event_subprocess("on_error", CATCH_ERROR))
 
 
 def test_error_event_subprocess_does_not_run_at_the_start_of_a_case():
