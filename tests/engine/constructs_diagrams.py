@@ -61,9 +61,14 @@ def bpmn(body: str, *, globals_: str = "", process_id: str = "p") -> bytes:
             '</bpmn:process></bpmn:definitions>').encode()
 
 
-def definition(body: str, *, globals_: str = "", dmn: dict[str, str] | None = None) -> Definition:
-    files = {"p.bpmn": bpmn(body, globals_=globals_),
+def files(body: str, *, globals_: str = "", dmn: dict[str, str] | None = None
+          ) -> dict[str, bytes]:
+    found = {"p.bpmn": bpmn(body, globals_=globals_),
              f"forms/{FORM}": json.dumps(_FORM_SCHEMA).encode()}
     for name, text in (dmn or {}).items():
-        files[name] = text.encode()
-    return load_files(files, "p", lanes={LANE})
+        found[name] = text.encode()
+    return found
+
+
+def definition(body: str, *, globals_: str = "", dmn: dict[str, str] | None = None) -> Definition:
+    return load_files(files(body, globals_=globals_, dmn=dmn), "p", lanes={LANE})

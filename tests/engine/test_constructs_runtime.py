@@ -7,11 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import EngineError, ProcessInstance
+from engine import EngineError, ProcessInstance, check_files
 
-from .constructs_diagrams import LANE, definition, flow, user_task
+from .constructs_diagrams import LANE, definition, files, flow, user_task
 
 LANES = {LANE}
+
+
+def _errors(body: str, **kwargs) -> list[str]:
+    return [p.message for p in check_files(files(body, **kwargs), "p", lanes=LANES)
+            if p.severity == "error"]
 
 
 def _start(body: str, *, globals_: str = "", dmn: dict[str, str] | None = None,
@@ -301,6 +306,8 @@ def test_event_based_gateway_waits_for_its_message_and_timer_and_takes_the_messa
         assert status.waiting_messages == ("Go",)
         assert [(t.bpmn_id, t.due_at) for t in status.timers] == [
             ("catch_late", T0 + timedelta(hours=1))]
+        moved = instance.set_timer_due("catch_late", T0 + timedelta(minutes=30))
+        assert [t.due_at for t in moved] == [T0 + timedelta(minutes=30)]
         status = instance.send_message("Go")
         assert [t.bpmn_id for t in status.human_tasks] == ["ut_go"]
         assert status.timers == () and status.waiting_messages == ()
@@ -319,3 +326,48 @@ def test_event_based_gateway_takes_the_timer_when_it_falls_due():
         assert [t.bpmn_id for t in status.human_tasks] == ["ut_late"]
         assert status.waiting_messages == ()
         assert _complete(instance, "ut_late").status == "completed"
+
+
+# -- what cannot run correctly is refused at check time ---------------------------------------
+
+def test_a_link_throw_event_with_no_catch_event_is_refused():
+    body = (_start_event("start", "f1")
+            + '<bpmn:intermediateThrowEvent id="link_out"><bpmn:incoming>f1</bpmn:incoming>'
+              '<bpmn:linkEventDefinition id="l_out" name="Nowhere" /></bpmn:intermediateThrowEvent>'
+            + flow("f1", "start", "link_out"))
+    assert any(m.startswith("Link throw event 'Nowhere' has no link catch event")
+               for m in _errors(body))
+
+
+def test_an_error_start_event_outside_an_event_subprocess_is_refused():
+    body = (_start_event("start", "f1", CATCH_ERROR) + user_task("ut_a", "f1", "f2")
+            + _end("end", "f2") + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end"))
+    assert any(m.startswith("Error start event outside an event subprocess")
+               for m in _errors(body, globals_=ERROR))
+
+
+def test_a_manual_task_outside_any_lane_is_refused():
+    body = (_start_event("start", "f1")
+            + '<bpmn:manualTask id="mt_post" name="Post the letter"><bpmn:incoming>f1'
+              '</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:manualTask>'
+            + _end("end", "f2") + flow("f1", "start", "mt_post") + flow("f2", "mt_post", "end"))
+    found = files(body)
+    found["p.bpmn"] = found["p.bpmn"].replace(b"<bpmn:flowNodeRef>mt_post</bpmn:flowNodeRef>", b"")
+    errors = [p.message for p in check_files(found, "p", lanes=LANES) if p.severity == "error"]
+    assert any(m.startswith("Manual task is not in a lane") for m in errors)
+
+
+@pytest.mark.parametrize(("policy", "kwargs", "words"), [
+    ("PRIORITY", {}, "hit policy PRIORITY ranks results by the output values, but output "
+                     "'Band' lists none"),
+    ("OUTPUT ORDER", {}, "hit policy OUTPUT ORDER ranks results"),
+    ("UNIQUE", {"aggregation": "SUM"}, "aggregation 'SUM' needs hit policy COLLECT"),
+    ("COLLECT", {"aggregation": "AVERAGE"}, "aggregation 'AVERAGE' needs"),
+    ("SOMETIMES", {}, "hit policy 'SOMETIMES' is not one of"),
+])
+def test_dmn_tables_the_engine_cannot_decide_are_refused_naming_the_decision(policy, kwargs,
+                                                                             words):
+    body = (_start_event("start", "f1") + user_task("ut_a", "f1", "f2") + _end("end", "f2")
+            + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end"))
+    errors = _errors(body, dmn={"banding.dmn": _dmn(policy, NUMBERS, **kwargs)})
+    assert any(m.startswith("Decision table 'Banding': ") and words in m for m in errors), errors
