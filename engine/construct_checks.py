@@ -36,36 +36,70 @@ def _problem(file: str, element: etree._Element, message: str) -> Problem:
 
 
 def _bpmn(file: str, root: etree._Element, lanes: Collection[str] | None) -> list[Problem]:
-    problems = []
+    return [_problem(file, element, message) for check in (_manual_tasks, _links,
+                                                           _event_gateways, _start_events)
+            for element, message in check(root, lanes)]
+
+
+Found = list[tuple[etree._Element, str]]
+
+
+def _manual_tasks(root: etree._Element, lanes: Collection[str] | None) -> Found:
+    found = []
     lane_of = {(ref.text or "").strip(): ref.getparent().get("name") or ""
                for ref in root.iter(f"{_B}flowNodeRef")}
     for task in root.iter(f"{_B}manualTask"):
         lane = lane_of.get(task.get("id") or "")
         if lane is None:
-            problems.append(_problem(file, task, "Manual task is not in a lane: put it in the "
-                                                 "lane of the role that does the work"))
+            found.append((task, "Manual task is not in a lane: put it in the lane of the role "
+                                "that does the work"))
         elif lanes is not None and lane not in lanes:
-            problems.append(_problem(file, task, f"Manual task: lane '{lane}' is not one of: "
-                                                 f"{', '.join(sorted(lanes))}"))
+            found.append((task, f"Manual task: lane '{lane}' is not one of: "
+                                f"{', '.join(sorted(lanes))}"))
+    return found
+
+
+def _links(root: etree._Element, lanes: Collection[str] | None) -> Found:
+    found = []
     for throw in root.iter(f"{_B}intermediateThrowEvent"):
         if link_name(throw) is not None and link_catch(throw) is None:
-            problems.append(_problem(file, throw, f"Link throw event '{link_name(throw)}' has no "
-                                                  "link catch event of the same name in the same "
-                                                  "process: the flow would stop here"))
+            found.append((throw, f"Link throw event '{link_name(throw)}' has no link catch "
+                                 "event of the same name in the same process: the flow would "
+                                 "stop here"))
     for parent in {c.getparent() for c in root.iter(f"{_B}intermediateCatchEvent")}:
         names = Counter(link_name(c) for c in parent.iterchildren(f"{_B}intermediateCatchEvent"))
-        for name, count in names.items():
-            if name is not None and count > 1:
-                problems.append(_problem(file, parent, f"{count} link catch events are named "
-                                                       f"'{name}': give each a different name"))
+        found.extend((parent, f"{count} link catch events are named '{name}': give each a "
+                              "different name")
+                     for name, count in names.items() if name is not None and count > 1)
+    return found
+
+
+def _event_gateways(root: etree._Element, lanes: Collection[str] | None) -> Found:
+    targets: dict[str | None, list[str | None]] = {}
+    for flow in root.iter(f"{_B}sequenceFlow"):
+        targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    nodes = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    found = []
+    for gateway in root.iter(f"{_B}eventBasedGateway"):
+        timers = [t for t in targets.get(gateway.get("id"), [])
+                  if t in nodes and nodes[t].find(f"{_B}timerEventDefinition") is not None]
+        if len(timers) > 1:
+            found.append((gateway, f"Event-based gateway waits for {len(timers)} timers: the "
+                                   "engine keeps one due time per gateway. Keep only the "
+                                   "earliest timer"))
+    return found
+
+
+def _start_events(root: etree._Element, lanes: Collection[str] | None) -> Found:
+    found = []
     for start in root.iter(f"{_B}startEvent"):
         for kind in ("error", "escalation"):
             if (start.find(f"{_B}{kind}EventDefinition") is not None
                     and not in_event_subprocess(start)):
-                problems.append(_problem(file, start, f"{kind.capitalize()} start event outside an "
-                                                      "event subprocess: it would never be "
-                                                      "triggered. Put it in an event subprocess"))
-    return problems
+                found.append((start, f"{kind.capitalize()} start event outside an event "
+                                     "subprocess: it would never be triggered. Put it in an "
+                                     "event subprocess"))
+    return found
 
 
 def _dmn(file: str, root: etree._Element) -> list[Problem]:

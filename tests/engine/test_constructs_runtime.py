@@ -371,3 +371,19 @@ def test_dmn_tables_the_engine_cannot_decide_are_refused_naming_the_decision(pol
             + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end"))
     errors = _errors(body, dmn={"banding.dmn": _dmn(policy, NUMBERS, **kwargs)})
     assert any(m.startswith("Decision table 'Banding': ") and words in m for m in errors), errors
+
+
+def test_an_event_based_gateway_with_two_timers_is_refused():
+    second = ('<bpmn:intermediateCatchEvent id="catch_later"><bpmn:incoming>f_timer2'
+              '</bpmn:incoming><bpmn:outgoing>f_later</bpmn:outgoing>'
+              '<bpmn:timerEventDefinition id="td_later"><bpmn:timeDuration '
+              'xsi:type="bpmn:tFormalExpression">"PT2H"</bpmn:timeDuration>'
+              '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+              + _end("end_later", "f_later") + flow("f_timer2", "ebg", "catch_later")
+              + flow("f_later", "catch_later", "end_later"))
+    body = _event_gateway_case().replace(
+        "<bpmn:outgoing>f_timer</bpmn:outgoing>",
+        "<bpmn:outgoing>f_timer</bpmn:outgoing><bpmn:outgoing>f_timer2</bpmn:outgoing>") + second
+    assert any(m.startswith("Event-based gateway waits for 2 timers")
+               for m in _errors(body, globals_=GO))
+    assert not _errors(_event_gateway_case(), globals_=GO)
