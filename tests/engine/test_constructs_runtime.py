@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine import EngineError, ProcessInstance, check_files
+from engine.simulation import save_and_reload
 
 from .constructs_diagrams import LANE, definition, files, flow, user_task
 
@@ -140,6 +141,8 @@ def test_interrupting_message_event_subprocess_interrupts_the_case():
     status = instance.send_message("Stop")
     assert [t.bpmn_id for t in status.human_tasks] == ["ut_on_stop"]
     assert "Stop" not in status.waiting_messages
+    instance = save_and_reload(instance)
+    assert instance.waiting_messages() == ()
     status = _complete(instance, "ut_on_stop")
     assert status.status == "completed"
     assert "ut_a" not in instance.completed_bpmn_ids()
@@ -151,6 +154,24 @@ def test_non_interrupting_message_event_subprocess_runs_beside_the_case():
     assert sorted(t.bpmn_id for t in status.human_tasks) == ["ut_a", "ut_on_stop"]
     _complete(instance, "ut_on_stop")
     assert _complete(instance, "ut_a").status == "completed"
+
+
+def test_interrupting_timer_event_subprocess_interrupts_when_the_timer_fires():
+    import time_machine
+
+    timer = ('<bpmn:timerEventDefinition id="td_limit"><bpmn:timeDuration '
+             'xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>'
+             '</bpmn:timerEventDefinition>')
+    body = (_start_event("start", "f1") + user_task("ut_a", "f1", "f2") + _end("end", "f2")
+            + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end")
+            + _event_subprocess("on_limit", timer))
+    with time_machine.travel(T0, tick=False) as clock:
+        instance = _start(body)
+        assert _offered(instance) == ["ut_a"]
+        clock.move_to(T0 + timedelta(hours=2))
+        instance.fire_due_timers()
+        assert _offered(instance) == ["ut_on_limit"]
+        assert _complete(instance, "ut_on_limit").status == "completed"
 
 
 # -- 3. link events ------------------------------------------------------------------------
@@ -308,6 +329,8 @@ def test_event_based_gateway_waits_for_its_message_and_timer_and_takes_the_messa
             ("catch_late", T0 + timedelta(hours=1))]
         moved = instance.set_timer_due("catch_late", T0 + timedelta(minutes=30))
         assert [t.due_at for t in moved] == [T0 + timedelta(minutes=30)]
+        instance = save_and_reload(instance)
+        assert instance.waiting_messages() == ("Go",)
         status = instance.send_message("Go")
         assert [t.bpmn_id for t in status.human_tasks] == ["ut_go"]
         assert status.timers == () and status.waiting_messages == ()
