@@ -410,3 +410,23 @@ def test_an_event_based_gateway_with_two_timers_is_refused():
     assert any(m.startswith("Event-based gateway waits for 2 timers")
                for m in _errors(body, globals_=GO))
     assert not _errors(_event_gateway_case(), globals_=GO)
+
+
+def test_an_aggregation_over_several_outputs_is_refused():
+    body = (_start_event("start", "f1") + user_task("ut_a", "f1", "f2") + _end("end", "f2")
+            + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end"))
+    two = _dmn("COLLECT", NUMBERS, aggregation="SUM").replace(
+        "</output>", '</output><output id="out_other" label="Other" name="other" />', 1)
+    assert "Decision table 'Banding': a COLLECT SUM table must have exactly one output" in (
+        _errors(body, dmn={"banding.dmn": two}))
+
+
+def test_two_link_catch_events_with_one_name_are_refused():
+    catch = ('<bpmn:intermediateCatchEvent id="{id}"><bpmn:outgoing>{out}</bpmn:outgoing>'
+             '<bpmn:linkEventDefinition id="{id}_def" name="Again" />'
+             '</bpmn:intermediateCatchEvent>')
+    body = (_start_event("start", "f1") + user_task("ut_a", "f1", "f2") + _end("end", "f2")
+            + flow("f1", "start", "ut_a") + flow("f2", "ut_a", "end")
+            + catch.format(id="in_1", out="f3") + _end("end_3", "f3") + flow("f3", "in_1", "end_3")
+            + catch.format(id="in_2", out="f4") + _end("end_4", "f4") + flow("f4", "in_2", "end_4"))
+    assert "2 link catch events are named 'Again': give each a different name" in _errors(body)
