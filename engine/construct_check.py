@@ -88,8 +88,9 @@ _EVENT_DEFINITIONS = {
                                                   "the step that sets it"),
 }
 _ENGINES = ("camunda.org", "activiti.org", "flowable.org", "jboss.org", "bonitasoft")
-# Interrupting event subprocesses with these triggers run beside the work instead of stopping it.
-_NOT_INTERRUPTING = {"timerEventDefinition", "signalEventDefinition"}
+# Interrupting event subprocesses with these triggers are not known to stop the work (message,
+# error, escalation and timer starts interrupt: engine.event_subprocesses).
+_NOT_INTERRUPTING = {"signalEventDefinition"}
 _PYTHON = {"", "python", "py", "text/python", "text/x-python", "application/x-python"}
 _WORDS = {"adHocSubProcess": "ad-hoc subprocess", "subProcess": "subprocess",
           "callActivity": "call activity", "dataStoreReference": "data store reference"}

@@ -14,9 +14,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine import construct_check, serializer
+from engine.bpmn_parser import DefinitionParser
 from engine.errors import EngineError
 from engine.form_rules import ui_problems
 from engine.form_schema import (
@@ -198,7 +199,7 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
     lint_data = {**scheme.defaults(), "outcome_codes": []}
     problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
     problems = construct_check.review(roots, problems)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = DefinitionParser(validator=VALIDATOR)
     for name, root in roots.items():
         try:
             if etree.QName(root).namespace == BPMN:
@@ -230,7 +231,7 @@ def _parse_roots(files: Mapping[str, bytes], problems: list[Problem]) -> dict[st
     return roots
 
 
-def _build_spec(parser: SpiffBpmnParser, process_id: str | None, roots: Mapping[str, Any],
+def _build_spec(parser: DefinitionParser, process_id: str | None, roots: Mapping[str, Any],
                 problems: list[Problem]) -> tuple[Any, Any] | None:
     if process_id is None:
         ids = parser.get_process_ids()

@@ -18,19 +18,22 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
-from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine import progress, sandbox, serializer
+from engine import event_subprocesses, progress, sandbox, serializer
 from engine.definitions import FORM_SUFFIX, Definition
 from engine.errors import EngineError
+from engine.event_subprocesses import waiting_definitions
 from engine.form_validation import check_user_data as _check_user_data
 from engine.form_validation import validate_form_data
 from engine.info import CurrentStep, ErrorInfo, HumanTaskInfo, InstanceStatus, TimerInfo
 from engine.instructions import render_instructions
 
 MAX_TASKS = 2_000
+# Tasks a person does: user tasks (with a form) and manual tasks (marked done, no form).
+HUMAN_TASKS = (UserTask, ManualTask)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -57,6 +60,8 @@ class ProcessInstance:
         self._wf = workflow
         self._wf.script_engine = sandbox.script_engine()  # never serialized: re-attach always
         self._poisoned = False
+        self._interrupting = event_subprocesses.interrupting_ids(definition.content_hash,
+                                                                 definition.bpmn_files())
 
     # -- lifecycle ------------------------------------------------------------------------
     @classmethod
@@ -127,12 +132,11 @@ class ProcessInstance:
     def _ready_user_tasks(self) -> list[Any]:
         # A plain scan in creation order: cheaper than SpiffWorkflow's tree iterator.
         return [t for t in self._all_tasks()
-                if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+                if t.state == TaskState.READY and isinstance(t.task_spec, HUMAN_TASKS)]
 
     def timers(self) -> tuple[TimerInfo, ...]:
         found = []
-        for task in list(self._wf.event_manager.tasks.values()):
-            definition = task.task_spec.event_definition
+        for task, definition, element in waiting_definitions(self._wf):
             if not isinstance(definition, TimerEventDefinition):
                 continue
             value = definition.details(task).value
@@ -140,8 +144,8 @@ class ProcessInstance:
                 continue
             due = TimerEventDefinition.parse_time_or_duration(value)
             found.append(TimerInfo(
-                task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id or "",
-                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id or "", due_at=due,
+                task_id=str(task.id), bpmn_id=element.bpmn_id or "",
+                name=element.bpmn_name or element.bpmn_id or "", due_at=due,
                 kind=type(definition).__name__.replace("EventDefinition", "").lower(),
                 stage=self._stage_of(task),
             ))
@@ -152,12 +156,13 @@ class ProcessInstance:
         return self._waiting_messages(self._wf.is_completed())
 
     def _waiting_messages(self, completed: bool) -> tuple[str, ...]:
-        names = {e.name for e in self._wf.waiting_events()
-                 if e.event_type == "MessageEventDefinition"}
+        names = {d.name for _, d, _ in waiting_definitions(self._wf)
+                 if isinstance(d, MessageEventDefinition)}
         workflows = [] if completed else [self._wf]
         workflows += [sp for sp in self._wf.subprocesses.values() if not sp.completed]
+        interrupted = event_subprocesses.interrupted(self._wf, self._interrupting)
         for wf in workflows:
-            if wf is not self._wf and wf.is_completed():
+            if (wf is not self._wf and wf.is_completed()) or id(wf) in interrupted:
                 continue
             for spec_name in getattr(wf.spec.start, "trigger_specs", ()):
                 sub_spec = self._wf.subprocess_specs.get(
@@ -215,11 +220,12 @@ class ProcessInstance:
     # -- steps ----------------------------------------------------------------------------
     def complete_task(self, task_id: str, data: Mapping[str, Any], *,
                       lanes: Collection[str]) -> InstanceStatus:
-        """Complete a READY user task in one of ``lanes`` with form ``data``."""
+        """Complete a READY user task in one of ``lanes`` with form ``data`` (a manual task:
+        mark it done, with no data)."""
         self._usable()
         task = self._find_task(task_id)
-        if not isinstance(task.task_spec, UserTask):
-            raise EngineError("not_found", "That is not a user task.")
+        if not isinstance(task.task_spec, HUMAN_TASKS):
+            raise EngineError("not_found", "That is not a task for a person.")
         if task.state != TaskState.READY:
             raise EngineError("not_ready", f"The task is {TaskState.get_name(task.state)}, "
                                            "not ready: it may already have been completed.")
@@ -228,6 +234,8 @@ class ProcessInstance:
                                             "lane, which you may not work.")
         props = task.task_spec.extensions.get("properties", {})
         form_file = props.get("formJsonSchemaFilename")
+        if not isinstance(task.task_spec, UserTask) and data:
+            raise EngineError("invalid_data", "This task has no form: mark it as done.")
         validate_form_data(self.definition.form_for(form_file), data,
                            self.definition.ui_for(form_file, props.get("formUiSchemaFilename")))
 
@@ -262,9 +270,8 @@ class ProcessInstance:
         if due_at.tzinfo is None:
             raise EngineError("invalid_data", "Timer due times must be timezone-aware.")
         moved = []
-        for task in list(self._wf.event_manager.tasks.values()):
-            definition = task.task_spec.event_definition
-            if task.task_spec.bpmn_id == bpmn_id and isinstance(
+        for task, definition, element in waiting_definitions(self._wf):
+            if element.bpmn_id == bpmn_id and isinstance(
                     definition, TimerEventDefinition) and isinstance(
                     task.internal_data.get("event_value"), str):
                 task.internal_data["event_value"] = due_at.astimezone(UTC).isoformat()
@@ -289,6 +296,8 @@ class ProcessInstance:
         try:
             action()
             self._wf.do_engine_steps()
+            if event_subprocesses.interrupt(self._wf, self._interrupting):
+                self._wf.do_engine_steps()
             self._wf.get_events()  # drain throws nothing caught; they must not pile up
         except SpiffWorkflowException as exc:
             self._poisoned = True

@@ -90,6 +90,9 @@ def lint(roots: Mapping[str, etree._Element], *, form_files: Collection[str],
         _check_references(ctx, file, root, process_ids, decision_ids)
     for file, root in dmn_roots.items():
         _check_dmn(ctx, file, root)
+    from engine.runtime_checks import construct_problems  # it builds on this module
+
+    ctx.problems.extend(construct_problems(roots, lanes=lanes))
     return ctx.problems
 
 
