@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine import serializer
+from engine.diagram_checks import check_diagrams
 from engine.errors import EngineError
 from engine.form_rules import ui_problems
 from engine.form_schema import (
@@ -197,6 +198,7 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
     # Expressions are tried on the declared parameters' defaults (the national values).
     lint_data = {**scheme.defaults(), "outcome_codes": []}
     problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
+    problems.extend(check_diagrams(roots, files, forms=forms, start_names=lint_data.keys()))
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, root in roots.items():
         try:
