@@ -54,8 +54,8 @@ def flow(flow_id: str, source: str, target: str, condition: str = "", name: str 
 def node(tag: str, node_id: str, *, name: str = "", incoming: str = "", outgoing: str = "",
          attrs: str = "", inner: str = "") -> str:
     named = f' name="{name}"' if name else ""
-    return (f'    <bpmn:{tag} id="{node_id}"{named}{attrs}>\n' + inner
-            + _refs("incoming", incoming) + _refs("outgoing", outgoing) + f"    </bpmn:{tag}>\n")
+    return (f'    <bpmn:{tag} id="{node_id}"{named}{attrs}>\n' + _refs("incoming", incoming)
+            + _refs("outgoing", outgoing) + inner + f"    </bpmn:{tag}>\n")
 
 
 def _refs(tag: str, ids: str) -> str:
