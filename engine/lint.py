@@ -195,8 +195,8 @@ def _tried(ctx: _Context, file: str, el: etree._Element, cheap: bool,
 def _probe(ctx: _Context, file: str, el: etree._Element, source: str, mode: str) -> None:
     refused = sandbox.probe(source, mode, ctx.lint_data)
     if refused:
-        ctx.report(file, el, f"{capital(code_place(el))} does something that is not allowed: "
-                             f"{refused}. Change it in the panel on the right.")
+        ctx.report(file, el, f"{capital(code_place(el))} was refused when tried on sample "
+                             f"data: {refused}. Change it in the panel on the right.")
 
 
 def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source: str) -> None:

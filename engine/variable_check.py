@@ -6,7 +6,9 @@ task's before/after script) assigns it, a DMN table outputs it, a message event 
 payload in it, a data object or multi-instance item is named so, or the service puts it into
 every case at start (the scheme's declared parameters and ``outcome_codes``: ``start_names``).
 The check is not flow-sensitive: a variable provided anywhere in the definition counts as
-provided everywhere (a stage's data passes to and from its call activities).
+provided everywhere (a stage's data passes to and from its call activities). Without a
+readable scheme.json the data a case starts with is not declared (an engine-level caller may
+pass any), so the problems are warnings there.
 
 Templates are parsed, never compiled here: ``jinja2.meta.find_undeclared_variables`` runs the
 code generator, which folds constant expressions (``{{ 10**10**7 }}`` would hang the check).
@@ -24,6 +26,7 @@ from lxml import etree
 from engine.check_words import capital, code_place, label
 from engine.lint import BPMN, NS, SPIFF, Problem
 from engine.sandbox_policy import HELPERS, _build_globals
+from engine.scheme import DECLARATION_FILE
 from engine.scheme_check import _form_fields
 from engine.template_env import ENV
 
@@ -36,7 +39,9 @@ _PROVIDING_TAGS = ("messageVariable", "variableName", "resultVariable")
 def check_variables(roots: Mapping[str, etree._Element], files: Mapping[str, bytes], *,
                     start_names: Collection[str]) -> list[Problem]:
     """A problem for each variable an element reads that nothing in the definition provides."""
-    provided = set(start_names) | _form_provided(files)
+    declared, parameters = _declared_parameters(files)
+    provided = set(start_names) | parameters | _form_provided(files)
+    severity = "error" if declared else "warning"
     bpmn = {f: r for f, r in roots.items() if etree.QName(r).namespace == BPMN}
     for root in roots.values():
         provided |= _provided(root)
@@ -45,10 +50,10 @@ def check_variables(roots: Mapping[str, etree._Element], files: Mapping[str, byt
     for file, root in roots.items():
         reads = _template_reads(root) if file in bpmn else iter(())
         for el, line, name, where in [*reads, *_python_reads(root, file in bpmn)]:
-            if name in provided or (file, line, name) in seen:
+            if name in provided or name.startswith("_") or (file, line, name) in seen:
                 continue
             seen.add((file, line, name))
-            problems.append(Problem(file, line, _owner_id(el), _message(where, name)))
+            problems.append(Problem(file, line, _owner_id(el), _message(where, name), severity))
     return problems
 
 
@@ -67,6 +72,17 @@ def _owner_id(el: etree._Element) -> str | None:
             return str(node.get("id"))
         node = node.getparent()
     return None
+
+
+def _declared_parameters(files: Mapping[str, bytes]) -> tuple[bool, set[str]]:
+    """Whether scheme.json declares what a case starts with, and its parameters' names (read
+    leniently: a declaration with mistakes is reported on its own)."""
+    try:
+        doc = json.loads(files[DECLARATION_FILE])
+    except (KeyError, ValueError, UnicodeDecodeError, RecursionError):
+        return False, set()
+    parameters = doc.get("parameters") if isinstance(doc, Mapping) else None
+    return True, set(parameters) if isinstance(parameters, Mapping) else set()
 
 
 def _form_provided(files: Mapping[str, bytes]) -> set[str]:

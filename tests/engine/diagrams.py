@@ -26,6 +26,8 @@ FORM = {"type": "object", "properties": {"decision": {"type": "string",
                                          "urgent": {"type": "boolean"},
                                          "notes": {"type": "string"}}}
 
+SCHEME = {"format": 1, "title": "Test", "intake": "a", "lanes": {"Case officer": "officer"}}
+
 
 def user_task(task_id: str, name: str, incoming: str = "", outgoing: str = "",
               instructions: str = "") -> str:
@@ -63,11 +65,13 @@ def _refs(tag: str, ids: str) -> str:
 
 
 def files(body: str) -> dict[str, bytes]:
-    """The definition's files: the diagram (every user task in the lane) and its form."""
+    """The definition's files: the diagram (every user task in the lane), its form and its
+    declarations (intake 'a')."""
     ids = re.findall(r'<bpmn:userTask id="([^"]+)"', body)
     refs = "\n".join(f"        <bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i in ids)
     return {"p.bpmn": (HEAD.format(refs=refs) + body + TAIL).encode(),
-            "forms/f.schema.json": json.dumps(FORM).encode()}
+            "forms/f.schema.json": json.dumps(FORM).encode(),
+            "scheme.json": json.dumps(SCHEME).encode()}
 
 
 def line_of(data: bytes, needle: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from engine import check_files
-from tests.engine.diagrams import files, flow, line_of, node, user_task
+from tests.engine.diagrams import SCHEME, files, flow, line_of, node, user_task
 
 START = node("startEvent", "s", name="Start", outgoing="f_s")
 END = node("endEvent", "e", name="Done", incoming="f_e")
@@ -79,8 +79,8 @@ def test_form_fields_script_results_and_sandbox_names_are_provided():
 
 def test_scheme_parameters_and_dmn_outputs_are_provided():
     diagram = files(_body(instructions="Within {{ limit_initial }}: {{ recommended }}"))
-    scheme = {"format": 1, "title": "Test", "intake": "a", "lanes": {"Case officer": "officer"},
-              "parameters": {"limit_initial": {"type": "duration", "default": "PT24H"}}}
+    scheme = {**SCHEME, "parameters": {"limit_initial": {"type": "duration",
+                                                          "default": "PT24H"}}}
     dmn = b"""<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="D"
              namespace="http://example.org">
@@ -103,3 +103,10 @@ def test_scheme_parameters_and_dmn_outputs_are_provided():
     assert problem.message.startswith(
         "The input 'Urgent' of the decision table 'Recommend' uses 'overdue'")
     assert problem.line == line_of(dmn, "not overdue")
+
+
+def test_without_declarations_an_undefined_variable_is_a_warning():
+    diagram = files(_body(instructions="{{ case_ref }}"))
+    del diagram["scheme.json"]
+    (problem,) = _undefined(diagram)
+    assert problem.severity == "warning"
