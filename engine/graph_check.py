@@ -1,6 +1,6 @@
 """Checks of a diagram's shape that SpiffWorkflow does not make: elements no case can reach,
-elements from which a case can never finish, parallel joins that can wait for ever, and
-exclusive gateways whose conditions may all be false with no default way out.
+elements from which a case can never finish, parallel joins that can wait for ever, and (with
+``gateway_check``) exclusive gateways whose conditions may all be false with no default.
 
 Each process, subprocess and event subprocess is checked on its own (its contents start at its
 own start events). A boundary event is reached through the activity it is attached to; an
@@ -11,7 +11,6 @@ choice tried); see docs/process-checks.md for what is and is not proved.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -20,6 +19,7 @@ from typing import Any
 from lxml import etree
 
 from engine.check_words import capital, label
+from engine.gateway_check import open_gateways
 from engine.lint import BPMN, NS, Problem
 
 _CONTAINERS = {"process", "subProcess", "transaction"}
@@ -33,9 +33,7 @@ _FLOW_NODES = {
 MAX_STATES = 20_000  # token states played per process before the join check gives up
 _TOKEN_CAP = 2  # tokens counted per arrow (loops that make more are cut to this)
 _SUBSETS_UP_TO = 4  # an inclusive gateway with more ways out tries each one alone, and all
-_NEGATED = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
-            ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
-            ast.In: ast.NotIn, ast.NotIn: ast.In}
+
 
 
 def _local(el: etree._Element) -> str:
@@ -133,15 +131,12 @@ def check_graph(roots: Mapping[str, etree._Element],
             graph = _Graph.of(container)
             problems.extend(_reachability(file, graph))
             problems.extend(_joins(file, graph))
-        for gateway in root.iterfind(".//bpmn:exclusiveGateway", NS):
-            problem = _open_gateway(file, root, gateway, forms or {})
-            if problem is not None:
-                problems.append(problem)
+        problems.extend(open_gateways(file, root, forms or {}))
     return problems
 
 
-def _problem(file: str, el: etree._Element, message: str, severity: str = "error") -> Problem:
-    return Problem(file, el.sourceline, el.get("id"), message, severity)
+def _problem(file: str, el: etree._Element, message: str) -> Problem:
+    return Problem(file, el.sourceline, el.get("id"), message)
 
 
 def _reachability(file: str, g: _Graph) -> Iterator[Problem]:
@@ -289,113 +284,3 @@ def _choices(g: _Graph, node: str) -> list[list[str]]:
         if local == "intermediateThrowEvent" and link is not None:
             choices = [[f for c in g.links.get(link, ()) for f in g.outs[c]]]
     return choices
-
-
-def _open_gateway(file: str, root: etree._Element, gateway: etree._Element,
-                  forms: Mapping[str, Any]) -> Problem | None:
-    """A warning when no condition on an exclusive gateway's ways out need hold and none is
-    the default (SpiffWorkflow then stops the case with an error)."""
-    if gateway.get("default"):
-        return None
-    flows = [f for f in root.iterfind(".//bpmn:sequenceFlow", NS)
-             if f.get("sourceRef") == gateway.get("id")]
-    conditions = []
-    for flow in flows:
-        expression = flow.find("bpmn:conditionExpression", NS)
-        if expression is None or not (expression.text or "").strip():
-            return None  # a way out with no condition: SpiffWorkflow refuses it itself
-        conditions.append(expression.text.strip())
-    if not conditions or _covers(conditions, forms):
-        return None
-    return _problem(file, gateway, f"None of the conditions on the ways out of "
-                                   f"{label(gateway)} need hold, and none of them is the "
-                                   "default: a case for which all are false would stop here "
-                                   "with an error. Make one way out the default (select its "
-                                   "arrow, choose the spanner icon, then 'Default Flow'), or "
-                                   "add conditions that cover every case.", "warning")
-
-
-def _parsed(source: str) -> ast.expr | None:
-    try:
-        return ast.parse(source, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def _covers(conditions: list[str], forms: Mapping[str, Any]) -> bool:
-    """True when the conditions provably cover every case: one is always true, one is the
-    negation of another, two are opposite comparisons, or equality tests cover every option
-    of a form field (its enum, or true and false for a yes/no field)."""
-    trees = [t for t in map(_parsed, conditions) if t is not None]
-    dumps = {ast.dump(t) for t in trees}
-    for tree in trees:
-        if isinstance(tree, ast.Constant) and tree.value is True:
-            return True
-        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and \
-                ast.dump(tree.operand) in dumps:
-            return True
-        if isinstance(tree, ast.Compare) and len(tree.ops) == 1:
-            opposite = _NEGATED.get(type(tree.ops[0]))
-            if opposite is not None and ast.dump(ast.Compare(
-                    tree.left, [opposite()], tree.comparators)) in dumps:
-                return True
-    return _covers_options(trees, forms)
-
-
-def _covers_options(trees: list[ast.expr], forms: Mapping[str, Any]) -> bool:
-    tested: dict[str, set[Any]] = {}
-    for tree in trees:
-        for name, values in _equalities(tree):
-            tested.setdefault(name, set()).update(values)
-    for name, values in tested.items():
-        options = _options(name, forms)
-        if options and all(_hashable(o) in values for o in options):
-            return True
-    return False
-
-
-def _equalities(tree: ast.expr) -> Iterator[tuple[str, set[Any]]]:
-    """(field, values) for ``field == value``, ``value == field``, ``field in (values)``, a bare
-    ``field`` (true) and ``not field`` (false), joined by ``or``."""
-    if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.Or):
-        for value in tree.values:
-            yield from _equalities(value)
-    elif isinstance(tree, ast.Name):
-        yield tree.id, {True}
-    elif isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and \
-            isinstance(tree.operand, ast.Name):
-        yield tree.operand.id, {False}
-    elif isinstance(tree, ast.Compare) and len(tree.ops) == 1:
-        left, op, right = tree.left, tree.ops[0], tree.comparators[0]
-        if isinstance(op, ast.Eq | ast.Is):
-            if isinstance(right, ast.Name):
-                left, right = right, left
-            if isinstance(left, ast.Name) and isinstance(right, ast.Constant):
-                yield left.id, {_hashable(right.value)}
-        elif isinstance(op, ast.In) and isinstance(left, ast.Name) and \
-                isinstance(right, ast.List | ast.Tuple | ast.Set) and \
-                all(isinstance(e, ast.Constant) for e in right.elts):
-            yield left.id, {_hashable(e.value) for e in right.elts}  # type: ignore[attr-defined]
-
-
-def _hashable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
-
-
-def _options(name: str, forms: Mapping[str, Any]) -> list[Any]:
-    """Every value a form field can take, when a form limits it (enum, const options, yes/no)."""
-    for schema in forms.values():
-        props = schema.get("properties") if isinstance(schema, Mapping) else None
-        field_schema = props.get(name) if isinstance(props, Mapping) else None
-        if not isinstance(field_schema, Mapping):
-            continue
-        if isinstance(field_schema.get("enum"), list):
-            return list(field_schema["enum"])
-        for key in ("oneOf", "anyOf"):
-            branches = field_schema.get(key)
-            if isinstance(branches, list) and branches and all(
-                    isinstance(b, Mapping) and "const" in b for b in branches):
-                return [b["const"] for b in branches]
-        if field_schema.get("type") == "boolean":
-            return [True, False]
-    return []

@@ -261,9 +261,11 @@ def test_a_diagram_from_camunda_modeler_imports_and_is_reported_element_by_eleme
     for problem in draft.problems:
         by_element.setdefault(problem["element_id"], []).append(problem["message"])
     assert any("not in a lane" in m for m in by_element["Activity_review"])
-    assert any("names no form" in m for m in by_element["Activity_review"])
-    assert any("not supported" in m for m in by_element["Activity_call"])
-    assert any("sandbox" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
+    assert any("has no form. Choose one under 'Form' in the panel on the right." in m
+               for m in by_element["Activity_review"])
+    assert any("is a service task, which cannot run here" in m
+               for m in by_element["Activity_call"])
+    assert any("cannot run" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
     assert all(p["line"] for p in draft.problems if p["element_id"])
 
 
