@@ -171,3 +171,40 @@ def test_conditions_that_provably_cover_every_case_are_not_warned_of():
 def test_options_not_all_tested_are_warned_of():
     problems = _problems(_decision("decision == 'approve'", "decision == 'maybe'"))[1]
     assert [p.element_id for p in problems] == ["gw"]
+
+
+def test_call_activities_catch_events_and_lanes_are_followed():
+    timer = ('      <bpmn:timerEventDefinition id="wd"><bpmn:timeDuration>"P1D"'
+             "</bpmn:timeDuration></bpmn:timerEventDefinition>\n")
+    body = (START + flow("f_s", "s", "call")
+            + node("callActivity", "call", name="Checks", incoming="f_s", outgoing="f_c",
+                   attrs=' calledElement="checks"')
+            + flow("f_c", "call", "reply")
+            + node("intermediateCatchEvent", "reply", name="Reply", incoming="f_c",
+                   outgoing="f_r",
+                   inner='      <bpmn:messageEventDefinition id="md" messageRef="msg" />\n')
+            + flow("f_r", "reply", "wait")
+            + node("intermediateCatchEvent", "wait", name="Wait a day", incoming="f_r",
+                   outgoing="f_w", inner=timer)
+            + flow("f_w", "wait", "a") + user_task("a", "Assess", "f_w", "")
+            # 'Assess' has no way out: an implicit end
+            )
+    diagram = files(body)
+    called = ('  <bpmn:message id="msg" name="Reply" />\n'
+              '  <bpmn:process id="checks" isExecutable="true">\n'
+              '    <bpmn:startEvent id="cs"><bpmn:outgoing>cf</bpmn:outgoing></bpmn:startEvent>\n'
+              '    <bpmn:sequenceFlow id="cf" sourceRef="cs" targetRef="ce" />\n'
+              '    <bpmn:endEvent id="ce"><bpmn:incoming>cf</bpmn:incoming></bpmn:endEvent>\n'
+              "  </bpmn:process>\n</bpmn:definitions>")
+    text = diagram["p.bpmn"].decode().replace("</bpmn:definitions>", called)
+    problems = check_files({**diagram, "p.bpmn": text.encode()}, "p")
+    assert problems == []
+
+
+def test_a_task_after_an_unreachable_gateway_is_reported_by_name():
+    body = _straight(node("exclusiveGateway", "g", name="Again?", outgoing="f_g"),
+                     flow("f_g", "g", "b"), user_task("b", "Second look", "f_g", ""))
+    problems = _problems(body)[1]
+    assert [(p.element_id, p.message.split(":")[0]) for p in problems] == [
+        ("g", "No case can ever reach the exclusive gateway 'Again?'"),
+        ("b", "No case can ever reach the user task 'Second look'")]
