@@ -217,7 +217,7 @@ def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source:
     if not isinstance(value, str):
         ctx.report(file, el, f"{capital(code_place(el))} must give a length of time in "
                              "quotes (ISO 8601 string), such as \"PT24H\" for 24 hours or "
-                             f"\"P28D\" for 28 days, not a {type(value).__name__}.")
+                             f"\"P28D\" for 28 days, not {_value_words(value)}.")
         return
     try:
         if tag == "timeDuration":
@@ -344,3 +344,13 @@ def _check_dmn(ctx: _Context, file: str, root: etree._Element) -> None:
         if message:
             ctx.report(file, el, f"{capital(code_place(el))} cannot run: {message}. Correct "
                                  "the cell in the decision table.")
+
+
+def _value_words(value: Any) -> str:
+    """What kind of value a timer gave, in words ("a number", "a list")."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {"NoneType": "nothing", "list": "a list", "dict": "a set of answers",
+            "tuple": "a list"}.get(type(value).__name__, f"a {type(value).__name__} value")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Collection, Iterator, Mapping
 
 from jinja2 import nodes
@@ -33,6 +34,7 @@ from engine.template_env import ENV
 _SANDBOX_NAMES = frozenset(_build_globals(HELPERS)) | frozenset(
     _build_globals()["__builtins__"])
 _TEMPLATE_NAMES = frozenset(ENV.globals) | {"loop", "self", "caller", "varargs", "kwargs"}
+_DURATION = re.compile(r"P(?=\w)(\d+[YMWD])*(T(\d+[HMS])+)?")
 _PROVIDING_TAGS = ("messageVariable", "variableName", "resultVariable")
 
 
@@ -58,6 +60,9 @@ def check_variables(roots: Mapping[str, etree._Element], files: Mapping[str, byt
 
 
 def _message(where: str, name: str) -> str:
+    if where.startswith("the timer of") and _DURATION.fullmatch(name):
+        return (f"{capital(where)} gives {name} without quotes, so it is read as the name of a "
+                f"value, which nothing provides. Write it in quotes: \"{name}\".")
     verb = "use" if where.startswith("the instructions") else "uses"
     return (f"{capital(where)} {verb} '{name}', but no form, script, decision table or scheme "
             f"setting gives '{name}' a value, so it will always be empty or fail. Check the "

@@ -110,3 +110,20 @@ def test_without_declarations_an_undefined_variable_is_a_warning():
     del diagram["scheme.json"]
     (problem,) = _undefined(diagram)
     assert problem.severity == "warning"
+
+
+def test_an_unquoted_timer_duration_is_told_to_be_quoted():
+    timer = ('      <bpmn:timerEventDefinition id="td"><bpmn:timeDuration>PT1H'
+             "</bpmn:timeDuration></bpmn:timerEventDefinition>\n")
+    body = (START + flow("f_s", "s", "a") + user_task("a", "Assess", "f_s", "f_a")
+            + flow("f_a", "a", "wait")
+            + node("intermediateCatchEvent", "wait", name="Wait an hour", incoming="f_a",
+                   outgoing="f_e", inner=timer)
+            + flow("f_e", "wait", "e") + END)
+    diagram = files(body)
+    (problem,) = [p for p in check_files(diagram, "p") if "without quotes" in p.message]
+    assert problem.severity == "error"
+    assert problem.message == (
+        "The timer of the event 'Wait an hour' gives PT1H without quotes, so it is read as the "
+        "name of a value, which nothing provides. Write it in quotes: \"PT1H\".")
+    assert problem.line == line_of(diagram["p.bpmn"], ">PT1H<")
