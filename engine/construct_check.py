@@ -101,8 +101,7 @@ _DIGIT = re.compile(r"\d")
 
 def review(roots: Mapping[str, etree._Element], problems: list[Problem]) -> list[Problem]:
     """``problems`` (the lint's) with this module's findings added; run after the lint, before
-    SpiffWorkflow parses ``roots``. Unquoted ISO 8601 timer literals are quoted in ``roots`` (the
-    stored files are untouched), and the lint's messages on elements explained here in plainer
+    SpiffWorkflow parses ``roots``. The lint's messages on elements explained here in plainer
     words (a JUEL condition's Python SyntaxError, "called decision 'None'") are dropped."""
     found: list[Problem] = []
     explained: set[_Where] = set()
@@ -111,15 +110,26 @@ def review(roots: Mapping[str, etree._Element], problems: list[Problem]) -> list
         _warn_vendor_extensions(root, report)
         if etree.QName(root).namespace != BPMN:
             continue
-        _quote_timer_literals(file, root, explained)
         _refuse_unsupported(root, report)
         _refuse_foreign_code(root, report)
     kept = [p for p in problems if (p.file, p.line, p.element_id) not in explained
-            or not p.message.startswith(_EXPLAINED)]
+            or not any(marker in p.message for marker in _EXPLAINED)]
     return kept + found
 
 
-_EXPLAINED = ("<", "called decision", "timer expression uses a variable")
+def quote_timer_literals(roots: Mapping[str, etree._Element]) -> None:
+    """Quote unquoted ISO 8601 timer literals (``PT1H``, as Camunda and the BPMN MIWG files
+    write them) in ``roots``, so that the lint and the engine read them as the literals they are;
+    run before the lint. The stored files are untouched."""
+    for root in roots.values():
+        if etree.QName(root).namespace == BPMN:
+            _quote_timer_literals(root)
+
+
+# The lint's words for what this module explains more plainly on the same element: a JUEL or
+# FEEL condition's Python SyntaxError, Camunda's decisionRef read as decision 'None'.
+_EXPLAINED = (" cannot run: ", " uses the decision table 'None'",
+              " uses a value only a running case has")
 Report = Callable[..., None]
 _Where = tuple[str, int | None, str | None]
 
@@ -181,14 +191,13 @@ _TIMER_PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def _quote_timer_literals(file: str, root: etree._Element, explained: set[_Where]) -> None:
+def _quote_timer_literals(root: etree._Element) -> None:
     for tag, parse in _TIMER_PARSERS.items():
         for el in root.iterfind(f".//bpmn:{tag}", NS):
             text = (el.text or "").strip()
             if text and _DIGIT.search(text) and text[0] not in "'\"" and " " not in text \
                     and _parses(parse, text):
                 el.text = repr(text)
-                explained.add(_where(file, el))
 
 
 def _parses(parse: Callable[[str], Any], text: str) -> bool:

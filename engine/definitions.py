@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine import construct_check, serializer
 from engine.bpmn_parser import DefinitionParser
+from engine.diagram_checks import check_diagrams
 from engine.errors import EngineError
 from engine.form_rules import ui_problems
 from engine.form_schema import (
@@ -197,7 +198,9 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
         lanes = scheme.lanes.keys()
     # Expressions are tried on the declared parameters' defaults (the national values).
     lint_data = {**scheme.defaults(), "outcome_codes": []}
+    construct_check.quote_timer_literals(roots)
     problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
+    problems.extend(check_diagrams(roots, files, forms=forms, start_names=lint_data.keys()))
     problems = construct_check.review(roots, problems)
     parser = DefinitionParser(validator=VALIDATOR)
     for name, root in roots.items():

@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import sandbox
+from engine.check_words import capital, code_place, label
 from engine.instructions import check_instructions, template_runs_in_process
 from engine.sandbox_cost import python_is_bounded
 
@@ -103,21 +104,32 @@ def _check_flows(ctx: _Context, file: str, root: etree._Element) -> None:
         for attr, ref_tag in (("sourceRef", "outgoing"), ("targetRef", "incoming")):
             node_id = flow.get(attr)
             node = nodes.get(node_id)
+            end = "starts at" if attr == "sourceRef" else "leads to"
             if node is None:
-                ctx.report(file, flow, f"{attr} '{node_id}' does not name an element in this file")
+                ctx.report(file, flow, f"{capital(label(flow))} {end} '{node_id}', which is not "
+                                       "in the diagram. Delete the arrow and draw it again "
+                                       "between two steps.")
                 continue
             refs = [r.text for r in node.iterfind(f"bpmn:{ref_tag}", NS)]
             if refs and flow_id not in refs:
-                ctx.report(file, node, f"sequence flow '{flow_id}' is not listed in its "
-                                       f"<bpmn:{ref_tag}> elements")
+                into = "out of" if ref_tag == "outgoing" else "into"
+                ctx.report(file, node, f"{capital(label(node))} does not list the arrow "
+                                       f"'{flow_id}' among the arrows {into} it, so the diagram "
+                                       "file is inconsistent. Delete the arrow and draw it "
+                                       "again.")
     for tag, end, verb in (("incoming", "targetRef", "end"), ("outgoing", "sourceRef", "start")):
         for ref in root.iterfind(f".//bpmn:{tag}", NS):
             ref_flow = flows.get((ref.text or "").strip())
+            step = ref.getparent()
+            into = "into" if tag == "incoming" else "out of"
             if ref_flow is None:
-                ctx.report(file, ref, f"<bpmn:{tag}> names '{ref.text}', which is not a sequence "
-                                      "flow in this file (the branch would never run)")
+                ctx.report(file, ref, f"{capital(label(step))} lists an arrow '{ref.text}' "
+                                      f"{into} it that is not in the diagram, so that branch "
+                                      "would never run. Delete the arrow and draw it again.")
             elif ref_flow.get(end) != _owner_id(ref):
-                ctx.report(file, ref, f"sequence flow '{ref.text}' does not {verb} here")
+                ctx.report(file, ref, f"{capital(label(step))} lists the arrow '{ref.text}' "
+                                      f"{into} it, but the arrow does not {verb} there. Delete "
+                                      "the arrow and draw it again.")
 
 
 def _expressions(root: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
@@ -146,20 +158,23 @@ def _check_expressions(ctx: _Context, file: str, root: etree._Element) -> None:
         source = raw.strip()
         if not source:
             if kind != "exec":
-                ctx.report(file, el, f"<{_local(el)}> is empty")
+                ctx.report(file, el, f"{capital(code_place(el))} is empty. Write it in the "
+                                     "panel on the right.")
             continue
         mode = "exec" if kind == "exec" else "eval"
         message = sandbox.check_source(source, mode)
         if message:
-            ctx.report(file, el, f"<{_local(el)}> does not compile in the sandbox: {message}")
+            ctx.report(file, el, f"{capital(code_place(el))} cannot run: {message}. Correct "
+                                 "it in the panel on the right.")
         elif kind.startswith("timer:"):
             _tried(ctx, file, el, python_is_bounded(source, mode), _check_timer,
                    kind.split(":")[1], source)
         else:
             _tried(ctx, file, el, python_is_bounded(source, mode), _probe, source, mode)
     for el in root.iterfind(".//bpmn:serviceTask", NS):
-        ctx.report(file, el, "service tasks are not supported: call external systems from a "
-                             "background job and deliver the result as a message")
+        ctx.report(file, el, f"{capital(label(el))} is a service task, which cannot run here. "
+                             "Have the other system send its result as a message, and catch "
+                             "that message with a message event.")
 
 
 def _tried(ctx: _Context, file: str, el: etree._Element, cheap: bool,
@@ -168,38 +183,44 @@ def _tried(ctx: _Context, file: str, el: etree._Element, cheap: bool,
     the sandbox's time limit), try no more code that is not ``cheap`` (in-process): the check
     must answer promptly."""
     if ctx.stops >= MAX_STOPS and not cheap:
-        ctx.report(file, el, f"<{_local(el)}> was not tried: {MAX_STOPS} elements were stopped "
-                             "for taking too long or too much memory; fix them and check again")
+        ctx.report(file, el, f"{capital(code_place(el))} was not tried: {MAX_STOPS} other "
+                             "pieces were stopped for taking too long or too much memory. Fix "
+                             "them and check again.")
         return
     try:
         check(ctx, file, el, *args)
     except sandbox.SandboxStopped as exc:
         ctx.stops += 1
-        ctx.report(file, el, f"<{_local(el)}> was stopped when tried on sample data: {exc}")
+        ctx.report(file, el, f"{capital(code_place(el))} was stopped when tried on sample "
+                             f"data: {exc}. Make it simpler.")
 
 
 def _probe(ctx: _Context, file: str, el: etree._Element, source: str, mode: str) -> None:
     refused = sandbox.probe(source, mode, ctx.lint_data)
     if refused:
-        ctx.report(file, el, f"<{_local(el)}> was refused by the sandbox on sample data: "
-                             f"{refused}")
+        ctx.report(file, el, f"{capital(code_place(el))} was refused when tried on sample "
+                             f"data: {refused}. Change it in the panel on the right.")
 
 
 def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source: str) -> None:
     try:
         value = sandbox.evaluate(source, ctx.lint_data)
     except NameError as exc:
-        ctx.report(file, el, f"timer expression uses a variable the lint data does not define "
-                             f"({exc}); it will only be checked at run time", "warning")
+        ctx.report(file, el, f"{capital(code_place(el))} uses a value only a running case "
+                             f"has ({exc}), so it can only be checked when a case runs.",
+                   "warning")
         return
     except sandbox.SandboxStopped:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure is the policy lead's to see
-        ctx.report(file, el, f"timer expression fails: {type(exc).__name__}: {exc}")
+        ctx.report(file, el, f"{capital(code_place(el))} does not work: "
+                             f"{type(exc).__name__}: {exc}. Correct it in the panel on the "
+                             "right.")
         return
     if not isinstance(value, str):
-        ctx.report(file, el, f"timer expression must give an ISO 8601 string such as "
-                             f"\"PT24H\" (quoted), not {type(value).__name__}")
+        ctx.report(file, el, f"{capital(code_place(el))} must give a length of time in "
+                             "quotes (ISO 8601 string), such as \"PT24H\" for 24 hours or "
+                             f"\"P28D\" for 28 days, not {_value_words(value)}.")
         return
     try:
         if tag == "timeDuration":
@@ -209,8 +230,11 @@ def _check_timer(ctx: _Context, file: str, el: etree._Element, tag: str, source:
         else:
             TimerEventDefinition.parse_iso_recurring_interval(value)
     except Exception:  # noqa: BLE001
-        ctx.report(file, el, f"timer value {value!r} is not a valid ISO 8601 "
-                             f"{'duration' if tag == 'timeDuration' else tag[4:].lower()}")
+        what = {"timeDuration": "length of time such as \"PT24H\" (24 hours) or \"P28D\"",
+                "timeDate": "date and time such as \"2026-01-31T09:00:00Z\""}.get(
+                    tag, "repeating time such as \"R3/PT24H\"")
+        ctx.report(file, el, f"{capital(code_place(el))} gives {value!r}, which is not a "
+                             f"valid ISO 8601 {what}. Correct it in the panel on the right.")
 
 
 def _lane_map(root: etree._Element) -> dict[str, str]:
@@ -232,32 +256,41 @@ def _check_user_tasks(ctx: _Context, file: str, root: etree._Element) -> None:
         while node is not None and lane is None:
             lane = lanes.get(node.get("id") or "")
             node = node.getparent()
+        what = capital(label(task))
         if lane is None:
-            ctx.report(file, task, "user task is not in a lane: put it in the lane of the role "
-                                   "that does the work")
+            ctx.report(file, task, f"{what} is not in a lane, so nobody would be offered it. "
+                                   "Move it into the lane of the role that does the work.")
         elif ctx.lanes is not None and lane not in ctx.lanes:
-            ctx.report(file, task, f"lane '{lane}' is not one of: {', '.join(sorted(ctx.lanes))}")
+            ctx.report(file, task, f"{what} is in the lane '{lane}', which is not one of: "
+                                   f"{', '.join(sorted(ctx.lanes))}. Move it into one of "
+                                   "them, or rename the lane.")
         props = _properties(task)
         form = props.get(FORM_PROPERTY)
         if not form:
-            ctx.report(file, task, f"user task names no form (spiffworkflow property "
-                                   f"'{FORM_PROPERTY}')")
+            ctx.report(file, task, f"{what} has no form. Choose one under 'Form' in the panel "
+                                   "on the right.")
         elif form not in ctx.form_files:
-            ctx.report(file, task, f"form '{form}' does not exist in forms/")
+            ctx.report(file, task, f"{what} uses the form '{form}', which does not exist. "
+                                   "Choose one of the scheme's forms in the panel on the "
+                                   "right, or add that form.")
         ui = props.get(UI_PROPERTY)
         if ui and ui not in ctx.form_files:
-            ctx.report(file, task, f"UI schema '{ui}' does not exist in forms/")
+            ctx.report(file, task, f"{what} uses the form layout '{ui}', which does not "
+                                   "exist. Choose another in the panel on the right, or none.")
         for el in task.iterfind("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS):
             _tried(ctx, file, el, template_runs_in_process(el.text or ""), _check_instructions)
     for task in root.iterfind(".//bpmn:task", NS):
-        ctx.report(file, task, "a plain task would wait in the inbox with no form: make it a "
-                               "user task (with a lane and form) or a script task")
+        ctx.report(file, task, f"{capital(label(task))} is a plain task, which would wait in "
+                               "the inbox with no form. Change it to a user task (with a lane "
+                               "and a form) or a script task: select it and choose the "
+                               "spanner icon.")
 
 
 def _check_instructions(ctx: _Context, file: str, el: etree._Element) -> None:
     message = check_instructions(el.text or "", ctx.lint_data)
     if message:
-        ctx.report(file, el, message)
+        ctx.report(file, el, f"The instructions of {label(el.getparent().getparent())}: "
+                             f"{message}. Correct them in the panel on the right.")
 
 
 def _check_references(ctx: _Context, file: str, root: etree._Element,
@@ -265,13 +298,17 @@ def _check_references(ctx: _Context, file: str, root: etree._Element,
     for call in root.iterfind(".//bpmn:callActivity", NS):
         called = call.get("calledElement")
         if called not in process_ids:
-            ctx.report(file, call, f"called element '{called}' is not a process in this definition")
+            ctx.report(file, call, f"{capital(label(call))} calls '{called}', which is not a "
+                                   "process in this scheme. Choose one of the scheme's "
+                                   "processes under 'Called process' in the panel on the "
+                                   "right.")
     for task in root.iterfind(".//bpmn:businessRuleTask", NS):
         ref = task.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
         if ref is None or (ref.text or "").strip() not in decision_ids:
             name = None if ref is None else ref.text
-            ctx.report(file, task, f"called decision '{name}' is not a DMN decision in this "
-                                   "definition")
+            ctx.report(file, task, f"{capital(label(task))} uses the decision table "
+                                   f"'{name}', which is not in this scheme. Choose one of the "
+                                   "scheme's decision tables in the panel on the right.")
     ids_by_tag: dict[str, set[str | None]] = {}
     for tag in ("message", "escalation", "error", "signal"):
         ids_by_tag[tag] = {e.get("id") for r in ctx.roots.values()
@@ -283,7 +320,10 @@ def _check_references(ctx: _Context, file: str, root: etree._Element,
         for el in root.iterfind(f".//bpmn:{tag}", NS):
             ref = el.get(attr)
             if ref is not None and ref not in ids_by_tag[attr[:-3]]:
-                ctx.report(file, el, f"{attr} '{ref}' does not name a <bpmn:{attr[:-3]}>")
+                holder = el.getparent()
+                ctx.report(file, el, f"{capital(label(holder))} refers to the "
+                                     f"{attr[:-3]} '{ref}', which is not defined in the "
+                                     "diagram. Choose one in the panel on the right.")
 
 
 def _check_dmn(ctx: _Context, file: str, root: etree._Element) -> None:
@@ -305,4 +345,15 @@ def _check_dmn(ctx: _Context, file: str, root: etree._Element) -> None:
         if message and kind == "inputEntry":
             message = sandbox.check_source(f"v {source}", "eval")
         if message:
-            ctx.report(file, el, f"DMN {kind} does not compile in the sandbox: {message}")
+            ctx.report(file, el, f"{capital(code_place(el))} cannot run: {message}. Correct "
+                                 "the cell in the decision table.")
+
+
+def _value_words(value: Any) -> str:
+    """What kind of value a timer gave, in words ("a number", "a list")."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {"NoneType": "nothing", "list": "a list", "dict": "a set of answers",
+            "tuple": "a list"}.get(type(value).__name__, f"a {type(value).__name__} value")

@@ -132,7 +132,8 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     assert page.locator("#save-status").inner_text() == "Unsaved changes."
     save(page, "1 error")
     problem = page.locator(f'#problems li[data-element="{NEW_TASK}"]')
-    assert "user task names no form" in problem.inner_text()
+    assert "has no form. Choose one under 'Form' in the panel on the right." in \
+        problem.inner_text()
     assert NEW_NAME in problem.inner_text()
     assert page.locator("#problem-count").inner_text() == "1"
     assert marked(page, NEW_TASK)
@@ -164,7 +165,7 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     assert properties.get_by_label("Name", exact=True).input_value() == NEW_NAME
     assert properties.get_by_label(
         "Lane (the role that does the work)").input_value() == "Case officer"
-    assert "user task names no form" in properties.inner_text()
+    assert "has no form. Choose one under 'Form'" in properties.inner_text()
     assert page.evaluate("document.activeElement.id") == "properties-heading"
     assert_accessible(page)  # with the panel's fields and bpmn-js's context pad open
 
@@ -286,8 +287,8 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
 
     save(page, "3 errors")
     problems = page.locator("#problems").inner_text()
-    assert "called element 'csods_interviews' is not a process" in problems
-    assert "timer value 'soon' is not a valid ISO 8601 duration" in problems
+    assert "calls 'csods_interviews', which is not a process in this scheme" in problems
+    assert "gives 'soon', which is not a valid ISO 8601 length of time" in problems
     # the timer is the initial clock's breach timer: it must wait for the clock's limit
     assert "the timer 'bt_initial_overdue' must wait for 'limit_initial'" in problems
     # The timer's problem is reported on its event definition; the boundary event is marked.

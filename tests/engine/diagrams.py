@@ -19,7 +19,9 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
                   xmlns:signavio="http://www.signavio.com"
                   id="p_definitions" targetNamespace="http://bpmn.io/schema/bpmn">
 """
-FORM = b'{"type": "object", "properties": {"approved": {"type": "boolean"}}}'
+# The values the diagrams read: answered on the form, so that the checker finds them provided.
+FORM = (b'{"type": "object", "properties": {"approved": {"type": "boolean"}, '
+        b'"go": {"type": "integer"}, "score": {"type": "number"}}}')
 LANE = "Case officer"
 T0 = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
 MESSAGE = '  <bpmn:message id="m" name="Reply" />\n'

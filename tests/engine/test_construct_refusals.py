@@ -343,7 +343,8 @@ def test_camunda_attributes_in_a_dmn_table_are_named_as_ignored():
 def test_a_plain_task_is_refused_as_it_would_wait_with_no_form():
     files = diagram(_node("task", "Think"))
     problem = _only(files)
-    assert problem.message.startswith("a plain task would wait in the inbox with no form")
+    assert problem.message.startswith("The task 'Think' is a plain task, which would wait in "
+                                      "the inbox with no form.")
     assert (problem.element_id, problem.line) == ("x", line_of(files, "<bpmn:task"))
 
 

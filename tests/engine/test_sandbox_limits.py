@@ -169,8 +169,9 @@ def test_check_tries_no_more_code_once_three_elements_were_stopped(mini_files) -
 
 
 def _guarded(source: str) -> str:
-    """The payload runs only with case data (``concern``), so the check's sample run passes."""
-    return "if concern:\n" + textwrap.indent(source, "    ")
+    """The payload runs only with case data (``concern``), so the check's sample run passes
+    (``score``, which the gateway after it reads, is still set)."""
+    return "score = 0\nif concern:\n" + textwrap.indent(source, "    ")
 
 
 @pytest.mark.parametrize("source", ALL_CODE.values(), ids=ALL_CODE.keys())

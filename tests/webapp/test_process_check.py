@@ -36,7 +36,8 @@ def test_every_problem_is_printed_with_file_line_and_element_and_the_exit_code_f
     task_line = next(i for i, line in enumerate(lines, 1)
                      if '<bpmn:userTask id="ut_approve"' in line)
     assert f"{bpmn}:{cond_line}: f_high: error:" in result.stdout
-    assert f"{bpmn}:{task_line}: ut_approve: error: user task is not in a lane" in result.stdout
+    assert (f"{bpmn}:{task_line}: ut_approve: error: The user task 'Approve' is not in a "
+            "lane, so nobody would be offered it.") in result.stdout
     assert "2 error(s)" in result.stdout
 
 

@@ -261,8 +261,10 @@ def test_a_diagram_from_camunda_modeler_imports_and_is_reported_element_by_eleme
     for problem in draft.problems:
         by_element.setdefault(problem["element_id"], []).append(problem["message"])
     assert any("not in a lane" in m for m in by_element["Activity_review"])
-    assert any("names no form" in m for m in by_element["Activity_review"])
-    assert any("not supported" in m for m in by_element["Activity_call"])
+    assert any("has no form. Choose one under 'Form' in the panel on the right." in m
+               for m in by_element["Activity_review"])
+    assert any("is a service task, which cannot run here" in m
+               for m in by_element["Activity_call"])
     assert any("written in JUEL" in m for m in by_element["Flow_3"])  # a JUEL ${…} expression
     assert any("camunda:assignee" in m and "lanes" in m for m in by_element["Activity_review"])
     assert all(p["line"] for p in draft.problems if p["element_id"])
@@ -322,3 +324,38 @@ def test_a_studio_save_of_json_it_cannot_read_is_a_400_and_the_draft_is_unchange
     assert answer.json()["code"] == "invalid"
     draft.refresh_from_db()
     assert draft.files == before
+
+
+def test_an_orphan_task_and_an_undefined_variable_block_publishing(world):
+    orphan = ('<bpmn:userTask id="ut_orphan" name="Second look">'
+              "<bpmn:extensionElements><spiffworkflow:properties>"
+              '<spiffworkflow:property name="formJsonSchemaFilename" '
+              'value="decision.schema.json" /></spiffworkflow:properties>'
+              "</bpmn:extensionElements></bpmn:userTask>\n    ")
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    text = draft.files["csods.bpmn"]
+    text = text.replace('<bpmn:flowNodeRef>ut_decision</bpmn:flowNodeRef>',
+                        '<bpmn:flowNodeRef>ut_decision</bpmn:flowNodeRef>'
+                        '<bpmn:flowNodeRef>ut_orphan</bpmn:flowNodeRef>', 1)
+    text = text.replace('<bpmn:userTask id="ut_decision"', orphan + '<bpmn:userTask '
+                        'id="ut_decision"', 1)
+    text = text.replace("Applicant: {{ (applicant", "Case {{ case_ref }}. Applicant: "
+                        "{{ (applicant", 1)
+    draft = services.draft_save(user=world["lead"], draft_id=draft.pk,
+                                files={"csods.bpmn": text})
+    lines = text.splitlines()
+    by_element = {p["element_id"]: p for p in draft.problems}
+    assert by_element["ut_orphan"]["message"].startswith(
+        "The user task 'Second look' is not connected to anything")
+    assert by_element["ut_orphan"]["line"] == next(
+        i for i, line in enumerate(lines, 1) if 'id="ut_orphan"' in line)
+    breach = by_element["ut_review_initial_breach"]  # the first task whose text was changed
+    assert breach["message"].startswith(
+        "The instructions of the user task 'Review breach: initial checks overdue' use "
+        "'case_ref', but no form")
+    assert breach["line"] == next(
+        i for i, line in enumerate(lines, 1) if "{{ case_ref }}" in line)
+    assert draft.error_count == 2  # noqa: PLR2004
+    with pytest.raises(ServiceError) as caught:
+        services.version_publish(user=world["lead"], draft_id=draft.pk, note="orphan")
+    assert caught.value.http_status == 409
