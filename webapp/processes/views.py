@@ -145,10 +145,11 @@ def diff_page(request: HttpRequest) -> HttpResponse:
     except (KeyError, ValueError) as exc:
         raise Http404("Choose two versions to compare.") from exc
     from engine.diff import diff_definitions
+    from engine.diff_summary import summary
 
     diff = diff_definitions(definition_for(old), definition_for(new))
     return render(request, "studio/diff.html", {
-        "old": old, "new": new, "diff": diff, "nav": "studio",
+        "old": old, "new": new, "diff": diff, "changes": summary(diff), "nav": "studio",
         "marks": {"added": [e.element_id for e in diff.added],
                   "changed": [e.element_id for e in diff.changed]}})
 
