@@ -317,3 +317,42 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
     timer.press("Tab")
     save(page, "0 errors")
     assert page.locator("#modeler .djs-element.dw-error").count() == 0
+
+
+def test_the_canvas_fills_the_screen_and_go_to_lists_named_elements_first(
+        page, warwickshire, console_errors):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, "war.policy")
+    nav(page, "Processes")
+    click(page, page.get_by_role("button", name="Edit as a draft from Sarah's Law version 1"))
+    wait_ready(page)
+
+    # The canvas takes most of the laptop's screen (it was 752 x 640 in a 960 px column).
+    box = page.locator("#modeler").bounding_box()
+    assert box is not None
+    assert box["width"] >= 0.65 * 1366 and box["height"] >= 0.75 * 768, box
+    svg = page.locator("#modeler svg").first.bounding_box()
+    assert svg is not None and svg["width"] >= box["width"] - 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+    # "Go to an element": named elements first, in name order; flows without a name last,
+    # described by what they connect, never "(no name)".
+    options = page.locator("#prop-goto option").all_inner_texts()[1:]
+    groups = page.locator("#prop-goto optgroup").evaluate_all(
+        "gs => gs.map(g => [g.label, g.querySelectorAll('option').length])")
+    labels = [label for label, _ in groups]  # (every element but flows has a name here)
+    assert (labels[0], labels[-1]) == ("Named elements", "Flows without a name")
+    named = options[:groups[0][1]]
+    assert named[0].startswith("1. Enquiry and initial checks")
+    names = [t.split(" – ")[0] for t in named]
+    assert names == sorted(names, key=lambda t: [int(p) if p.isdigit() else p.lower()
+                                                 for p in re.split(r"(\d+)", t)])
+    assert "Decide on disclosure – User task" in named
+    assert "Applicant withdraws – Boundary event on '1. Enquiry and initial checks'" in named
+    flows = options[-groups[-1][1]:]
+    assert "Sequence flow from 'Enquiry received' to 'Open the case'" in flows
+    assert not any("(no name)" in o for o in options)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # noqa: PLR2004

@@ -273,7 +273,8 @@
       var named = !!e.businessObject.name;
       return { id: e.id, text: chooserText(e), rank: named ? 0 : (e.waypoints ? 2 : 1) };
     }).sort(function (a, b) {
-      return a.rank - b.rank || a.text.localeCompare(b.text, "en-GB", { numeric: true });
+      return a.rank - b.rank || a.text.localeCompare(b.text, "en-GB", { numeric: true }) ||
+        a.id.localeCompare(b.id);
     });
     var seen = {};
     items.forEach(function (item) { seen[item.text] = (seen[item.text] || 0) + 1; });
