@@ -69,7 +69,7 @@ class ElementChange:
     fields: tuple[str, ...] = ()
     kind: str = ""
     where: str = ""
-    ends: tuple[str, ...] = ()  # a flow's source and target ids (before and after a change)
+    ends: tuple[str, ...] = ()  # a flow's source and target ids (then, if changed, the old)
 
     @property
     def description(self) -> str:
@@ -163,9 +163,10 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
 
 def _change(element: _Element, fields: tuple[str, ...] = (),
             before: _Element | None = None) -> ElementChange:
-    ends = {e.signature.get(k) for e in (element, before) if e for k in ("source", "target")}
+    ends = [element.signature.get(k) or "" for k in ("source", "target")]
+    ends += [before.signature.get(k) or "" for k in ("source", "target")] if before else []
     return ElementChange(element.element_id, element.process_id, element.tag, element.name,
-                         fields, element.kind, element.where, tuple(sorted(ends - {None})))
+                         fields, element.kind, element.where, tuple(ends))
 
 
 def _changed_fields(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[str, ...]:

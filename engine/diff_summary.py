@@ -34,7 +34,11 @@ class DiffSummary:
 def summary(diff: DefinitionDiff) -> DiffSummary:
     """What people changed: flows that only connect an added or removed element are folded
     into it, and flows in and out of an element are reported on the flows, not on it."""
-    nodes = {c.element_id for c in (*diff.added, *diff.removed) if c.tag not in _FLOWS}
+    added = {c.element_id for c in diff.added if c.tag not in _FLOWS}
+    removed = {c.element_id for c in diff.removed if c.tag not in _FLOWS}
+    nodes = added | removed
+    added_flows = [c for c in diff.added if c.tag in _FLOWS]
+    removed_flows = [c for c in diff.removed if c.tag in _FLOWS]
 
     def follows(change: ElementChange) -> bool:
         return change.tag in _FLOWS and bool(nodes.intersection(change.ends))
@@ -45,6 +49,21 @@ def summary(diff: DefinitionDiff) -> DiffSummary:
         if not fields or (follows(change) and set(fields) <= _ENDS):
             continue
         changed.append(replace(change, fields=fields))
-    return DiffSummary(added=tuple(c for c in diff.added if not follows(c)),
-                       removed=tuple(c for c in diff.removed if not follows(c)),
-                       changed=tuple(changed))
+    return DiffSummary(
+        added=tuple(c for c in diff.added if not follows(c)
+                    and not _bypassed(c, removed_flows, removed)),
+        removed=tuple(c for c in diff.removed if not follows(c)
+                      and not _bypassed(c, added_flows, added)),
+        changed=tuple(changed))
+
+
+def _bypassed(flow: ElementChange, others: list[ElementChange], via: set[str]) -> bool:
+    """Whether ``flow`` (A to B) stands for a path A to B through elements of ``via`` in the
+    other version: a flow replaced by a task put in its way (bpmn-js removes the flow and
+    draws two), or a flow that joins the neighbours of a removed task."""
+    if flow.tag not in _FLOWS:
+        return False
+    source, target = flow.ends[:2]
+    pairs = [other.ends[:2] for other in others]
+    return (any(s == source and t in via for s, t in pairs)
+            and any(t == target and s in via for s, t in pairs))

@@ -213,6 +213,18 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     assert page.get_by_role("heading", level=1).inner_text() == "Sarah's Law version 2"
     page.wait_for_selector('#diagram[data-rendered="true"]')
     assert_accessible(page)
+    # Compared with v1 (as the modeler saved it), the one task added is all that changed.
+    click(page, page.get_by_role("link", name="Compare with v1"))
+    page.wait_for_selector('#diagram[data-rendered="true"]')
+
+    def listed(heading: str) -> list[str]:
+        return page.get_by_role("region", name=re.compile(f"^{heading}")).locator(
+            "li").all_inner_texts()
+
+    assert listed("Added") == [f"User task '{NEW_NAME}'"]
+    assert listed("Removed") == listed("Changed") == ["Nothing"]
+    assert_accessible(page)
+    page.go_back()
     page.get_by_label("Why deploy this version").fill("Quality review agreed by the board.")
     click(page, page.get_by_role("button", name="Request deployment"))
     assert "a second policy lead must approve it" in page.locator(".notices").inner_text()

@@ -281,3 +281,23 @@ def test_elements_are_described_by_type_in_words_and_name(csods):
     people = summary(diff_definitions(csods, load(files)))
     assert [(c.description, c.changed_words) for c in people.changed] == [
         ("Timer 'Initial checks overdue' on '1. Enquiry and initial checks'", ("name",))]
+
+
+def test_a_task_put_in_the_way_of_a_flow_as_bpmn_js_does_it_is_summarised_as_that_task(csods):
+    # bpmn-js removes the old flow and draws one into the task and one out of it
+    files = edit(
+        with_second_opinion(csods_files()),
+        ('<bpmn:sequenceFlow id="fd_single_done" sourceRef="ut_decision" '
+         'targetRef="ut_second_opinion" />',
+         '<bpmn:sequenceFlow id="Flow_0abc123" sourceRef="ut_decision" '
+         'targetRef="ut_second_opinion" />'),
+        ("<bpmn:incoming>fd_single_done</bpmn:incoming>\n      <bpmn:outgoing>fd_second_done",
+         "<bpmn:incoming>Flow_0abc123</bpmn:incoming>\n      <bpmn:outgoing>fd_second_done"))
+    text = files["csods.bpmn"].decode().replace(
+        '<bpmn:outgoing>fd_single_done</bpmn:outgoing>',
+        '<bpmn:outgoing>Flow_0abc123</bpmn:outgoing>')
+    diff = diff_definitions(csods, load({**files, "csods.bpmn": text.encode()}))
+    assert {c.element_id for c in diff.removed} == {"fd_single_done"}
+    people = summary(diff)
+    assert [c.description for c in people.added] == ["User task 'Second opinion'"]
+    assert people.changed == people.removed == ()
