@@ -368,3 +368,11 @@ def test_the_canvas_fills_the_screen_and_go_to_lists_named_elements_first(
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(100)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # noqa: PLR2004
+
+    # The version page's diagram fills the laptop's screen too.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/studio/versions/{warwickshire['v1'].pk}/")
+    page.wait_for_selector('#diagram[data-rendered="true"]')
+    box = page.locator("#diagram").bounding_box()
+    assert box is not None
+    assert box["width"] >= 0.9 * 1366 and box["height"] >= 0.75 * 768, box

@@ -95,6 +95,9 @@ def _dry_run_page(client, world) -> str:
 
 def test_the_dry_run_offers_no_move_to_an_undeployed_version_and_says_what_to_do(world, client):
     migrate = f"/studio/versions/{world['v2'].pk}/migrate/"
+    client.force_login(world["policy_lead"])
+    version_page = client.get(f"/studio/versions/{world['v2'].pk}/").content.decode()
+    assert f"/studio/versions/{world['v2'].pk}/dry-run/" in version_page  # before deploying
     page = _dry_run_page(client, world)
     assert "<strong>1</strong> can move" in page
     assert migrate not in page and "Move the 1 movable case" not in page
