@@ -3,7 +3,8 @@
 Compared from the XML, not the parsed spec, so a policy lead sees the BPMN elements they drew
 (sequence flows, lanes, forms, instructions) rather than SpiffWorkflow's internal task specs.
 Diagram interchange (shape coordinates, waypoints, labels) is ignored entirely: moving a box is
-not a new version of the process as far as anyone working a case is concerned.
+not a new version of the process as far as anyone working a case is concerned. Nor is an
+attribute left out at its BPMN default (bpmn-js drops ``cancelActivity="true"`` on saving).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from engine import element_words
 from engine.definitions import Definition
 from engine.errors import EngineError
 from engine.lint import BPMN, FORM_PROPERTY, NS, SPIFF, UI_PROPERTY
@@ -39,6 +41,15 @@ _HANDLED_CHILDREN = {"documentation", "incoming", "outgoing", "conditionExpressi
 _HANDLED_EXTENSIONS = {"instructionsForEndUser", "preScript", "postScript", "calledDecisionId",
                        "properties"}
 _FORM_PROPERTIES = {FORM_PROPERTY, UI_PROPERTY}
+# BPMN 2.0 attribute defaults (Semantic.xsd): written out or left out, they mean the same.
+_DEFAULTS = {"cancelActivity": "true", "isInterrupting": "true", "parallelMultiple": "false",
+             "isForCompensation": "false", "startQuantity": "1", "completionQuantity": "1",
+             "gatewayDirection": "Unspecified", "instantiate": "false",
+             "eventGatewayType": "Exclusive", "processType": "None", "isClosed": "false",
+             "triggeredByEvent": "false", "isSequential": "false", "behavior": "All",
+             "testBefore": "false", "isCollection": "false", "textFormat": "text/plain",
+             "method": "##Compensate", "waitForCompletion": "true"}
+_BOOLEANS = {"1": "true", "0": "false"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,8 @@ class ElementChange:
 
     ``process_id`` is empty for elements outside any process (messages, errors, escalations,
     signals, participants). ``fields`` lists what changed, in :data:`FIELDS` order; it is
-    empty for added and removed elements.
+    empty for added and removed elements. ``kind`` is the type in words and ``where`` what a
+    boundary event is attached to or what a flow connects (see :mod:`engine.element_words`).
     """
 
     element_id: str
@@ -55,6 +67,18 @@ class ElementChange:
     tag: str
     name: str | None
     fields: tuple[str, ...] = ()
+    kind: str = ""
+    where: str = ""
+    ends: tuple[str, ...] = ()  # a flow's source and target ids (then, if changed, the old)
+
+    @property
+    def description(self) -> str:
+        """ "Timer 'Initial checks overdue' on 'Initial checks'"."""
+        return element_words.describe(self.kind or self.tag, self.name, self.where)
+
+    @property
+    def changed_words(self) -> tuple[str, ...]:  # what changed, in words ("where it goes")
+        return tuple(element_words.FIELD_WORDS.get(f, f) for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,8 @@ class _Element:
     tag: str
     name: str | None
     signature: Mapping[str, Any]
+    kind: str = ""
+    where: str = ""
 
 
 _cache: dict[tuple[str, str], DefinitionDiff] = {}
@@ -116,7 +142,7 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
         if key_ in before:
             fields = _changed_fields(before[key_].signature, element.signature)
             if fields:
-                changed.append(_change(element, fields))
+                changed.append(_change(element, fields, before[key_]))
     forms = _json_files(old.files, "forms/"), _json_files(new.files, "forms/")
     result = DefinitionDiff(
         added=tuple(_change(e) for k, e in after.items() if k not in before),
@@ -135,9 +161,12 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
     return result
 
 
-def _change(element: _Element, fields: tuple[str, ...] = ()) -> ElementChange:
+def _change(element: _Element, fields: tuple[str, ...] = (),
+            before: _Element | None = None) -> ElementChange:
+    ends = [element.signature.get(k) or "" for k in ("source", "target")]
+    ends += [before.signature.get(k) or "" for k in ("source", "target")] if before else []
     return ElementChange(element.element_id, element.process_id, element.tag, element.name,
-                         fields)
+                         fields, element.kind, element.where, tuple(ends))
 
 
 def _changed_fields(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[str, ...]:
@@ -159,19 +188,22 @@ def _elements(files: Mapping[str, bytes]) -> dict[tuple[str, str], _Element]:
         if not name.endswith(".bpmn"):
             continue
         root = _parse(files[name], name)
+        nodes = {el.get("id"): el for el in root.iter()
+                 if isinstance(el.tag, str) and el.get("id")}
         for child in root:
             tag = _local(child)
             if tag == "process":
-                _read_process(child, found)
+                _read_process(child, found, nodes)
             elif tag == "collaboration":
                 for part in child:
-                    _add(found, part, "", {})
+                    _add(found, part, "", {"nodes": nodes})
             elif etree.QName(child).namespace == BPMN:
-                _add(found, child, "", {})
+                _add(found, child, "", {"nodes": nodes})
     return found
 
 
-def _read_process(process: Any, found: dict[tuple[str, str], _Element]) -> None:
+def _read_process(process: Any, found: dict[tuple[str, str], _Element],
+                  nodes: Mapping[str, Any]) -> None:
     pid = process.get("id") or ""
     lanes = {(ref.text or "").strip(): ref.getparent().get("name") or ""
              for ref in process.iterfind(".//bpmn:flowNodeRef", NS)}
@@ -180,10 +212,10 @@ def _read_process(process: Any, found: dict[tuple[str, str], _Element]) -> None:
     for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
         flows_out.setdefault(flow.get("sourceRef") or "", set()).add(flow.get("id") or "")
         flows_in.setdefault(flow.get("targetRef") or "", set()).add(flow.get("id") or "")
-    context = {"lanes": lanes, "in": flows_in, "out": flows_out}
+    context = {"lanes": lanes, "in": flows_in, "out": flows_out, "nodes": nodes}
     _add(found, process, pid, context)
     for lane in process.iterfind(".//bpmn:lane", NS):
-        _add(found, lane, pid, {})
+        _add(found, lane, pid, {"nodes": nodes})
     stack = [process]
     while stack:
         container = stack.pop(0)
@@ -206,7 +238,9 @@ def _add(found: dict[tuple[str, str], _Element], el: Any, pid: str,
     element_id = el.get("id")
     tag = _local(el)
     signature = _lane_signature(el) if tag == "lane" else _signature(el, tag, context)
-    found[(pid, element_id)] = _Element(element_id, pid, tag, el.get("name"), signature)
+    found[(pid, element_id)] = _Element(
+        element_id, pid, tag, el.get("name"), signature, element_words.kind(el),
+        element_words.where(el, context.get("nodes", {})))
 
 
 def _lane_signature(lane: Any) -> dict[str, Any]:
@@ -232,7 +266,7 @@ def _signature(el: Any, tag: str, context: Mapping[str, Any]) -> dict[str, Any]:
         "condition": _texts(el, "conditionExpression"),
         "default": el.get("default"),
         "calledElement": el.get("calledElement"),
-        "boundary": (el.get("attachedToRef"), el.get("cancelActivity"))
+        "boundary": (el.get("attachedToRef"), _value("cancelActivity", el.get("cancelActivity")))
         if tag == "boundaryEvent" else None,
         "form": tuple(sorted((k, v) for k, v in _properties(el).items()
                              if k in _FORM_PROPERTIES)),
@@ -284,7 +318,7 @@ def _properties(el: Any) -> dict[str, str]:
 
 def _other(el: Any) -> str:
     """Everything about an element the named fields do not cover, as a canonical string."""
-    attrs = sorted((k, v) for k, v in el.attrib.items() if k not in _HANDLED_ATTRS)
+    attrs = [a for a in _attributes(el) if a[0] not in _HANDLED_ATTRS]
     parts: list[Any] = [attrs]
     for child in el:
         tag = _local(child)
@@ -306,8 +340,27 @@ def _other(el: Any) -> str:
 
 def _canon(el: Any) -> tuple[Any, ...]:
     """A comparable form of a subtree: tag, sorted attributes, stripped text, children."""
-    return (etree.QName(el).text, tuple(sorted(el.attrib.items())), (el.text or "").strip(),
+    return (etree.QName(el).text, tuple(_attributes(el)), (el.text or "").strip(),
             tuple(_canon(c) for c in el if isinstance(c.tag, str)))
+
+
+def _value(name: str, value: str | None) -> str | None:
+    """An attribute's value as it means: a BPMN default left out is the default."""
+    if value is None:
+        return _DEFAULTS.get(name)
+    value = value.strip()
+    return _BOOLEANS.get(value, value) if _DEFAULTS.get(name) in ("true", "false") else value
+
+
+def _attributes(el: Any) -> list[tuple[str, str]]:
+    """The attributes that say something, sorted: one at its BPMN default is left out."""
+    found = []
+    for key, value in el.attrib.items():
+        meant = _value(key, value)
+        if key in _DEFAULTS and meant == _DEFAULTS[key]:
+            continue
+        found.append((key, meant or ""))
+    return sorted(found)
 
 
 def _canon_all(elements: Iterable[Any]) -> str:

@@ -12,7 +12,9 @@ from django.contrib.auth import get_user_model
 from tests import factories
 from tests.browser.pages import CHROMIUM, axe_violations, sign_in, sign_out
 from webapp.cases import services
+from webapp.cases.clock_services import extension_request
 from webapp.cases.models import TaskState
+from webapp.processes import services as studio
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
@@ -32,7 +34,7 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
     users = get_user_model().objects
     officer, contact = users.get(username="hrt.officer"), users.get(username="hrt.contact")
     factories.officer("hrt.lead", hrt, "decision_maker", "auditor")
-    factories.officer("hrt.policy", hrt, "policy_lead")
+    policy = factories.officer("hrt.policy", hrt, "policy_lead")
     factories.deploy(hrt, factories.version("dvds", DVDS))
     mine = services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
     services.case_start(user=contact, data=factories.sample("enquiry"), scheme="csods")
@@ -41,6 +43,9 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
     task = mine.tasks.get(state=TaskState.READY)
     services.task_claim(user=officer, task_id=task.pk)
     case = f"/cases/{mine.reference}"
+    extension = extension_request(user=officer, reference=mine.reference, clock="overall",
+                                  duration="P10D", reason="The partner agency is slow to reply")
+    draft = studio.draft_create(user=policy, version_id=mine.version_id)
     return {
         "hrt.contact": [("new CSODS case", "/enquiries/new/?scheme=csods"),
                         ("new Clare's Law case", "/enquiries/new/?scheme=dvds")],
@@ -57,10 +62,15 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
                      ("legal hold", f"{case}/hold/"),
                      ("erasure request", f"{case}/retention/ask/"),
                      ("change owner", f"{case}/owner/"),
-                     ("assign", f"/tasks/{task.pk}/assign/")],
+                     ("assign", f"/tasks/{task.pk}/assign/"),
+                     ("extension decision", f"/extensions/{extension.pk}/decide/")],
         "hrt.policy": [("Processes", "/studio/"),
                        ("process version", f"/studio/versions/{mine.version_id}/"),
-                       ("drift", "/studio/drift/")],
+                       ("drift", "/studio/drift/"),
+                       ("studio draft editor", f"/studio/drafts/{draft.pk}/"),
+                       ("dry run", f"/studio/versions/{mine.version_id}/dry-run/"),
+                       ("comparison", f"/studio/diff/?a={mine.version_id}&b={mine.version_id}"),
+                       ("break-glass form", f"{case}/")],
     }
 
 
@@ -85,6 +95,9 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
         for name, path in visits:
             page.goto(path)
             page.wait_for_load_state("networkidle")
+            # the studio's editor is checked with its diagram, panel and problems drawn
+            page.wait_for_function("() => !document.getElementById('studio')"
+                                   " || document.getElementById('studio').dataset.ready")
             problems += _problems(page, name, width)
         sign_out(page)
     # forms shown again with their errors
@@ -99,6 +112,12 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
     page.get_by_role("button", name="Withdraw", exact=False).click()
     page.wait_for_load_state("networkidle")
     problems += _problems(page, "withdraw refused without a reason", width)
+    sign_out(page)
+    sign_in(page, "hrt.policy")
+    page.goto(pages["hrt.policy"][-1][1])  # the break-glass form
+    page.get_by_role("button", name="Open the case", exact=False).click()
+    page.wait_for_load_state("networkidle")
+    problems += _problems(page, "break-glass refused without a reason", width)
     sign_out(page)
     page.goto("/no-such-page/")
     problems += _problems(page, "404 signed out", width)

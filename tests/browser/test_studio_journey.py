@@ -214,6 +214,18 @@ def test_a_policy_lead_changes_the_process_and_new_cases_start_on_the_new_versio
     assert page.get_by_role("heading", level=1).inner_text() == "Sarah's Law version 2"
     page.wait_for_selector('#diagram[data-rendered="true"]')
     assert_accessible(page)
+    # Compared with v1 (as the modeler saved it), the one task added is all that changed.
+    click(page, page.get_by_role("link", name="Compare with v1"))
+    page.wait_for_selector('#diagram[data-rendered="true"]')
+
+    def listed(heading: str) -> list[str]:
+        return page.get_by_role("region", name=re.compile(f"^{heading}")).locator(
+            "li").all_inner_texts()
+
+    assert listed("Added") == [f"User task '{NEW_NAME}'"]
+    assert listed("Removed") == listed("Changed") == ["Nothing"]
+    assert_accessible(page)
+    page.go_back()
     page.get_by_label("Why deploy this version").fill("Quality review agreed by the board.")
     click(page, page.get_by_role("button", name="Request deployment"))
     assert "a second policy lead must approve it" in page.locator(".notices").inner_text()
@@ -318,3 +330,50 @@ def test_the_properties_panel_edits_timers_conditions_calls_and_documentation(
     timer.press("Tab")
     save(page, "0 errors")
     assert page.locator("#modeler .djs-element.dw-error").count() == 0
+
+
+def test_the_canvas_fills_the_screen_and_go_to_lists_named_elements_first(
+        page, warwickshire, console_errors):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, "war.policy")
+    nav(page, "Processes")
+    click(page, page.get_by_role("button", name="Edit as a draft from Sarah's Law version 1"))
+    wait_ready(page)
+
+    # The canvas takes most of the laptop's screen (it was 752 x 640 in a 960 px column).
+    box = page.locator("#modeler").bounding_box()
+    assert box is not None
+    assert box["width"] >= 0.65 * 1366 and box["height"] >= 0.75 * 768, box
+    svg = page.locator("#modeler svg").first.bounding_box()
+    assert svg is not None and svg["width"] >= box["width"] - 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+    # "Go to an element": named elements first, in name order; flows without a name last,
+    # described by what they connect, never "(no name)".
+    options = page.locator("#prop-goto option").all_inner_texts()[1:]
+    groups = page.locator("#prop-goto optgroup").evaluate_all(
+        "gs => gs.map(g => [g.label, g.querySelectorAll('option').length])")
+    labels = [label for label, _ in groups]  # (every element but flows has a name here)
+    assert (labels[0], labels[-1]) == ("Named elements", "Flows without a name")
+    named = options[:groups[0][1]]
+    assert named[0].startswith("1. Enquiry and initial checks")
+    names = [t.split(" – ")[0] for t in named]
+    assert names == sorted(names, key=lambda t: [int(p) if p.isdigit() else p.lower()
+                                                 for p in re.split(r"(\d+)", t)])
+    assert "Decide on disclosure – User task" in named
+    assert "Applicant withdraws – Boundary event on '1. Enquiry and initial checks'" in named
+    flows = options[-groups[-1][1]:]
+    assert "Sequence flow from 'Enquiry received' to 'Open the case'" in flows
+    assert not any("(no name)" in o for o in options)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # noqa: PLR2004
+
+    # The version page's diagram fills the laptop's screen too.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/studio/versions/{warwickshire['v1'].pk}/")
+    page.wait_for_selector('#diagram[data-rendered="true"]')
+    box = page.locator("#diagram").bounding_box()
+    assert box is not None
+    assert box["width"] >= 0.9 * 1366 and box["height"] >= 0.75 * 768, box

@@ -12,6 +12,7 @@ import pytest
 from engine import Definition, load_files
 from engine.definitions import read_folder
 from engine.diff import ElementChange, diff_definitions
+from engine.diff_summary import summary
 
 CSODS = Path(__file__).resolve().parents[2] / "processes" / "csods"
 LANES = {"Contact handler", "Case officer", "Decision maker", "Disclosure officer"}
@@ -229,3 +230,74 @@ def test_colour_classes_mark_each_diagram_side(csods):
     assert old_side["ut_no_disclosure_outcome"] == "diff-removed"
     assert "ut_second_opinion" not in old_side
     assert set(diff.colour_classes()) == set(new_side) | set(old_side)
+
+
+def as_bpmn_js_saves_it(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What bpmn-js's export changes without anyone touching the element: it leaves out
+    attributes at their BPMN default (seen: ``cancelActivity="true"`` on boundary events)."""
+    text = files["csods.bpmn"].decode()
+    assert text.count(' cancelActivity="true"') >= 5  # noqa: PLR2004
+    return {**files, "csods.bpmn": text.replace(' cancelActivity="true"', "").encode()}
+
+
+def test_attributes_left_out_at_their_bpmn_default_are_not_a_change(csods):
+    saved = load(as_bpmn_js_saves_it(csods_files()))
+    assert saved.content_hash != csods.content_hash
+    assert diff_definitions(csods, saved).is_empty
+    # a boundary event made non-interrupting is still a change
+    files = edit(csods_files(), ('id="be_identity_not_verified" name="Identity not verified" '
+                                 'cancelActivity="true"',
+                                 'id="be_identity_not_verified" name="Identity not verified" '
+                                 'cancelActivity="false"'))
+    changed = diff_definitions(csods, load(files)).changed
+    assert [(c.description, c.changed_words) for c in changed] == [
+        ("Error event 'Identity not verified' on '2. Verification interview'",
+         ("what it is attached to or whether it interrupts",))]
+
+
+def test_an_added_task_is_summarised_as_that_task_by_name(csods):
+    diff = diff_definitions(csods, load(as_bpmn_js_saves_it(with_second_opinion(csods_files()))))
+    people = summary(diff)
+    assert [c.description for c in people.added] == ["User task 'Second opinion'"]
+    assert people.changed == people.removed == ()
+
+
+def test_a_removed_task_is_summarised_as_that_task_by_name(csods):
+    people = summary(diff_definitions(csods, load(without_no_disclosure_task(csods_files()))))
+    assert [c.description for c in people.removed] == [
+        "User task 'Inform the applicant and record as intelligence'"]
+    assert people.added == people.changed == ()
+
+
+def test_a_flow_change_between_existing_elements_stays_in_the_summary(csods):
+    people = summary(diff_definitions(csods, load(with_wider_disclose_condition(csods_files()))))
+    assert [(c.description, c.changed_words) for c in people.changed] == [
+        ("Sequence flow 'Disclose' from 'Disclose?' to '5a. Face-to-face disclosure'",
+         ("condition",))]
+
+
+def test_elements_are_described_by_type_in_words_and_name(csods):
+    files = edit(csods_files(), ('name="24-hour limit passed"', 'name="Initial checks overdue"'))
+    people = summary(diff_definitions(csods, load(files)))
+    assert [(c.description, c.changed_words) for c in people.changed] == [
+        ("Timer 'Initial checks overdue' on '1. Enquiry and initial checks'", ("name",))]
+
+
+def test_a_task_put_in_the_way_of_a_flow_as_bpmn_js_does_it_is_summarised_as_that_task(csods):
+    # bpmn-js removes the old flow and draws one into the task and one out of it
+    files = edit(
+        with_second_opinion(csods_files()),
+        ('<bpmn:sequenceFlow id="fd_single_done" sourceRef="ut_decision" '
+         'targetRef="ut_second_opinion" />',
+         '<bpmn:sequenceFlow id="Flow_0abc123" sourceRef="ut_decision" '
+         'targetRef="ut_second_opinion" />'),
+        ("<bpmn:incoming>fd_single_done</bpmn:incoming>\n      <bpmn:outgoing>fd_second_done",
+         "<bpmn:incoming>Flow_0abc123</bpmn:incoming>\n      <bpmn:outgoing>fd_second_done"))
+    text = files["csods.bpmn"].decode().replace(
+        '<bpmn:outgoing>fd_single_done</bpmn:outgoing>',
+        '<bpmn:outgoing>Flow_0abc123</bpmn:outgoing>')
+    diff = diff_definitions(csods, load({**files, "csods.bpmn": text.encode()}))
+    assert {c.element_id for c in diff.removed} == {"fd_single_done"}
+    people = summary(diff)
+    assert [c.description for c in people.added] == ["User task 'Second opinion'"]
+    assert people.changed == people.removed == ()

@@ -84,3 +84,32 @@ def test_bulk_move_needs_the_version_deployed_and_moves_only_movable_cases(world
     assert early.clocks.filter(clock="initial", state="running").exists()
     assert migration_run(migration.pk).moved == 1  # running it again changes nothing
     assert ProcessVersion.objects.count() == 2
+
+
+def _dry_run_page(client, world) -> str:
+    client.force_login(world["policy_lead"])
+    response = client.get(f"/studio/versions/{world['v2'].pk}/dry-run/")
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+def test_the_dry_run_offers_no_move_to_an_undeployed_version_and_says_what_to_do(world, client):
+    migrate = f"/studio/versions/{world['v2'].pk}/migrate/"
+    client.force_login(world["policy_lead"])
+    version_page = client.get(f"/studio/versions/{world['v2'].pk}/").content.decode()
+    assert f"/studio/versions/{world['v2'].pk}/dry-run/" in version_page  # before deploying
+    page = _dry_run_page(client, world)
+    assert "<strong>1</strong> can move" in page
+    assert migrate not in page and "Move the 1 movable case" not in page
+    assert "is not deployed to" in page and "Ask for this version to be deployed first" in page
+
+    request = services.deployment_request(user=world["policy_lead"], version_id=world["v2"].pk,
+                                          note="Roll out")
+    page = _dry_run_page(client, world)
+    assert migrate not in page
+    assert "waiting for a second policy lead to approve it" in page
+
+    services.deployment_decide(user=world["lead2"], deployment_id=request.pk, approve=True)
+    page = _dry_run_page(client, world)
+    assert f'action="{migrate}"' in page and "Move the 1 movable case</button>" in page
+    assert "Ask for this version to be deployed first" not in page

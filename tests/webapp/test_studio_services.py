@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import factories
+from tests.engine.test_diff import as_bpmn_js_saves_it, with_second_opinion
 from webapp.cases import services as cases
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
@@ -359,3 +362,28 @@ def test_an_orphan_task_and_an_undefined_variable_block_publishing(world):
     with pytest.raises(ServiceError) as caught:
         services.version_publish(user=world["lead"], draft_id=draft.pk, note="orphan")
     assert caught.value.http_status == 409
+
+
+def _section(page: str, heading_id: str) -> list[str]:
+    """The items listed under one of the diff page's headings, as text."""
+    block = page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split())
+            for item in re.findall(r"<li>(.*?)</li>", block, re.S)]
+
+
+def test_the_diff_of_one_added_task_lists_exactly_that_task_by_name(world, client):
+    # given: the national diagram as the studio's modeler saves it, with one task added
+    draft = services.draft_create(user=world["lead"], version_id=world["v1"].pk)
+    files = {name: text.encode() for name, text in world["v1"].files.items()}
+    edited = as_bpmn_js_saves_it(with_second_opinion(files))["csods.bpmn"].decode()
+    draft = services.draft_save(user=world["lead"], draft_id=draft.pk,
+                                files={"csods.bpmn": edited})
+    assert draft.error_count == 0, draft.problems
+    v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Second opinion")
+    client.force_login(world["lead"])
+    page = client.get(f"/studio/diff/?a={world['v1'].pk}&b={v2.pk}").content.decode()
+    assert _section(page, "added-h") == ["User task &#x27;Second opinion&#x27;"]
+    assert _section(page, "removed-h") == _section(page, "changed-h") == ["Nothing"]
+    text = page.split("<main", 1)[1].split('id="diagram-marks"', 1)[0]
+    assert "Second opinion" in text
+    assert "boundaryEvent" not in text and "userTask" not in text and "ut_second" not in text

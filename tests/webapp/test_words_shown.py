@@ -80,6 +80,8 @@ def test_clock_limits_and_extensions_in_words(setup):
         assert request.duration == "P7D"
         page = dm.get(f"/cases/{case.reference}/").content.decode()
         assert "Overall response: 7 days more requested by Priya Shah" in page
+        decide = dm.get(f"/extensions/{request.pk}/decide/").content.decode()
+        assert "Priya Shah" in decide and "case_officer" not in decide  # a name, not a login
         assert dm.post(f"/extensions/{request.pk}/decide/", {"approve": "yes"}).status_code == 302
         page = dm.get(f"/cases/{case.reference}/").content.decode()
     assert "extended by 7 days" in page  # the clock table

@@ -25,7 +25,13 @@ from webapp.celery import app
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
 from webapp.permissions import Action, require
-from webapp.processes.models import Migration, MigrationStatus, ProcessVersion
+from webapp.processes.models import (
+    Deployment,
+    DeploymentStatus,
+    Migration,
+    MigrationStatus,
+    ProcessVersion,
+)
 from webapp.processes.registry import definition_for, definition_for_id
 
 log = logging.getLogger(__name__)
@@ -42,8 +48,14 @@ class Verdict:
 
 @dataclass(frozen=True)
 class DryRun:
+    """The verdicts, and whether cases may be moved now: only to the version the force runs
+    (``deployed``); ``awaiting_approval`` when a request to deploy it waits for a second
+    policy lead."""
+
     target: ProcessVersion
     verdicts: list[Verdict]
+    deployed: bool = False
+    awaiting_approval: bool = False
 
     @property
     def movable(self) -> int:
@@ -85,7 +97,16 @@ def migration_dry_run(*, user: AbstractBaseUser, version_id: int) -> DryRun:
         except EngineError as exc:
             reasons, ok = (exc.message,), False
         verdicts.append(Verdict(case.reference, str(case.version), ok, tuple(reasons)))
-    return DryRun(target, verdicts)
+    deployed = _deployed(membership.force_id, target)
+    waiting = not deployed and Deployment.objects.filter(
+        force_id=membership.force_id, version=target, status=DeploymentStatus.PENDING).exists()
+    return DryRun(target, verdicts, deployed=deployed, awaiting_approval=waiting)
+
+
+def _deployed(force_id: int, target: ProcessVersion) -> bool:
+    """Whether the force runs ``target`` for its scheme: cases move only to that version."""
+    return SchemeDeployment.objects.filter(force_id=force_id, scheme=target.process_id,
+                                           active_version=target).exists()
 
 
 def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
@@ -93,10 +114,7 @@ def migration_start(*, user: AbstractBaseUser, version_id: int) -> Migration:
     shows on its page."""
     membership = require(user, Action.USE_STUDIO)
     target = _target(version_id)
-    deployed = (SchemeDeployment.objects.filter(force_id=membership.force_id,
-                                                scheme=target.process_id)
-                .values_list("active_version_id", flat=True).first())
-    if deployed != target.pk:
+    if not _deployed(membership.force_id, target):
         raise ServiceError("conflict", "Deploy the version to your force before moving cases "
                                        "to it.")
     with transaction.atomic(durable=True):

@@ -39,8 +39,9 @@ FORCES = [("HRT", "Hertfordshire"), ("WAR", "Warwickshire")]
 ROLE_USERS = {Role.CONTACT_HANDLER: "contact", Role.CASE_OFFICER: "officer",
               Role.DECISION_MAKER: "decision", Role.DISCLOSURE_OFFICER: "disclosure",
               Role.POLICY_LEAD: "policy", Role.FORCE_ADMIN: "admin", Role.AUDITOR: "auditor"}
-# Second persons, for the actions one asks and another approves (erasure, lifting a hold).
-SECOND_USERS = [(Role.AUDITOR, "auditor2")]
+# Second persons, for the actions one asks and another approves (erasure, lifting a hold,
+# deploying a process version).
+SECOND_USERS = [(Role.AUDITOR, "auditor2"), (Role.POLICY_LEAD, "policy2")]
 LOGINS = [*ROLE_USERS.items(), *SECOND_USERS]
 
 FIRST_NAMES = ["Sarah", "James", "Priya", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Hannah",

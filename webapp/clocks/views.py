@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from webapp.action_pages import ActionView, Field, Page
 from webapp.cases import clock_services as services
+from webapp.cases.case_words import display_name
 from webapp.cases.step_incidents import incident_retry
 from webapp.clocks.durations import UNITS, duration_words, extension_duration
 from webapp.clocks.models import CaseClock, ClockAlert, ExtensionRequest
@@ -105,7 +106,7 @@ class ExtensionDecide(ActionView):
                     back_label="Back to the case",
                     details=[("Case", ask.case.reference),
                              ("Extra time", duration_words(ask.duration)),
-                             ("Requested by", ask.requested_by.get_username()),
+                             ("Requested by", display_name(ask.requested_by)),
                              ("Reason", ask.reason)],
                     fields=[Field("approve", "Your decision", kind="radios",
                                   choices=DECISIONS)])

@@ -145,12 +145,14 @@ def diff_page(request: HttpRequest) -> HttpResponse:
     except (KeyError, ValueError) as exc:
         raise Http404("Choose two versions to compare.") from exc
     from engine.diff import diff_definitions
+    from engine.diff_summary import summary
 
     diff = diff_definitions(definition_for(old), definition_for(new))
+    changes = summary(diff)  # what people changed; the diagram marks the added flows too
     return render(request, "studio/diff.html", {
-        "old": old, "new": new, "diff": diff, "nav": "studio",
+        "old": old, "new": new, "diff": diff, "changes": changes, "nav": "studio",
         "marks": {"added": [e.element_id for e in diff.added],
-                  "changed": [e.element_id for e in diff.changed]}})
+                  "changed": [e.element_id for e in changes.changed]}})
 
 
 @login_required

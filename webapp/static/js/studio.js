@@ -251,18 +251,43 @@
     if (chooser.value) { reveal(chooser.value, false); }
   });
 
+  // "Go to an element": named elements first, by name; then those without a name, described
+  // by what they are and connect ("Sequence flow from 'A' to 'B'"), flows last.
+  function quoted(element) {
+    var name = element && element.businessObject && element.businessObject.name;
+    return name ? "'" + name + "'" : (element ? "an unnamed " + typeLabel(element).toLowerCase() : "?");
+  }
+
+  function chooserText(e) {
+    var name = e.businessObject.name;
+    var where = e.host ? " on " + quoted(e.host) :
+      (e.waypoints && (e.source || e.target) ? " from " + quoted(e.source) + " to " + quoted(e.target) : "");
+    return name ? name + " – " + typeLabel(e) + where : typeLabel(e) + where;
+  }
+
   function fillChooser() {
     var items = registry.filter(function (e) {
       return !e.labelTarget && e.type !== "bpmn:Collaboration" && e.type !== "bpmn:Process" &&
         e.type !== "label" && e.businessObject && e.businessObject.id;
     }).map(function (e) {
-      return { id: e.id, text: (e.businessObject.name || "(no name)") + " – " + typeLabel(e) + " " + e.id };
-    }).sort(function (a, b) { return a.text.localeCompare(b.text); });
+      var named = !!e.businessObject.name;
+      return { id: e.id, text: chooserText(e), rank: named ? 0 : (e.waypoints ? 2 : 1) };
+    }).sort(function (a, b) {
+      return a.rank - b.rank || a.text.localeCompare(b.text, "en-GB", { numeric: true }) ||
+        a.id.localeCompare(b.id);
+    });
+    var seen = {};
+    items.forEach(function (item) { seen[item.text] = (seen[item.text] || 0) + 1; });
     chooser.textContent = "";
     chooser.appendChild(el("option", { value: "", text: "Choose an element…" }));
+    var groups = [el("optgroup", { label: "Named elements" }),
+      el("optgroup", { label: "Elements without a name" }), el("optgroup", { label: "Flows without a name" })];
     items.forEach(function (item) {
-      chooser.appendChild(el("option", { value: item.id, text: item.text }));
+      // two elements described alike (four "Applicant withdraws" events…) are told apart by id
+      var text = seen[item.text] > 1 ? item.text + " (" + item.id + ")" : item.text;
+      groups[item.rank].appendChild(el("option", { value: item.id, text: text }));
     });
+    groups.forEach(function (group) { if (group.children.length) { chooser.appendChild(group); } });
     var current = selection.get()[0];
     chooser.value = current && registry.get(current.id) ? current.id : "";
   }
@@ -623,6 +648,9 @@
 
   // ---- start --------------------------------------------------------------------------------
 
+  // The canvas follows the window's size (its container's height is the screen's, in CSS).
+  window.addEventListener("resize", function () { canvas.resized(); });
+
   var initial = document.getElementById("initial-problems");
   fetch(root.getAttribute("data-src"), { credentials: "same-origin" })
     .then(function (response) {
@@ -631,6 +659,7 @@
     })
     .then(function (xml) { return modeler.importXML(xml); })
     .then(function (result) {
+      canvas.resized();
       canvas.zoom("fit-viewport");
       renderProblems(initial ? JSON.parse(initial.textContent) || [] : []);
       fillChooser();
