@@ -1,0 +1,154 @@
+"""The studio's form builder: a draft's forms as questions, previewed with the officer's renderer
+and saved as JSON Schema and UI schema through the draft's usual save and check."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from engine import check_files
+from webapp.api.parsers import MAX_DEPTH, nesting_depth
+from webapp.cases.schema_forms import render_fields
+from webapp.errors import ServiceError
+from webapp.processes import services
+from webapp.processes.form_builder_schema import form_schema
+from webapp.processes.form_model import TYPES, FormModelError, form_model
+from webapp.processes.lanes import WORK_ROLES
+from webapp.processes.models import ProcessDraft
+
+log = logging.getLogger(__name__)
+SCHEMA, UI = ".schema.json", ".ui.json"
+NOT_READ = ("The builder's form could not be read. Reload the page; your last saved form is "
+            "kept.")
+
+
+def _draft(request: HttpRequest, draft_id: int) -> ProcessDraft:
+    try:
+        services.policy_lead(request.user)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
+    draft = ProcessDraft.objects.filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
+
+
+def _names(key: str) -> tuple[str, str]:
+    return f"forms/{key}{SCHEMA}", f"forms/{key}{UI}"
+
+
+def _keys(draft: ProcessDraft) -> list[str]:
+    return sorted(n.removeprefix("forms/").removesuffix(SCHEMA) for n in draft.files
+                  if n.startswith("forms/") and n.endswith(SCHEMA) and n.count("/") == 1)
+
+
+def _loaded(draft: ProcessDraft, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    schema_name, ui_name = _names(key)
+    if schema_name not in draft.files:
+        raise Http404("The draft has no such form.")
+    try:
+        schema = json.loads(draft.files[schema_name])
+        ui = json.loads(draft.files.get(ui_name) or "{}")
+    except (ValueError, RecursionError) as exc:
+        raise Http404("This form is not JSON the builder can read; edit it as text on the "
+                      "draft page.") from exc
+    if not isinstance(schema, dict):
+        raise Http404("This form is not a JSON Schema object; edit it as text on the draft page.")
+    return schema, ui if isinstance(ui, dict) else {}
+
+
+def _preview(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
+    """The form as an officer sees it on a task page (the same renderer and templates)."""
+    fields = render_fields(schema, None, {}, ui, id_prefix="preview")
+    return render_to_string("studio/form_preview.html", {
+        "fields": fields, "form_title": schema.get("title", ""),
+        "form_description": schema.get("description", "")})
+
+
+def _form_problems(draft: ProcessDraft, key: str) -> list[dict[str, Any]]:
+    names = _names(key)
+    return [p for p in draft.problems if p.get("file") in names]
+
+
+@login_required
+def form_builder(request: HttpRequest, draft_id: int, key: str = "") -> HttpResponse:
+    draft = _draft(request, draft_id)
+    context: dict[str, Any] = {"draft": draft, "keys": _keys(draft), "key": key,
+                               "types": TYPES, "nav": "studio"}
+    if key:
+        schema, ui = _loaded(draft, key)
+        context.update(model=form_model(schema, ui), problems=_form_problems(draft, key))
+        try:
+            context["preview"] = _preview(schema, ui)
+        except ValueError as exc:
+            context["preview_error"] = str(exc)
+    return render(request, "studio/form_builder.html", context)
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError) as exc:
+        raise FormModelError(NOT_READ) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("form"), dict) or nesting_depth(
+            body) > MAX_DEPTH:
+        raise FormModelError(NOT_READ)
+    return body
+
+
+@login_required
+@require_POST
+def form_preview(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
+    """The builder's form (JSON in) rendered as the officer will see it (HTML out)."""
+    _draft(request, draft_id)
+    try:
+        schema, ui = form_schema(_body(request)["form"])
+        return JsonResponse({"html": _preview(schema, ui)})
+    except ValueError as exc:  # FormModelError, or a form the renderer refuses
+        return JsonResponse({"detail": str(exc)}, status=400)
+
+
+def _refusals(draft: ProcessDraft, key: str, texts: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The engine's errors in this form's files, as the save would record them."""
+    files = {n: t.encode() for n, t in {**draft.files, **texts}.items()}
+    return [{"file": p.file, "line": p.line, "message": p.message}
+            for p in check_files(files, draft.process_id, roles=WORK_ROLES)
+            if p.file in texts and p.severity == "error"]
+
+
+@login_required
+@require_POST
+def form_save(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
+    """Save the builder's form into the draft as JSON Schema and UI schema, checked as every
+    save is; a form with errors is refused and the draft keeps its last saved form."""
+    draft = _draft(request, draft_id)
+    _loaded(draft, key)
+    try:
+        body = _body(request)
+        schema, ui = form_schema(body["form"])
+    except FormModelError as exc:
+        return JsonResponse({"detail": str(exc), "problems": []}, status=400)
+    schema_name, ui_name = _names(key)
+    texts = {schema_name: json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
+             ui_name: json.dumps(ui, indent=2, ensure_ascii=False) + "\n"}
+    refused = _refusals(draft, key, texts)
+    if refused:
+        log.info("form builder save refused: draft=%s form=%s errors=%s", draft.pk, key,
+                 len(refused))
+        return JsonResponse({"detail": "The form was not saved: fix the problems below.",
+                             "problems": refused}, status=400)
+    try:
+        saved = services.draft_save(user=request.user, draft_id=draft_id, files=texts,
+                                    if_saved_at=body.get("if_saved_at"))
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "problems": []}, status=exc.http_status)
+    return JsonResponse({"problems": _form_problems(saved, key), "error_count":
+                         saved.error_count, "saved_at": saved.updated_at.isoformat()})
