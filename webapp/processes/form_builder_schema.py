@@ -79,9 +79,10 @@ def _write_options(target: Json, field: Mapping[str, Any], where: str) -> None:
         target[names] = [label or str(v) for v, label in options]
 
 
-def _where(field: Mapping[str, Any], trail: str) -> str:
-    title = _text(field.get("title"), 200) or _text(field.get("key"), 80) or "A question"
-    return f"{trail}‘{title}’"
+def _where(field: Mapping[str, Any], trail: str, number: int = 0) -> str:
+    """How a message names a question: its words, else its place (``Question 5``)."""
+    title = _text(field.get("title"), 200) or _text(field.get("key"), 80)
+    return f"{trail}‘{title}’" if title else f"{trail}Question {number or ''}".rstrip()
 
 
 def _scalar(kind: str, field: Mapping[str, Any], schema: Json, ui: Json, where: str) -> None:
@@ -133,10 +134,11 @@ def _array(kind: str, field: Mapping[str, Any], schema: Json, ui: Json, where: s
         ui["items"] = item_ui
 
 
-def field_schema(field: Mapping[str, Any], trail: str = "") -> tuple[Json, Json]:
+def field_schema(field: Mapping[str, Any], trail: str = "", number: int = 0) -> tuple[
+        Json, Json]:
     """The schema node and UI schema node of one question of the builder."""
     kind = field.get("type")
-    where = _where(field, trail)
+    where = _where(field, trail, number)
     if kind not in (*TYPES, "other"):
         raise FormModelError(f"{where}: choose what kind of answer it takes.")
     schema, ui = _extras(field, "schema"), _extras(field, "ui")
@@ -160,9 +162,11 @@ def field_schema(field: Mapping[str, Any], trail: str = "") -> tuple[Json, Json]
     return schema, ui
 
 
-def _key(field: Mapping[str, Any], trail: str, seen: set[str]) -> str:
+def _key(field: Mapping[str, Any], trail: str, seen: set[str], number: int) -> str:
     key = _text(field.get("key"), 80)
-    where = _where(field, trail)
+    where = _where(field, trail, number)
+    if field.get("type") != "other" and not _text(field.get("title")):
+        raise FormModelError(f"{where}: write the question.")
     if not key or not (key[0].isalpha() and key.replace("_", "").isalnum() and key.isascii()):
         raise FormModelError(f"{where}: the name it is stored as must start with a letter and "
                              "use only letters, digits and underscores, like date_of_birth.")
@@ -182,11 +186,11 @@ def _write_object(model: Mapping[str, Any], schema: Json, ui: Json, trail: str) 
     required: list[str] = []
     wanted: dict[tuple[str, str], list[str]] = {}
     seen: set[str] = set()
-    for field in fields:
+    for number, field in enumerate(fields, start=1):
         if not isinstance(field, Mapping):
             raise FormModelError("A question of the form is not one the builder can read.")
-        key = _key(field, trail, seen)
-        props[key], sub_ui = field_schema(field, trail)
+        key = _key(field, trail, seen, number)
+        props[key], sub_ui = field_schema(field, trail, number)
         if sub_ui:
             ui[key] = sub_ui
         when = field.get("show_when")

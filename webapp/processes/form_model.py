@@ -129,8 +129,9 @@ def reveal_rule(entry: Any, props: Mapping[str, Any], required: set[str]) -> tup
 
 def _object(node: Mapping[str, Any], ui: Mapping[str, Any]) -> Json:
     """The questions of an object schema (the form, a group, a repeating group's item)."""
-    props = node.get("properties") or {}
-    required = {r for r in node.get("required") or () if isinstance(r, str)}
+    props = node.get("properties") if isinstance(node.get("properties"), Mapping) else {}
+    listed = node.get("required") if isinstance(node.get("required"), list) else []
+    required = {r for r in listed if isinstance(r, str)}
     rules = node.get("allOf") if isinstance(node.get("allOf"), list) else []
     shown_when: dict[str, Json] = {}
     for entry in rules:

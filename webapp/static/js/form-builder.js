@@ -33,6 +33,7 @@
   var refreshButton = document.getElementById("form-preview-refresh");
   var counter = 0;
   var dirty = false;
+  var opened = new WeakSet();  // the questions shown open (new ones are)
   var previewTimer = null;
   var previewRun = 0;
 
@@ -113,8 +114,20 @@
   // ---- the model ----------------------------------------------------------------------------
 
   function newField() {
-    return { key: "", autoKey: true, type: "text", title: "", hint: "", required: false,
+    var field = { key: "", autoKey: true, type: "text", title: "", hint: "", required: false,
       show_when: null, schema: {}, ui: {} };
+    opened.add(field);
+    return field;
+  }
+
+  function typeName(type) {
+    var found = TYPES.concat([OTHER]).filter(function (t) { return t[0] === type; })[0];
+    return found ? found[1].replace(/ \(.*\)$/, "") : type;
+  }
+
+  function summaryText(field, index) {
+    return "Question " + (index + 1) + ": " + titleOf(field) + " (" + typeName(field.type) +
+      (field.show_when ? ", follow-up" : "") + ")";
   }
 
   function setType(field, type) {
@@ -181,14 +194,22 @@
     var field = container.fields[index];
     var id = "q" + (++counter);
     if (field.autoKey && !field.title) { newestId = id + "-title"; }
-    var legend = el("legend", { "class": "govuk-fieldset__legend govuk-fieldset__legend--s",
+    var legend = el("legend", { "class": "govuk-visually-hidden",
       text: "Question " + (index + 1) + ": " + titleOf(field) });
     var box = el("fieldset", { "class": "govuk-fieldset form-builder__question" +
       (field.show_when ? " form-builder__question--follow-up" : ""), "data-question": field.key }, [legend]);
+    var summary = el("summary", { "class": "govuk-details__summary" }, [
+      el("span", { "class": "govuk-details__summary-text", text: summaryText(field, index) })]);
+    var details = el("details", { "class": "govuk-details form-builder__details",
+      open: opened.has(field) }, [summary, el("div", { "class": "govuk-details__text" }, [box])]);
+    details.addEventListener("toggle", function () {
+      if (details.open) { opened.add(field); } else { opened.delete(field); }
+    });
     var keyInput = null;
     box.appendChild(textGroup(id + "-title", "Question", field.title, function (v) {
       field.title = v;
       legend.textContent = "Question " + (index + 1) + ": " + titleOf(field);
+      summary.firstChild.textContent = summaryText(field, index);
       if (field.autoKey && keyInput) { field.key = snake(v); keyInput.value = field.key; }
       changed(false);
     }, { width: "govuk-!-width-full" }));
@@ -218,7 +239,7 @@
     box.appendChild(followUpEditor(container, field, id));
     if (field.type === "group" || field.type === "repeat") { box.appendChild(questionList(field, field)); }
     box.appendChild(moveButtons(container, index, field, id));
-    return box;
+    return details;
   }
 
   function optionsEditor(field, id) {
