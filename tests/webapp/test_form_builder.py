@@ -181,3 +181,67 @@ def test_only_policy_leads_reach_the_builder(studio):
     client.force_login(studio["officer"])
     assert client.get(reverse("studio:form_builder", args=[draft.pk, FORM])).status_code == 404
     assert _post(client, "form_save", draft, {"form": _model(draft)}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_follow_up_under_a_drop_down_list_is_refused(studio):
+    draft, client = studio["draft"], studio["client"]
+    model = _model(draft)
+    told_by = model["fields"][2]
+    told_by["options"] += [{"value": v, "label": v.title()} for v in ("fax", "text")]
+    model["fields"].append({"key": "why", "type": "text", "title": "Why", "hint": "",
+                            "show_when": {"field": "applicant_informed_by", "values": ["fax"]},
+                            "schema": {}, "ui": {}})
+    response = _post(client, "form_save", draft, {"form": model})
+    assert response.status_code == 400
+    assert "‘Applicant told by’ is shown as a drop-down list (more than 5 options)" in (
+        response.json()["detail"])
+
+
+@pytest.mark.django_db
+def test_repeating_groups_and_lists_built_in_the_builder_render_and_save(studio):
+    draft, client = studio["draft"], studio["client"]
+    model = _model(draft)
+    model["fields"] += [
+        {"key": "leaflets", "type": "repeat", "title": "Leaflets sent", "hint": "",
+         "item_title": "Leaflet", "required": True, "show_when": None, "schema": {}, "ui": {},
+         "fields": [
+             {"key": "name", "type": "text", "title": "Leaflet name", "hint": "",
+              "required": True, "schema": {}, "ui": {}},
+             {"key": "sent_on", "type": "date", "title": "Sent on", "hint": "",
+              "required": False, "schema": {}, "ui": {"ui:notAfter": "today"}}]},
+        {"key": "aliases", "type": "list", "title": "Other names", "hint": "",
+         "item_title": "Other name", "required": False, "schema": {}, "ui": {}}]
+    html = _post(client, "form_preview", draft, {"form": model}).json()["html"]
+    assert "Leaflet 1" in html and "Add another leaflet" in html
+    assert 'name="leaflets.0.sent_on.day"' in html
+    assert "Add another other name" in html
+    assert _post(client, "form_save", draft, {"form": model}).status_code == 200
+    draft.refresh_from_db()
+    schema = json.loads(draft.files[f"forms/{FORM}.schema.json"])
+    ui = json.loads(draft.files[f"forms/{FORM}.ui.json"])
+    assert schema["properties"]["leaflets"] == {
+        "title": "Leaflets sent", "type": "array",
+        "items": {"title": "Leaflet", "type": "object", "required": ["name"], "properties": {
+            "name": {"title": "Leaflet name", "type": "string"},
+            "sent_on": {"title": "Sent on", "type": "string", "format": "date"}}}}
+    assert schema["properties"]["aliases"] == {
+        "title": "Other names", "type": "array", "items": {"title": "Other name",
+                                                            "type": "string"}}
+    assert ui["leaflets"] == {"items": {"sent_on": {"ui:notAfter": "today"},
+                                        "ui:order": ["name", "sent_on"]}}
+
+
+@pytest.mark.django_db
+def test_a_changed_type_drops_what_no_longer_applies(studio):
+    draft, client = studio["draft"], studio["client"]
+    model = _model(draft)
+    told_on = model["fields"][3]  # a date with "not after today"
+    told_on["type"] = "yesno"
+    assert _post(client, "form_save", draft, {"form": model}).status_code == 200
+    draft.refresh_from_db()
+    schema = json.loads(draft.files[f"forms/{FORM}.schema.json"])
+    ui = json.loads(draft.files[f"forms/{FORM}.ui.json"])
+    assert schema["properties"]["applicant_informed_on"] == {
+        "title": "Applicant told on", "type": "boolean"}
+    assert "applicant_informed_on" not in ui

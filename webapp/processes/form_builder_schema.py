@@ -16,6 +16,7 @@ from webapp.processes.form_model import (
     FAMILIES,
     KEEPS,
     LONG_TEXT_OVER,
+    RADIO_LIMIT,
     TEXTAREA,
     TYPES,
     FormModelError,
@@ -226,6 +227,11 @@ def _check_follow_ups(fields: list[Any], props: Json, wanted: Mapping[tuple[str,
                                  "in the same part of the form.")
         if controller.get("type") not in ("yesno", "choice"):
             raise FormModelError(f"{where}: it can only follow a yes/no or choose-one question.")
+        if _drop_down(controller):
+            raise FormModelError(
+                f"{where}: {_where(controller, '')} is shown as a drop-down list (more than "
+                f"{RADIO_LIMIT} options), which cannot show a follow-up question under an "
+                "answer. Use fewer options, or ask the follow-up question always.")
         if controller.get("show_when"):
             raise FormModelError(f"{where}: it cannot follow a question that is itself a "
                                  "follow-up; make it follow the first question.")
@@ -238,6 +244,14 @@ def _check_follow_ups(fields: list[Any], props: Json, wanted: Mapping[tuple[str,
                    for v in json.loads(values)):
             raise FormModelError(f"{where}: choose one of the answers of "
                                  f"{_where(controller, '')} to show it after.")
+
+
+def _drop_down(field: Mapping[str, Any]) -> bool:
+    """Whether the renderer shows a choose-one question as a <select> (as schema_forms does)."""
+    ui, schema = _extras(field, "ui"), _extras(field, "schema")
+    widget = ui.get("ui:widget") or schema.get("x-widget") or ""
+    many = len(field.get("options") or ()) > RADIO_LIMIT
+    return field.get("type") == "choice" and (widget == "select" or (many and widget != "radio"))
 
 
 def _rules(original: Any, props: Json, required: set[str],

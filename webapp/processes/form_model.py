@@ -19,6 +19,7 @@ _COMMON = ("title", "description")
 _OPTION_KEYS = ("enum", "enumNames", "x-enumNames", "oneOf")
 TEXTAREA = "textarea"
 LONG_TEXT_OVER = 300  # as the renderer: a longer maxLength is a textarea
+RADIO_LIMIT = 5  # as the renderer: more choices are a drop-down list
 # Keywords that only mean something for one kind of answer: dropped when the type changes.
 FAMILIES: dict[str, tuple[str, ...]] = {
     "string": ("maxLength", "minLength", "pattern", "format", "x-widget"),

@@ -34,6 +34,7 @@
   var counter = 0;
   var dirty = false;
   var opened = new WeakSet();  // the questions shown open (new ones are)
+  var idOf = new WeakMap();  // each question's id prefix in the latest drawing
   var previewTimer = null;
   var previewRun = 0;
 
@@ -146,10 +147,23 @@
     return (controller.options || []).map(function (o) { return [o.value, o.label || String(o.value)]; });
   }
 
-  function changed(structural) {
+  function changed(structural, focusAfter) {
     dirty = true;
     if (structural) { render(); }
+    if (focusAfter) { focusAfter(); }
     schedulePreview();
+  }
+
+  function focusFirst(ids) {
+    var found = ids.map(function (id) { return id && document.getElementById(id); })
+      .filter(Boolean)[0];
+    if (found) { found.focus(); }
+  }
+
+  function renameKey(container, before, after) {
+    container.fields.forEach(function (other) {
+      if (before && other.show_when && other.show_when.field === before) { other.show_when.field = after; }
+    });
   }
 
   // ---- rendering the builder ----------------------------------------------------------------
@@ -183,6 +197,7 @@
         changed(true);
         focusNewest();
       });
+    add.id = (owner ? idOf.get(owner) : "form") + "-add";
     list.appendChild(add);
     return list;
   }
@@ -193,12 +208,13 @@
   function questionBox(container, index) {
     var field = container.fields[index];
     var id = "q" + (++counter);
+    idOf.set(field, id);
     if (field.autoKey && !field.title) { newestId = id + "-title"; }
     var legend = el("legend", { "class": "govuk-visually-hidden",
       text: "Question " + (index + 1) + ": " + titleOf(field) });
     var box = el("fieldset", { "class": "govuk-fieldset form-builder__question" +
       (field.show_when ? " form-builder__question--follow-up" : ""), "data-question": field.key }, [legend]);
-    var summary = el("summary", { "class": "govuk-details__summary" }, [
+    var summary = el("summary", { "class": "govuk-details__summary", id: id + "-summary" }, [
       el("span", { "class": "govuk-details__summary-text", text: summaryText(field, index) })]);
     var details = el("details", { "class": "govuk-details form-builder__details",
       open: opened.has(field) }, [summary, el("div", { "class": "govuk-details__text" }, [box])]);
@@ -210,13 +226,18 @@
       field.title = v;
       legend.textContent = "Question " + (index + 1) + ": " + titleOf(field);
       summary.firstChild.textContent = summaryText(field, index);
-      if (field.autoKey && keyInput) { field.key = snake(v); keyInput.value = field.key; }
+      if (field.autoKey && keyInput) {
+        renameKey(container, field.key, snake(v));
+        field.key = snake(v);
+        keyInput.value = field.key;
+      }
       changed(false);
     }, { width: "govuk-!-width-full" }));
     box.appendChild(textGroup(id + "-hint", "Hint (optional)", field.hint, function (v) {
       field.hint = v; changed(false);
     }, { long: true }));
     var keyGroup = textGroup(id + "-key", "Stored as", field.key, function (v) {
+      renameKey(container, field.key, v);
       field.key = v; field.autoKey = false; changed(false);
     }, { code: true, hint: "The name the diagram's conditions and instructions use. Letters, digits and underscores, like date_of_birth." });
     keyInput = keyGroup.querySelector("input");
@@ -315,18 +336,27 @@
       return function () {
         var moved = list.splice(index, 1)[0];
         list.splice(index + by, 0, moved);
-        changed(true);
+        changed(true, function () {
+          var at = idOf.get(moved);
+          focusFirst([at + (by < 0 ? "-up" : "-down"), at + "-up", at + "-down", at + "-summary"]);
+        });
       };
     }
-    return el("div", { "class": "form-builder__actions" }, [
-      index > 0 ? button("Move up", name, move(-1)) : null,
-      index < list.length - 1 ? button("Move down", name, move(1)) : null,
+    var up = index > 0 ? button("Move up", name, move(-1)) : null;
+    var down = index < list.length - 1 ? button("Move down", name, move(1)) : null;
+    if (up) { up.id = id + "-up"; }
+    if (down) { down.id = id + "-down"; }
+    return el("div", { "class": "form-builder__actions" }, [up, down,
       button("Remove", name, function () {
         list.splice(index, 1);
         list.forEach(function (other) {
           if (other.show_when && other.show_when.field === field.key) { other.show_when = null; }
         });
-        changed(true);
+        var neighbour = list[index] || list[index - 1];
+        var owner = container === model ? "form" : idOf.get(container);
+        changed(true, function () {
+          focusFirst([neighbour && idOf.get(neighbour) + "-summary", owner + "-add"]);
+        });
       })]);
   }
 
