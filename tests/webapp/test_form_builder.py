@@ -245,3 +245,23 @@ def test_a_changed_type_drops_what_no_longer_applies(studio):
     assert schema["properties"]["applicant_informed_on"] == {
         "title": "Applicant told on", "type": "boolean"}
     assert "applicant_informed_on" not in ui
+
+
+@pytest.mark.django_db
+def test_a_new_form_starts_from_its_title_and_opens_in_the_builder(studio):
+    draft, client = studio["draft"], studio["client"]
+    url = reverse("studio:form_new", args=[draft.pk])
+    refused = client.post(url, {"title": "", "key": ""}).content.decode()
+    assert "Enter the title of the form" in refused
+    taken = client.post(url, {"title": "Advice", "key": FORM}).content.decode()
+    assert f"The draft already has a form called {FORM}" in taken
+    response = client.post(url, {"title": "Record the home visit", "key": ""})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("studio:form_builder",
+                                           args=[draft.pk, "record_the_home_visit"])
+    draft.refresh_from_db()
+    schema = json.loads(draft.files["forms/record_the_home_visit.schema.json"])
+    assert schema["title"] == "Record the home visit"
+    assert schema["properties"] == {}
+    page = client.get(response["Location"]).content.decode()
+    assert "Form builder: Record the home visit" in page

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from engine import check_files
+from webapp.action_pages import ActionView, Field, Page
 from webapp.api.parsers import MAX_DEPTH, nesting_depth
 from webapp.cases.schema_forms import render_fields
 from webapp.errors import ServiceError
@@ -26,6 +29,10 @@ from webapp.processes.models import ProcessDraft
 
 log = logging.getLogger(__name__)
 SCHEMA, UI = ".schema.json", ".ui.json"
+FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,59}")
+NO_TITLE = "Enter the title of the form"
+NOT_A_NAME = ("The file name must start with a letter and use only small letters, digits and "
+              "underscores, like home_visit")
 NOT_READ = ("The builder's form could not be read. Reload the page; your last saved form is "
             "kept.")
 
@@ -152,3 +159,45 @@ def form_save(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
         return JsonResponse({"detail": exc.message, "problems": []}, status=exc.http_status)
     return JsonResponse({"problems": _form_problems(saved, key), "error_count":
                          saved.error_count, "saved_at": saved.updated_at.isoformat()})
+
+
+def _new_key(title: str, given: str) -> str:
+    if given:
+        return given
+    words = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60].rstrip("_")
+    return words if words[:1].isalpha() else f"form_{words}".rstrip("_")
+
+
+class FormNew(ActionView):
+    """Start a new form in a draft: a title, then its questions in the builder."""
+
+    def page(self, request: HttpRequest, draft_id: int) -> Page:
+        draft = _draft(request, draft_id)
+        return Page(title="Start a new form", submit="Start the form",
+                    back=reverse("studio:form_builder_index", args=[draft_id]),
+                    back_label="Back to the forms of this draft",
+                    details=[("Draft", draft.title or f"Draft {draft.pk}")],
+                    intro=["A user task in the diagram then names the form in its properties."],
+                    fields=[Field("title", "Title of the form", max_length=200,
+                                  hint="What the officer does, like ‘Record the home visit’"),
+                            Field("key", "File name (optional)", max_length=60,
+                                  hint="Made from the title if you leave it empty.")])
+
+    def perform(self, request: HttpRequest, values: Mapping[str, str],
+                draft_id: int) -> HttpResponse:
+        draft = _draft(request, draft_id)
+        title = values.get("title", "").strip()
+        if not title:
+            raise ServiceError("invalid", NO_TITLE, field_errors={"title": [NO_TITLE]})
+        key = _new_key(title, values.get("key", "").strip())
+        if not FORM_KEY.fullmatch(key) or key == "new":  # "new" is this page's address
+            raise ServiceError("invalid", NOT_A_NAME, field_errors={"key": [NOT_A_NAME]})
+        if key in _keys(draft):
+            taken = f"The draft already has a form called {key}; choose another file name"
+            raise ServiceError("invalid", taken, field_errors={"key": [taken]})
+        schema, ui = form_schema({"title": title, "fields": []})
+        schema_name, ui_name = _names(key)
+        services.draft_save(user=request.user, draft_id=draft_id, files={
+            schema_name: json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
+            ui_name: json.dumps(ui, indent=2, ensure_ascii=False) + "\n"})
+        return redirect("studio:form_builder", draft_id=draft_id, key=key)

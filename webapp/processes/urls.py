@@ -24,6 +24,7 @@ urlpatterns = [
     path("drafts/<int:draft_id>/publish/", views.DraftPublish.as_view(), name="publish"),
     path("drafts/<int:draft_id>/files/<path:name>", views.draft_file, name="file"),
     path("drafts/<int:draft_id>/forms/", forms.form_builder, name="form_builder_index"),
+    path("drafts/<int:draft_id>/forms/new/", forms.FormNew.as_view(), name="form_new"),
     path("drafts/<int:draft_id>/forms/<slug:key>/", forms.form_builder, name="form_builder"),
     path("drafts/<int:draft_id>/forms/<slug:key>/preview/", forms.form_preview,
          name="form_preview"),
