@@ -159,8 +159,8 @@ def test_a_form_the_check_finds_errors_in_is_refused_and_the_draft_is_unchanged(
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] == "The form was not saved: fix the problems below."
-    assert any("leaflet_sent" in p["message"] and "toolate" in p["message"]
-               for p in body["problems"]), body
+    assert [p["message"] for p in body["problems"]] == [
+        "‘Was a leaflet sent’: 'toolate' is not a keyword a message can be given for"]
     draft.refresh_from_db()
     assert draft.files == before
 
@@ -265,3 +265,14 @@ def test_a_new_form_starts_from_its_title_and_opens_in_the_builder(studio):
     assert schema["properties"] == {}
     page = client.get(response["Location"]).content.decode()
     assert "Form builder: Record the home visit" in page
+
+
+@pytest.mark.django_db
+def test_a_schema_error_is_named_by_its_question(studio):
+    draft, client = studio["draft"], studio["client"]
+    model = _model(draft)
+    model["fields"][0]["schema"]["maxLength"] = "many"  # as if typed into the JSON
+    response = _post(client, "form_save", draft, {"form": model})
+    assert response.status_code == 400
+    assert [p["message"] for p in response.json()["problems"]] == [
+        "‘Advice given’: not a valid JSON Schema: 'many' is not of type 'integer'"]

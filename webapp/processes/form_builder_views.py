@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -92,7 +93,8 @@ def form_builder(request: HttpRequest, draft_id: int, key: str = "") -> HttpResp
                                "types": TYPES, "nav": "studio"}
     if key:
         schema, ui = _loaded(draft, key)
-        context.update(model=form_model(schema, ui), problems=_form_problems(draft, key))
+        context.update(model=form_model(schema, ui), problems=[
+            _plain(p, schema) for p in _form_problems(draft, key)])
         try:
             context["preview"] = _preview(schema, ui)
         except ValueError as exc:
@@ -123,10 +125,39 @@ def form_preview(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
         return JsonResponse({"detail": str(exc)}, status=400)
 
 
-def _refusals(draft: ProcessDraft, key: str, texts: Mapping[str, str]) -> list[dict[str, Any]]:
+def _question_words(schema: Any, pointer: str) -> str:
+    """The questions a JSON pointer into the form or its UI schema lands in, by their words."""
+    node, words = schema, []
+    for part in pointer.strip("/").split("/"):
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        if part == "properties" and isinstance(props, Mapping):
+            continue
+        if part == "items" and isinstance(node, Mapping) and isinstance(node.get("items"),
+                                                                        Mapping):
+            node = node["items"]
+        elif isinstance(props, Mapping) and isinstance(props.get(part), Mapping):
+            node = props[part]
+            words.append(f"‘{node.get('title') or part}’")
+        else:
+            break
+    return " › ".join(words)
+
+
+def _plain(problem: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A problem named by the question it is about rather than by a JSON pointer."""
+    message, pointer = str(problem.get("message", "")), problem.get("element_id") or ""
+    if message.startswith("/") and ": " in message:
+        pointer, message = message.split(": ", 1)
+    words = _question_words(schema, pointer) if pointer.startswith("/") else ""
+    return {"file": problem.get("file"), "line": problem.get("line"),
+            "message": f"{words}: {message}" if words else message}
+
+
+def _refusals(draft: ProcessDraft, schema: Mapping[str, Any],
+              texts: Mapping[str, str]) -> list[dict[str, Any]]:
     """The engine's errors in this form's files, as the save would record them."""
     files = {n: t.encode() for n, t in {**draft.files, **texts}.items()}
-    return [{"file": p.file, "line": p.line, "message": p.message}
+    return [_plain(asdict(p), schema)
             for p in check_files(files, draft.process_id, roles=WORK_ROLES)
             if p.file in texts and p.severity == "error"]
 
@@ -146,7 +177,7 @@ def form_save(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
     schema_name, ui_name = _names(key)
     texts = {schema_name: json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
              ui_name: json.dumps(ui, indent=2, ensure_ascii=False) + "\n"}
-    refused = _refusals(draft, key, texts)
+    refused = _refusals(draft, schema, texts)
     if refused:
         log.info("form builder save refused: draft=%s form=%s errors=%s", draft.pk, key,
                  len(refused))
@@ -157,7 +188,8 @@ def form_save(request: HttpRequest, draft_id: int, key: str) -> JsonResponse:
                                     if_saved_at=body.get("if_saved_at"))
     except ServiceError as exc:
         return JsonResponse({"detail": exc.message, "problems": []}, status=exc.http_status)
-    return JsonResponse({"problems": _form_problems(saved, key), "error_count":
+    return JsonResponse({"problems": [_plain(p, schema) for p in _form_problems(saved, key)],
+                         "error_count":
                          saved.error_count, "saved_at": saved.updated_at.isoformat()})
 
 
