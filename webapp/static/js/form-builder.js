@@ -12,7 +12,7 @@
   var root = document.getElementById("form-builder");
   var mount = document.getElementById("form-builder-root");
   var dataNode = document.getElementById("form-model");
-  if (!root || !mount || !dataNode) { return; }
+  if (!root || !mount || !dataNode || !window.dwFormFields) { return; }
 
   var TYPES = [["text", "Short text"], ["textarea", "Long text"], ["integer", "Whole number"],
     ["number", "Number"], ["date", "Date"], ["yesno", "Yes or no"], ["choice", "Choose one"],
@@ -38,77 +38,10 @@
   var previewTimer = null;
   var previewRun = 0;
 
-  // ---- small DOM helpers --------------------------------------------------------------------
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) { return; }
-      if (name === "text") { node.textContent = value; } else { node.setAttribute(name, value === true ? "" : value); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
-
-  function button(text, hidden, onClick, secondary) {
-    var node = el("button", { type: "button", "class": "govuk-button" +
-      (secondary === false ? "" : " govuk-button--secondary") }, [document.createTextNode(text)]);
-    if (hidden) { node.appendChild(el("span", { "class": "govuk-visually-hidden", text: " " + hidden })); }
-    node.addEventListener("click", onClick);
-    return node;
-  }
-
-  function hintNode(id, text) {
-    return text ? el("div", { id: id + "-hint", "class": "govuk-hint", text: text }) : null;
-  }
-
-  function textGroup(id, label, value, onInput, options) {
-    options = options || {};
-    var input = options.long
-      ? el("textarea", { "class": "govuk-textarea", id: id, rows: "2" })
-      : el("input", { "class": "govuk-input" + (options.width ? " " + options.width : ""), id: id,
-        type: "text", spellcheck: options.code ? "false" : null });
-    input.value = value || "";
-    if (options.hint) { input.setAttribute("aria-describedby", id + "-hint"); }
-    input.addEventListener("input", function () { onInput(input.value, input); });
-    return el("div", { "class": "govuk-form-group" }, [
-      el("label", { "class": "govuk-label", "for": id, text: label }), hintNode(id, options.hint), input]);
-  }
-
-  function selectGroup(id, label, choices, selected, onChange, hint) {
-    var select = el("select", { "class": "govuk-select", id: id,
-      "aria-describedby": hint ? id + "-hint" : null });
-    fillSelect(select, choices, selected);
-    select.addEventListener("change", function () { onChange(select.value, select); });
-    return el("div", { "class": "govuk-form-group" }, [
-      el("label", { "class": "govuk-label", "for": id, text: label }), hintNode(id, hint), select]);
-  }
-
-  function fillSelect(select, choices, selected) {
-    select.textContent = "";
-    choices.forEach(function (c) {
-      var option = el("option", { value: c[0], text: c[1] });
-      option.selected = c[0] === selected;
-      select.appendChild(option);
-    });
-  }
-
-  function checkbox(id, label, checked, onChange) {
-    var input = el("input", { "class": "govuk-checkboxes__input", id: id, type: "checkbox" });
-    input.checked = !!checked;
-    input.addEventListener("change", function () { onChange(input.checked); });
-    return el("div", { "class": "govuk-form-group" }, [
-      el("div", { "class": "govuk-checkboxes govuk-checkboxes--small" }, [
-        el("div", { "class": "govuk-checkboxes__item" }, [input,
-          el("label", { "class": "govuk-label govuk-checkboxes__label", "for": id, text: label })])])]);
-  }
-
-  function snake(text) {
-    var key = String(text || "").toLowerCase().replace(/[^a-z0-9]+/g, "_")
-      .replace(/^_+|_+$/g, "").slice(0, 50).replace(/_+$/, "");
-    return key && /^[a-z]/.test(key) ? key : (key ? "q_" + key : "");
-  }
+  var fields = window.dwFormFields;
+  var el = fields.el, button = fields.button, textGroup = fields.textGroup;
+  var selectGroup = fields.selectGroup, fillSelect = fields.fillSelect;
+  var checkbox = fields.checkbox, snake = fields.snake;
 
   function titleOf(field) { return field.title || field.key || "New question"; }
 
@@ -193,23 +126,19 @@
     });
     var add = button(owner ? "Add a question to ‘" + titleOf(owner) + "’" : "Add a question", null,
       function () {
-        container.fields.push(newField());
-        changed(true);
-        focusNewest();
+        var added = newField();
+        container.fields.push(added);
+        changed(true, function () { focusFirst([idOf.get(added) + "-title"]); });
       });
     add.id = (owner ? idOf.get(owner) : "form") + "-add";
     list.appendChild(add);
     return list;
   }
 
-  var newestId = "";
-  function focusNewest() { if (newestId && document.getElementById(newestId)) { document.getElementById(newestId).focus(); } }
-
   function questionBox(container, index) {
     var field = container.fields[index];
     var id = "q" + (++counter);
     idOf.set(field, id);
-    if (field.autoKey && !field.title) { newestId = id + "-title"; }
     var legend = el("legend", { "class": "govuk-visually-hidden",
       text: "Question " + (index + 1) + ": " + titleOf(field) });
     var box = el("fieldset", { "class": "govuk-fieldset form-builder__question" +
@@ -239,7 +168,7 @@
     var keyGroup = textGroup(id + "-key", "Stored as", field.key, function (v) {
       renameKey(container, field.key, v);
       field.key = v; field.autoKey = false; changed(false);
-    }, { code: true, hint: "The name the diagram's conditions and instructions use. Letters, digits and underscores, like date_of_birth." });
+    }, { code: true, hint: "The name the diagram's conditions and instructions use (change them too if you change it). Letters, digits and underscores, like date_of_birth." });
     keyInput = keyGroup.querySelector("input");
     box.appendChild(keyGroup);
     var types = field.type === "other" ? TYPES.concat([OTHER]) : TYPES;
@@ -277,16 +206,22 @@
         function (v) { option.value = v; option.autoValue = false; changed(false); }, { code: true });
       valueInput = value.querySelector("input");
       var remove = button("Remove", "option " + (n + 1), function () {
-        field.options.splice(n, 1); changed(true);
+        field.options.splice(n, 1);
+        changed(true, function () {
+          var at = idOf.get(field);
+          focusFirst([at + "-option-" + Math.min(n, field.options.length - 1), at + "-add-option"]);
+        });
       });
       part.appendChild(el("div", { "class": "form-builder__option" }, [label, value, remove]));
     });
-    part.appendChild(button("Add an option", "to ‘" + titleOf(field) + "’", function () {
+    var add = button("Add an option", "to ‘" + titleOf(field) + "’", function () {
       field.options.push({ value: "", label: "", autoValue: true });
-      changed(true);
-      var next = document.getElementById(id + "-option-" + (field.options.length - 1));
-      if (next) { next.focus(); }
-    }));
+      changed(true, function () {
+        focusFirst([idOf.get(field) + "-option-" + (field.options.length - 1)]);
+      });
+    });
+    add.id = id + "-add-option";
+    part.appendChild(add);
     return part;
   }
 
