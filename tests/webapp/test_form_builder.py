@@ -276,3 +276,21 @@ def test_a_schema_error_is_named_by_its_question(studio):
     assert response.status_code == 400
     assert [p["message"] for p in response.json()["problems"]] == [
         "‘Advice given’: not a valid JSON Schema: 'many' is not of type 'integer'"]
+
+
+@pytest.mark.django_db
+def test_a_whole_number_choice_stores_numbers_and_its_follow_up_matches_them(studio):
+    draft, client = studio["draft"], studio["client"]
+    model = _model(draft)
+    model["fields"] += [
+        {"key": "visits", "type": "choice", "title": "Visits", "hint": "", "required": True,
+         "schema": {"type": "integer"}, "ui": {},
+         "options": [{"value": "1", "label": "One"}, {"value": "2", "label": "Two"}]},
+        {"key": "second_visit", "type": "date", "title": "Second visit", "hint": "",
+         "show_when": {"field": "visits", "values": ["2"]}, "schema": {}, "ui": {}}]
+    assert _post(client, "form_save", draft, {"form": model}).status_code == 200
+    draft.refresh_from_db()
+    schema = json.loads(draft.files[f"forms/{FORM}.schema.json"])
+    assert schema["properties"]["visits"]["oneOf"] == [{"const": 1, "title": "One"},
+                                                       {"const": 2, "title": "Two"}]
+    assert schema["allOf"][-1]["if"]["properties"] == {"visits": {"const": 2}}

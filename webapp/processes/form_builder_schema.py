@@ -199,7 +199,7 @@ def _write_object(model: Mapping[str, Any], schema: Json, ui: Json, trail: str) 
             wanted.setdefault(_condition(when), []).append(key)
         elif field.get("required"):
             required.append(key)
-    _check_follow_ups(fields, props, wanted, trail)
+    wanted = _check_follow_ups(fields, props, wanted, trail)
     schema["properties"] = props
     if required:
         schema["required"] = required
@@ -210,6 +210,9 @@ def _write_object(model: Mapping[str, Any], schema: Json, ui: Json, trail: str) 
         ui["ui:order"] = list(props)
 
 
+_NONE = object()
+
+
 def _condition(when: Mapping[str, Any]) -> tuple[str, str]:
     values = when.get("values")
     values = values if isinstance(values, list) and values else [when.get("value")]
@@ -217,8 +220,11 @@ def _condition(when: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _check_follow_ups(fields: list[Any], props: Json, wanted: Mapping[tuple[str, str], Any],
-                      trail: str) -> None:
+                      trail: str) -> dict[tuple[str, str], list[str]]:
+    """Refuse a follow-up the officer's form cannot show; its answer values as stored (an
+    option typed as "2" of a whole-number question is 2)."""
     by_key = {f.get("key"): f for f in fields}
+    typed: dict[tuple[str, str], list[str]] = {}
     for (answer, values), shown in wanted.items():
         controller = by_key.get(answer)
         where = _where(by_key[shown[0]], trail)
@@ -235,15 +241,16 @@ def _check_follow_ups(fields: list[Any], props: Json, wanted: Mapping[tuple[str,
         if controller.get("show_when"):
             raise FormModelError(f"{where}: it cannot follow a question that is itself a "
                                  "follow-up; make it follow the first question.")
-        answers = ([True, False] if controller.get("type") == "yesno" else
-                   [v for v, _ in _option_values(controller, _where(controller, trail))])
-        schema_type = props[answer].get("type")
-        if schema_type == "integer":
-            answers = [*answers, *(str(a) for a in answers)]
-        if not all(any(v == a and type(v) is type(a) for a in answers)
-                   for v in json.loads(values)):
+        node = props[answer]
+        stored = ([True, False] if controller.get("type") == "yesno" else
+                  [o["const"] for o in node["oneOf"]] if "oneOf" in node else node["enum"])
+        matched = [next((a for a in stored if a == v and type(a) is type(v) or not isinstance(
+            a, bool) and str(a) == str(v)), _NONE) for v in json.loads(values)]
+        if _NONE in matched:
             raise FormModelError(f"{where}: choose one of the answers of "
                                  f"{_where(controller, '')} to show it after.")
+        typed.setdefault((answer, json.dumps(matched)), []).extend(shown)
+    return typed
 
 
 def _drop_down(field: Mapping[str, Any]) -> bool:
