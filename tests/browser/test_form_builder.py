@@ -90,6 +90,44 @@ def test_a_policy_lead_adds_a_follow_up_question_previews_it_and_saves_it(page, 
             "then": {"required": ["where_was_it_sent"]}} in schema["allOf"]
 
 
+def test_a_policy_lead_builds_a_repeating_group_and_moves_it(page, draft):
+    sign_in(page, "war.policy")
+    page.goto(f"/studio/drafts/{draft.pk}/forms/{FORM}/")
+    page.get_by_role("button", name="Add a question", exact=True).click()
+    group = _question(page, 4)
+    group.get_by_label("Question", exact=True).fill("Leaflets sent")
+    group.get_by_label("Type of answer").select_option(label="Repeating group (for example, "
+                                                             "children)")
+    group = _question(page, 4)
+    group.get_by_label("Name of one item").fill("Leaflet")
+    inner = _question(page, 5)  # the group's first question, drawn inside it
+    expect(inner.get_by_label("Question", exact=True)).to_be_visible()
+    inner.get_by_label("Question", exact=True).fill("Leaflet name")
+    _question(page, 5).get_by_label("The officer must answer it").check()
+
+    # moved above the date, by keyboard: the focus stays on the moved question
+    move = page.get_by_role("button", name="Move up question 5, ‘Leaflets sent’")
+    move.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Move up question 4, ‘Leaflets sent’")).to_be_focused()
+
+    page.get_by_role("button", name="Refresh the preview").click()
+    preview = page.locator("#form-preview")
+    expect(preview.get_by_role("group", name="Leaflet 1")).to_be_visible()
+    expect(preview.get_by_label("Leaflet name (required)")).to_be_visible()
+    expect(preview.get_by_role("button", name="Add another leaflet")).to_be_visible()
+
+    page.get_by_role("button", name="Save the form").click()
+    expect(page.locator("#form-builder-status")).to_contain_text("Saved and checked.")
+    draft.refresh_from_db()
+    schema = json.loads(draft.files[f"forms/{FORM}.schema.json"])
+    ui = json.loads(draft.files[f"forms/{FORM}.ui.json"])
+    assert schema["properties"]["leaflets_sent"]["items"] == {
+        "title": "Leaflet", "type": "object", "required": ["leaflet_name"],
+        "properties": {"leaflet_name": {"title": "Leaflet name", "type": "string"}}}
+    assert ui["ui:order"][3] == "leaflets_sent"
+
+
 def test_a_question_the_builder_cannot_save_is_refused_and_kept(page, draft):
     sign_in(page, "war.policy")
     page.goto(f"/studio/drafts/{draft.pk}/forms/{FORM}/")
