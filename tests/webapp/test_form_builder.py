@@ -79,7 +79,8 @@ def _post(client, name: str, draft, body: Any):
 def test_the_builder_lists_the_drafts_forms_and_shows_one_as_the_officer_sees_it(studio):
     draft, client = studio["draft"], studio["client"]
     listing = client.get(reverse("studio:form_builder_index", args=[draft.pk])).content.decode()
-    assert f'href="/studio/drafts/{draft.pk}/forms/{FORM}/"' in listing
+    assert (f'href="/studio/drafts/{draft.pk}/forms/{FORM}/">Advice and signposting (out of '
+            'scope)</a>') in listing
     page = client.get(reverse("studio:form_builder", args=[draft.pk, FORM])).content.decode()
     assert "Form builder: Advice and signposting (out of scope)" in page
     assert 'id="form-model"' in page  # the builder's questions, for the script

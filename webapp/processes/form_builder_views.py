@@ -58,6 +58,19 @@ def _keys(draft: ProcessDraft) -> list[str]:
                   if n.startswith("forms/") and n.endswith(SCHEMA) and n.count("/") == 1)
 
 
+def _titled(draft: ProcessDraft) -> list[tuple[str, str]]:
+    """(key, title) of each form of the draft, by title: forms are known by their words."""
+    found = []
+    for key in _keys(draft):
+        try:
+            doc = json.loads(draft.files[_names(key)[0]])
+        except (ValueError, RecursionError):
+            doc = None
+        title = doc.get("title") if isinstance(doc, dict) else None
+        found.append((key, str(title) if title else key))
+    return sorted(found, key=lambda pair: pair[1].lower())
+
+
 def _loaded(draft: ProcessDraft, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     schema_name, ui_name = _names(key)
     if schema_name not in draft.files:
@@ -89,7 +102,7 @@ def _form_problems(draft: ProcessDraft, key: str) -> list[dict[str, Any]]:
 @login_required
 def form_builder(request: HttpRequest, draft_id: int, key: str = "") -> HttpResponse:
     draft = _draft(request, draft_id)
-    context: dict[str, Any] = {"draft": draft, "keys": _keys(draft), "key": key,
+    context: dict[str, Any] = {"draft": draft, "forms": _titled(draft), "key": key,
                                "types": TYPES, "nav": "studio"}
     if key:
         schema, ui = _loaded(draft, key)
