@@ -1,5 +1,6 @@
 from django.urls import path
 
+from webapp.processes import form_builder_views as forms
 from webapp.processes import views
 
 app_name = "studio"
@@ -22,6 +23,12 @@ urlpatterns = [
     path("drafts/<int:draft_id>/upload/", views.DraftUpload.as_view(), name="upload"),
     path("drafts/<int:draft_id>/publish/", views.DraftPublish.as_view(), name="publish"),
     path("drafts/<int:draft_id>/files/<path:name>", views.draft_file, name="file"),
+    path("drafts/<int:draft_id>/forms/", forms.form_builder, name="form_builder_index"),
+    path("drafts/<int:draft_id>/forms/new/", forms.FormNew.as_view(), name="form_new"),
+    path("drafts/<int:draft_id>/forms/<slug:key>/", forms.form_builder, name="form_builder"),
+    path("drafts/<int:draft_id>/forms/<slug:key>/preview/", forms.form_preview,
+         name="form_preview"),
+    path("drafts/<int:draft_id>/forms/<slug:key>/save/", forms.form_save, name="form_save"),
     path("diff/", views.diff_page, name="diff"),
     path("drift/", views.drift_page, name="drift"),
     path("migrations/<int:migration_id>/", views.migration_page, name="migration"),
