@@ -133,29 +133,49 @@ class _Run:
         instance.fire_due_timers()
 
 
-def run_scenario(definition: Definition, scenario: Scenario) -> ScenarioResult:
-    """Run one scenario on ``definition`` and compare what happened with what it expects."""
+@dataclass
+class Driven:
+    """What driving a scenario did: the case (None if it could not start), the tasks completed,
+    and why it stopped early (plain words) or the error of a refused step."""
+
+    run: _Run
+    instance: ProcessInstance | None
+    steps: list[StepTaken]
+    stopped: str | None = None
+    error: EngineError | None = None
+
+
+def drive_scenario(definition: Definition, scenario: Scenario) -> Driven:
+    """Start a case with the scheme's parameters (and the scenario's) and drive it with the
+    scenario's answers and events until no answer fits."""
     run = _Run(definition, scenario)
     start = {**definition.scheme.defaults(), **scenario.parameters, "outcome_codes": []}
-    steps: list[StepTaken] = []
-    reasons: list[str] = []
-    instance: ProcessInstance | None = None
+    driven = Driven(run, None, [])
     try:
-        instance = ProcessInstance.start(definition, start)
-        instance, taken = drive(instance, run.answers, between=run.between, max_steps=MAX_STEPS)
-        steps = [StepTaken(s.bpmn_id, run.name(s.bpmn_id)) for s in taken]
+        driven.instance = ProcessInstance.start(definition, start)
+        driven.instance, taken = drive(driven.instance, run.answers, between=run.between,
+                                       max_steps=MAX_STEPS)
+        driven.steps = [StepTaken(s.bpmn_id, run.name(s.bpmn_id)) for s in taken]
     except _Stop as stop:
-        reasons.append(str(stop))
+        driven.stopped = str(stop)
     except PathBlocked:
-        reasons.append(f"The case did not finish within {MAX_STEPS} steps: the answers may "
-                       "send it round a loop for ever.")
+        driven.stopped = (f"The case did not finish within {MAX_STEPS} steps: the answers may "
+                          "send it round a loop for ever.")
     except EngineError as exc:
-        reasons.append(_refusal(run, exc))
-    if instance is None or reasons:
-        return _result(scenario, definition, reasons, steps, (), ended=False)
+        driven.stopped, driven.error = _refusal(run, exc), exc
+    return driven
+
+
+def run_scenario(definition: Definition, scenario: Scenario) -> ScenarioResult:
+    """Run one scenario on ``definition`` and compare what happened with what it expects."""
+    driven = drive_scenario(definition, scenario)
+    run, instance, steps = driven.run, driven.instance, driven.steps
+    if instance is None or driven.stopped:
+        return _result(scenario, definition, [driven.stopped or "The case did not start."],
+                       steps, (), ended=False)
     status = instance.status()
     ended = status.status == "completed"
-    reasons.extend(_where_it_stopped(run, instance, ended))
+    reasons = _where_it_stopped(run, instance, ended)
     reasons.extend(_path_reasons(run, steps))
     reasons.extend(_outcome_reasons(definition, scenario, status.outcome_codes, ended))
     return _result(scenario, definition, reasons, steps, status.outcome_codes, ended=ended)

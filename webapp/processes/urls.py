@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.processes import views
+from webapp.processes import scenario_views, views
 
 app_name = "studio"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("drafts/<int:draft_id>/upload/", views.DraftUpload.as_view(), name="upload"),
     path("drafts/<int:draft_id>/publish/", views.DraftPublish.as_view(), name="publish"),
     path("drafts/<int:draft_id>/files/<path:name>", views.draft_file, name="file"),
+    path("drafts/<int:draft_id>/scenarios/", scenario_views.scenario_list, name="scenarios"),
+    path("drafts/<int:draft_id>/scenarios/walk/", scenario_views.scenario_walk,
+         name="scenario_walk"),
+    path("drafts/<int:draft_id>/scenarios/<str:stem>/delete/",
+         scenario_views.ScenarioDelete.as_view(), name="scenario_delete"),
     path("diff/", views.diff_page, name="diff"),
     path("drift/", views.drift_page, name="drift"),
     path("migrations/<int:migration_id>/", views.migration_page, name="migration"),
