@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests import factories
@@ -20,6 +22,20 @@ pytestmark = pytest.mark.django_db
 def _complete(case: Case, bpmn_id: str, user, form: str) -> None:
     task = HumanTask.objects.get(case=case, bpmn_id=bpmn_id, state=TaskState.READY)
     cases.task_complete(user=user, task_id=task.pk, data=factories.sample(form))
+
+
+def _answering_the_second_opinion(files: dict[str, str]) -> dict[str, str]:
+    """The scenarios that pass the decision, answering the new task as the policy lead would
+    before publishing (a scenario without an answer for it fails and blocks the version)."""
+    changed = {}
+    for name, text in files.items():
+        doc = json.loads(text) if name.startswith("scenarios/") else {}
+        if "ut_decision" in doc.get("answers", {}):
+            doc["answers"]["ut_second_opinion"] = factories.sample("breach_review")
+            path = doc["expect"]["path"]
+            path.insert(path.index("ut_decision") + 1, "ut_second_opinion")
+            changed[name] = json.dumps(doc, indent=2)
+    return changed
 
 
 @pytest.fixture
@@ -44,7 +60,8 @@ def world():
     changed = with_second_opinion(files)
     draft = services.draft_create(user=people["policy_lead"], version_id=v1.pk)
     draft = services.draft_save(user=people["policy_lead"], draft_id=draft.pk,
-                                files={"csods.bpmn": changed["csods.bpmn"].decode()})
+                                files={"csods.bpmn": changed["csods.bpmn"].decode(),
+                                       **_answering_the_second_opinion(v1.files)})
     assert draft.error_count == 0, draft.problems
     v2 = services.version_publish(user=people["policy_lead"], draft_id=draft.pk,
                                   note="Second opinion after the decision")
