@@ -182,7 +182,10 @@ def _references(scenario: Scenario, lines: JsonLines, diagram: _Diagram,
                 scheme: Scheme) -> list[Problem]:
     found = [*_task_references(scenario, diagram), *_event_references(scenario, diagram),
              *_declared_references(scenario, scheme)]
-    return [Problem(scenario.file, lines.line(path), None, message) for path, message in found]
+    # Warnings: a diagram edit that leaves a scenario behind must not stop the definition from
+    # loading; the scenario then fails when run, which blocks publishing in its own words.
+    return [Problem(scenario.file, lines.line(path), None, message, "warning")
+            for path, message in found]
 
 
 Found = list[tuple[tuple[str | int, ...], str]]

@@ -144,21 +144,26 @@ def test_a_scenario_that_is_not_json_is_an_error_at_the_line():
     assert problem.line == 4 and "not valid JSON" in problem.message
 
 
-def test_references_to_unknown_tasks_and_outcomes_are_errors_at_their_lines():
+def test_references_to_unknown_tasks_and_outcomes_are_warned_at_their_lines_and_fail_the_run():
     doc = _scenario("out-of-scope")
     doc["answers"]["ut_no_such_task"] = {}
     doc["expect"]["outcomes"] = ["OutOfScope", "Vanished"]
     text = json.dumps(doc, indent=2)
-    problems = {p.message: p.line for p in check_files(
-        _csods(out_of_scope=text.encode()), "csods", roles=ROLES)
-        if p.file == "scenarios/out-of-scope.json"}
+    files = _csods(out_of_scope=text.encode())
+    problems = {p.message: (p.line, p.severity) for p in check_files(files, "csods", roles=ROLES)
+                if p.file == "scenarios/out-of-scope.json"}
     lines = text.splitlines()
     task_line = next(i for i, line in enumerate(lines, 1) if "ut_no_such_task" in line)
     code_line = next(i for i, line in enumerate(lines, 1) if "Vanished" in line)
     assert problems == {
-        "answers: 'ut_no_such_task' is not a user task in the diagram": task_line,
-        "expect/outcomes: 'Vanished' is not an outcome declared in scheme.json": code_line,
+        "answers: 'ut_no_such_task' is not a user task in the diagram": (task_line, "warning"),
+        "expect/outcomes: 'Vanished' is not an outcome declared in scheme.json": (
+            code_line, "warning"),
     }
+    # a diagram edit that leaves a scenario behind still loads; the scenario fails instead
+    assert _results(files)["scenarios/out-of-scope.json"].reasons == (
+        "Expected the case to end with outcomes 'Out of scope' and 'Vanished' but it ended with "
+        "outcome 'Out of scope'.",)
 
 
 def test_scenarios_are_part_of_the_version_and_its_hash():
