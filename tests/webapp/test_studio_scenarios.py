@@ -116,7 +116,7 @@ def _walk_answer(client: Client, url: str, sample: str, **changes: Any) -> Any:
     task = re.search(r'name="task" value="([^"]+)"', page.content.decode())
     assert task, _text(page)
     data = {**factories.sample(sample), **changes}
-    return client.post(url, _body(_as_post(data), task=task.group(1), action="answer"))
+    return client.post(url, _body(_as_post(data), task=task.group(1), action="complete"))
 
 
 def test_a_policy_lead_writes_a_scenario_by_walking_through_the_draft(world):
@@ -158,7 +158,7 @@ def test_a_policy_lead_writes_a_scenario_by_walking_through_the_draft(world):
 def test_answers_the_form_refuses_are_shown_again_with_the_message(world):
     client, draft = world["client"], world["draft"]
     url = f"/studio/drafts/{draft.pk}/scenarios/walk/"
-    response = client.post(url, {"task": "ut_record_enquiry", "action": "answer",
+    response = client.post(url, {"task": "ut_record_enquiry", "action": "complete",
                                  "concern": "Seen at the school gate"})
     assert response.status_code == 400
     page = _text(response)

@@ -165,7 +165,7 @@ def _act(request: HttpRequest, here: _Walking, action: str) -> HttpResponse | _A
         verdict = "it passes" if result and result["passed"] else "it does not pass yet"
         messages.success(request, f"Scenario saved: {verdict}.")
         return redirect("studio:scenarios", draft_id=draft.pk)
-    if action == "answer":
+    if action == "complete":
         return _answer(request, here)
     if action in ("message", "timer"):
         return _event(request, here, action)
