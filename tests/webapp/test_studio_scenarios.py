@@ -196,3 +196,22 @@ def test_a_scenario_is_deleted_from_the_draft_after_confirmation(world):
     draft.refresh_from_db()
     assert NO_DISCLOSURE not in draft.files
     assert NO_DISCLOSURE not in {r["file"] for r in draft.scenario_results}
+
+
+def test_a_walk_can_start_the_way_a_force_runs_the_scheme(world):
+    client, draft = world["client"], world["draft"]
+    url = f"/studio/drafts/{draft.pk}/scenarios/walk/"
+    page = _text(client.get(url))
+    assert "Who decides" in page and "A multi-agency panel" in page
+    assert client.post(url, {"action": "settings", "decision_route": "panel"}).status_code == 302
+    for sample in ("enquiry", "initial_checks", "verification_interview", "police_checks",
+                   "intelligence_checks", "partner_checks", "risk_assessment"):
+        assert _walk_answer(client, url, sample).status_code == 302
+    assert "Record the panel decision (MAPPA / multi-agency)" in _text(client.get(url))
+    client.post(url, {"action": "save", "title": "Panel route"})
+    draft.refresh_from_db()
+    doc = json.loads(draft.files["scenarios/panel-route.json"])
+    assert doc["parameters"] == {"decision_route": "panel"}
+    assert doc["expect"]["waiting_at"] == ["ut_panel_decision"]
+    assert {r["file"]: r["passed"] for r in draft.scenario_results}[
+        "scenarios/panel-route.json"]

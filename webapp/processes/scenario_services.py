@@ -32,10 +32,26 @@ def draft_definition(draft: ProcessDraft) -> Definition:
 
 
 def scenario_walk(*, user: AbstractBaseUser, draft: ProcessDraft, steps: Sequence[WalkStep],
-                  events: Sequence[Mapping[str, Any]] = ()) -> Walk:
+                  events: Sequence[Mapping[str, Any]] = (),
+                  parameters: Mapping[str, Any] | None = None) -> Walk:
     """Replay a walk's answers and events on the draft and say where the case stands."""
     services.policy_lead(user)
-    return walk(draft_definition(draft), steps, events)
+    return walk(draft_definition(draft), steps, events, parameters)
+
+
+def walk_parameters(definition: Definition, chosen: Mapping[str, str]) -> dict[str, Any]:
+    """The choice parameters a walk starts with, where they differ from the declared default;
+    a value the declaration does not offer is refused."""
+    values: dict[str, Any] = {}
+    for name, parameter in definition.scheme.parameters.items():
+        value = chosen.get(name)
+        if parameter.type != "choice" or value is None or value == parameter.default:
+            continue
+        if value not in parameter.options:
+            message = f"Select {parameter.label.lower()}"
+            raise ServiceError("invalid", message, field_errors={name: [message]})
+        values[name] = value
+    return values
 
 
 def _file_name(title: str, existing: Mapping[str, Any]) -> str:
@@ -47,8 +63,8 @@ def _file_name(title: str, existing: Mapping[str, Any]) -> str:
 
 
 def scenario_save(*, user: AbstractBaseUser, draft_id: int, title: str,
-                  steps: Sequence[WalkStep], events: Sequence[Mapping[str, Any]] = ()
-                  ) -> tuple[ProcessDraft, str]:
+                  steps: Sequence[WalkStep], events: Sequence[Mapping[str, Any]] = (),
+                  parameters: Mapping[str, Any] | None = None) -> tuple[ProcessDraft, str]:
     """Save a walk as a new scenario of the draft, expecting the path and outcome it had."""
     services.policy_lead(user)
     title = " ".join(title.split())
@@ -62,11 +78,11 @@ def scenario_save(*, user: AbstractBaseUser, draft_id: int, title: str,
         raise ServiceError("not_found", "No such draft.")
     if not steps:
         raise ServiceError("invalid", "Answer at least one task before saving the scenario.")
-    done = walk(draft_definition(draft), steps, events)
+    done = walk(draft_definition(draft), steps, events, parameters)
     if done.stopped:
         raise ServiceError("conflict", f"The walk cannot be saved: {done.stopped}")
     name = _file_name(title, draft.files)
-    text = json.dumps(scenario_document(title, steps, events, done), indent=2,
+    text = json.dumps(scenario_document(title, steps, events, done, parameters), indent=2,
                       ensure_ascii=False) + "\n"
     return services.draft_save(user=user, draft_id=draft_id, files={name: text}), name
 

@@ -106,12 +106,14 @@ class ScenarioDelete(ActionView):
 def _walked(request: HttpRequest, draft_id: int) -> dict[str, Any]:
     stored = request.session.get(WALK_KEY.format(draft_id)) or {}
     return {"steps": [tuple(s) for s in stored.get("steps", [])],
-            "events": list(stored.get("events", []))}
+            "events": list(stored.get("events", [])),
+            "parameters": dict(stored.get("parameters", {}))}
 
 
 def _keep(request: HttpRequest, draft_id: int, walked: Mapping[str, Any]) -> None:
     request.session[WALK_KEY.format(draft_id)] = {
-        "steps": [list(s) for s in walked["steps"]], "events": list(walked["events"])}
+        "steps": [list(s) for s in walked["steps"]], "events": list(walked["events"]),
+        "parameters": dict(walked["parameters"])}
 
 
 def _task_form(definition: Definition, walk: Walk) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -167,6 +169,11 @@ def _act(request: HttpRequest, here: _Walking, action: str) -> HttpResponse | _A
         return redirect("studio:scenarios", draft_id=draft.pk)
     if action == "complete":
         return _answer(request, here)
+    if action == "settings" and not here.walked["steps"]:
+        chosen = {k: v for k, v in request.POST.items() if isinstance(v, str)}
+        parameters = scenario_services.walk_parameters(here.definition, chosen)
+        _keep(request, draft.pk, {**here.walked, "parameters": parameters})
+        return redirect("studio:scenario_walk", draft_id=draft.pk)
     if action in ("message", "timer"):
         return _event(request, here, action)
     raise ServiceError("invalid", "Choose what to do next.")
@@ -186,7 +193,8 @@ def _answer(request: HttpRequest, here: _Walking) -> HttpResponse | _Again:
         raise ServiceError("invalid", f"A scenario has at most {MAX_STEPS} steps.")
     steps = [*walked["steps"], (task.bpmn_id, data)]
     after = scenario_services.scenario_walk(user=request.user, draft=here.draft, steps=steps,
-                                            events=walked["events"])
+                                            events=walked["events"],
+                                            parameters=walked["parameters"])
     if after.stopped:
         if after.field_errors:
             return _Again(data, errors_by_name(after.field_errors), 400)
@@ -214,7 +222,8 @@ def _event(request: HttpRequest, here: _Walking, kind: str) -> HttpResponse:
         event = {"after": after_task, "timer": value}
     events = [*walked["events"], event]
     after = scenario_services.scenario_walk(user=request.user, draft=here.draft,
-                                            steps=walked["steps"], events=events)
+                                            steps=walked["steps"], events=events,
+                                            parameters=walked["parameters"])
     if after.stopped:
         raise ServiceError("conflict", after.stopped)
     _keep(request, here.draft.pk, {**walked, "events": events})
@@ -229,6 +238,8 @@ def _walk_page(request: HttpRequest, here: _Walking, again: _Again) -> HttpRespo
         "summary": again.summary, "title_errors": again.title_errors,
         "messages_waiting": [m for m in scheme.messages.values() if m.message in walk.messages],
         "timers": walk.timers, "started": bool(here.walked["steps"]),
+        "choices": [(p, here.walked["parameters"].get(p.name, p.default))
+                    for p in scheme.parameters.values() if p.type == "choice"],
         "title": request.POST.get("title", ""),
     }
     if walk.ready and not walk.stopped:

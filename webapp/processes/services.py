@@ -62,8 +62,8 @@ def _valid_name(name: str) -> str:
     short = clean.removeprefix("forms/")
     if "/" in short or short.startswith(".") or not clean.endswith(ALLOWED_SUFFIXES):
         raise ServiceError("invalid", f"'{name}' is not a process file name (.bpmn, .dmn, "
-                                      "scheme.json, forms/<key>.schema.json or "
-                                      "forms/<key>.ui.json).")
+                                      "scheme.json, forms/<key>.schema.json, "
+                                      "forms/<key>.ui.json or scenarios/<name>.json).")
     if clean.endswith((".schema.json", ".ui.json")) and not clean.startswith("forms/"):
         clean = f"forms/{clean}"
     return clean
