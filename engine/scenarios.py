@@ -175,9 +175,12 @@ def run_scenario(definition: Definition, scenario: Scenario) -> ScenarioResult:
                        steps, (), ended=False)
     status = instance.status()
     ended = status.status == "completed"
-    reasons = _where_it_stopped(run, instance, ended)
-    reasons.extend(_path_reasons(run, steps))
-    reasons.extend(_outcome_reasons(definition, scenario, status.outcome_codes, ended))
+    # The first step that went another way explains the rest; an outcome is compared only when
+    # the case got where the scenario expects it to stop.
+    stopped = _where_it_stopped(run, instance, ended)
+    reasons = [*_path_reasons(run, steps), *stopped]
+    if not stopped:
+        reasons.extend(_outcome_reasons(definition, scenario, status.outcome_codes, ended))
     return _result(scenario, definition, reasons, steps, status.outcome_codes, ended=ended)
 
 

@@ -28,7 +28,7 @@ def _as_dict(result: ScenarioResult) -> dict[str, Any]:
 
 def run_for_files(process_id: str, files: Mapping[str, bytes],
                   problems: Sequence[Mapping[str, Any]]) -> tuple[Results | None, Results]:
-    """Each scenario's result, and a problem for each reason a scenario fails; (None, []) when
+    """Each scenario's result, and a problem for each scenario that fails; (None, []) when
     the draft has errors and so cannot run."""
     if any(p["severity"] == "error" for p in problems):
         return None, []
@@ -42,9 +42,10 @@ def run_for_files(process_id: str, files: Mapping[str, bytes],
         if result.passed:
             continue
         line = JsonLines(files[result.file].decode("utf-8", "replace")).line(("expect",))
-        failures.extend({"file": result.file, "line": line, "element_id": None,
-                         "message": f"The scenario '{result.title}' fails. {reason}",
-                         "severity": "error"} for reason in result.reasons)
+        failures.append({"file": result.file, "line": line, "element_id": None,
+                         "message": f"The scenario '{result.title}' fails. "
+                                    + " ".join(result.reasons),
+                         "severity": "error"})
     log.info("scenarios run: process=%s run=%s failed=%s", process_id, len(results),
              sum(not r.passed for r in results))
     return [_as_dict(r) for r in results], failures
