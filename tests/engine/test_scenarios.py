@@ -171,3 +171,17 @@ def test_scenarios_are_part_of_the_version_and_its_hash():
     without = load_files(_csods(**{n: None for n in ("out_of_scope",)}), "csods", roles=ROLES)
     assert "scenarios/out-of-scope.json" in with_them.files
     assert with_them.content_hash != without.content_hash
+
+
+def test_a_timer_between_steps_falls_due_and_its_task_is_answered():
+    # given: the 24-hour limit passes once the enquiry is recorded
+    doc = _scenario("out-of-scope")
+    doc["events"] = [{"after": "ut_record_enquiry", "timer": "bt_initial_overdue"}]
+    samples = PROCESSES / "csods" / "forms" / "samples"
+    doc["answers"]["ut_review_initial_breach"] = json.loads(
+        (samples / "breach_review.json").read_text())
+    doc["expect"]["path"].append("Review breach: initial checks overdue")
+    doc["expect"]["in_order"] = False
+    result = _results(_csods(out_of_scope=doc))["scenarios/out-of-scope.json"]
+    assert result.reasons == ()
+    assert "ut_review_initial_breach" in [s.bpmn_id for s in result.path]
