@@ -31,6 +31,9 @@ from engine.form_schema import (
 )
 from engine.json_lines import JsonLines
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
+from engine.scenario_file import FOLDER as SCENARIO_FOLDER
+from engine.scenario_file import SUFFIX as SCENARIO_SUFFIX
+from engine.scenario_file import check_scenarios
 from engine.scheme import DECLARATION_FILE, Scheme
 from engine.scheme_check import check_declaration
 from engine.xml_safety import XmlProblem, parse_xml
@@ -129,8 +132,8 @@ _cache_lock = threading.Lock()
 
 
 def read_folder(path: str | Path) -> dict[str, bytes]:
-    """Read a process folder: its BPMN/DMN files, scheme.json and forms/*.schema.json and
-    *.ui.json (samples and demo plans are not part of the definition)."""
+    """Read a process folder: its BPMN/DMN files, scheme.json, forms/*.schema.json and
+    *.ui.json, and scenarios/*.json (samples and demo plans are not part of the definition)."""
     base = Path(path)
     if not base.is_dir():
         raise EngineError("not_found", f"{base} is not a folder")
@@ -141,6 +144,11 @@ def read_folder(path: str | Path) -> dict[str, bytes]:
         for p in sorted(forms.iterdir()):
             if p.is_file() and (p.name.endswith(FORM_SUFFIX) or p.name.endswith(UI_SUFFIX)):
                 files[f"forms/{p.name}"] = p.read_bytes()
+    scenarios = base / SCENARIO_FOLDER
+    if scenarios.is_dir():
+        files.update({f"{SCENARIO_FOLDER}{p.name}": p.read_bytes()
+                      for p in sorted(scenarios.iterdir())
+                      if p.is_file() and p.name.endswith(SCENARIO_SUFFIX)})
     return files
 
 
@@ -201,6 +209,7 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
     construct_check.quote_timer_literals(roots)
     problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
     problems.extend(check_diagrams(roots, files, forms=forms, start_names=lint_data.keys()))
+    problems.extend(check_scenarios(files, roots, scheme))
     problems = construct_check.review(roots, problems)
     parser = DefinitionParser(validator=VALIDATOR)
     for name, root in roots.items():

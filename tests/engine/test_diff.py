@@ -67,6 +67,23 @@ def with_second_opinion(files: dict[str, bytes]) -> dict[str, bytes]:
     )
 
 
+def answering_the_second_opinion(files: dict[str, str]) -> dict[str, str]:
+    """The shipped scenarios that pass the decision, answering the task ``with_second_opinion``
+    adds as a policy lead would before publishing (a scenario without an answer for it fails
+    and blocks the version)."""
+    answer = json.loads((Path(__file__).resolve().parents[2] / "processes" / "csods" / "forms"
+                         / "samples" / "breach_review.json").read_text())
+    changed = {}
+    for name, text in files.items():
+        doc = json.loads(text) if name.startswith("scenarios/") else {}
+        if "ut_decision" in doc.get("answers", {}):
+            doc["answers"]["ut_second_opinion"] = answer
+            path = doc["expect"]["path"]
+            path.insert(path.index("ut_decision") + 1, "ut_second_opinion")
+            changed[name] = json.dumps(doc, indent=2)
+    return changed
+
+
 def with_renamed_decision(files: dict[str, bytes]) -> dict[str, bytes]:
     return edit(files, ('<bpmn:userTask id="ut_decision" name="Decide on disclosure">',
                         '<bpmn:userTask id="ut_decision" name="Decide whether to disclose">'))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.engine.test_diff import with_second_opinion
+from tests.engine.test_diff import answering_the_second_opinion, with_second_opinion
 from webapp.cases import services as cases
 from webapp.cases.case_migration import migration_dry_run, migration_run, migration_start
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
@@ -44,7 +44,8 @@ def world():
     changed = with_second_opinion(files)
     draft = services.draft_create(user=people["policy_lead"], version_id=v1.pk)
     draft = services.draft_save(user=people["policy_lead"], draft_id=draft.pk,
-                                files={"csods.bpmn": changed["csods.bpmn"].decode()})
+                                files={"csods.bpmn": changed["csods.bpmn"].decode(),
+                                       **answering_the_second_opinion(v1.files)})
     assert draft.error_count == 0, draft.problems
     v2 = services.version_publish(user=people["policy_lead"], draft_id=draft.pk,
                                   note="Second opinion after the decision")

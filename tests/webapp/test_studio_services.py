@@ -7,7 +7,11 @@ import re
 import pytest
 
 from tests import factories
-from tests.engine.test_diff import as_bpmn_js_saves_it, with_second_opinion
+from tests.engine.test_diff import (
+    answering_the_second_opinion,
+    as_bpmn_js_saves_it,
+    with_second_opinion,
+)
 from webapp.cases import services as cases
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
@@ -377,7 +381,8 @@ def test_the_diff_of_one_added_task_lists_exactly_that_task_by_name(world, clien
     files = {name: text.encode() for name, text in world["v1"].files.items()}
     edited = as_bpmn_js_saves_it(with_second_opinion(files))["csods.bpmn"].decode()
     draft = services.draft_save(user=world["lead"], draft_id=draft.pk,
-                                files={"csods.bpmn": edited})
+                                files={"csods.bpmn": edited,
+                                       **answering_the_second_opinion(world["v1"].files)})
     assert draft.error_count == 0, draft.problems
     v2 = services.version_publish(user=world["lead"], draft_id=draft.pk, note="Second opinion")
     client.force_login(world["lead"])

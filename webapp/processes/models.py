@@ -81,6 +81,9 @@ class ProcessDraft(models.Model):
                              related_name="drafts")
     problems = models.JSONField(default=list)
     error_count = models.PositiveIntegerField(default=0)
+    scenario_results = models.JSONField(null=True, blank=True, default=None,
+                                        help_text="each scenario's result at the last save; "
+                                                  "null when the draft had errors")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import DefinitionInvalid, check_files, load_files
+from engine.scenario_file import is_scenario_name
 from engine.scheme import DECLARATION_FILE
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, SchemeDeployment
 from webapp.permissions import Action, require
+from webapp.processes import scenario_runs
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.models import (
     Deployment,
@@ -43,15 +45,25 @@ def _check(process_id: str, files: Mapping[str, bytes]) -> list[dict[str, object
     return [asdict(p) for p in check_files(files, process_id, roles=WORK_ROLES)]
 
 
+def _recheck(draft: ProcessDraft) -> None:
+    """Check the whole definition, then run its scenarios (a failing one is an error)."""
+    files = draft.file_bytes()
+    problems = _check(draft.process_id, files)
+    draft.scenario_results, failures = scenario_runs.run_for_files(draft.process_id, files,
+                                                                   problems)
+    draft.problems = problems + failures
+    draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
+
+
 def _valid_name(name: str) -> str:
     clean = name.replace("\\", "/").strip()
-    if clean == DECLARATION_FILE:
+    if clean == DECLARATION_FILE or is_scenario_name(clean):
         return clean
     short = clean.removeprefix("forms/")
     if "/" in short or short.startswith(".") or not clean.endswith(ALLOWED_SUFFIXES):
         raise ServiceError("invalid", f"'{name}' is not a process file name (.bpmn, .dmn, "
-                                      "scheme.json, forms/<key>.schema.json or "
-                                      "forms/<key>.ui.json).")
+                                      "scheme.json, forms/<key>.schema.json, "
+                                      "forms/<key>.ui.json or scenarios/<name>.json).")
     if clean.endswith((".schema.json", ".ui.json")) and not clean.startswith("forms/"):
         clean = f"forms/{clean}"
     return clean
@@ -109,8 +121,7 @@ def draft_save(*, user: AbstractBaseUser, draft_id: int, files: Mapping[str, str
             raise ServiceError("invalid", f"A draft holds at most {MAX_FILES} files; this save "
                                           f"would make it {len(merged)}. Remove some first.")
         draft.files = merged
-        draft.problems = _check(draft.process_id, draft.file_bytes())
-        draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
+        _recheck(draft)
         draft.updated_by, draft.updated_at = user, timezone.now()
         draft.save()
     log.info("draft saved: draft=%s errors=%s", draft.pk, draft.error_count)
@@ -124,8 +135,7 @@ def draft_remove_file(*, user: AbstractBaseUser, draft_id: int, name: str) -> Pr
         if name not in draft.files:
             raise ServiceError("not_found", f"The draft has no file '{name}'.")
         draft.files = {k: v for k, v in draft.files.items() if k != name}
-        draft.problems = _check(draft.process_id, draft.file_bytes())
-        draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
+        _recheck(draft)
         draft.updated_by, draft.updated_at = user, timezone.now()
         draft.save()
     return draft
@@ -145,6 +155,7 @@ def version_publish(*, user: AbstractBaseUser, draft_id: int, note: str) -> Proc
         except DefinitionInvalid as exc:
             raise ServiceError("conflict", f"The draft has {len(exc.problems)} problem(s); "
                                            "fix them before publishing.") from exc
+        scenario_runs.refuse_failing(definition)
         if ProcessVersion.objects.filter(content_hash=definition.content_hash).exists():
             raise ServiceError("conflict", "Nothing changed: an identical version exists.")
         last = (ProcessVersion.objects.select_for_update()

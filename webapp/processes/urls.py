@@ -1,7 +1,7 @@
 from django.urls import path
 
 from webapp.processes import form_builder_views as forms
-from webapp.processes import views
+from webapp.processes import scenario_views, views
 
 app_name = "studio"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     path("drafts/<int:draft_id>/forms/<slug:key>/preview/", forms.form_preview,
          name="form_preview"),
     path("drafts/<int:draft_id>/forms/<slug:key>/save/", forms.form_save, name="form_save"),
+    path("drafts/<int:draft_id>/scenarios/", scenario_views.scenario_list, name="scenarios"),
+    path("drafts/<int:draft_id>/scenarios/walk/", scenario_views.scenario_walk,
+         name="scenario_walk"),
+    path("drafts/<int:draft_id>/scenarios/<str:stem>/delete/",
+         scenario_views.ScenarioDelete.as_view(), name="scenario_delete"),
     path("diff/", views.diff_page, name="diff"),
     path("drift/", views.drift_page, name="drift"),
     path("migrations/<int:migration_id>/", views.migration_page, name="migration"),
