@@ -1,16 +1,36 @@
-"""Every log line carries the id of the request it was written in (the reference people see)."""
+"""Every log line carries the id of the request it was written in (the reference people see);
+in a Celery task, the id of the request that enqueued the task and the task's own id."""
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from webapp.audit.context import current
 
 
+@dataclass(frozen=True)
+class TaskInfo:
+    task_id: str
+    request_id: str  # of the request that enqueued the task; "" when beat or a task did
+
+
+current_task: ContextVar[TaskInfo | None] = ContextVar("log_task", default=None)
+
+
+def current_request_id() -> str:
+    """The id of the request being served, or "" outside one."""
+    info = current.get()
+    return info.request_id if info is not None else ""
+
+
 class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` to each record: the current request's id, or "-" outside one."""
+    """Adds ``request_id`` (the current request's id, or "-" outside one) and ``task_id`` (the
+    running Celery task's id, or "") to each record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        info = current.get()
-        record.request_id = (info.request_id if info is not None else "") or "-"
+        task = current_task.get()
+        record.request_id = current_request_id() or (task.request_id if task else "") or "-"
+        record.task_id = task.task_id if task is not None else ""
         return True
