@@ -3,7 +3,7 @@ id in the worker), and any traceback in the same object, so that every line of a
 found by the reference a person was shown.
 
 Messages are written by our own code, which logs ids, codes and exception types, never names
-or form data (``tests/webapp/test_log_privacy.py`` holds it to that).
+or form data (``tests/webapp/test_log_lines.py`` holds it to that).
 """
 
 from __future__ import annotations

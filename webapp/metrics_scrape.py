@@ -89,15 +89,20 @@ def admitted(request: HttpRequest) -> bool:
                for allowed in settings.METRICS_ALLOWED_IPS)
 
 
-def exposition() -> bytes:
+def counted_exposition() -> bytes:
+    """The series counted as requests run: this process's, or every process's in
+    multi-process mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
-    else:
-        counted = REGISTRY
+        return generate_latest(counted)
+    return generate_latest(REGISTRY)
+
+
+def exposition() -> bytes:
     readings = CollectorRegistry(auto_describe=False)
     readings.register(DatabaseReadings())
-    return generate_latest(counted) + generate_latest(readings)
+    return counted_exposition() + generate_latest(readings)
 
 
 def metrics_response(request: HttpRequest) -> HttpResponse:

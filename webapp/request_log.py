@@ -31,6 +31,10 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         task = current_task.get()
-        record.request_id = current_request_id() or (task.request_id if task else "") or "-"
+        # Django logs a 4xx answer ("Bad Request: …") after the middleware has returned, with
+        # the request attached to the record: its id is taken from there.
+        attached = str(getattr(getattr(record, "request", None), "correlation_id", ""))
+        record.request_id = (current_request_id() or attached
+                             or (task.request_id if task else "") or "-")
         record.task_id = task.task_id if task is not None else ""
         return True

@@ -17,10 +17,13 @@ _tokens: dict[str, Any] = {}
 
 
 @signals.setup_logging.connect
-def _use_django_logging(**_: Any) -> None:
+def _use_django_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    """The worker logs as the web processes do, at the level its ``--loglevel`` names."""
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 @signals.before_task_publish.connect

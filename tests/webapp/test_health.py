@@ -4,6 +4,9 @@ and /metrics is for the monitoring system only and carries the named series."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -11,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
+from tests.factories import ROOT
 from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case
@@ -163,3 +167,20 @@ def test_metrics_count_each_failed_login(settings):
     before = failed()
     Client().post("/login/", {"username": "nobody", "password": "wrong"})
     assert failed() == before + 1
+
+
+def test_metrics_from_several_processes_are_added_up_in_multiprocess_mode(tmp_path):
+    """Under gunicorn each worker process counts in files under PROMETHEUS_MULTIPROC_DIR; the
+    scrape, answered by any one of them, gives the sum."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "webapp.settings"}
+    count = ("from webapp.metrics import FAILED_LOGINS; "
+             "FAILED_LOGINS.labels('wrong_password').inc()")
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, cwd=ROOT)
+    scrape = ("import django; django.setup(); "
+              "from webapp.metrics_scrape import counted_exposition; "
+              "print(counted_exposition().decode())")
+    text = subprocess.run([sys.executable, "-c", scrape], env=env, check=True, cwd=ROOT,
+                          capture_output=True, text=True).stdout
+    assert 'dw_failed_logins_total{reason="wrong_password"} 2.0' in text
