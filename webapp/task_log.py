@@ -28,7 +28,9 @@ def _use_django_logging(loglevel: int | str | None = None, **_: Any) -> None:
 
 @signals.before_task_publish.connect
 def _carry_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
-    request_id = current_request_id()
+    """A task sent by a task passes on the request id it was itself given."""
+    task = current_task.get()
+    request_id = current_request_id() or (task.request_id if task is not None else "")
     if request_id and headers is not None:
         headers.setdefault(HEADER, request_id)
 
