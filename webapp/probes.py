@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from webapp.metrics_scrape import metrics_response
 from webapp.readiness import readiness
+from webapp.request_log import PROBE_PATHS
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -32,8 +33,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(body, status=503 if failed else 200)
 
 
-PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
-    "/healthz": healthz, "/readyz": readyz, "/metrics": metrics_response}
+PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = dict(
+    zip(PROBE_PATHS, (healthz, readyz, metrics_response), strict=True))
 
 
 class ProbeMiddleware:

@@ -19,7 +19,7 @@ from webapp.audit.context import RequestInfo, current
 from webapp.cases.models import Case, HumanTask
 from webapp.celery import app as celery_app
 from webapp.log_format import JsonFormatter
-from webapp.request_log import RequestIdFilter
+from webapp.request_log import ProbeAccessFilter, RequestIdFilter
 from webapp.task_log import HEADER
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,17 @@ def _body(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in pairs:
         body.setdefault(key, []).append(value)
     return body
+
+
+def test_probe_requests_are_kept_out_of_the_gunicorn_access_log():
+    """What gunicorn's access logger hands its handlers: the format and a dict of atoms."""
+    def access(path: str) -> logging.LogRecord:
+        return logging.LogRecord("gunicorn.access", logging.INFO, __file__, 0,
+                                 '%(h)s "%(r)s" %(s)s', ({"h": "10.0.0.2", "U": path,
+                                                           "r": f"GET {path}", "s": "200"},),
+                                 None)
+
+    quiet = ProbeAccessFilter()
+    assert not quiet.filter(access("/readyz")) and not quiet.filter(access("/healthz"))
+    assert not quiet.filter(access("/metrics"))
+    assert quiet.filter(access("/login/")) and quiet.filter(access("/cases/"))
