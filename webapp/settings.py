@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 
+from webapp.database_options import postgres_timeouts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env(
@@ -40,6 +42,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Load-balancer probes and the metrics scrape are answered first: no session, host check,
+    # HTTPS redirect or access-log entry, and not counted as requests (webapp.probes).
+    "webapp.probes.ProbeMiddleware",
+    "webapp.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "webapp.security.SecurityHeadersMiddleware",
     "webapp.api.problems.CorrelationIdMiddleware",
@@ -86,6 +92,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _threshold = env.int("DB_PREPARE_THRESHOLD", default=2)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=None if _threshold < 0 else _threshold)
+    # One stuck query or lock wait cannot hold a web or worker process until gunicorn kills
+    # it. Seconds; 0 leaves the server's (or the database role's) own setting, as behind a
+    # pooler that refuses startup options. A long migration may need DB_STATEMENT_TIMEOUT=0.
+    _options = postgres_timeouts(statement_seconds=env.float("DB_STATEMENT_TIMEOUT", default=30.0),
+                                 lock_seconds=env.float("DB_LOCK_TIMEOUT", default=10.0),
+                                 given=DATABASES["default"]["OPTIONS"].get("options", ""))
+    if _options:
+        DATABASES["default"]["OPTIONS"]["options"] = _options
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-gb"
@@ -160,15 +176,29 @@ TIMER_FIRE_TEST_DELAY = env.float("TIMER_FIRE_TEST_DELAY", default=0.0)
 IDEMPOTENCY_TTL_HOURS = env.float("IDEMPOTENCY_TTL_HOURS", default=24.0)
 IDEMPOTENCY_LEASE_SECONDS = env.float("IDEMPOTENCY_LEASE_SECONDS", default=30.0)
 
+# Load-balancer probes (webapp.probes): /readyz answers 503 when the timer sweep's heartbeat is
+# older than READY_HEARTBEAT_SECONDS, when a due timer has waited longer than
+# READY_TIMER_LAG_SECONDS, or when the broker does not answer within READY_BROKER_TIMEOUT.
+READY_HEARTBEAT_SECONDS = env.float("READY_HEARTBEAT_SECONDS", default=60.0)
+READY_TIMER_LAG_SECONDS = env.float("READY_TIMER_LAG_SECONDS", default=120.0)
+READY_BROKER_TIMEOUT = env.float("READY_BROKER_TIMEOUT", default=2.0)
+# /metrics is for the Prometheus scraper only: from these client addresses, or with
+# "Authorization: Bearer <METRICS_TOKEN>" (unset: no token is accepted).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Each line names its request: the reference an error page shows finds the detail here.
+    # Each line names its request (and, in the worker, its task): the reference an error page
+    # shows finds the detail here. One JSON object a line, traceback included (LOG_FORMAT=text
+    # for the older one-line text).
     "filters": {"request_id": {"()": "webapp.request_log.RequestIdFilter"}},
-    "formatters": {"with_request": {
-        "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "formatters": {
+        "json": {"()": "webapp.log_format.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
-                             "formatter": "with_request"}},
+                             "formatter": env.str("LOG_FORMAT", default="json")}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     # SpiffWorkflow logs every state change with task data at INFO: personal data, and slow.
     "loggers": {"spiff": {"level": "WARNING"}, "SpiffWorkflow": {"level": "WARNING"}},

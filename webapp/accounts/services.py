@@ -27,6 +27,7 @@ from django.utils.crypto import salted_hmac
 
 from webapp.accounts.addresses import client_address
 from webapp.accounts.models import AuthEvent, AuthEventKind, LoginThrottle, ThrottleScope
+from webapp.metrics import FAILED_LOGINS
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def login_admit(*, attempt: Attempt) -> str | None:
             address.save(update_fields=["failures", "window_started_at", "locked_until"])
             return None
         _record(AuthEventKind.REFUSED, attempt, now, detail=",".join(refused))
+    FAILED_LOGINS.labels("throttled").inc()
     return ThrottleScope.ADDRESS if ThrottleScope.ADDRESS in refused else ThrottleScope.ACCOUNT
 
 
@@ -99,6 +101,7 @@ def login_fail(*, attempt: Attempt) -> None:
     ``login_admit`` stays counted; an account that has reached its limit is locked, and an
     address reaching its limit is recorded as from now on slowed down."""
     now = timezone.now()
+    FAILED_LOGINS.labels("wrong_password").inc()
     with transaction.atomic(durable=True):
         _record(AuthEventKind.FAILURE, attempt, now)
         account, address = _throttles(attempt, now)
