@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.test_dashboard_links import _client, _get, _references, world  # noqa: F401
+from tests.factories import signed_in
+from tests.webapp.test_dashboard_links import _get, _references, world  # noqa: F401
 from webapp.cases.models import Case
 
 pytestmark = pytest.mark.django_db
 
 
 def _listed(user, query: str) -> tuple[set[str], str]:
-    html = _get(_client(user), f"/cases/?{query}")
+    html = _get(signed_in(user), f"/cases/?{query}")
     return _references(html), html
 
 
