@@ -15,6 +15,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.lint import BPMN, Problem
 
+# Shorter names than this are too likely to occur in a message by chance.
+MIN_NAME = 3
+
 
 def from_validation(exc: ValidationException, file: str,
                      roots: Mapping[str, etree._Element]) -> Problem:
@@ -27,9 +30,13 @@ def from_validation(exc: ValidationException, file: str,
         found_file, found_line = locate(roots, element_id, prefer=file)
         if found_line:
             file, line = found_file, found_line
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    if line is None and not element_id:
+        named = _named_in(roots.get(file), message)
+        if named is not None:
+            line, element_id = named.sourceline, named.get("id") or None
     if file not in roots and roots:
         file = next(iter(roots))
-    message = str(exc.args[0]) if exc.args else type(exc).__name__
     notes = [str(n) for n in getattr(exc, "notes", []) if str(n).strip()]
     if notes:
         message = message.rstrip(". ") + ". " + ". ".join(n.rstrip(". ") for n in notes)
@@ -41,16 +48,25 @@ def from_validation(exc: ValidationException, file: str,
     return Problem(file, line or (1 if file in roots else None), element_id, one_line(message))
 
 
+def _named_in(root: etree._Element | None, message: str) -> etree._Element | None:
+    """The element whose name the message quotes (SpiffWorkflow names data stores, not ids)."""
+    if root is None:
+        return None
+    named = [el for el in root.iter() if isinstance(el.tag, str)
+             and len(el.get("name") or "") >= MIN_NAME and str(el.get("name")) in message]
+    return max(named, key=lambda el: len(el.get("name") or ""), default=None)
+
+
 def unreadable(name: str, root: etree._Element, exc: Exception) -> Problem:
     """A parser failure that is not a ValidationException (SpiffWorkflow assumes well-formed
     BPMN/DMN): name the file and what it lacks, never a traceback."""
     kind = "DMN" if etree.QName(root).namespace != BPMN else "BPMN"
-    hint = ""
     if kind == "DMN" and not any(etree.QName(e).localname == "decision"
                                  for e in root.iter() if isinstance(e.tag, str)):
-        hint = "it has no <decision>; "
+        return Problem(name, root.sourceline or 1, None, "the DMN file has no <decision>: add "
+                                                         "the decision table the diagram calls")
     return Problem(name, root.sourceline or 1, None, one_line(
-        f"the {kind} file cannot be read: {hint}{type(exc).__name__}: {exc}"))
+        f"the {kind} file cannot be read: {type(exc).__name__}: {exc}"))
 
 
 def locate(roots: Mapping[str, etree._Element], element_id: str,

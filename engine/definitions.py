@@ -37,6 +37,7 @@ from engine.process_files import (
     is_bpmn_file,
     is_process_file,
     ui_form_names,
+    unlaned_user_tasks,
 )
 from engine.process_files import read_folder as _read_definition_files
 from engine.scheme import DECLARATION_FILE, Scheme
@@ -154,11 +155,12 @@ def load_folder(path: str | Path, process_id: str | None = None, *,
 
 def load_files(files: Mapping[str, bytes], process_id: str, *,
                lanes: Collection[str] | None = None,
-               roles: Collection[str] | None = None) -> Definition:
+               roles: Collection[str] | None = None, default_role: str = "") -> Definition:
     """Validate ``files`` and return the definition; raise DefinitionInvalid listing problems.
 
     ``roles``: the product's roles; given, the definition must declare its scheme (scheme.json)
     and map every lane to one of them. ``lanes``: without a declaration, the lane names allowed.
+    ``default_role``: as in ``check_files`` (a declaration's ``default_role`` is read anyway).
     """
     key = content_hash(files)
     with _cache_lock:
@@ -166,7 +168,7 @@ def load_files(files: Mapping[str, bytes], process_id: str, *,
     if cached is not None and cached.process_id == process_id and (
             roles is None or cached.scheme.declared):
         return cached
-    problems, parsed = _check(files, process_id, lanes, roles)
+    problems, parsed = _check(files, process_id, lanes, roles, default_role)
     if parsed is None or any(p.severity == "error" for p in problems):
         raise DefinitionInvalid(problems)
     spec, subs, forms, ui_forms, scheme = parsed
@@ -180,17 +182,19 @@ def load_files(files: Mapping[str, bytes], process_id: str, *,
 
 def check_files(files: Mapping[str, bytes], process_id: str | Sequence[str] | None = None, *,
                 lanes: Collection[str] | None = None,
-                roles: Collection[str] | None = None) -> list[Problem]:
+                roles: Collection[str] | None = None, default_role: str = "") -> list[Problem]:
     """Every problem in ``files`` (errors and warnings), without raising.
 
     ``process_id``: the top-level process, or several (each built and checked), or None for the
-    only one the files hold; an empty sequence builds none (DMN tables checked alone)."""
-    return _check(files, process_id, lanes, roles)[0]
+    only one the files hold; an empty sequence builds none (DMN tables checked alone).
+    ``default_role``: user tasks outside any lane are worked by it (as scheme.json's
+    ``default_role`` declares), so they need no lane."""
+    return _check(files, process_id, lanes, roles, default_role)[0]
 
 
 def _check(files: Mapping[str, bytes], process_id: str | Sequence[str] | None,
-           lanes: Collection[str] | None,
-           roles: Collection[str] | None) -> tuple[list[Problem], Any]:
+           lanes: Collection[str] | None, roles: Collection[str] | None,
+           default_role: str = "") -> tuple[list[Problem], Any]:
     problems: list[Problem] = []
     roots = _parse_roots(files, problems)
     parse_failed = bool(problems)
@@ -203,7 +207,11 @@ def _check(files: Mapping[str, bytes], process_id: str | Sequence[str] | None,
         lanes = scheme.lanes.keys()
     # Expressions are tried on the declared parameters' defaults (the national values).
     lint_data = {**scheme.defaults(), "outcome_codes": []}
-    problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
+    linted = lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes)
+    if scheme.default_role or default_role:
+        unlaned = unlaned_user_tasks(roots)
+        linted = [p for p in linted if not (p.element_id in unlaned and "lane" in p.message)]
+    problems.extend(linted)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     unread = len(problems)
     for name, root in roots.items():

@@ -112,32 +112,43 @@ def folder_target(path: Path) -> CheckTarget:
 def file_target(path: Path) -> CheckTarget:
     """One file on its own, with its folder's DMN, forms and declarations and what it calls."""
     folder = path.parent
-    files = {n: b for n, b in read_folder(folder).items() if not is_process_file(n)
-             or (n.lower().endswith(DMN_SUFFIXES) and n != path.name)}
+    files = {n: b for n, b in read_folder(folder).items() if not is_process_file(n)}
     files[path.name] = path.read_bytes()
     if not is_bpmn_file(path.name):
         return CheckTarget(path, folder, files, ())
-    ids = _process_ids_in(path)
     files.update(_called_files(path))
-    return CheckTarget(path, folder, files, ids)
+    return CheckTarget(path, folder, files, _process_ids_in(path))
 
 
 def _called_files(path: Path) -> dict[str, bytes]:
-    """The sibling diagrams defining processes that ``path``'s call activities call."""
+    """The sibling files defining the processes and decisions ``path`` calls."""
     root = _root(path)
     if root is None:
         return {}
     wanted = {c.get("calledElement") for c in root.iterfind(".//bpmn:callActivity", NS)}
     wanted -= {p.get("id") for p in root.iterfind(".//bpmn:process", NS)}
+    wanted |= {(d.text or "").strip()
+               for d in root.iterfind(".//spiffworkflow:calledDecisionId", NS)}
     found: dict[str, bytes] = {}
     for sibling in sorted(path.parent.iterdir()):
-        if not wanted or sibling == path or not is_bpmn_file(sibling.name):
+        if not wanted or sibling == path or not is_process_file(sibling.name):
             continue
-        defined = set(_process_ids_in(sibling, every=True))
+        defined = _defined_ids(sibling)
         if defined & wanted:
             found[sibling.name] = sibling.read_bytes()
             wanted -= defined
     return found
+
+
+def _defined_ids(path: Path) -> set[str]:
+    """The process ids (BPMN) or decision ids (DMN) a file defines."""
+    root = _root(path)
+    if root is None:
+        return set()
+    if etree.QName(root).namespace == BPMN:
+        return set(top_process_ids(root, every=True))
+    return {str(e.get("id")) for e in root.iter()
+            if isinstance(e.tag, str) and etree.QName(e).localname == "decision" and e.get("id")}
 
 
 def read_folder(path: str | Path) -> dict[str, bytes]:
@@ -163,7 +174,7 @@ def _named_forms(files: Mapping[str, bytes]) -> set[str]:
     names: set[str] = set()
     for name, data in files.items():
         if is_bpmn_file(name):
-            names.update(named_form_files(data, name).values())
+            names.update(named_form_files(data, name))
     return names
 
 
@@ -225,3 +236,17 @@ def top_process_ids(root: etree._Element, *, every: bool = False) -> Iterator[st
     in_pools = [p for p in candidates if p.get("id") in refs and len(p)]
     chosen = executable or in_pools or candidates[:1]
     yield from (str(p.get("id")) for p in chosen)
+
+
+def unlaned_user_tasks(roots: Mapping[str, etree._Element]) -> set[str]:
+    """Ids of the user tasks drawn outside any lane (nor inside a subprocess in a lane)."""
+    unlaned: set[str] = set()
+    for root in roots.values():
+        laned = {(ref.text or "").strip() for ref in root.iterfind(".//bpmn:flowNodeRef", NS)}
+        for task in root.iterfind(".//bpmn:userTask", NS):
+            node: etree._Element | None = task
+            while node is not None and (node.get("id") or "") not in laned:
+                node = node.getparent()
+            if node is None and task.get("id"):
+                unlaned.add(str(task.get("id")))
+    return unlaned

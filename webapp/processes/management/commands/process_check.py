@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from engine import Problem, check_files
 from engine.process_files import CheckTarget, targets
+from engine.scheme import DECLARATION_FILE
 from webapp.processes.lanes import WORK_ROLES
 
 logger = logging.getLogger(__name__)
@@ -32,10 +33,14 @@ def problem_line(target: CheckTarget, problem: Problem) -> str:
     return f"{where}: {problem.element_id or '-'}: {problem.severity}: {message}"
 
 
-def check_target(target: CheckTarget) -> list[Problem]:
+def check_target(target: CheckTarget, default_role: str = "") -> list[Problem]:
     """The problems of one target; a failure of the checker itself is reported, not raised."""
     try:
-        return check_files(target.files, target.process_ids, roles=WORK_ROLES)
+        # A scheme's declarations map its lanes to the product's roles; an exported file or
+        # model without them is checked as a diagram.
+        roles = WORK_ROLES if DECLARATION_FILE in target.files else None
+        return check_files(target.files, target.process_ids, roles=roles,
+                           default_role=default_role)
     except Exception as exc:  # noqa: BLE001 - no input may end the check with a traceback
         logger.exception("process_check failed on %s", target.path)
         return [Problem("-", None, None, f"the checker failed on this definition "
@@ -49,6 +54,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+",
                             help="process folders or .bpmn/.bpmn20.xml/.dmn files")
+        parser.add_argument("--role", default="", choices=sorted(str(r) for r in WORK_ROLES),
+                            help="the role that works user tasks drawn outside any lane (a "
+                                 "scheme declares it as \"default_role\" in scheme.json)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         errors = warnings = 0
@@ -58,7 +66,7 @@ class Command(BaseCommand):
                     errors += 1
                     self.stdout.write(f"{target.path}: -: error: {target.refusal}")
                     continue
-                problems = check_target(target)
+                problems = check_target(target, options["role"])
                 for problem in problems:
                     if problem.severity == "error":
                         errors += 1
