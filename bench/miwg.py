@@ -33,9 +33,9 @@ DOC = ROOT / "docs" / "miwg.md"
 _KINDS = [
     ("not in the BPMN namespace", r"not a BPMN or DMN file"),
     ("not well-formed or unsafe XML", r"not well-formed|DOCTYPE|ENTITY|nested more|more than"),
-    ("plain task (no form, no lane)", r"plain task"),
-    ("user task needs a lane or form", r"^user task|lane|form '|UI schema"),
     ("fails the BPMN schema (XSD)", r"^Element '"),
+    ("plain task (no form, no lane)", r"plain task"),
+    ("user task needs a lane or form", r"^user task|^lane '|^form '|^UI schema '"),
     ("unsupported element (named with its type)", r"[Nn]o support|not supported|unsupported"),
     ("flow references inconsistent", r"sequence flow|<bpmn:(incoming|outgoing)>|sourceRef|"
                                      r"targetRef"),
@@ -47,6 +47,7 @@ _KINDS = [
     ("the process cannot be built", r"cannot be built|cannot be read|no process"),
     ("other refusal by SpiffWorkflow's parser", r"^bpmn:|implementation"),
 ]
+_LANES_AND_FORMS = {"plain task (no form, no lane)", "user task needs a lane or form"}
 
 
 def suite_path() -> Path | None:
@@ -73,17 +74,22 @@ def kind_of(problem: Problem) -> str:
 class Figures:
     files: int = 0
     ok: int = 0
+    lanes_and_forms_only: int = 0  # files whose only errors are lanes, forms and plain tasks
     errors: Counter[str] = field(default_factory=Counter)
     tracebacks: list[str] = field(default_factory=list)
     unlocated: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
     unnamed_refusals: list[str] = field(default_factory=list)
+    folders: Counter[str] = field(default_factory=Counter)  # files checked per folder
+    failing: Counter[str] = field(default_factory=Counter)  # traceback/line 0/cut per folder
 
     def add(self, path: Path, problems: list[Problem]) -> None:
         self.files += 1
         errors = [p for p in problems if p.severity == "error"]
         if not errors:
             self.ok += 1
+        elif all(kind_of(p) in _LANES_AND_FORMS for p in errors):
+            self.lanes_and_forms_only += 1
         for p in errors:
             self.errors[kind_of(p)] += 1
         for p in problems:
@@ -101,14 +107,19 @@ class Figures:
 def run(suite: Path, limit: int | None = None) -> Figures:
     figures = Figures()
     for path in suite_files(suite)[:limit]:
+        folder = path.relative_to(suite).parts[0]
+        figures.folders[folder] += 1
+        before = len(figures.tracebacks) + len(figures.unlocated) + len(figures.cut)
         target = file_target(path)
         try:
             problems = check_files(target.files, target.process_ids)
         except Exception:  # noqa: BLE001 - counted: the check must never raise
             figures.files += 1
             figures.tracebacks.append(f"{path}\n{traceback.format_exc()}")
-            continue
-        figures.add(path, problems)
+        else:
+            figures.add(path, problems)
+        after = len(figures.tracebacks) + len(figures.unlocated) + len(figures.cut)
+        figures.failing[folder] += after - before
     return figures
 
 
@@ -116,6 +127,8 @@ def report(figures: Figures) -> str:
     lines = [
         f"- files checked: {figures.files}",
         f"- files with no error: {figures.ok}",
+        f"- files whose only errors are about lanes, forms and plain tasks: "
+        f"{figures.lanes_and_forms_only}",
         f"- tracebacks: {len(figures.tracebacks)}",
         f"- problems with no line (line 0): {len(figures.unlocated)}",
         f"- messages cut short or spread over lines: {len(figures.cut)}",
@@ -125,6 +138,9 @@ def report(figures: Figures) -> str:
         "|---|---:|",
     ]
     lines += [f"| {kind} | {count} |" for kind, count in figures.errors.most_common()]
+    lines += ["", "| Folder | Files | Tracebacks, line 0 or cut messages |", "|---|---:|---:|"]
+    lines += [f"| {folder} | {count} | {figures.failing[folder]} |"
+              for folder, count in sorted(figures.folders.items())]
     return "\n".join(lines)
 
 

@@ -116,6 +116,7 @@ def test_a_spiffworkflow_error_is_whole_located_and_on_one_line():
     root.insert(0, store)
     files["mini.bpmn"] = etree.tostring(root)
     (problem,) = [p for p in check_files(files, "mini") if "Data Store" in p.message]
-    assert problem.message == "Data Store with name Data. Store Reference has no implementation"
+    assert problem.message == ("bpmn:dataStore: Data Store with name Data. Store Reference has no "
+                               "implementation")
     assert problem.element_id == "store"
     assert problem.line is not None and problem.line > 1

@@ -156,7 +156,8 @@ def test_no_input_makes_the_check_fail_with_a_traceback_and_every_problem_is_loc
         number = rest.removeprefix("20.xml").split(":")[1]
         assert number.isdigit() and int(number) >= 1, line
     store = next(line for line in lines if "Data Store" in line)
-    assert store.endswith("Data Store with name Data. Store Reference has no implementation")
+    assert store.endswith(": bpmn:dataStore: Data Store with name Data. Store Reference has no "
+                          "implementation")
     assert store.startswith(f"{folder / 'names.bpmn'}:4: store: error:")  # at the data store
     assert any("no_decision.dmn:1: -: error: the DMN file has no <decision>" in line
                for line in lines)
