@@ -60,7 +60,7 @@ def _message(exc: ValidationException) -> str:
                else f"SpiffWorkflow's parser failed on this element ({type(raw).__name__}: "
                     f"{words})")
     message = _unwrapped(str(raw))
-    notes = [str(n) for n in getattr(exc, "notes", []) if str(n).strip()]
+    notes = [str(n) for n in exc.notes if str(n).strip()]
     if notes:
         message = message.rstrip(". ") + ". " + ". ".join(n.rstrip(". ") for n in notes)
     return message
