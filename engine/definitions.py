@@ -55,8 +55,15 @@ class DefinitionInvalid(EngineError):
         errors = [p for p in problems if p.severity == "error"]
         super().__init__("definition_invalid",
                          f"{len(errors)} problem(s) in the process definition: "
-                         + "; ".join(str(p) for p in errors[:5]))
+                         + "; ".join(_located(p) for p in errors[:5]))
         self.problems = problems
+
+
+def _located(problem: Problem) -> str:
+    """``file:line: element: message``; line 1 when the problem has no element, never 0."""
+    if problem.file == "-":
+        return f"{problem.element_id or '-'}: {problem.message}"
+    return f"{problem.file}:{problem.line or 1}: {problem.element_id or '-'}: {problem.message}"
 
 
 @dataclass(frozen=True, eq=False)
