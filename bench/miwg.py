@@ -24,8 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lxml import etree  # noqa: E402
+
 from engine import Problem, check_files  # noqa: E402
-from engine.process_files import file_target, is_bpmn_file  # noqa: E402
+from engine.process_files import BPMN, SPIFF, file_target, is_bpmn_file  # noqa: E402
 
 DEFAULT_SUITE = Path("/work/miwg")
 DOC = ROOT / "docs" / "miwg.md"
@@ -75,11 +77,14 @@ class Figures:
     files: int = 0
     ok: int = 0
     lanes_and_forms_only: int = 0  # files whose only errors are lanes, forms and plain tasks
+    pass_when_given: int = 0  # of those, the files that pass once given user tasks and forms
     errors: Counter[str] = field(default_factory=Counter)
     tracebacks: list[str] = field(default_factory=list)
     unlocated: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
     unnamed_refusals: list[str] = field(default_factory=list)
+    given: list[Path] = field(default_factory=list)
+    failing_when_given: list[str] = field(default_factory=list)
     folders: Counter[str] = field(default_factory=Counter)  # files checked per folder
     failing: Counter[str] = field(default_factory=Counter)  # traceback/line 0/cut per folder
 
@@ -90,6 +95,7 @@ class Figures:
             self.ok += 1
         elif all(kind_of(p) in _LANES_AND_FORMS for p in errors):
             self.lanes_and_forms_only += 1
+            self.given.append(path)
         for p in errors:
             self.errors[kind_of(p)] += 1
         for p in problems:
@@ -120,7 +126,43 @@ def run(suite: Path, limit: int | None = None) -> Figures:
             figures.add(path, problems)
         after = len(figures.tracebacks) + len(figures.unlocated) + len(figures.cut)
         figures.failing[folder] += after - before
+    for path in figures.given:
+        target = file_target(path)
+        errors = [p for p in check_files(given_tasks_and_forms(target.files), target.process_ids,
+                                         default_role="case_officer")
+                  if p.severity == "error"]
+        if errors:
+            figures.failing_when_given.append(f"{path}: {errors[0]}")
+        else:
+            figures.pass_when_given += 1
     return figures
+
+
+_FORM = b'{"type": "object", "properties": {"note": {"type": "string", "maxLength": 100}}}'
+
+
+def given_tasks_and_forms(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with every plain task made a user task and every user task given a form (its
+    lane comes from the default role): what a policy lead adds to an exported diagram."""
+    given = dict(files)
+    for name, data in files.items():
+        if not is_bpmn_file(name):
+            continue
+        root = etree.fromstring(data)
+        for task in root.iter(f"{{{BPMN}}}task"):
+            task.tag = f"{{{BPMN}}}userTask"
+        for task in root.iter(f"{{{BPMN}}}userTask"):
+            extensions = task.find(f"{{{BPMN}}}extensionElements")
+            if extensions is None:
+                extensions = etree.Element(f"{{{BPMN}}}extensionElements")
+                docs = len(task.findall(f"{{{BPMN}}}documentation"))
+                task.insert(docs, extensions)
+            properties = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
+            etree.SubElement(properties, f"{{{SPIFF}}}property",
+                             name="formJsonSchemaFilename", value="given.schema.json")
+        given[name] = etree.tostring(root)
+    given["forms/given.schema.json"] = _FORM
+    return given
 
 
 def report(figures: Figures) -> str:
@@ -129,6 +171,8 @@ def report(figures: Figures) -> str:
         f"- files with no error: {figures.ok}",
         f"- files whose only errors are about lanes, forms and plain tasks: "
         f"{figures.lanes_and_forms_only}",
+        f"- of those, files that pass once their tasks are user tasks with forms and a role: "
+        f"{figures.pass_when_given}",
         f"- tracebacks: {len(figures.tracebacks)}",
         f"- problems with no line (line 0): {len(figures.unlocated)}",
         f"- messages cut short or spread over lines: {len(figures.cut)}",
@@ -166,7 +210,8 @@ def main() -> int:
     text = report(figures)
     print(text)
     for label, items in (("tracebacks", figures.tracebacks), ("unlocated", figures.unlocated),
-                         ("cut", figures.cut), ("unnamed", figures.unnamed_refusals)):
+                         ("cut", figures.cut), ("unnamed", figures.unnamed_refusals),
+                         ("fails when given", figures.failing_when_given)):
         for item in items[:5]:
             print(f"[{label}] {item}")
     if args.write:

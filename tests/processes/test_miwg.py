@@ -22,3 +22,7 @@ def test_every_miwg_file_gets_a_located_whole_answer_and_none_a_traceback():
     assert figures.unlocated == []
     assert figures.cut == []
     assert figures.unnamed_refusals == []
+    # A file SpiffWorkflow builds with only supported elements passes once its tasks are user
+    # tasks with forms and a role.
+    assert figures.failing_when_given == []
+    assert figures.pass_when_given == figures.lanes_and_forms_only > 0
