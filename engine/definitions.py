@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine import construct_check, serializer
 from engine.bpmn_parser import DefinitionParser
+from engine.definition_problems import from_validation, locate, one_line, unreadable
 from engine.diagram_checks import check_diagrams
 from engine.errors import EngineError
 from engine.form_rules import ui_problems
@@ -31,16 +32,24 @@ from engine.form_schema import (
 )
 from engine.json_lines import JsonLines
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
-from engine.scenario_file import FOLDER as SCENARIO_FOLDER
-from engine.scenario_file import SUFFIX as SCENARIO_SUFFIX
+from engine.process_files import (
+    FORM_SUFFIX,
+    PROCESS_SUFFIXES,
+    UI_SUFFIX,
+    is_bpmn_file,
+    is_process_file,
+    ui_form_names,
+    unlaned_user_tasks,
+)
+from engine.process_files import read_folder as _read_definition_files
 from engine.scenario_file import check_scenarios
 from engine.scheme import DECLARATION_FILE, Scheme
 from engine.scheme_check import check_declaration
 from engine.xml_safety import XmlProblem, parse_xml
 
-FORM_SUFFIX = ".schema.json"
-UI_SUFFIX = ".ui.json"
-PROCESS_SUFFIXES = (".bpmn", ".dmn")
+__all__ = ["PROCESS_SUFFIXES", "Definition", "DefinitionInvalid", "check_files", "load_files",
+           "load_folder", "read_folder"]
+DMN_NAMESPACES = ("http://www.omg.org/spec/DMN/", "https://www.omg.org/spec/DMN/")
 
 class DefinitionInvalid(EngineError):
     """The definition has errors; ``problems`` lists each with file, line and element."""
@@ -49,8 +58,15 @@ class DefinitionInvalid(EngineError):
         errors = [p for p in problems if p.severity == "error"]
         super().__init__("definition_invalid",
                          f"{len(errors)} problem(s) in the process definition: "
-                         + "; ".join(str(p) for p in errors[:5]))
+                         + "; ".join(_located(p) for p in errors[:5]))
         self.problems = problems
+
+
+def _located(problem: Problem) -> str:
+    """``file:line: element: message``; line 1 when the problem has no element, never 0."""
+    if problem.file == "-":
+        return f"{problem.element_id or '-'}: {problem.message}"
+    return f"{problem.file}:{problem.line or 1}: {problem.element_id or '-'}: {problem.message}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +132,7 @@ class Definition:
                              and not isinstance(ts, EventSubprocess)}))
 
     def bpmn_files(self) -> dict[str, bytes]:
-        return {n: b for n, b in self.files.items() if n.endswith(".bpmn")}
+        return {n: b for n, b in self.files.items() if is_bpmn_file(n)}
 
 
 def content_hash(files: Mapping[str, bytes]) -> str:
@@ -132,24 +148,11 @@ _cache_lock = threading.Lock()
 
 
 def read_folder(path: str | Path) -> dict[str, bytes]:
-    """Read a process folder: its BPMN/DMN files, scheme.json, forms/*.schema.json and
-    *.ui.json, and scenarios/*.json (samples and demo plans are not part of the definition)."""
+    """Read a process folder (engine/process_files.py: our layout and SpiffArena's)."""
     base = Path(path)
     if not base.is_dir():
         raise EngineError("not_found", f"{base} is not a folder")
-    files = {p.name: p.read_bytes() for p in sorted(base.iterdir())
-             if p.is_file() and (p.suffix in PROCESS_SUFFIXES or p.name == DECLARATION_FILE)}
-    forms = base / "forms"
-    if forms.is_dir():
-        for p in sorted(forms.iterdir()):
-            if p.is_file() and (p.name.endswith(FORM_SUFFIX) or p.name.endswith(UI_SUFFIX)):
-                files[f"forms/{p.name}"] = p.read_bytes()
-    scenarios = base / SCENARIO_FOLDER
-    if scenarios.is_dir():
-        files.update({f"{SCENARIO_FOLDER}{p.name}": p.read_bytes()
-                      for p in sorted(scenarios.iterdir())
-                      if p.is_file() and p.name.endswith(SCENARIO_SUFFIX)})
-    return files
+    return _read_definition_files(base)
 
 
 def load_folder(path: str | Path, process_id: str | None = None, *,
@@ -162,11 +165,12 @@ def load_folder(path: str | Path, process_id: str | None = None, *,
 
 def load_files(files: Mapping[str, bytes], process_id: str, *,
                lanes: Collection[str] | None = None,
-               roles: Collection[str] | None = None) -> Definition:
+               roles: Collection[str] | None = None, default_role: str = "") -> Definition:
     """Validate ``files`` and return the definition; raise DefinitionInvalid listing problems.
 
     ``roles``: the product's roles; given, the definition must declare its scheme (scheme.json)
     and map every lane to one of them. ``lanes``: without a declaration, the lane names allowed.
+    ``default_role``: as in ``check_files`` (a declaration's ``default_role`` is read anyway).
     """
     key = content_hash(files)
     with _cache_lock:
@@ -174,7 +178,7 @@ def load_files(files: Mapping[str, bytes], process_id: str, *,
     if cached is not None and cached.process_id == process_id and (
             roles is None or cached.scheme.declared):
         return cached
-    problems, parsed = _check(files, process_id, lanes, roles)
+    problems, parsed = _check(files, process_id, lanes, roles, default_role)
     if parsed is None or any(p.severity == "error" for p in problems):
         raise DefinitionInvalid(problems)
     spec, subs, forms, ui_forms, scheme = parsed
@@ -186,18 +190,25 @@ def load_files(files: Mapping[str, bytes], process_id: str, *,
     return definition
 
 
-def check_files(files: Mapping[str, bytes], process_id: str | None = None, *,
+def check_files(files: Mapping[str, bytes], process_id: str | Sequence[str] | None = None, *,
                 lanes: Collection[str] | None = None,
-                roles: Collection[str] | None = None) -> list[Problem]:
-    """Every problem in ``files`` (errors and warnings), without raising."""
-    return _check(files, process_id, lanes, roles)[0]
+                roles: Collection[str] | None = None, default_role: str = "") -> list[Problem]:
+    """Every problem in ``files`` (errors and warnings), without raising.
+
+    ``process_id``: the top-level process, or several (each built and checked), or None for the
+    only one the files hold; an empty sequence builds none (DMN tables checked alone).
+    ``default_role``: user tasks outside any lane are worked by it (as scheme.json's
+    ``default_role`` declares), so they need no lane."""
+    return _check(files, process_id, lanes, roles, default_role)[0]
 
 
-def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection[str] | None,
-           roles: Collection[str] | None) -> tuple[list[Problem], Any]:
+def _check(files: Mapping[str, bytes], process_id: str | Sequence[str] | None,
+           lanes: Collection[str] | None, roles: Collection[str] | None,
+           default_role: str = "") -> tuple[list[Problem], Any]:
     problems: list[Problem] = []
-    forms, ui_forms = _load_forms(files, problems)
     roots = _parse_roots(files, problems)
+    parse_failed = bool(problems)
+    forms, ui_forms = _load_forms(files, problems, ui_form_names(roots))
     form_files = {n.removeprefix("forms/") for n in files if n.startswith("forms/")}
     scheme, declared = check_declaration(files.get(DECLARATION_FILE), roots, forms, roles=roles,
                                          required=roles is not None)
@@ -207,11 +218,20 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
     # Expressions are tried on the declared parameters' defaults (the national values).
     lint_data = {**scheme.defaults(), "outcome_codes": []}
     construct_check.quote_timer_literals(roots)
-    problems.extend(lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes))
+    linted = lint(roots, form_files=form_files, lint_data=lint_data, lanes=lanes)
+    if scheme.default_role or default_role:
+        unlaned = unlaned_user_tasks(roots)
+        linted = [p for p in linted if not (p.element_id in unlaned and "lane" in p.message)]
+    problems.extend(linted)
     problems.extend(check_diagrams(roots, files, forms=forms, start_names=lint_data.keys()))
     problems.extend(check_scenarios(files, roots, scheme))
+    checked = {id(p) for p in problems}
     problems = construct_check.review(roots, problems)
+    # A refused construct may have been taken out of ``roots``: SpiffWorkflow's words on what
+    # is left of it would only confuse, so the process is not built.
+    refusals = any(id(p) not in checked and p.severity == "error" for p in problems)
     parser = DefinitionParser(validator=VALIDATOR)
+    unread = len(problems)
     for name, root in roots.items():
         try:
             if etree.QName(root).namespace == BPMN:
@@ -219,11 +239,18 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
             else:
                 parser.add_dmn_xml(root, filename=name)
         except ValidationException as exc:
-            problems.append(_from_validation(exc, name, roots))
-    if any(p.severity == "error" for p in problems):
+            problems.append(from_validation(exc, name, roots))
+        except Exception as exc:  # noqa: BLE001 - SpiffWorkflow's parser fails in many ways
+            problems.append(unreadable(name, root, exc))
+    if parse_failed or len(problems) > unread or not roots or refusals:
         return problems, None
-    built = _build_spec(parser, process_id, roots, problems)
-    if built is None:
+    # Built even when the lint found errors, so that what SpiffWorkflow refuses is said too.
+    ids = [process_id] if isinstance(process_id, str) else process_id
+    built = _build_spec(parser, ids, roots, problems)
+    # What the checks above refused on an element, SpiffWorkflow's words need not repeat.
+    refused = {p.element_id for p in problems[:unread] if p.severity == "error" and p.element_id}
+    problems[unread:] = [p for p in problems[unread:] if p.element_id not in refused]
+    if built is None or any(p.severity == "error" for p in problems):
         return problems, None
     spec, subs = built
     problems.extend(_check_form_properties(spec, subs, forms))
@@ -231,43 +258,71 @@ def _check(files: Mapping[str, bytes], process_id: str | None, lanes: Collection
 
 
 def _parse_roots(files: Mapping[str, bytes], problems: list[Problem]) -> dict[str, Any]:
+    """Parse every BPMN/DMN file; a root in neither namespace is reported and left out."""
     roots: dict[str, etree._Element] = {}
     for name, data in files.items():
-        if name.endswith(PROCESS_SUFFIXES):
-            try:
-                roots[name] = parse_xml(data, name)
-            except XmlProblem as exc:
-                problems.append(Problem(exc.file, exc.line, None, exc.message))
-    if not any(n.endswith(".bpmn") for n in files):
+        if not is_process_file(name):
+            continue
+        try:
+            root = parse_xml(data, name)
+        except XmlProblem as exc:
+            problems.append(Problem(exc.file, exc.line or 1, None, exc.message))
+            continue
+        namespace = etree.QName(root).namespace or ""
+        if namespace != BPMN and not namespace.startswith(DMN_NAMESPACES):
+            found = f"<{etree.QName(root).localname}>" + (
+                f" in namespace {namespace}" if namespace else " in no namespace")
+            problems.append(Problem(name, root.sourceline or 1, None, one_line(
+                f"this is not a BPMN or DMN file: the root element is {found}; a BPMN file "
+                f"starts with <definitions xmlns=\"{BPMN}\">")))
+            continue
+        roots[name] = root
+    if not any(is_process_file(n) for n in files):
         problems.append(Problem("-", None, None, "no .bpmn file in the definition"))
     return roots
 
 
-def _build_spec(parser: DefinitionParser, process_id: str | None, roots: Mapping[str, Any],
-                problems: list[Problem]) -> tuple[Any, Any] | None:
-    if process_id is None:
-        ids = parser.get_process_ids()
-        if len(ids) != 1:
-            problems.append(Problem("-", None, None, "several processes: name the top-level one"))
+def _build_spec(parser: DefinitionParser, process_ids: Sequence[str] | None,
+                roots: Mapping[str, Any], problems: list[Problem]) -> tuple[Any, Any] | None:
+    """Build each top-level process; return the first one's spec and subprocess specs."""
+    if process_ids is None:
+        process_ids = parser.get_process_ids()
+        if len(process_ids) > 1:
+            where, line = locate(roots, process_ids[0])
+            problems.append(Problem(where, line, None, one_line(
+                "several processes (" + ", ".join(process_ids[:5]) + "): name the top-level "
+                "one")))
             return None
-        process_id = ids[0]
-    try:
-        spec = parser.get_spec(process_id)
-        subs = parser.get_subprocess_specs(process_id)
-    except ValidationException as exc:
-        problems.append(_from_validation(exc, exc.file_name or "-", roots))
+    if not process_ids:
+        bpmn = next((n for n in roots if is_bpmn_file(n)), None)
+        if bpmn is not None:
+            problems.append(Problem(bpmn, roots[bpmn].sourceline or 1, None,
+                                    "the diagram has no process: draw one with a start event"))
         return None
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a definition problem
-        problems.append(Problem("-", None, None, f"the process cannot be built: {exc}"))
-        return None
-    return spec, subs
+    built = None
+    for process_id in process_ids:
+        try:
+            spec = parser.get_spec(process_id)
+            subs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            problems.append(from_validation(exc, exc.file_name or "-", roots))
+            continue
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a definition problem
+            where, line = locate(roots, process_id)
+            problems.append(Problem(where, line, process_id, one_line(
+                f"the process cannot be built: {type(exc).__name__}: {exc}")))
+            continue
+        built = built or (spec, subs)
+    return built
 
 
 _TOO_DEEP = object()
 
 
-def _load_forms(files: Mapping[str, bytes],
-                problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load_forms(files: Mapping[str, bytes], problems: list[Problem],
+                ui_names: Collection[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Forms and UI schemas: ``*.schema.json`` / ``*.ui.json``, or any other ``.json`` by how
+    the diagram names it (SpiffArena's ``name.json`` / ``name_ui.json``)."""
     forms: dict[str, Any] = {}
     ui_forms: dict[str, Any] = {}
     for name, data in files.items():
@@ -282,7 +337,8 @@ def _load_forms(files: Mapping[str, bytes],
             continue
         except RecursionError:
             doc = _TOO_DEEP
-        is_form = short.endswith(FORM_SUFFIX)
+        is_form = short.endswith(FORM_SUFFIX) or (
+            not short.endswith(UI_SUFFIX) and short not in ui_names)
         if doc is _TOO_DEEP or (not is_form and depth_exceeds(doc)):
             problems.append(Problem(name, None, None, f"nested deeper than {MAX_DEPTH} levels"))
             continue
@@ -351,19 +407,3 @@ def _bad_keys(properties: Mapping[str, Any]) -> list[str]:
             if isinstance(items, Mapping):
                 bad.extend(_bad_keys(items.get("properties", {})))
     return bad
-
-
-def _from_validation(exc: ValidationException, file: str,
-                     roots: Mapping[str, etree._Element]) -> Problem:
-    """SpiffWorkflow's semantic errors carry no line: find the element's source line."""
-    file = Path(exc.file_name).name if exc.file_name else file
-    line = exc.line_number if isinstance(exc.line_number, int) else None
-    element_id = exc.id or None
-    if line is None and element_id:
-        for name, root in roots.items():
-            found = root.xpath("//*[@id=$i]", i=element_id)
-            if found:
-                file, line = name, found[0].sourceline
-                break
-    message = str(exc).split(". ")[0] if str(exc) else type(exc).__name__
-    return Problem(file, line, element_id, message)

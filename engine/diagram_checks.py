@@ -17,4 +17,5 @@ def check_diagrams(roots: Mapping[str, etree._Element], files: Mapping[str, byte
                    forms: Mapping[str, Any], start_names: Collection[str]) -> list[Problem]:
     """Shape and variable problems of parsed BPMN/DMN ``roots``; ``start_names`` are the
     variables every case starts with (the declared parameters and what the service adds)."""
-    return [*check_graph(roots, forms), *check_variables(roots, files, start_names=start_names)]
+    return [*check_graph(roots, forms), *check_variables(roots, files, forms=forms,
+                                                       start_names=start_names)]

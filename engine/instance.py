@@ -121,9 +121,9 @@ class ProcessInstance:
         )
 
     def human_tasks(self, lanes: Collection[str] | None = None) -> tuple[HumanTaskInfo, ...]:
-        """READY user tasks, optionally only those in ``lanes``."""
+        """READY user tasks, optionally only those in ``lanes`` ("" for tasks outside any lane)."""
         return tuple(self._task_info(t) for t in self._ready_user_tasks()
-                     if lanes is None or t.task_spec.lane in lanes)
+                     if lanes is None or (t.task_spec.lane or "") in lanes)
 
     def ready_task_ids(self) -> tuple[str, ...]:
         """The ids of ``human_tasks()``, without building their details."""
@@ -229,7 +229,7 @@ class ProcessInstance:
         if task.state != TaskState.READY:
             raise EngineError("not_ready", f"The task is {TaskState.get_name(task.state)}, "
                                            "not ready: it may already have been completed.")
-        if task.task_spec.lane not in lanes:
+        if (task.task_spec.lane or "") not in lanes:
             raise EngineError("wrong_lane", f"This task belongs to the {task.task_spec.lane} "
                                             "lane, which you may not work.")
         props = task.task_spec.extensions.get("properties", {})

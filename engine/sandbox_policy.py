@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from types import CodeType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -152,7 +153,32 @@ def _build_globals(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-HELPERS: dict[str, Any] = {"timedelta": datetime.timedelta}
+LOCAL_TIMEZONE = "Europe/London"
+
+
+def get_localtime(moment: datetime.datetime | None = None,
+                  timezone: str = LOCAL_TIMEZONE) -> datetime.datetime:
+    """SpiffArena's ``get_localtime``: ``moment`` (now when not given; a naive one is read as
+    UTC) in ``timezone``, the UK's by default."""
+    try:
+        zone = ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {timezone!r}") from exc
+    moment = moment or datetime.datetime.now(datetime.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(zone)
+
+
+# Names diagram code may use besides the builtins: SpiffArena's safe date and time helpers (its
+# ``datetime``, ``timedelta`` and ``get_localtime``; ``date`` too). Its other helpers are left
+# out: modules (``time``, ``pytz``, ``dateparser``) would open attribute access to whole
+# libraries, and ``get_current_user`` would put who is working a case into its data (the
+# product records who completed each task itself, in the case history).
+HELPERS: dict[str, Any] = {
+    "timedelta": datetime.timedelta, "datetime": datetime.datetime, "date": datetime.date,
+    "get_localtime": get_localtime,
+}
 
 
 @lru_cache(maxsize=4096)

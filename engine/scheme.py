@@ -102,6 +102,7 @@ class Scheme:
     case_noun: str = "case"
     intake: str = ""
     lanes: Mapping[str, str] = field(default_factory=dict)
+    default_role: str = ""  # the role that works user tasks drawn outside any lane
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     clocks: tuple[Clock, ...] = ()
     parties: tuple[Party, ...] = ()
@@ -119,7 +120,8 @@ class Scheme:
         return cls()
 
     def role_for_lane(self, lane: str | None) -> str:
-        return self.lanes.get(lane or "", "")
+        """The role working a lane; a task outside any lane has the default role (if any)."""
+        return self.lanes.get(lane, "") if lane else self.default_role
 
     def defaults(self) -> dict[str, Any]:
         """Every parameter with its default: the process's start data and the lint's sample."""
@@ -211,7 +213,7 @@ def build(doc: Mapping[str, Any]) -> Scheme:
     return Scheme(
         title=doc.get("title", ""), short_title=doc.get("short_title", doc.get("title", "")),
         case_noun=doc.get("case_noun", "case"), intake=doc.get("intake", ""),
-        lanes=dict(doc.get("lanes", {})),
+        lanes=dict(doc.get("lanes", {})), default_role=doc.get("default_role", ""),
         parameters={name: Parameter(name, p.get("label", name), p["type"], p.get("default"),
                                     dict(p.get("options", {})))
                     for name, p in doc.get("parameters", {}).items()},

@@ -37,6 +37,7 @@ FORMAT: dict[str, Any] = {
         "format": {"const": 1},
         "title": _TEXT, "short_title": _TEXT, "case_noun": _TEXT, "intake": _ID,
         "lanes": {"type": "object", "minProperties": 1, "additionalProperties": _SLUG},
+        "default_role": _SLUG,
         "parameters": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "required": ["type"],
             "properties": {"label": _TEXT, "type": {"enum": list(PARAMETER_TYPES)},
@@ -158,6 +159,10 @@ class _Crosscheck:
                     self.report.problems.append(Problem(
                         file, lane.sourceline, lane.get("id"),
                         f"lane '{name}' has no role: add it to \"lanes\" in scheme.json"))
+        if self.scheme.default_role and self.roles is not None \
+                and self.scheme.default_role not in self.roles:
+            self.report(("default_role",), f"default_role: '{self.scheme.default_role}' is not a "
+                                           f"role; use one of {', '.join(sorted(self.roles))}")
         for lane, role in self.scheme.lanes.items():
             if self.roles is not None and role not in self.roles:
                 self.report(("lanes", lane), f"lane '{lane}': '{role}' is not a role; use one "

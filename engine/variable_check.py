@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Collection, Iterator, Mapping
+from typing import Any
 
 from jinja2 import nodes
 from lxml import etree
@@ -37,10 +38,11 @@ _PROVIDING_TAGS = ("messageVariable", "variableName", "resultVariable")
 
 
 def check_variables(roots: Mapping[str, etree._Element], files: Mapping[str, bytes], *,
-                    start_names: Collection[str]) -> list[Problem]:
-    """A problem for each variable an element reads that nothing in the definition provides."""
+                    forms: Mapping[str, Any], start_names: Collection[str]) -> list[Problem]:
+    """A problem for each variable an element reads that nothing in the definition provides;
+    ``forms`` are the definition's forms that parse (a broken form is reported on its own)."""
     declared, parameters = _declared_parameters(files)
-    provided = set(start_names) | parameters | _form_provided(files)
+    provided = set(start_names) | parameters | _form_fields(forms)
     severity = "error" if declared else "warning"
     bpmn = {f: r for f, r in roots.items() if etree.QName(r).namespace == BPMN}
     for root in roots.values():
@@ -83,18 +85,6 @@ def _declared_parameters(files: Mapping[str, bytes]) -> tuple[bool, set[str]]:
         return False, set()
     parameters = doc.get("parameters") if isinstance(doc, Mapping) else None
     return True, set(parameters) if isinstance(parameters, Mapping) else set()
-
-
-def _form_provided(files: Mapping[str, bytes]) -> set[str]:
-    """The fields of every form that parses (a broken form is reported on its own)."""
-    forms = {}
-    for name, data in files.items():
-        if name.startswith("forms/") and name.endswith(".schema.json"):
-            try:
-                forms[name] = json.loads(data)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                continue
-    return _form_fields(forms)
 
 
 def _provided(root: etree._Element) -> set[str]:

@@ -20,6 +20,7 @@ ALLOWED = {
     "decision": "a DMN decision (engine), the approve/refuse POST field, a demo user prefix",
     "recipient": "the key of a disclose entry in scheme.json's s62 (the declaration format)",
     "children": "the key SpiffWorkflow's serialized task keeps its child ids under",
+    "route": "the Prometheus label naming a request's URL pattern (webapp/metrics.py)",
 }
 
 

@@ -26,8 +26,8 @@ def test_unsafe_forms_are_errors_with_the_file_and_the_keyword(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert (f"{enter}:0: /properties/concern/$ref: error: only references inside this form "
+    assert (f"{enter}:1: /properties/concern/$ref: error: only references inside this form "
             "are allowed") in out
-    assert (f"{enter}:0: /properties/children/items/properties/name/pattern: error: "
+    assert (f"{enter}:1: /properties/children/items/properties/name/pattern: error: "
             "field 'children.name': pattern '^(?=x)' cannot be used") in out
-    assert f"{approve}:0: /$ref: error: this '$ref' leads back to itself" in out
+    assert f"{approve}:1: /$ref: error: this '$ref' leads back to itself" in out

@@ -47,8 +47,13 @@ def membership_of(user: AbstractBaseUser) -> Membership:
 
 
 def lanes_for(membership: Membership, version_id: int) -> set[str]:
-    """The lanes of a version's scheme whose role the user holds."""
-    return lanes_worked(membership, definition_for_id(version_id).scheme.lanes)
+    """The lanes of a version's scheme whose role the user holds ("" for the tasks outside any
+    lane when the scheme's default role is one of them)."""
+    scheme = definition_for_id(version_id).scheme
+    lanes = lanes_worked(membership, scheme.lanes)
+    if scheme.default_role and may_work(membership, scheme.default_role):
+        lanes.add("")
+    return lanes
 
 
 def _task_step(membership: Membership, user: AbstractBaseUser,
