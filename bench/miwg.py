@@ -37,8 +37,10 @@ _KINDS = [
     ("not well-formed or unsafe XML", r"not well-formed|DOCTYPE|ENTITY|nested more|more than"),
     ("fails the BPMN schema (XSD)", r"^Element '"),
     ("plain task (no form, no lane)", r"plain task"),
-    ("user task needs a lane or form", r"^user task|^lane '|^form '|^UI schema '"),
-    ("unsupported element (named with its type)", r"[Nn]o support|not supported|unsupported"),
+    ("unsupported element (named with its type)", r"[Nn]o support|not supported|unsupported|"
+                                                  r"cannot be run here"),
+    ("user task needs a lane or form", r"^user task|^lane '|^form '|^UI schema '|is not in a "
+                                       r"lane|is in the lane '|has no form|uses the form '"),
     ("flow references inconsistent", r"sequence flow|<bpmn:(incoming|outgoing)>|sourceRef|"
                                      r"targetRef"),
     ("expression or script does not compile or is empty", r"compile|sandbox|is empty"),

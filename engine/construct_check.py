@@ -111,6 +111,7 @@ def review(roots: Mapping[str, etree._Element], problems: list[Problem]) -> list
         if etree.QName(root).namespace != BPMN:
             continue
         _refuse_unsupported(root, report)
+        _refuse_task_splits(root, report)
         _refuse_foreign_code(root, report)
     kept = [p for p in problems if (p.file, p.line, p.element_id) not in explained
             or not any(marker in p.message for marker in _EXPLAINED)]
@@ -229,6 +230,26 @@ def _refuse_unsupported(root: etree._Element, report: Report) -> None:
             _refuse_decision_reference(el, report)
     for store in refused_stores:
         store.getparent().remove(store)
+
+
+def _refuse_task_splits(root: etree._Element, report: Report) -> None:
+    """A task or event with several arrows out of it (BPMN's uncontrolled flow, which Camunda
+    and other tools draw): only gateways and start events may split the flow here."""
+    for container in root.iter(f"{{{BPMN}}}process", f"{{{BPMN}}}subProcess",
+                               f"{{{BPMN}}}transaction", f"{{{BPMN}}}adHocSubProcess"):
+        out: dict[str, int] = {}
+        for flow in container.iterfind("bpmn:sequenceFlow", NS):
+            out[flow.get("sourceRef", "")] = out.get(flow.get("sourceRef", ""), 0) + 1
+        for el in container:
+            if not isinstance(el.tag, str) or out.get(el.get("id", ""), 0) <= 1:
+                continue
+            local = _local(el)
+            if local.endswith("Gateway") or local == "startEvent":
+                continue
+            report(el, el, f"{describe(el)} has {out[el.get('id', '')]} arrows out of it, "
+                           "which cannot be run here: only a gateway may split the flow. Draw "
+                           "a parallel gateway after it to take every way at once, or an "
+                           "exclusive gateway to choose one")
 
 
 def _refuse_event(el: etree._Element, local: str, report: Report) -> None:

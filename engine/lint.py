@@ -40,8 +40,12 @@ class Problem:
     message: str
     severity: str = "error"
 
+    def __post_init__(self) -> None:
+        # One line per problem, never cut: names may hold newlines and runs of spaces.
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.line or 0}: {self.element_id or '-'}: {self.message}"
+        return f"{self.file}:{self.line or 1}: {self.element_id or '-'}: {self.message}"
 
 
 @dataclass

@@ -398,3 +398,16 @@ def test_unquoted_date_and_cycle_timers_fire_when_due(tag, literal, due):
         clock.shift(timedelta(hours=1, minutes=1))
         instance.fire_due_timers()
     assert instance.status().status == "completed"
+
+
+def test_a_task_with_two_arrows_out_is_refused_with_the_gateway_to_draw():
+    task = user_task("x", "Assess", "f_in", "f_out").replace(
+        "<bpmn:outgoing>f_out</bpmn:outgoing>",
+        "<bpmn:outgoing>f_out</bpmn:outgoing><bpmn:outgoing>f_b</bpmn:outgoing>")
+    files = diagram(task + '    <bpmn:sequenceFlow id="f_b" sourceRef="x" targetRef="end" />\n')
+    problem = next(p for p in _problems(files) if p.element_id == "x")
+    assert problem.message == (
+        'user task "Assess" has 2 arrows out of it, which cannot be run here: only a gateway '
+        "may split the flow. Draw a parallel gateway after it to take every way at once, or an "
+        "exclusive gateway to choose one")
+    assert problem.line == line_of(files, '<bpmn:userTask id="x"')
