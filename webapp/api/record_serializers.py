@@ -38,13 +38,15 @@ class RecordedFormOut(serializers.Serializer):
 class BreakGlassIn(StrictSerializer):
     reason_code = serializers.ChoiceField(choices=BreakGlassReason.choices)
     reason = serializers.CharField(max_length=500, help_text="Why the case must be opened, in "
-                                                             "a few words of your own.")
+                                                             "a few words of your own (at least "
+                                                             "three different words).")
 
 
 class ReviewIn(StrictSerializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     note = serializers.CharField(max_length=500, help_text="Why the access was or was not "
-                                                           "justified.")
+                                                           "justified (at least three different "
+                                                           "words).")
 
 
 def _name(user: Any) -> str | None:

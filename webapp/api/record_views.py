@@ -34,6 +34,7 @@ from webapp.processes.registry import scheme_for
 
 AUDITORS_ONLY = "The access log is for auditors."
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PAGE_SIZE = re.compile(r"[0-9]{1,3}")
 
 
 def _force_case(request: Request, reference: str) -> Case:
@@ -150,7 +151,7 @@ class LogPages(CursorPagination):
 
 def _day(request: Request, name: str, *, end: bool) -> datetime | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         day = date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
@@ -162,6 +163,17 @@ def _day(request: Request, name: str, *, end: bool) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
 
+def _page_size(params: Any) -> None:
+    """A page size the caller asked for must be one (the paginator would silently ignore it)."""
+    raw = params.getlist("page_size")
+    if not raw:
+        return
+    if len(raw) > 1 or not PAGE_SIZE.fullmatch(raw[0]) or not (
+            1 <= int(raw[0]) <= LogPages.max_page_size):
+        message = f"page_size must be one whole number from 1 to {LogPages.max_page_size}."
+        raise ServiceError("invalid", message, field_errors={"page_size": [message]})
+
+
 class AccessLogList(APIView):
     @extend_schema(
         parameters=[
@@ -170,7 +182,9 @@ class AccessLogList(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="from this day"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="up to the end of this day"),
             OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int, description="at most 200"),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1,
+                                           "maximum": LogPages.max_page_size},
+                             description="entries per page (50 unless given)"),
         ],
         responses={200: rs.AccessLogPage, **ERRORS},
         summary="The access log of the caller's force (auditors)",
@@ -180,6 +194,7 @@ class AccessLogList(APIView):
     def get(self, request: Request) -> Response:
         membership = _auditor(request)
         params = request.query_params
+        _page_size(params)
         rows = AccessLog.objects.filter(force_code=membership.force.code)
         if params.get("user"):
             rows = rows.filter(actor_username=params["user"][:150])
