@@ -130,6 +130,11 @@ def test_an_extension_is_requested_and_decided_by_another_decision_maker(world):
     assert ExtensionRequest.objects.filter(case=case).count() == 1
     pending = dm.get("/api/v1/extensions").json()
     assert [row["id"] for row in pending] == [ask["id"]]
+    on_case = officer.get(f"/api/v1/cases/{case.reference}/extensions").json()
+    assert [(row["id"], row["requested_by"]) for row in on_case] == [
+        (ask["id"], "hrt.case_officer")]
+    assert _problem(_api(world["disclosure_officer"]).get(
+        f"/api/v1/cases/{case.reference}/extensions"), 403)
     queue = signed_in(world["decision_maker"]).get("/queue/")
     assert _page_says(queue, "Interpreter needed")
     listing = _problem(officer.get("/api/v1/extensions"), 403)
@@ -152,6 +157,7 @@ def test_an_extension_is_requested_and_decided_by_another_decision_maker(world):
     assert CaseClock.objects.get(case=case, clock="overall").due_at == before + timedelta(days=7)
     assert _problem(dm.post(decide, {"approve": False}, format="json"), 409)
     assert dm.get("/api/v1/extensions").json() == []
+    assert officer.get(f"/api/v1/cases/{case.reference}/extensions").json() == []
 
 
 def test_a_decision_maker_may_not_approve_their_own_extension(world):
@@ -376,6 +382,7 @@ def test_the_schema_documents_the_new_endpoints(world):
         "/api/v1/cases/{reference}/break-glass": "post", "/api/v1/break-glass": "get",
         "/api/v1/break-glass/{glass_id}/review": "post", "/api/v1/access-log": "get",
         "/api/v1/cases/{reference}/answers": "get",
+        "/api/v1/cases/{reference}/extensions": "get",
     }
     for path, method in new.items():
         operation = schema["paths"][path][method]

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from webapp.api import clock_serializers as cs
 from webapp.api import serializers as s
 from webapp.api.idempotency import CaseResponse, idempotent
-from webapp.api.views import ERRORS, _case_detail, _log_search, _member
+from webapp.api.views import ERRORS, _case, _case_detail, _log_search, _member
 from webapp.cases import clock_services
 from webapp.cases.case_words import labelled_alerts
 from webapp.cases.models import Case, Incident
@@ -99,6 +99,19 @@ class ExtensionAsk(APIView):
                                                reason=body["reason"])
         return CaseResponse(cs.ExtensionOut(ask).data, case_id=ask.case_id,
                             status=status.HTTP_201_CREATED)
+
+
+class CaseExtensions(APIView):
+    @extend_schema(
+        responses={200: cs.ExtensionOut(many=True), **ERRORS},
+        summary="A case's extension requests awaiting a decision",
+        description="As the case page lists them, for anyone who may see the case (the read is "
+                    "logged).",
+        operation_id="case_extensions")
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference, log="case extensions (API)")
+        rows = clock_selectors.pending_extensions(case).order_by("requested_at", "pk")
+        return Response(cs.ExtensionOut(rows, many=True).data)
 
 
 class ExtensionList(APIView):

@@ -23,6 +23,8 @@ urlpatterns = [
          clock_views.ClockResume.as_view(), name="clock_resume"),
     path("v1/cases/<str:reference>/clocks/<str:clock>/extensions",
          clock_views.ExtensionAsk.as_view(), name="extension_request"),
+    path("v1/cases/<str:reference>/extensions", clock_views.CaseExtensions.as_view(),
+         name="case_extensions"),
     path("v1/extensions", clock_views.ExtensionList.as_view(), name="extensions"),
     path("v1/extensions/<int:request_id>/decision", clock_views.ExtensionDecide.as_view(),
          name="extension_decide"),
