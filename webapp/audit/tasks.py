@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from webapp.audit.verification import chain_verify
+from webapp.audit.verification import CheckpointRefused, chain_verify, checkpoint_take
 
 
 @shared_task(name="audit.verify_chain", acks_late=True, ignore_result=True,
@@ -14,3 +14,16 @@ from webapp.audit.verification import chain_verify
 def verify_chain() -> bool:
     """Walk the access log's hash chain and store the result (beat runs this hourly)."""
     return chain_verify(source="periodic job").intact
+
+
+@shared_task(name="audit.checkpoint_chain", acks_late=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True,
+             max_retries=3)
+def checkpoint_chain() -> bool:
+    """Check the rows added since the last checkpoint and write a signed one outside the
+    database; a refusal is stored for the access-log page and logged as an error."""
+    try:
+        checkpoint_take(source="checkpoint job")
+    except CheckpointRefused:
+        return False
+    return True
