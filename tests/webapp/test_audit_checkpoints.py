@@ -231,6 +231,7 @@ def test_production_settings_refuse_to_checkpoint_without_a_key(officer, setting
     settings.AUDIT_CHECKPOINT_KEY = ""
     with pytest.raises(CommandError, match="AUDIT_CHECKPOINT_KEY is not set"):
         call_command("audit_checkpoint", stdout=StringIO())
+    assert _checkpoint_task().apply().get() is False
     assert not Path(settings.AUDIT_CHECKPOINT_DIR).exists()
     settings.AUDIT_CHECKPOINT_KEY = "too short"
     with pytest.raises(CommandError, match="at least 32 characters"):

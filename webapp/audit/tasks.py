@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 
 from webapp.audit.verification import CheckpointRefused, chain_verify, checkpoint_take
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="audit.verify_chain", acks_late=True, ignore_result=True,
@@ -25,5 +30,8 @@ def checkpoint_chain() -> bool:
     try:
         checkpoint_take(source="checkpoint job")
     except CheckpointRefused:
+        return False  # stored and logged by the service
+    except ImproperlyConfigured as exc:
+        log.error("access-log checkpoint not written: %s", exc)
         return False
     return True

@@ -77,7 +77,7 @@ def _against(found: Walk, reading: Reading) -> list[str]:
     match = _matching(found, reading.since_restore()[:-1])
     if match is not None:
         words += (f". The log matches the earlier checkpoint of {_when(match.at)} "
-                  f"({match.count} rows), as after restoring a backup taken after then")
+                  f"({match.count} rows), as after restoring a backup taken after that checkpoint")
     return [words]
 
 

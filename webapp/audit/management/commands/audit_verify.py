@@ -35,4 +35,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Access log BROKEN after {result.rows_checked} good rows.")
         for problem in verdict.problems[1 if result.first_bad_row_id is not None else 0:]:
             self.stdout.write(f"- {problem}.")
+        if any(problem.startswith("TRUNCATED") for problem in verdict.problems):
+            self.stdout.write("If the database was restored from a backup on purpose, record the "
+                              "restore with: manage.py audit_checkpoint --after-restore")
         raise SystemExit(1)
