@@ -29,6 +29,8 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(connection.vendor != "postgresql",
                        reason="pg_dump and pg_restore need PostgreSQL (CI runs this on it)"),
+    pytest.mark.skipif(not all(shutil.which(tool) for tool in ("pg_dump", "pg_restore", "psql")),
+                       reason="PostgreSQL's client tools are not on PATH"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "backup-test-checkpoint-key-" + "k" * 30
