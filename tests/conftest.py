@@ -78,4 +78,3 @@ def _audit_checkpoints_apart(settings, tmp_path_factory):
     written), never the developer's var/ nor another test's: they describe one database."""
     settings.AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.getbasetemp() / "audit-checkpoints"
                                         / str(next(_checkpoint_dirs)))
-
