@@ -5,7 +5,11 @@ import logging
 logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
+import itertools  # noqa: E402
+
 import pytest  # noqa: E402
+
+_checkpoint_dirs = itertools.count()
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +70,11 @@ def _audit_log_append_only(request, _django_db_helper):
     yield
     if transactional:
         triggers.down(None, _Editor())
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_apart(settings, tmp_path_factory):
+    """Each test's access-log checkpoints go to a directory of its own (created when first
+    written), never the developer's var/ nor another test's: they describe one database."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.getbasetemp() / "audit-checkpoints"
+                                        / str(next(_checkpoint_dirs)))

@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
     "verify-access-log": {"task": "audit.verify_chain",
                           "schedule": env.float("AUDIT_VERIFY_SECONDS", default=3600.0),
                           "options": {"expires": 600}},
+    # Signed checkpoints of the access log kept outside the database: a restored older dump or
+    # rows cut off the end are then seen by audit_verify (webapp.audit.checkpoint_store).
+    "checkpoint-access-log": {"task": "audit.checkpoint_chain",
+                              "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
+                              "options": {"expires": 600}},
     "purge-idempotency-keys": {"task": "api.purge_idempotency",
                                "schedule": env.float("IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
                                "options": {"expires": 600}},
@@ -165,6 +170,12 @@ CELERY_BEAT_SCHEDULE = {
                              "options": {"expires": 600}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Where the access-log checkpoints go (not in the database, nor only beside its backups) and
+# the key that signs them; without a key, one derived from SECRET_KEY (production refuses that).
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR",
+                               default=str(BASE_DIR / "var" / "audit-checkpoints"))
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_KEY_REQUIRED = False
 # Decision makers are warned when the timer sweep has not run for this long, or when a case's
 # timer has been due for this long without firing (the sweep runs every TIMER_SWEEP_SECONDS).
 WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)

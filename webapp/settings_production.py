@@ -28,6 +28,10 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list this service's host names, e.g. "
                                "ALLOWED_HOSTS=disclosure.example.police.uk")
 
+# Access-log checkpoints are signed with AUDIT_CHECKPOINT_KEY only: the checkpoint job and
+# command refuse to run without it (the web processes still start).
+AUDIT_CHECKPOINT_KEY_REQUIRED = True
+
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -119,17 +120,55 @@ def _locked_head() -> ChainHead | None:
     return found[0] if found else None
 
 
-def verify(entries: Iterable[AccessLog] | None = None) -> tuple[int, AccessLog | None]:
-    """Walk the chain in order; return (rows checked, first broken row or None)."""
-    prev, checked = GENESIS, 0
-    rows = entries if entries is not None else AccessLog.objects.order_by("pk").iterator()
-    for entry in rows:
-        if entry.prev_hash != prev or entry.hash != _digest(prev, _content(entry)):
-            return checked, entry
-        prev, checked = entry.hash, checked + 1
+@dataclass
+class Walk:
+    """What a walk along the chain found: ``checked`` links checked, ending at row number
+    ``count`` (from the start of the chain) with ``last_hash``; the first broken row, or why
+    rows are missing at the end; the hash found at each position asked about."""
+
+    checked: int = 0
+    count: int = 0
+    last_hash: str = GENESIS
+    last_id: int | None = None
+    broken: AccessLog | None = None
+    missing: str = ""
+    hashes_at: dict[int, str] = field(default_factory=dict)
+
+
+def walk(*, after: tuple[int, str, int] | None = None,
+         positions: Collection[int] = ()) -> Walk:
+    """Check each link from the start (or from ``after`` = (row id, its hash, its row number),
+    reading only the rows after it) up to the chain head as it was when the walk began: rows
+    appended meanwhile are left for the next walk, so a busy log does not look broken."""
     head = ChainHead.objects.first()
-    if head is not None and (head.last_hash != prev or head.count != checked):
+    found = Walk()
+    rows = AccessLog.objects.order_by("pk")
+    if after is not None:
+        found.last_id, found.last_hash, found.count = after
+        rows = rows.filter(pk__gt=after[0])
+    if head is not None and head.count <= found.count:
+        rows = rows.none()
+    for entry in rows.iterator(chunk_size=2000):
+        if entry.prev_hash != found.last_hash or entry.hash != _digest(found.last_hash,
+                                                                      _content(entry)):
+            found.broken = entry
+            return found
+        found.checked, found.count = found.checked + 1, found.count + 1
+        found.last_hash, found.last_id = entry.hash, entry.pk
+        if found.count in positions:
+            found.hashes_at[found.count] = entry.hash
+        if head is not None and found.count == head.count:
+            break
+    if head is not None and (head.last_hash != found.last_hash or head.count != found.count):
         # Rows were removed from the end: the head remembers more than the table holds.
-        return checked, AccessLog(pk=None, object_type="chain head",
-                                  object_id=f"{head.count - checked} row(s) missing at the end")
-    return checked, None
+        found.missing = f"{head.count - found.count} row(s) missing at the end"
+    return found
+
+
+def verify() -> tuple[int, AccessLog | None]:
+    """Walk the whole chain; return (rows checked, first broken row or None)."""
+    found = walk()
+    if found.missing:
+        return found.checked, AccessLog(pk=None, object_type="chain head",
+                                        object_id=found.missing)
+    return found.checked, found.broken
