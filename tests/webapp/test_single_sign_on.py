@@ -129,8 +129,8 @@ def test_tokens_from_an_issuer_no_force_trusts_are_refused(live_server: Any,
     browser, page = sign_in(live_server.url, "ann")
     assert page.status_code == 403 and REFUSED in page.text
     assert not Membership.objects.filter(sso_subject="8d2c-ann").exists()
-    assert "sessionid" not in browser.cookies or not Session.objects.filter(
-        pk=browser.cookies["sessionid"], session_data__contains="_auth_user_id").exists()
+    after = browser.get(f"{live_server.url}/my-tasks/", timeout=10)
+    assert after.url.startswith(f"{live_server.url}/login/")
 
 
 def test_an_expired_id_token_is_refused(live_server: Any, sso: Force,
@@ -225,3 +225,20 @@ def test_without_a_client_id_there_is_no_sso_button_and_no_route(client: Any,
     assert "Sign in with your force account" not in page.content.decode()
     assert client.get("/sso/start/").status_code == 404
     assert client.get("/sso/callback/?code=x&state=y").status_code == 404
+
+
+def test_a_replayed_callback_signs_nobody_in(live_server: Any, sso: Force,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    # given: Ann signed in through the callback, then signed out
+    browser, back = provider_sign_in(live_server.url, "ann")
+    assert browser.get(back, timeout=20).url == f"{live_server.url}/my-tasks/"
+    browser.post(f"{live_server.url}/logout/", timeout=10, headers={
+        "X-CSRFToken": browser.cookies["csrftoken"], "Referer": f"{live_server.url}/"})
+    # when: the same callback address (code and state) is sent again
+    with caplog.at_level(logging.INFO):
+        page = browser.get(back, timeout=20)
+    # then
+    assert page.status_code == 403 and REFUSED in page.text
+    assert "reason=state_mismatch" in caplog.text
+    after = browser.get(f"{live_server.url}/my-tasks/", timeout=10)
+    assert after.url.startswith(f"{live_server.url}/login/")

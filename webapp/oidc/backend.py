@@ -17,7 +17,7 @@ import jwt
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -54,6 +54,9 @@ class ForceSsoBackend(OIDCAuthenticationBackend):
             _refusal_note(request, refusal.CODE_REFUSED if 400 <= status < 500  # noqa: PLR2004
                           else refusal.UNREACHABLE)
         except (requests.RequestException, ValueError):
+            _refusal_note(request, refusal.UNREACHABLE)
+        except ImproperlyConfigured as exc:
+            log.error("sso is on but not set up: %s", exc)  # names a setting, nothing secret
             _refusal_note(request, refusal.UNREACHABLE)
         except (SuspiciousOperation, jwt.PyJWTError, KeyError) as exc:
             log.info("sso token refused: %s", type(exc).__name__)

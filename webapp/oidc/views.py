@@ -63,9 +63,14 @@ class SsoCallback(OIDCAuthenticationCallbackView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not provider.enabled():
             raise Http404("Single sign-on is not set up here.")
+        state = request.GET.get("state")
+        if "code" in request.GET and state not in request.session.get("oidc_states", {}):
+            # Not a sign-in this browser started (or one already finished): a replay.
+            request.sso_refusal = refusal.STATE  # type: ignore[attr-defined]
+            return self.login_failure()
         try:
             return super().get(request)
-        except SuspiciousOperation:  # the state is not this session's: a replay, another tab
+        except SuspiciousOperation:
             request.sso_refusal = refusal.STATE  # type: ignore[attr-defined]
             return self.login_failure()
 
