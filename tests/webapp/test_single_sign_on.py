@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from tests.oidc.fixtures import (  # noqa: F401 (fixtures)
     CASE_OFFICERS,
+    CLIENT_ID,
     DECIDERS,
     PASSWORD,
     provider_issuer,
@@ -242,3 +244,17 @@ def test_a_replayed_callback_signs_nobody_in(live_server: Any, sso: Force,
     assert "reason=state_mismatch" in caplog.text
     after = browser.get(f"{live_server.url}/my-tasks/", timeout=10)
     assert after.url.startswith(f"{live_server.url}/login/")
+
+
+@pytest.mark.django_db
+def test_an_unreachable_provider_is_said_plainly(client: Any, settings: Any) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_OP_ISSUER = f"http://127.0.0.1:{port}"
+    provider.discovery_forget()
+    page = client.get("/sso/start/")
+    assert page.status_code == 503
+    assert "Your force&#x27;s sign-in service cannot be reached" in page.content.decode()
+    assert AuthEvent.objects.filter(kind=AuthEventKind.SSO_FAILURE).count() == 1
