@@ -23,7 +23,8 @@ REQUEST_SECONDS = Histogram(
     ["route", "method", "status"])
 FAILED_LOGINS = Counter(
     "dw_failed_logins", "Sign-in attempts refused: wrong_password (or unknown user), or "
-    "throttled (a locked account or a slowed-down address).", ["reason"])
+    "throttled (a locked account or a slowed-down address), or sso (single sign-on refused).",
+    ["reason"])
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "(unmatched)"  # no URL pattern: static files, a 404, a request refused early

@@ -122,6 +122,15 @@ STATICFILES_DIRS = [
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "login"
+# Single sign-on with the force's OpenID Connect provider (Entra ID), on when a client id is set
+# (docs/sso.md): endpoints from OIDC_OP_ISSUER's discovery document; forces say which token
+# issuer is theirs and what its groups mean. The backend does nothing while it is off.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_SUBJECT_CLAIM = env.str("OIDC_SUBJECT_CLAIM", default="oid")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend",
+                           "webapp.oidc.backend.ForceSsoBackend"]
 LOGIN_REDIRECT_URL = "cases:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 8 * 60 * 60

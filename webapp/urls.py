@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", session_clock.keep_alive, name="session_keep_alive"),
+    path("sso/", include("webapp.oidc.urls")),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),

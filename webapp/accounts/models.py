@@ -38,6 +38,9 @@ class AuthEventKind(models.TextChoices):
     ADDRESS_LOCKED = "address_locked", "Address locked"
     LOGOUT = "logout", "Signed out"
     EXPIRED = "expired", "Session expired"
+    SSO_SUCCESS = "sso_success", "Signed in with single sign-on"
+    SSO_FAILURE = "sso_failure", "Single sign-on refused"
+    SSO_NO_ROLE = "sso_no_role", "Single sign-on without a role here"
 
 
 class AuthEvent(models.Model):

@@ -131,6 +131,18 @@ def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
         _record(AuthEventKind.SUCCESS, attempt, now, user=user)
 
 
+def sso_record(*, kind: str, address: str, user: Any = None, reason: str = "") -> None:
+    """A single sign-on through the force's identity provider: signed in, refused (bad or
+    expired token, unknown issuer, provider unreachable) or without a role here. Neither
+    tokens nor claims are kept or logged, only a short reason word."""
+    AuthEvent.objects.create(at=timezone.now(), kind=kind, address=_ip_or_none(address),
+                             user=_user_or_none(user))
+    if kind != AuthEventKind.SSO_SUCCESS:
+        FAILED_LOGINS.labels("sso").inc()
+    log.info("auth %s address=%s user_id=%s%s", kind, address, getattr(user, "pk", None),
+             f" reason={reason}" if reason else "")
+
+
 def session_expire_record(*, user: Any, address: str, reason: str) -> None:
     """A session ended by the server for idleness or age."""
     AuthEvent.objects.create(at=timezone.now(), kind=AuthEventKind.EXPIRED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -63,4 +64,5 @@ class LoginView(auth_views.LoginView):
         context["lockout_attempts"] = services.ACCOUNT_LIMIT
         context["lockout_minutes"] = int(services.LOCKOUT.total_seconds() // 60)
         context["slowdown_seconds"] = int(services.ADDRESS_MAX_DELAY.total_seconds())
+        context["sso_enabled"] = bool(getattr(settings, "OIDC_RP_CLIENT_ID", ""))  # webapp.oidc
         return context

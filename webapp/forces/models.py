@@ -38,9 +38,25 @@ class TimeLimitProfile(models.Model):
 
 
 class Force(models.Model):
+    """A force; the ``sso_`` fields say whose single sign-on it trusts and what the identity
+    provider's groups mean here (docs/sso.md)."""
+
     code = models.CharField(max_length=4, unique=True,
                             help_text="Prefix of case references, e.g. HRT")
     name = models.CharField(max_length=100, unique=True)
+    sso_issuer = models.CharField(
+        max_length=200, blank=True,
+        help_text="the issuer of the force's ID tokens, e.g. "
+                  "https://login.microsoftonline.com/<tenant id>/v2.0 (blank: no single sign-on)")
+    sso_group_roles = models.JSONField(default=dict, blank=True,
+                                       help_text="group id -> role, or list of roles")
+    sso_group_teams = models.JSONField(default=dict, blank=True,
+                                       help_text="group id -> team name")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sso_issuer"],
+                                               condition=~models.Q(sso_issuer=""),
+                                               name="force_unique_sso_issuer")]
 
     def __str__(self) -> str:
         return self.name
@@ -92,6 +108,14 @@ class Membership(models.Model):
     roles = models.JSONField(default=list)
     collar_number = models.CharField(max_length=12, blank=True,
                                      help_text="the officer's collar or staff number, if any")
+    sso_subject = models.CharField(
+        max_length=100, blank=True,
+        help_text="the identity provider's stable id for the user (Entra ID: oid), if any")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["force", "sso_subject"],
+                                               condition=~models.Q(sso_subject=""),
+                                               name="membership_unique_sso_subject")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.force.code}"
