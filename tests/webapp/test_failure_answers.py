@@ -205,7 +205,7 @@ def test_a_step_whose_diagram_stores_a_complex_number_opens_an_incident_and_chan
 
 
 def test_script_error_shows_a_reference_not_the_interpreter_message(tmp_path, caplog):
-    hrt = factories.force(process=_mini_with(tmp_path, SCORE, "score = undefined_field + 1"))
+    hrt = factories.force(process=_mini_with(tmp_path, SCORE, "score = {}['undefined_field'] + 1"))
     officer = factories.officer("officer", hrt, "case_officer")
     response = _api(officer).post("/api/v1/enquiries", {"data": ENTER}, format="json",
                                   HTTP_X_REQUEST_ID="req-script-0001")
@@ -217,7 +217,7 @@ def test_script_error_shows_a_reference_not_the_interpreter_message(tmp_path, ca
 
 
 # -- the enquiry page when the deployed diagram cannot start ------------------------------------
-@pytest.mark.parametrize("script", ["score = 1 / 0", "score = undefined_field + 1"])
+@pytest.mark.parametrize("script", ["score = 1 / 0", "score = {}['undefined_field'] + 1"])
 def test_enquiry_page_of_a_diagram_that_fails_before_its_first_task_is_a_clear_page(
         tmp_path, script):
     start = '<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="ut_enter" />'
@@ -287,7 +287,7 @@ LATE_TIMER = """
     <bpmn:scriptTask id="st_late" name="Chase">
       <bpmn:incoming>f_late</bpmn:incoming>
       <bpmn:outgoing>f_late_end</bpmn:outgoing>
-      <bpmn:script>chased = applicant_secret_field + 1</bpmn:script>
+      <bpmn:script>chased = {}['applicant_secret_field'] + 1</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:sequenceFlow id="f_late_end" sourceRef="st_late" targetRef="end_late" />
     <bpmn:endEvent id="end_late" name="Chased">
