@@ -22,7 +22,8 @@ REQUEST_SECONDS = Histogram(
     "dw_http_request_duration_seconds", "Time to answer a request, by route (URL pattern name).",
     ["route", "method", "status"])
 FAILED_LOGINS = Counter(
-    "dw_failed_logins", "Sign-in attempts refused: wrong_password (or unknown user), or "
+    "dw_failed_logins", "Sign-in attempts refused: wrong_password (or unknown user), "
+    "wrong_code (second factor), or "
     "throttled (a locked account or a slowed-down address).", ["reason"])
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

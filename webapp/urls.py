@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", session_clock.keep_alive, name="session_keep_alive"),
+    path("", include("webapp.accounts.second_factor_urls")),
+    path("account/", include("webapp.api.account_urls")),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),

@@ -38,6 +38,10 @@ class AuthEventKind(models.TextChoices):
     ADDRESS_LOCKED = "address_locked", "Address locked"
     LOGOUT = "logout", "Signed out"
     EXPIRED = "expired", "Session expired"
+    CODE_ACCEPTED = "code_ok", "Second-factor code accepted"
+    CODE_FAILURE = "code_failure", "Wrong second-factor code"
+    ENROLLED = "enrolled", "Authenticator app set up"
+    RECOVERY_CODES = "recovery_codes", "New recovery codes made"
 
 
 class AuthEvent(models.Model):
