@@ -149,6 +149,10 @@ SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 LOCAL_SECOND_FACTOR = env.bool("LOCAL_SECOND_FACTOR", default=True)
 LOCAL_AUTH_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 OTP_TOTP_ISSUER = "Disclosure Workflow"
+# Wrong codes are counted and locked like wrong passwords (per account and address); django-otp's
+# own per-device slowdown on top would refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # How many reverse proxies of ours append to X-Forwarded-For; 0 = never believe the header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
