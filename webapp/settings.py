@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "webapp.security.SessionExpiryMiddleware",
     # Local accounts need a second factor (TOTP or a recovery code) before any other page.
     "django_otp.middleware.OTPMiddleware",
-    "webapp.accounts.second_factor.SecondFactorMiddleware",
+    "webapp.second_factor_gate.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -114,6 +114,7 @@ def test_an_unverified_session_cannot_use_the_api_but_a_token_still_can(client, 
 
     assert refused.status_code == 403
     assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "second_factor_required"
     assert "authenticator app" in refused.json()["detail"]
     from webapp.api.auth import token_create
 

@@ -2,7 +2,7 @@
 recovery codes for a lost phone.
 
 A session signed in with a password is authenticated but not yet verified; until a code from
-the person's app (or a recovery code) is accepted, ``SecondFactorMiddleware`` lets it reach
+the person's app (or a recovery code) is accepted, ``webapp.second_factor_gate`` lets it reach
 only the second-factor pages, sign-out and the keep-alive. The rule fails closed: every session
 whose backend is in ``LOCAL_AUTH_BACKENDS`` needs it, however it was signed in. Sessions from
 another backend (single sign-on, whose identity provider does its own second factor) do not.
@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import logging
 from base64 import b32decode, b32encode
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
@@ -190,33 +185,5 @@ def _event(request: HttpRequest, kind: str) -> None:
     log.info("auth %s user_id=%s", kind, request.user.pk)
 
 
-class SecondFactorMiddleware:
-    """Sends a signed-in local account that has not given its second factor to the page that
-    asks for it (or sets it up); an API call on such a session gets 403 problem+json."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any,
-                     view_kwargs: Any) -> HttpResponse | None:
-        match = request.resolver_match
-        if match is None or match.url_name in OPEN_VIEWS or not is_required(request):
-            return None
-        if match.namespace == "api" or request.path_info.startswith("/api/"):
-            return JsonResponse(
-                {"type": "about:blank", "title": "Second factor needed", "status": 403,
-                 "detail": "Finish signing in with the code from your authenticator app, or "
-                           "use an API token."},
-                status=403, content_type="application/problem+json")
-        has_app = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-        target = reverse("second_factor_verify" if has_app else "second_factor_enrol")
-        if request.method == "GET":
-            target += "?" + urlencode({"next": request.get_full_path()})
-        return redirect(target)
-
-
-__all__ = ["DEVICE_ID_SESSION_KEY", "SecondFactorMiddleware", "code_check", "enrolment_confirm",
-           "is_required", "recovery_codes_issue"]
+__all__ = ["DEVICE_ID_SESSION_KEY", "code_check", "enrolment_confirm", "is_required",
+           "recovery_codes_issue"]

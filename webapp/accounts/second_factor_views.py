@@ -3,6 +3,8 @@ first sign-in, and make new recovery codes (each shown once)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +25,10 @@ def _next(request: HttpRequest) -> str:
     return reverse("cases:home")
 
 
+def _with_next(view: str, request: HttpRequest) -> str:
+    return f"{reverse(view)}?{urlencode({'next': _next(request)})}"
+
+
 def _code_error(request: HttpRequest, code: str, result: second_factor.CodeResult) -> str:
     if not code:
         return "Enter the 6-digit code from your authenticator app"
@@ -40,7 +46,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not second_factor.is_required(request):
         return redirect(_next(request))
     if second_factor.app_device(request.user) is None:
-        return redirect(f"{reverse('second_factor_enrol')}?next={_next(request)}")
+        return redirect(_with_next("second_factor_enrol", request))
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "")[:CODE_MAX]
@@ -61,7 +67,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     if second_factor.app_device(request.user) is not None:
         # Setting up a new app needs the old one (or a recovery code) first.
-        return redirect(f"{reverse('second_factor_verify')}?next={_next(request)}")
+        return redirect(_with_next("second_factor_verify", request))
     device = second_factor.enrolment_device(request.user)
     error = ""
     if request.method == "POST":
