@@ -99,9 +99,11 @@ def test_a_person_with_an_app_must_give_its_code_before_any_page(client, alice, 
     assert client.get(SET_UP).url.startswith(CODE_PAGE)  # no new app without the old one
     assert "Enter the code from your authenticator app" in client.get(held.url).content.decode()
 
+    half_signed_in = client.cookies["sessionid"].value
     given = client.post(CODE_PAGE, {"code": factories.totp_code(device), "next": HOME})
 
     assert given.status_code == 302 and given.url == HOME
+    assert client.cookies["sessionid"].value != half_signed_in
     assert client.get(HOME).status_code == 200
     assert AuthEvent.objects.filter(kind=AuthEventKind.CODE_ACCEPTED, user=alice).exists()
 

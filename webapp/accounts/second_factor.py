@@ -112,7 +112,7 @@ def code_check(*, request: HttpRequest, code: str, enrolling: TOTPDevice | None 
                             reason="wrong_code")
         return CodeResult(accepted=False)
     if enrolling is None:  # a device being set up verifies the session once it is confirmed
-        otp_login(request, type(device).objects.get(pk=device.pk))
+        _verified(request, type(device).objects.get(pk=device.pk))
     services.login_succeed(attempt=attempt, user=user, kind=AuthEventKind.CODE_ACCEPTED)
     if isinstance(device, StaticDevice):
         log.info("auth recovery code used user_id=%s left=%s", user.pk,
@@ -132,7 +132,7 @@ def enrolment_confirm(*, request: HttpRequest, device: TOTPDevice, code: str
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         _event(request, AuthEventKind.ENROLLED)
         codes = recovery_codes_issue(request=request)
-    otp_login(request, TOTPDevice.objects.get(pk=device.pk))
+    _verified(request, TOTPDevice.objects.get(pk=device.pk))
     return result, codes
 
 
@@ -167,6 +167,13 @@ def demo_device(user: AbstractBaseUser) -> TOTPDevice | None:
 
 def _hex(base32: str) -> str:
     return b32decode(base32).hex()
+
+
+def _verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+    """Mark the session verified, under a new session key: the half-signed-in session's key
+    must not carry over into the fully signed-in one."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def _attempt(request: HttpRequest) -> services.Attempt:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.timezone import localtime
 
 from webapp.api import token_services
 
@@ -37,9 +38,11 @@ class Command(BaseCommand):
                               "It is shown only this once:")
             self.stdout.write(secret)
         elif action == "list":
-            for token in token_services.tokens_of(user):
-                used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
-                self.stdout.write(f"{token.pk}\t{token.prefix}\t{token.created_at:%Y-%m-%d %H:%M}"
+            for token in token_services.tokens_of(user):  # times in UK local time
+                used = (f"{localtime(token.last_used_at):%Y-%m-%d %H:%M}"
+                        if token.last_used_at else "never")
+                self.stdout.write(f"{token.pk}\t{token.prefix}\t"
+                                  f"{localtime(token.created_at):%Y-%m-%d %H:%M}"
                                   f"\tlast used {used}\t{token.name}")
         else:
             if not options["token"]:
