@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from webapp.accounts import services
 from webapp.accounts.addresses import client_address
 from webapp.accounts.devices import trusted_accounts
-from webapp.accounts.models import AuthEvent, AuthEventKind
+from webapp.accounts.models import AuthEvent, AuthEventKind, ThrottleScope
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class CodeResult:
 
     accepted: bool
     locked: bool = False
+    address_slowed: bool = False  # refused because of the network's slowdown, not the account
 
 
 def code_check(*, request: HttpRequest, code: str, enrolling: TOTPDevice | None = None
@@ -100,8 +101,10 @@ def code_check(*, request: HttpRequest, code: str, enrolling: TOTPDevice | None 
     user, throttled and recorded like a password; on success the session is verified."""
     user = request.user
     attempt = _attempt(request)
-    if services.login_admit(attempt=attempt) is not None:
-        return CodeResult(accepted=False, locked=True)
+    refused_by = services.login_admit(attempt=attempt)
+    if refused_by is not None:
+        return CodeResult(accepted=False, locked=True,
+                          address_slowed=refused_by == ThrottleScope.ADDRESS)
     code = "".join(code.split()).replace("-", "").lower()
     devices = [enrolling] if enrolling is not None else [
         d for d in (app_device(user), StaticDevice.objects.filter(user=user).first()) if d]

@@ -32,6 +32,10 @@ def _with_next(view: str, request: HttpRequest) -> str:
 def _code_error(request: HttpRequest, code: str, result: second_factor.CodeResult) -> str:
     if not code:
         return "Enter the 6-digit code from your authenticator app"
+    if result.address_slowed:
+        seconds = int(services.ADDRESS_MAX_DELAY.total_seconds())
+        return ("Too many attempts have come from your network. Wait a moment (up to "
+                f"{seconds} seconds) and try again")
     if result.locked:
         minutes = int(services.LOCKOUT.total_seconds() // 60)
         return (f"There have been too many wrong codes. Wait {minutes} minutes, then try "
