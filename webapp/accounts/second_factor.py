@@ -88,7 +88,7 @@ def enrolment_show(device: TOTPDevice) -> Enrolment:
 
 @dataclass(frozen=True)
 class CodeResult:
-    """The outcome of a code: accepted (with the device), wrong, or refused while locked."""
+    """The outcome of a code: accepted, wrong, or refused while locked or slowed down."""
 
     accepted: bool
     locked: bool = False
