@@ -23,6 +23,24 @@ def _forget_cached_versions():
     registry._by_version.clear()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """``Client.force_login`` stands for a finished sign-in: password and second factor (a
+    local account's session is otherwise held at the code page). Tests of the second factor
+    itself sign in through the pages."""
+    from django.test import Client
+
+    from tests.factories import second_factor_given
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        second_factor_given(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 class _Editor:
     """What the trigger migration's functions use of a schema editor."""
 

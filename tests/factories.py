@@ -85,6 +85,39 @@ def signed_in(user):
     return client
 
 
+def authenticator(user):
+    """The user's confirmed authenticator app (django-otp TOTP device), made if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app",
+                                               confirmed=True)
+
+
+def totp_code(device, *, again: bool = True) -> str:
+    """The code the person's app shows now, computed from the device's secret (real TOTP).
+    ``again`` forgets the last step used, as if the next 30-second window had come: a test
+    that signs the same person in twice within one window would otherwise be refused as a
+    replay."""
+    from django_otp.oath import TOTP
+
+    if again:
+        type(device).objects.filter(pk=device.pk).update(last_t=-1)
+        device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def second_factor_given(client, user) -> None:
+    """Mark ``client``'s signed-in session as having given its second factor (what the code
+    page does on a right code), for tests that sign in with ``force_login``."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()
+
+
 def page_html(user, url: str) -> str:
     """The HTML of a page as ``user`` sees it; the page must answer 200."""
     response = signed_in(user).get(url)

@@ -22,9 +22,9 @@ REQUEST_SECONDS = Histogram(
     "dw_http_request_duration_seconds", "Time to answer a request, by route (URL pattern name).",
     ["route", "method", "status"])
 FAILED_LOGINS = Counter(
-    "dw_failed_logins", "Sign-in attempts refused: wrong_password (or unknown user), or "
-    "throttled (a locked account or a slowed-down address), or sso (single sign-on refused).",
-    ["reason"])
+    "dw_failed_logins", "Sign-in attempts refused: wrong_password (or unknown user), "
+    "wrong_code (second factor), throttled (a locked account or a slowed-down address), or sso "
+    "(single sign-on refused).", ["reason"])
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "(unmatched)"  # no URL pattern: static files, a 404, a request refused early

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "webapp.forces",
     "webapp.processes",
@@ -59,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "webapp.security.SessionExpiryMiddleware",
+    # Local accounts need a second factor (TOTP or a recovery code) before any other page.
+    "django_otp.middleware.OTPMiddleware",
+    "webapp.second_factor_gate.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -147,6 +153,15 @@ SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # The idle sign-out is announced this long before it happens, with a way to stay signed in.
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
+# Local (password) accounts need a second factor, TOTP or a recovery code (webapp.accounts
+# .second_factor); sessions signed in by another backend (single sign-on) are left to it.
+LOCAL_SECOND_FACTOR = env.bool("LOCAL_SECOND_FACTOR", default=True)
+LOCAL_AUTH_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+OTP_TOTP_ISSUER = "Disclosure Workflow"
+# Wrong codes are counted and locked like wrong passwords (per account and address); django-otp's
+# own per-device slowdown on top would refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # How many reverse proxies of ours append to X-Forwarded-For; 0 = never believe the header.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

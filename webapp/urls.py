@@ -11,6 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", session_clock.keep_alive, name="session_keep_alive"),
     path("sso/", include("webapp.oidc.urls")),
+    path("", include("webapp.accounts.second_factor_urls")),
+    path("account/", include("webapp.api.account_urls")),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from tests import factories
 from tests.browser.pages import assert_accessible, click, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,6 +46,9 @@ def test_the_timeout_warning_keeps_the_session_and_sign_in_returns_to_the_page(
     page.get_by_label("Username").fill("hrt.officer")
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     click(page, page.get_by_role("button", name="Sign in"))
+    device = factories.authenticator(get_user_model().objects.get(username="hrt.officer"))
+    page.get_by_label("Code").fill(factories.totp_code(device))
+    click(page, page.get_by_role("button", name="Continue"))
     assert page.url.endswith("/cases/"), page.url
 
 

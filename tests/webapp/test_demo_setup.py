@@ -51,6 +51,7 @@ def test_each_demo_force_has_two_policy_leads_who_complete_a_four_eyes_deploymen
         assert (f"{code.lower()}.policy2", name, "Policy lead") in demo.demo_users()
         first, second = (get_user_model().objects.get(username=u) for u in leads)
         assert client.login(username=second.username, password=demo.PASSWORD)
+        factories.second_factor_given(client, second)  # the code from their app, as given
         running = SchemeDeployment.objects.get(force__code=code, scheme="csods").active_version
         draft = studio.draft_create(user=first, version_id=running.pk)
         text = draft.files["csods.bpmn"].replace('name="Decide on disclosure"',

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 
@@ -53,7 +54,14 @@ def clock():
 
 
 def sign_in(client: Client, username: str, password: str = factories.PASSWORD, **extra):
-    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+    """The password step's answer; when it let the person in, the code from their
+    authenticator app is given too (tests/webapp/test_second_factor.py covers that step)."""
+    answer = client.post(LOGIN, {"username": username, "password": password}, **extra)
+    if signed_in(answer):
+        device = factories.authenticator(get_user_model().objects.get(username=username))
+        given = client.post("/login/code/", {"code": factories.totp_code(device)}, **extra)
+        assert given.status_code == 302, given.content.decode()
+    return answer
 
 
 def signed_in(response) -> bool:
@@ -234,10 +242,10 @@ def test_events_are_recorded_and_logs_hold_no_username_or_password(client, alice
     sign_in(client, "alice")
 
     kinds = list(AuthEvent.objects.order_by("pk").values_list("kind", flat=True))
-    assert kinds == ["failure"] * 5 + ["account_locked", "refused", "success"]
+    assert kinds == ["failure"] * 5 + ["account_locked", "refused", "success", "code_ok"]
     assert AuthEvent.objects.get(kind="success").user == alice
     assert set(AuthEvent.objects.values_list("account_key", flat=True)) == {
-        services.account_key("alice")}
+        services.account_key("alice"), services.account_key("second factor alice")}
     assert "alice" not in caplog.text
     assert WRONG not in caplog.text and factories.PASSWORD not in caplog.text
     assert "auth account_locked" in caplog.text

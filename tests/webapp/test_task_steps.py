@@ -170,6 +170,7 @@ def test_each_role_lands_on_its_own_startpage_html(world, roles, lands_on, words
     client = Client()
 
     signed_in = client.post("/login/", {"username": "someone", "password": factories.PASSWORD})
+    client.post("/login/code/", {"code": factories.totp_code(factories.authenticator(user))})
     home = client.get("/")
 
     assert signed_in.status_code == 302 and signed_in.url == "/"

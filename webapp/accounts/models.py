@@ -41,6 +41,10 @@ class AuthEventKind(models.TextChoices):
     SSO_SUCCESS = "sso_success", "Signed in with single sign-on"
     SSO_FAILURE = "sso_failure", "Single sign-on refused"
     SSO_NO_ROLE = "sso_no_role", "Single sign-on without a role here"
+    CODE_ACCEPTED = "code_ok", "Second-factor code accepted"
+    CODE_FAILURE = "code_failure", "Wrong second-factor code"
+    ENROLLED = "enrolled", "Authenticator app set up"
+    RECOVERY_CODES = "recovery_codes", "New recovery codes made"
 
 
 class AuthEvent(models.Model):

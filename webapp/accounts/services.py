@@ -96,14 +96,16 @@ def login_admit(*, attempt: Attempt) -> str | None:
     return ThrottleScope.ADDRESS if ThrottleScope.ADDRESS in refused else ThrottleScope.ACCOUNT
 
 
-def login_fail(*, attempt: Attempt) -> None:
-    """The password did not match (or the user does not exist): the attempt admitted by
-    ``login_admit`` stays counted; an account that has reached its limit is locked, and an
-    address reaching its limit is recorded as from now on slowed down."""
+def login_fail(*, attempt: Attempt, kind: str = AuthEventKind.FAILURE,
+               reason: str = "wrong_password") -> None:
+    """The password (or, with ``kind``, the second-factor code) did not match, or the user does
+    not exist: the attempt admitted by ``login_admit`` stays counted; an account that has
+    reached its limit is locked, and an address reaching its limit is recorded as from now on
+    slowed down."""
     now = timezone.now()
-    FAILED_LOGINS.labels("wrong_password").inc()
+    FAILED_LOGINS.labels(reason).inc()
     with transaction.atomic(durable=True):
-        _record(AuthEventKind.FAILURE, attempt, now)
+        _record(kind, attempt, now)
         account, address = _throttles(attempt, now)
         if account.failures >= ACCOUNT_LIMIT and account.locked_until is None:
             account.locked_until = now + LOCKOUT
@@ -113,7 +115,8 @@ def login_fail(*, attempt: Attempt) -> None:
             _record(AuthEventKind.ADDRESS_LOCKED, attempt, now)
 
 
-def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
+def login_succeed(*, attempt: Attempt, user: AbstractBaseUser,
+                  kind: str = AuthEventKind.SUCCESS) -> None:
     """Clear the account's count and give the address back the slot this attempt took (a busy
     office behind one address must not slow itself down by signing in)."""
     now = timezone.now()
@@ -128,7 +131,7 @@ def login_succeed(*, attempt: Attempt, user: AbstractBaseUser) -> None:
         if address is not None and 0 < address.failures < ADDRESS_LIMIT:
             address.failures -= 1
             address.save(update_fields=["failures"])
-        _record(AuthEventKind.SUCCESS, attempt, now, user=user)
+        _record(kind, attempt, now, user=user)
 
 
 def sso_record(*, kind: str, address: str, user: Any = None, reason: str = "") -> None:
