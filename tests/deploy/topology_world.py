@@ -67,6 +67,6 @@ def report(references: list[str]) -> dict:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"tokens": lambda: tokens(), "due": lambda: due(int(args[0])),
+    result = {"tokens": tokens, "due": lambda: due(int(args[0])),
               "report": lambda: report(args)}[command]()
     print(json.dumps(result))
