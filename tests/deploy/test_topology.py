@@ -276,6 +276,11 @@ def test_a_case_runs_through_the_topology_while_each_kind_of_process_is_killed(t
     assert restarts == {"web.1": 0, "web.2": 1, "worker.1": 1, "worker.2": 0, "beat.1": 1,
                         "nginx": 1}
     assert client.session.get(f"{top.url}/readyz").json()["status"] == "ready"
+    # scaling out: both web processes served the case, both workers ran sweeps, one database
+    for web in ("web.1", "web.2"):
+        assert top.log_count(web, "/api/v1/") > 0, f"{web} served nothing"
+    for worker in ("worker.1", "worker.2"):
+        assert top.log_count(worker, "cases.sweep_timers") > 0, f"{worker} did no work"
 
     figures = {name: round(seconds, 1) for name, seconds in recovery.items()}
     (top.dir / "recovery.json").write_text(json.dumps(figures, indent=1))
