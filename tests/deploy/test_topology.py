@@ -268,10 +268,7 @@ def test_a_case_runs_through_the_topology_while_each_kind_of_process_is_killed(t
     missing = [call for call, request_id in client.logged
                if request_id not in set(report["request_ids"])]
     assert not missing, f"{len(missing)} of {len(client.logged)} not in the access log: {missing}"
-    verified = subprocess.run(
-        [sys.executable, "manage.py", "audit_verify"], cwd=ROOT, capture_output=True, text=True,
-        env={**top.env, "DATABASE_URL": top.env["TOPOLOGY_DATABASE_URL"],
-             "DJANGO_SETTINGS_MODULE": "webapp.settings"}, timeout=120, check=False)
+    verified = top.run("manage", "audit_verify", timeout=120)  # the topology's own settings
     assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout
     restarts = {name: p["restarts"] for name, p in top.pids().items()}
     assert restarts == {"web.1": 0, "web.2": 1, "worker.1": 1, "worker.2": 0, "beat.1": 1,
