@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 ASSETS := build/static/css/govuk.css
 PORT ?= 8000
 
-.PHONY: install test lint run bench check-processes clean
+.PHONY: install test lint run bench check-processes clean topology-up topology-down topology-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ bench: install
 # worker; exec lets a signal to make's recipe reach it.
 run: install
 	PORT=$(PORT) exec $(BIN)/python bin/serve --setup
+
+# The production topology on this machine, on loopback (docs/deployment.md): nginx with a
+# self-signed certificate on https://localhost:8443/, two gunicorn web processes, two Celery
+# workers and one beat on PostgreSQL and Redis. Needs Debian's nginx and openssl.
+topology-up: install
+	$(BIN)/python bin/topology up
+
+topology-down:
+	$(BIN)/python bin/topology down
+
+# Brings up its own copy (fresh database, free ports), runs a case through it killing each kind
+# of process once, prints the recovery times and takes it down.
+topology-test: install
+	TOPOLOGY_TEST=1 $(BIN)/python -m pytest tests/deploy/test_topology.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache var
