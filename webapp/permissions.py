@@ -82,6 +82,8 @@ RULES: dict[Action, Rule] = {
 }
 
 NOT_NATIONAL = "Only a national administrator may create forces."
+# The roles a force's first administrator is given when a national administrator creates it.
+ADMINISTRATOR_ROLES: tuple[str, ...] = (Role.FORCE_ADMIN,)
 
 
 # Where each role's work is (URL names): a user lands on the first that one of their roles has,
@@ -136,6 +138,11 @@ def member(user: Any) -> Membership:
 def allows(member_or_none: Membership | None, action: Action) -> bool:
     """Whether the membership may take ``action`` (False for no membership)."""
     return member_or_none is not None and bool(RULES[action].roles & set(member_or_none.roles))
+
+
+def grants(roles: Iterable[str], action: Action) -> bool:
+    """Whether a set of roles (one being given, not yet saved) may take ``action``."""
+    return bool(RULES[action].roles & set(roles))
 
 
 def require(user: Any, action: Action, refusal: str | None = None) -> Membership:

@@ -44,7 +44,7 @@ class AdminCommand(BaseCommand):
 
 
 def role_values(names: list[str]) -> list[str]:
-    """Roles given by id or by name ("case_officer" or "Case officer")."""
+    """Roles given by id or by name, like "Case officer"."""
     by_label = {label.casefold(): value for value, label in Role.choices}
     found = []
     for name in names:

@@ -18,6 +18,7 @@ from webapp.api.models import ApiToken
 from webapp.audit.models import Operation
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership, Role, Team
+from webapp.permissions import Action, allows, grants
 
 from .scope import Operator, logged, reason_given, required_text
 
@@ -109,8 +110,8 @@ def _keeps_an_administrator(operator: Operator, membership: Membership, *,
                             roles: Sequence[str], active: bool) -> None:
     """Refuse a change that would leave the force without an active force administrator,
     or take an administrator's own administration away from them."""
-    losing = membership.has_role(Role.FORCE_ADMIN) and membership.user.is_active and (
-        Role.FORCE_ADMIN not in roles or not active)
+    losing = allows(membership, Action.ADMINISTER) and membership.user.is_active and (
+        not grants(roles, Action.ADMINISTER) or not active)
     if not losing:
         return
     if operator.actor is not None and membership.user_id == operator.actor.pk:
@@ -118,7 +119,7 @@ def _keeps_an_administrator(operator: Operator, membership: Membership, *,
                                        "another force administrator.")
     # roles are a JSON list: read in Python (SQLite has no JSON containment lookup)
     left = [m for m in Membership.objects.filter(force=operator.force, user__is_active=True)
-            .exclude(pk=membership.pk) if m.has_role(Role.FORCE_ADMIN)]
+            .exclude(pk=membership.pk) if allows(m, Action.ADMINISTER)]
     if not left:
         raise ServiceError("conflict", f"{operator.force.name} must keep at least one force "
                                        "administrator.")

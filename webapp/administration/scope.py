@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, Role
+from webapp.forces.models import Force
 from webapp.permissions import Action, allows, is_national_admin, require
 
 
@@ -48,8 +48,7 @@ def command_operator(force_code: str, by: str = "") -> Operator:
     membership = getattr(user, "membership", None)
     in_force = membership is not None and membership.force_id == force.pk
     if not (is_national_admin(user) or (in_force and allows(membership, Action.ADMINISTER))):
-        raise ServiceError("forbidden", f"{by} is not a {Role.FORCE_ADMIN.label.lower()} of "
-                                        f"{force.name}.")
+        raise ServiceError("forbidden", f"{by} is not a force administrator of {force.name}.")
     return Operator(user, force)
 
 

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from webapp.audit.models import Operation
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, Role, SchemeDeployment, Team
-from webapp.permissions import require_national
+from webapp.forces.models import Force, SchemeDeployment, Team
+from webapp.permissions import ADMINISTRATOR_ROLES, require_national
 
 from .people import NewUser, user_add
 from .scope import Operator, logged, reason_given, required_text
@@ -42,7 +42,7 @@ def force_create(*, actor: Any, code: str, name: str, first_admin: NewUser,
         logged(operator, object_type="force", object_id=code, fields=["code", "name"],
                reason=(reason or "").strip() or "force created", operation=Operation.COLLECT)
         admin_user, password = user_add(operator=operator, new=NewUser(
-            **{**first_admin.__dict__, "roles": (Role.FORCE_ADMIN,)}),
+            **{**first_admin.__dict__, "roles": ADMINISTRATOR_ROLES}),
             reason="the force's first administrator")
     return force, password
 
