@@ -53,15 +53,15 @@ class SchemeEdit(ActionView):
     def page(self, request: HttpRequest, scheme: str) -> Page:
         operator, deployment = _deployment(request, scheme)
         declared = scheme_for(deployment.active_version_id)
-        teams = [("", "No team: anyone with the lane's role"),
+        teams = [("", "No team: anyone with the role"),
                  *((str(t.pk), t.name) for t in
                    Team.objects.filter(force=operator.force).order_by("name"))]
         by_name = {t.name: str(t.pk) for t in Team.objects.filter(force=operator.force)}
         profiles = [("", "The scheme's own defaults"),
                     *((str(p.pk), p.name) for p in profiles_for(operator.force.pk, scheme))]
-        lanes = [Field(_lane_field(lane), f"Team for the {lane.lower()} lane",
+        lanes = [Field(_lane_field(lane), f"Team for {lane.lower()} tasks",
                        kind="select", choices=teams,
-                       hint=f"New tasks of this lane go to this team's "
+                       hint=f"New {lane.lower()} tasks go to this team's "
                             f"{Role(role).label.lower() if role in Role.values else role}s",
                        initial=by_name.get((deployment.lane_teams or {}).get(lane, ""), ""))
                  for lane, role in declared.lanes.items()]

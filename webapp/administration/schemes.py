@@ -110,7 +110,7 @@ def scheme_settings(*, operator: Operator, scheme: str, profile_id: int | str | 
         routes: dict[str, str] = {}
         for lane, team_id in lane_teams.items():
             if lane not in declared.lanes:
-                raise ServiceError("invalid", f"{declared.title} has no lane called {lane}.")
+                raise ServiceError("invalid", f"{declared.title} has no {lane} tasks.")
             if team_id in (None, ""):
                 continue
             if not str(team_id).isdigit() or int(team_id) not in teams:

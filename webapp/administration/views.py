@@ -115,7 +115,7 @@ class TeamEdit(ActionView):
             raise Http404("No such team in your force.")
         return Page(title=f"Change {team.name}", submit="Save the team", caption=force.name,
                     back=reverse("administration:index"), back_label=BACK,
-                    intro=["Lanes routed to this team follow it when it is renamed."],
+                    intro=["Tasks sent to this team still go to it when it is renamed."],
                     fields=_team_fields(team, reason=True))
 
     def perform(self, request: HttpRequest, values: Mapping[str, str],
