@@ -186,6 +186,8 @@ def test_deactivation_ends_a_live_session_and_an_api_token_at_once(world):
     assert api.get("/api/v1/cases").status_code == 401
     assert ApiToken.objects.get(user=officer).revoked_at is not None
     assert not Client().login(username="hrt.officer", password=PASSWORD)
+    listed = text(signed_in(world["admin"]).get("/administration/people/"))
+    assert "Deactivated" in listed and f"/people/{officer.pk}/reactivate/" in listed
     entry = last_entry()
     assert entry.fields == ["is_active", "sessions", "api_tokens"]
     assert entry.justification == "left the force" and entry.actor_username == "hrt.admin"

@@ -7,8 +7,10 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -148,11 +150,15 @@ def user_change(*, operator: Operator, user_id: int, roles: Sequence[str],
 
 
 def sessions_end(user: Any) -> int:
-    """Delete every stored session of the user (the session table is not indexed by user:
-    each live session is read, which a force's few thousand sessions allow)."""
+    """Delete every stored session of the user, through the configured session store (so a
+    cached copy goes too). The session table is not indexed by user: each live session is
+    read, which a force's few thousand sessions allow. Whatever the store, an inactive
+    account's session is refused anyway (Django's model backend loads no inactive user)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     mine = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
             if str(s.get_decoded().get("_auth_user_id", "")) == str(user.pk)]
-    Session.objects.filter(pk__in=mine).delete()
+    for key in mine:
+        store(session_key=key).delete()
     return len(mine)
 
 
