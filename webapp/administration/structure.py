@@ -4,6 +4,7 @@ administrator creates a force with its first force administrator."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -41,9 +42,9 @@ def force_create(*, actor: Any, code: str, name: str, first_admin: NewUser,
         operator = Operator(actor, force)
         logged(operator, object_type="force", object_id=code, fields=["code", "name"],
                reason=(reason or "").strip() or "force created", operation=Operation.COLLECT)
-        admin_user, password = user_add(operator=operator, new=NewUser(
-            **{**first_admin.__dict__, "roles": ADMINISTRATOR_ROLES}),
-            reason="the force's first administrator")
+        _, password = user_add(operator=operator,
+                               new=replace(first_admin, roles=ADMINISTRATOR_ROLES),
+                               reason="the force's first administrator")
     return force, password
 
 
