@@ -267,3 +267,40 @@ def test_national_admin_creates_a_force_with_its_first_administrator(world):
     assert "West Mercia" in text(client.get("/administration/forces/"))
     # a force administrator is not a national one
     assert signed_in(world["admin"]).get("/administration/forces/").status_code == 403
+
+
+def test_every_change_is_in_the_access_log_with_who_and_why_for_the_forces_auditor(world):
+    client = signed_in(world["admin"])
+    officer = world["officer"].pk
+    team = Team.objects.get(force=world["hrt"])
+    start = AccessLog.objects.count()
+    client.post("/administration/force/", {"name": "Herts", "reason": "r1"})
+    client.post(f"/administration/teams/{team.pk}/", {"name": "PPU", "unit": "",
+                                                      "reason": "r2"})
+    response = client.post(f"/administration/people/{officer}/password/", {"reason": "r3"})
+    password = response.content.decode().split('<code class="temporary-password">')[1] \
+        .split("<")[0]
+    assert Client().login(username="hrt.officer", password=password)
+    client.post("/administration/schemes/csods/", {"profile": "", "reason": "r4"})
+    client.post(f"/administration/people/{officer}/deactivate/", {"reason": "r5"})
+    client.post(f"/administration/people/{officer}/reactivate/", {"reason": "r6"})
+    entries = list(AccessLog.objects.order_by("pk")[start:])
+    assert [(e.object_type, e.justification) for e in entries] == [
+        ("force", "r1"), ("team", "r2"), ("user", "r3"), ("scheme deployment", "r4"),
+        ("user", "r5"), ("user", "r6")]
+    assert {(e.actor_username, e.force_code, e.operation) for e in entries} == {
+        ("hrt.admin", "HRT", "alter")}
+    assert all(password not in str(e.__dict__) for e in entries)
+    auditor = factories.officer("hrt.auditor", world["hrt"], "auditor")
+    shown = text(signed_in(auditor).get("/audit/"))
+    assert "hrt.admin" in shown and "r5" in shown
+    war_auditor = factories.officer("war.auditor", world["war"], "auditor")
+    assert "r5" not in text(signed_in(war_auditor).get("/audit/"))
+
+
+def test_a_national_administrator_without_a_force_is_offered_only_the_forces(world):
+    national = get_user_model().objects.create_user("national", password=PASSWORD,
+                                                    is_staff=True)
+    shown = text(signed_in(national).get("/administration/forces/"))
+    assert "Forces" in shown and "Hertfordshire" in shown and "Warwickshire" in shown
+    assert "My tasks" not in shown and "Team queue" not in shown
