@@ -146,3 +146,12 @@ def test_profile_set_and_scheme_run(hrt):
         "scheme deployment", "scheme deployment"]
     with pytest.raises(CommandError, match="does not run that scheme"):
         run("scheme_run", "nothing", "--force", "HRT", "--start", "--reason", "x")
+
+
+def test_team_remove(hrt):
+    run("team_add", "Spare", "--force", "HRT")
+    assert "Removed the team Spare" in run("team_remove", "spare", "--force", "HRT",
+                                           "--reason", "not needed")
+    assert not Team.objects.filter(force=hrt, name="Spare").exists()
+    with pytest.raises(CommandError, match="move them to another team first"):
+        run("team_remove", "Public Protection Unit", "--force", "HRT", "--reason", "x")

@@ -304,3 +304,20 @@ def test_a_national_administrator_without_a_force_is_offered_only_the_forces(wor
     shown = text(signed_in(national).get("/administration/forces/"))
     assert "Forces" in shown and "Hertfordshire" in shown and "Warwickshire" in shown
     assert "My tasks" not in shown and "Team queue" not in shown
+
+
+def test_a_team_is_removed_only_when_nobody_and_nothing_depends_on_it(world):
+    client = signed_in(world["admin"])
+    used = Team.objects.get(force=world["hrt"])
+    refused = client.post(f"/administration/teams/{used.pk}/remove/", {"reason": "merged"})
+    assert refused.status_code == 409 and "move them to another team first" in text(refused)
+    empty = Team.objects.create(force=world["hrt"], name="Old MASH")
+    SchemeDeployment.objects.filter(force=world["hrt"]).update(
+        lane_teams={"Case officer": "Old MASH"})
+    refused = client.post(f"/administration/teams/{empty.pk}/remove/", {"reason": "merged"})
+    assert refused.status_code == 409 and "send them to another team first" in text(refused)
+    SchemeDeployment.objects.filter(force=world["hrt"]).update(lane_teams={})
+    assert client.post(f"/administration/teams/{empty.pk}/remove/",
+                       {"reason": "merged"}).status_code == 302
+    assert not Team.objects.filter(pk=empty.pk).exists()
+    assert (last_entry().object_id, last_entry().fields) == ("Old MASH", ["removed"])

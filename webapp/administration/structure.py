@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from webapp.audit.models import Operation
+from webapp.cases.models import HumanTask, TaskState
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, SchemeDeployment, Team
 from webapp.permissions import ADMINISTRATOR_ROLES, require_national
@@ -109,3 +110,30 @@ def team_change(*, operator: Operator, team_id: int, name: str, unit: str,
         team.save(update_fields=["name", "unit"])
         logged(operator, object_type="team", object_id=team.name, fields=changed, reason=reason)
     return team
+
+
+def team_remove(*, operator: Operator, team_id: int, reason: str) -> str:
+    """Remove a team nobody is in, no task waits for and no scheme routes tasks to."""
+    reason = reason_given(reason)
+    with transaction.atomic():
+        team = Team.objects.select_for_update().filter(pk=team_id, force=operator.force).first()
+        if team is None:
+            raise ServiceError("not_found", "No such team in your force.")
+        people = team.members.count()
+        if people:
+            raise ServiceError("conflict", f"{people} person(s) are in {team.name}: move them "
+                                           "to another team first.")
+        routed = [d.scheme for d in SchemeDeployment.objects.filter(force=operator.force)
+                  if team.name in (d.lane_teams or {}).values()]
+        if routed:
+            raise ServiceError("conflict", f"New tasks of {len(routed)} scheme(s) go to "
+                                           f"{team.name}: send them to another team first.")
+        waiting = HumanTask.objects.filter(team=team, state=TaskState.READY).count()
+        if waiting:
+            raise ServiceError("conflict", f"{waiting} task(s) are waiting for {team.name}: "
+                                           "ask a decision maker to assign them first.")
+        name = team.name
+        team.delete()
+        logged(operator, object_type="team", object_id=name, fields=["removed"],
+               reason=reason)
+    return name

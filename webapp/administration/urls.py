@@ -9,6 +9,7 @@ urlpatterns = [
     path("force/", views.ForceEdit.as_view(), name="force"),
     path("teams/new/", views.TeamAdd.as_view(), name="team_add"),
     path("teams/<int:team_id>/", views.TeamEdit.as_view(), name="team"),
+    path("teams/<int:team_id>/remove/", views.TeamRemove.as_view(), name="team_remove"),
     path("people/", people_views.people, name="people"),
     path("people/new/", people_views.PersonAdd.as_view(), name="person_add"),
     path("people/<int:user_id>/", people_views.PersonEdit.as_view(), name="person"),

@@ -25,7 +25,7 @@ from webapp.processes.models import Deployment, DeploymentStatus
 from .people import NewUser
 from .schemes import duration_parameters, profiles_for, scheme_summary
 from .scope import Operator, administrator
-from .structure import force_create, force_rename, team_add, team_change
+from .structure import force_create, force_rename, team_add, team_change, team_remove
 
 REASON = Field("reason", "Why are you making this change?", kind="textarea",
                hint="This is recorded in the access log with your name.")
@@ -124,6 +124,26 @@ class TeamEdit(ActionView):
                     name=values.get("name", ""), unit=values.get("unit", ""),
                     reason=values.get("reason", ""))
         messages.success(request, "The team is changed.")
+        return redirect("administration:index")
+
+
+class TeamRemove(ActionView):
+    def page(self, request: HttpRequest, team_id: int) -> Page:
+        force = operator_of(request).force
+        team = Team.objects.filter(pk=team_id, force=force).first()
+        if team is None:
+            raise Http404("No such team in your force.")
+        return Page(title=f"Remove {team.name}", submit="Remove the team", caption=force.name,
+                    warning=True, back=reverse("administration:index"), back_label=BACK,
+                    intro=["A team can be removed once nobody is in it, no task waits for it "
+                           "and no scheme sends it new tasks."],
+                    fields=[REASON])
+
+    def perform(self, request: HttpRequest, values: Mapping[str, str],
+                team_id: int) -> HttpResponse:
+        name = team_remove(operator=operator_of(request), team_id=team_id,
+                           reason=values.get("reason", ""))
+        messages.success(request, f"Team {name} removed.")
         return redirect("administration:index")
 
 
