@@ -15,7 +15,7 @@ from django.urls import reverse
 from webapp.action_pages import ActionView, Field, Page
 from webapp.clocks.durations import UNITS, duration_from_parts, duration_words
 from webapp.errors import ServiceError
-from webapp.forces.models import Role, Team, TimeLimitProfile
+from webapp.forces.models import Role, SchemeDeployment, Team, TimeLimitProfile
 from webapp.processes.registry import scheme_for
 
 from .schemes import (
@@ -26,13 +26,14 @@ from .schemes import (
     scheme_running,
     scheme_settings,
 )
+from .scope import Operator
 from .views import BACK, REASON, operator_of
 
 UNIT_CHOICES = [(key, label) for key, (label, _) in UNITS.items()]
 _SIMPLE = re.compile(r"^P(?:(?P<days>\d+)D|(?P<weeks>\d+)W|(?P<months>\d+)M)$|^PT(?P<hours>\d+)H$")
 
 
-def _deployment(request: HttpRequest, scheme: str):  # noqa: ANN202 - a SchemeDeployment
+def _deployment(request: HttpRequest, scheme: str) -> tuple[Operator, SchemeDeployment]:
     operator = operator_of(request)
     try:
         return operator, deployment_of(operator, scheme)
@@ -40,7 +41,7 @@ def _deployment(request: HttpRequest, scheme: str):  # noqa: ANN202 - a SchemeDe
         raise Http404(exc.message) from exc
 
 
-def _title(deployment) -> str:  # noqa: ANN001
+def _title(deployment: SchemeDeployment) -> str:
     declared = scheme_for(deployment.active_version_id)
     return declared.short_title or declared.title or deployment.scheme
 
