@@ -321,3 +321,11 @@ def test_a_team_is_removed_only_when_nobody_and_nothing_depends_on_it(world):
                        {"reason": "merged"}).status_code == 302
     assert not Team.objects.filter(pk=empty.pk).exists()
     assert (last_entry().object_id, last_entry().fields) == ("Old MASH", ["removed"])
+
+
+def test_people_are_found_by_name_within_the_force_only(world):
+    client = signed_in(world["admin"])
+    found = text(client.get("/administration/people/?q=officer"))
+    listed = re.findall(r'data-label="Username">([^<]+)<', found)
+    assert listed == ["hrt.officer"]
+    assert "No one found." in text(client.get("/administration/people/?q=nobody"))

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,16 +28,22 @@ from .people import (
 from .views import REASON, operator_of, password_page
 
 BACK = "Back to people"
+PEOPLE_PAGE = 100
 ROLE_CHOICES = list(Role.choices)
 
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     force = operator_of(request).force
-    rows = (Membership.objects.filter(force=force).select_related("user", "team")
-            .order_by("-user__is_active", "user__last_name", "user__first_name"))
+    text = request.GET.get("q", "").strip()[:100]
+    rows = Membership.objects.filter(force=force).select_related("user", "team")
+    if text:
+        rows = rows.filter(Q(user__username__icontains=text) | Q(user__first_name__icontains=text)
+                           | Q(user__last_name__icontains=text) | Q(collar_number=text))
+    rows = rows.order_by("-user__is_active", "user__last_name", "user__first_name", "pk")
+    page = Paginator(rows, PEOPLE_PAGE).get_page(request.GET.get("page"))
     return render(request, "administration/people.html", {
-        "force": force, "rows": rows, "nav": "administration"})
+        "force": force, "page": page, "q": text, "nav": "administration"})
 
 
 def _team_choices(force_id: int) -> list[tuple[str, str]]:
