@@ -66,6 +66,7 @@ def test_force_admin_lands_on_administration_and_sees_every_page_in_words(world)
     assert "Hertfordshire" in overview and "Public Protection Unit" in overview
     assert "Sarah's Law" in overview and "Taken" in overview
     assert "Initial checks: 24 hours" in overview
+    assert "Who decides" in overview and "A decision maker" in overview
     people = text(client.get("/administration/people/"))
     assert "Case officer" in people and "Force administrator" in people
     assert "war.officer" not in people

@@ -151,4 +151,19 @@ def scheme_summary(deployment: SchemeDeployment) -> dict[str, Any]:
     return {"deployment": deployment, "scheme": declared,
             "title": declared.short_title or declared.title or deployment.scheme,
             "lanes": [(lane, (deployment.lane_teams or {}).get(lane, ""))
-                      for lane in declared.lanes]}
+                      for lane in declared.lanes],
+            "choices": _choices_in_words(declared, deployment.parameters or {})}
+
+
+def _choices_in_words(declared: Scheme, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The force's settings of the scheme's choice parameters (set with its deployment), as
+    (label, chosen option's label); time limits are shown with their profile."""
+    shown = []
+    for name, parameter in declared.parameters.items():
+        if parameter.type == "duration" or not parameter.options:
+            continue
+        value = values.get(name, parameter.default)
+        chosen = value if isinstance(value, list) else [value]
+        words = ", ".join(parameter.option_label(v) for v in chosen) or "None"
+        shown.append((parameter.label, words))
+    return shown
