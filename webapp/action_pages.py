@@ -28,8 +28,9 @@ MAX_VALUE = 2000  # characters kept of one posted value (the services' own limit
 
 @dataclass(frozen=True)
 class Field:
-    """One question of an action's form: ``kind`` is text, textarea, radios, select, file or
-    hidden."""
+    """One question of an action's form: ``kind`` is text, textarea, radios, checkboxes,
+    select, file or hidden (a checkboxes question's value is its ticked values joined by
+    commas)."""
 
     name: str
     label: str
@@ -69,6 +70,10 @@ class ShownField:
     def id(self) -> str:
         return f"action-{self.field.name}"
 
+    @property
+    def ticked(self) -> list[str]:
+        return self.value.split(",") if self.value else []
+
 
 def refusal_message(request: HttpRequest, exc: ServiceError) -> str:
     """The refusal as a person reads it (logged without any typed value); a failure of the
@@ -82,7 +87,7 @@ def refusal_message(request: HttpRequest, exc: ServiceError) -> str:
 
 
 def posted_values(request: HttpRequest) -> dict[str, str]:
-    return {name: request.POST.get(name, "")[:MAX_VALUE] for name in request.POST
+    return {name: ",".join(request.POST.getlist(name))[:MAX_VALUE] for name in request.POST
             if name != "csrfmiddlewaretoken"}
 
 

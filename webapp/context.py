@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from webapp.permissions import Action, allows
+from webapp.permissions import Action, allows, is_national_admin
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -21,4 +21,6 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "can_audit": allows(member, Action.AUDIT),
         "can_use_studio": allows(member, Action.USE_STUDIO),
         "can_see_dashboard": allows(member, Action.SEE_DASHBOARD),
+        "can_administer": allows(member, Action.ADMINISTER),
+        "is_national_admin": is_national_admin(getattr(request, "user", None)),
     }

@@ -39,6 +39,7 @@ class Action(StrEnum):
     USE_STUDIO = "use_studio"
     AUDIT = "audit"
     RETENTION = "retention"
+    ADMINISTER = "administer_force"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,12 @@ RULES: dict[Action, Rule] = {
                                                  "definitions."),
     Action.AUDIT: _rule([Role.AUDITOR], "Only an auditor reviews break-glass accesses."),
     Action.RETENTION: _rule([Role.AUDITOR], "Only an information manager (auditor) may do that."),
+    Action.ADMINISTER: _rule([Role.FORCE_ADMIN], "Only a force administrator may do that."),
 }
+
+NOT_NATIONAL = "Only a national administrator may create forces."
+# The roles a force's first administrator is given when a national administrator creates it.
+ADMINISTRATOR_ROLES: tuple[str, ...] = (Role.FORCE_ADMIN,)
 
 
 # Where each role's work is (URL names): a user lands on the first that one of their roles has,
@@ -90,14 +96,30 @@ LANDINGS: tuple[tuple[str, str], ...] = (
     (Role.CONTACT_HANDLER, "cases:start"),
     (Role.POLICY_LEAD, "studio:index"),
     (Role.AUDITOR, "audit:index"),
+    (Role.FORCE_ADMIN, "administration:index"),
 )
 FALLBACK_LANDING = "cases:cases"
+NATIONAL_LANDING = "administration:forces"
 
 
-def landing(member_or_none: Membership | None) -> str:
-    """The URL name of the page where the membership's work is."""
+def landing(member_or_none: Membership | None, *, national: bool = False) -> str:
+    """The URL name of the page where the membership's work is (a national administrator's,
+    without a role in a force, is the list of forces)."""
     roles = set(member_or_none.roles) if member_or_none is not None else set()
-    return next((page for role, page in LANDINGS if role in roles), FALLBACK_LANDING)
+    fallback = NATIONAL_LANDING if national else FALLBACK_LANDING
+    return next((page for role, page in LANDINGS if role in roles), fallback)
+
+
+def is_national_admin(user: Any) -> bool:
+    """Whether the user is a national administrator: Django's staff flag, which nothing else
+    in the product uses (there is no Django admin site), held by an active account."""
+    return bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False))
+
+
+def require_national(user: Any) -> None:
+    """A 403 in plain words unless the user is a national administrator."""
+    if not is_national_admin(user):
+        raise ServiceError("forbidden", NOT_NATIONAL)
 
 
 def membership(user: Any) -> Membership | None:
@@ -116,6 +138,11 @@ def member(user: Any) -> Membership:
 def allows(member_or_none: Membership | None, action: Action) -> bool:
     """Whether the membership may take ``action`` (False for no membership)."""
     return member_or_none is not None and bool(RULES[action].roles & set(member_or_none.roles))
+
+
+def grants(roles: Iterable[str], action: Action) -> bool:
+    """Whether a set of roles (one being given, not yet saved) may take ``action``."""
+    return bool(RULES[action].roles & set(roles))
 
 
 def require(user: Any, action: Action, refusal: str | None = None) -> Membership:

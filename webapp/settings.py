@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "webapp.api",
     "webapp.accounts",
     "webapp.audit",
+    "webapp.administration",
 ]
 
 MIDDLEWARE = [

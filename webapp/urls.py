@@ -19,6 +19,7 @@ urlpatterns = [
     path("studio/", include("webapp.processes.urls")),
     path("api/", include("webapp.api.urls")),
     path("audit/", include("webapp.audit.urls")),
+    path("administration/", include("webapp.administration.urls")),
 ]
 
 handler400 = "webapp.failure_pages.bad_request"

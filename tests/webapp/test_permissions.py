@@ -29,6 +29,7 @@ TABLE = {
     Action.USE_STUDIO: {"policy_lead"},
     Action.AUDIT: {"auditor"},
     Action.RETENTION: {"auditor"},
+    Action.ADMINISTER: {"force_admin"},
 }
 
 # The modules that may name roles: the table itself, the model that defines them, and the demo

@@ -46,6 +46,8 @@ NOT_CASE_WRITES = {
     "cases:mine": "the user's own task list, read only",
     "cases:queue": "the team queue, read only (acknowledging and retrying have their routes)",
     "cases:cases": "case search, read only and scoped by need-to-know",
+    "administration:*": "a force's teams, people, time limits and scheme settings, by force "
+                        "administrators only (tests/webapp/test_force_admin.py); no case's data",
 }
 # An auditor's retention and review powers cover the whole force by design.
 AUDITOR_ROUTES = {"audit:*": "information manager's force-wide retention and review duties"}

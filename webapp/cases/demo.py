@@ -43,6 +43,9 @@ ROLE_USERS = {Role.CONTACT_HANDLER: "contact", Role.CASE_OFFICER: "officer",
 # deploying a process version).
 SECOND_USERS = [(Role.AUDITOR, "auditor2"), (Role.POLICY_LEAD, "policy2")]
 LOGINS = [*ROLE_USERS.items(), *SECOND_USERS]
+# A national administrator (Django's staff flag, no force): creates forces and their first
+# force administrator.
+NATIONAL_ADMIN = "national.admin"
 
 FIRST_NAMES = ["Sarah", "James", "Priya", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Hannah",
                "Connor", "Zara", "Dylan", "Ruth", "Kwame", "Ellen"]
@@ -98,8 +101,9 @@ def username(force_code: str, role: str) -> str:
 
 
 def demo_users() -> list[tuple[str, str, str]]:
-    return [(f"{code.lower()}.{login}", name, Role(role).label)
-            for code, name in FORCES for role, login in LOGINS]
+    return [*((f"{code.lower()}.{login}", name, Role(role).label)
+              for code, name in FORCES for role, login in LOGINS),
+            (NATIONAL_ADMIN, "All forces", "National administrator")]
 
 
 def _schemes() -> list[Path]:
@@ -148,6 +152,12 @@ def _setup() -> dict[str, dict[str, Any]]:
                 # a collar or staff number, as forces record them beside names
                 "collar_number": str(4100 + 37 * (len(users[code]) + 7 * len(users)))})
             users[code].setdefault(str(role), user)
+    national, created = user_model.objects.get_or_create(
+        username=NATIONAL_ADMIN, defaults={"is_staff": True, "first_name": "Nadia",
+                                           "last_name": "Okafor"})
+    if created:
+        national.set_password(PASSWORD)
+        national.save()
     return users
 
 

@@ -36,7 +36,7 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form, rec
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
-from webapp.permissions import Action, allows, landing, may_work, member
+from webapp.permissions import Action, allows, is_national_admin, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
 from webapp.processes.deployments import scheme_choices, scheme_titles
 
@@ -62,7 +62,8 @@ def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """"/" and the page after signing in: where the user's role does its work."""
-    return redirect(landing(membership_or_none(request.user)))
+    return redirect(landing(membership_or_none(request.user),
+                            national=is_national_admin(request.user)))
 
 
 @login_required
@@ -256,7 +257,7 @@ def case_diagram(request: HttpRequest, reference: str) -> HttpResponse:
 def start_enquiry(request: HttpRequest) -> HttpResponse:
     """Choose a scheme (when the force runs several), then record its intake form."""
     membership = _membership(request)
-    choices = scheme_choices(membership.force_id)
+    choices = scheme_choices(membership.force_id, taking_cases=True)
     scheme = (request.POST.get("scheme") or request.GET.get("scheme") or "")[:100]
     if not scheme and len(choices) == 1:
         scheme = choices[0][0]

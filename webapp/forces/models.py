@@ -28,6 +28,10 @@ class TimeLimitProfile(models.Model):
     limits = models.JSONField(default=dict, blank=True,
                               help_text="duration parameter -> ISO 8601 duration or null")
     warning_fraction = models.FloatField(default=0.75)
+    force = models.ForeignKey("Force", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="time_limit_profiles",
+                              help_text="the force that keeps the profile (blank: a national "
+                                        "profile every force may choose and none may change)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scheme", "code"],
@@ -77,6 +81,8 @@ class SchemeDeployment(models.Model):
     parameters = models.JSONField(default=dict, blank=True,
                                   help_text="declared parameter -> the force's value")
     lane_teams = models.JSONField(default=dict, blank=True, help_text="lane name -> team name")
+    running = models.BooleanField(default=True,
+                                  help_text="new cases may start (cases already open go on)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["force", "scheme"],
@@ -87,8 +93,13 @@ class SchemeDeployment(models.Model):
 
 
 class Team(models.Model):
+    """A team of a force. Units (a Public Protection Unit, a MASH) are named on their teams:
+    nothing is routed or permitted by unit, so a unit needs no row of its own."""
+
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=100)
+    unit = models.CharField(max_length=100, blank=True,
+                            help_text="the unit the team belongs to, if any")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["force", "name"], name="team_unique_name")]

@@ -27,9 +27,11 @@ def deployments_of(force_id: int) -> list[SchemeDeployment]:
                 .select_related("time_limit_profile").order_by("scheme"))
 
 
-def scheme_choices(force_id: int) -> list[tuple[str, Scheme]]:
-    """(process id, declarations of the active version) of every scheme the force runs."""
-    return [(d.scheme, scheme_for(d.active_version_id)) for d in deployments_of(force_id)]
+def scheme_choices(force_id: int, *, taking_cases: bool = False) -> list[tuple[str, Scheme]]:
+    """(process id, declarations of the active version) of every scheme the force runs (only
+    those taking new cases with ``taking_cases``: an administrator may stop one)."""
+    return [(d.scheme, scheme_for(d.active_version_id)) for d in deployments_of(force_id)
+            if d.running or not taking_cases]
 
 
 def scheme_titles(force_id: int) -> dict[str, str]:
@@ -40,9 +42,13 @@ def scheme_titles(force_id: int) -> dict[str, str]:
 
 def deployment_for(force: Force, scheme: str | None) -> SchemeDeployment:
     """The force's deployment of ``scheme``; with no scheme named, its only one."""
-    found = deployments_of(force.pk)
+    every = deployments_of(force.pk)
+    if any(d.scheme == scheme and not d.running for d in every):
+        raise ServiceError("conflict", f"{force.name} has stopped taking new cases of this "
+                                       "scheme; cases already open go on.")
+    found = [d for d in every if d.running]
     if not found:
-        raise ServiceError("conflict", f"{force.name} has no process deployed yet.")
+        raise ServiceError("conflict", f"{force.name} has no process taking new cases.")
     for deployment in found:
         deployment.force = force  # named in the start data's checks: no second read
     if not scheme:
