@@ -26,7 +26,7 @@ def kind_of(element: etree._Element) -> str:
 
 
 def label(element: etree._Element) -> str:
-    """``the user task 'Enter details'``, or ``the user task with no name (ut_enter)``."""
+    """``the user task 'Enter details'``, or ``the user task with no name (Activity_1)``."""
     name = " ".join((element.get("name") or "").split())
     if name:
         return f"the {kind_of(element)} '{name}'"

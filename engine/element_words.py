@@ -1,6 +1,6 @@
 """BPMN elements in a policy lead's words: "Timer 'Initial checks overdue' on 'Initial checks'",
 "Sequence flow from 'Decide on disclosure' to 'Second opinion'", never ``boundaryEvent
-bt_initial_overdue``.
+Event_1``.
 
 Read from the XML element (lxml), so the diff can describe what a policy lead drew.
 """
