@@ -42,7 +42,10 @@ def notify(*, kind: str, user_ids: Iterable[int | None], reference: str, path: s
     the surrounding transaction commits. ``words`` are generic (a declared task or clock name)."""
     now = timezone.now()
     made = []
-    for user_id in dict.fromkeys(u for u in user_ids if u is not None):
+    wanted = {u for u in user_ids if u is not None}
+    reachable = set(get_user_model().objects.filter(pk__in=wanted, is_active=True)
+                    .exclude(email="").values_list("pk", flat=True))
+    for user_id in sorted(reachable):  # no address, or a closed account: nothing to owe
         delivery = deliveries(user_id)[kind]
         if delivery == Delivery.NEVER:
             continue
