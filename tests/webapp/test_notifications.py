@@ -235,6 +235,9 @@ def test_never_means_no_email_and_digest_means_one_summary_with_every_item(peopl
     assert not Notice.objects.filter(user=officer, sent_at__isnull=True).exists()
     call_command("send_digests")
     assert len([item for item in smtp.messages() if item[0] == [officer.email]]) == 1
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=31)):
+        call_command("send_digests")  # sent notices are kept 30 days, then deleted
+    assert not Notice.objects.filter(user=officer).exists()
     for case in cases:
         _assert_nothing_personal(smtp, case)
 
@@ -259,3 +262,26 @@ def test_mail_down_leaves_the_step_done_and_the_notice_owed(people, settings):
     assert _worker() == 0
     notice = Notice.objects.get()
     assert notice.sent_at is None and notice.attempts == 1
+
+
+def test_the_send_task_retries_while_mail_is_down_then_the_sweep_sends_it(people, settings,
+                                                                           smtp):
+    up = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _free_port()  # nothing listens there
+    case = services.case_start(user=people["contact_handler"], data=factories.sample("enquiry"))
+    services.task_assign(user=people["decision_maker"],
+                         task_id=_ready(case, "ut_initial_checks").pk,
+                         assignee_id=people["case_officer"].pk)
+    notice = Notice.objects.get()
+    result = tasks.send.apply(args=[notice.pk])  # as a worker runs it (retries run at once)
+    assert isinstance(result.result, OSError)
+    notice.refresh_from_db()
+    assert notice.sent_at is None and notice.attempts == tasks.send.max_retries + 1
+    settings.EMAIL_PORT = up  # mail is back: the beat sweep sends what is owed
+    assert _worker() == 1
+    assert [m["Subject"] for _, _, m in smtp.messages()] == [f"Task assigned: {case.reference}"]
+
+
+def test_beat_runs_the_daily_summary_and_the_resend_sweep(settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"notifications.send_digests", "notifications.send_unsent"} <= scheduled

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,6 +20,8 @@ from webapp.notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notice
 log = logging.getLogger(__name__)
 # Errors a later try may get past (the mail server down, refusing for now, a network fault).
 TRANSIENT = (smtplib.SMTPException, OSError)
+# Sent notices are kept this long (what was emailed to whom, for a query), then deleted.
+KEEP_SENT = timedelta(days=30)
 
 
 def deliveries(user_id: int) -> dict[str, str]:
@@ -121,3 +123,10 @@ def digests_send(*, now: datetime | None = None) -> int:
         Notice.objects.filter(pk__in=[n.pk for n in notices]).update(sent_at=timezone.now())
     log.info("digests sent: %s", sent)
     return sent
+
+
+def notices_purge(*, now: datetime | None = None) -> int:
+    """Delete notices sent longer ago than KEEP_SENT; return how many."""
+    cutoff = (now or timezone.now()) - KEEP_SENT
+    deleted, _ = Notice.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

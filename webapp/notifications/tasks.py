@@ -5,7 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from webapp.notifications.services import TRANSIENT, digests_send, notice_send, notices_unsent
+from webapp.notifications.services import (
+    TRANSIENT,
+    digests_send,
+    notice_send,
+    notices_purge,
+    notices_unsent,
+)
 
 
 @shared_task(name="notifications.send", acks_late=True, ignore_result=True,
@@ -32,5 +38,7 @@ def send_unsent() -> int:
 @shared_task(name="notifications.send_digests", acks_late=True, ignore_result=True,
              autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def send_digests() -> int:
-    """The daily summary emails (beat runs this once a day)."""
-    return digests_send()
+    """The daily summary emails (beat runs this once a day), then old sent notices go."""
+    sent = digests_send()
+    notices_purge()
+    return sent

@@ -6,12 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from webapp.notifications.services import digests_send
+from webapp.notifications.services import digests_send, notices_purge
 
 
 class Command(BaseCommand):
-    help = "Email each person the summary of the notices they chose to get once a day."
+    help = ("Email each person the summary of the notices they chose to get once a day; "
+            "delete notices sent more than 30 days ago.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent = digests_send()
+        notices_purge()
         self.stdout.write(f"{sent} summary email(s) sent.")
