@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from webapp.database_options import postgres_timeouts
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "webapp.accounts",
     "webapp.audit",
     "webapp.administration",
+    "webapp.notifications",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,15 @@ CELERY_BEAT_SCHEDULE = {
     "purge-enquiry-drafts": {"task": "cases.purge_drafts",
                              "schedule": env.float("DRAFT_PURGE_SECONDS", default=3600.0),
                              "options": {"expires": 600}},
+    # Email notifications (webapp.notifications): the daily summary at DIGEST_HOUR UTC, and the
+    # immediate notices a lost broker message or spent retries left unsent.
+    "send-notification-digests": {"task": "notifications.send_digests",
+                                  "schedule": crontab(hour=env.int("DIGEST_HOUR", default=7),
+                                                      minute=0),
+                                  "options": {"expires": 3600}},
+    "send-unsent-notifications": {"task": "notifications.send_unsent",
+                                  "schedule": env.float("NOTICE_RESEND_SECONDS", default=600.0),
+                                  "options": {"expires": 300}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Where the access-log checkpoints go (not in the database, nor only beside its backups) and
@@ -273,3 +284,15 @@ SPECTACULAR_SETTINGS = {
         "DeploymentStatusEnum": "webapp.processes.models.DeploymentStatus",
     },
 }
+
+# Email (Django's backend: SMTP unless EMAIL_BACKEND names another). Notification
+# emails carry a case reference and a link built on SITE_URL, never names or case content.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="disclosure-workflow@localhost")
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")

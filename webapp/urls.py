@@ -13,6 +13,7 @@ urlpatterns = [
     path("sso/", include("webapp.oidc.urls")),
     path("", include("webapp.accounts.second_factor_urls")),
     path("account/", include("webapp.api.account_urls")),
+    path("account/", include("webapp.notifications.urls")),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.clocks.urls")),
     path("", include("webapp.reports.urls")),

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from webapp.audit.models import Operation
+from webapp.cases import case_notices
 from webapp.cases.access import second_person_decide
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.models import Case, CaseStatus, EventKind
@@ -125,6 +126,7 @@ def extension_request(*, user: AbstractBaseUser, reference: str, clock: str, dur
         step.access(Operation.ALTER, f"extension of {duration_words(duration)} to the "
                                      f"{row.label.lower()} clock requested",
                     fields=[f"clock:{clock}"])
+        case_notices.extension_asked(step.case, request, row.label)
     return request
 
 
@@ -141,6 +143,7 @@ def extension_decide(*, user: AbstractBaseUser, request_id: int,
         locked = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
         second_person_decide(locked, user, approve=approve, own=OWN_EXTENSION)
         locked.save(update_fields=["approved", "decided_by", "decided_at"])
+        case_notices.extension_decided(step.case, locked, row.label)
         if not approve:
             refusal = (f"Extension of {duration_words(locked.duration)} to the "
                        f"{row.label.lower()} clock refused")
@@ -174,6 +177,7 @@ def _refuse_on_closed_case(user: AbstractBaseUser, request: ExtensionRequest) ->
         step.event(EventKind.CLOCK, detail=detail, at=locked.decided_at)
         label = CaseClock.objects.filter(case=case, clock=locked.clock).values_list(
             "label", flat=True).first() or "case's"
+        case_notices.extension_decided(case, locked, label.capitalize())
         step.access(Operation.ALTER, f"extension of {duration_words(locked.duration)} to the "
                                      f"{label.lower()} clock refused: the case is "
                                      f"{case.get_status_display().lower()}",

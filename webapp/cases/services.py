@@ -16,7 +16,7 @@ from django.utils import timezone
 from engine import ProcessInstance
 from engine.scheme import Scheme
 from webapp.audit.models import Operation
-from webapp.cases import step_sql
+from webapp.cases import case_notices, step_sql
 from webapp.cases.access import may_act
 from webapp.cases.case_step import CaseStep, case_step, engine_call, lock_case
 from webapp.cases.case_words import display_name
@@ -195,6 +195,7 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
         step.event(EventKind.ASSIGNED, task, detail=f"to {to}")
         step.access(Operation.ALTER, f"task assigned: {task.name}, to {to}", fields=["assignee"])
         take_ownership(step, target, "was assigned")
+        case_notices.task_assigned(step.case, task, by=user)
     return task
 
 

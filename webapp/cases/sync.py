@@ -13,7 +13,7 @@ from engine import InstanceStatus, ProcessInstance
 from engine.clock_reviews import breach_reviews
 from engine.scheme import Scheme
 from webapp import row_sql
-from webapp.cases import step_sql
+from webapp.cases import case_notices, step_sql
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -220,7 +220,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
     owner = _owner_work(case, completed.values()) if new else None
-    row_sql.insert_many([
+    row_sql.insert_many(rows := [
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
                                            teams.get(info.lane or "")),
@@ -233,3 +233,4 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                   created_at=now, at_risk=bool(case.risks))
         for info in new
     ])
+    case_notices.tasks_routed(case, rows, completed.values())

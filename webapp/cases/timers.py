@@ -21,7 +21,7 @@ from django.utils import timezone
 from engine import EngineError, ProcessInstance
 from webapp.audit.log import record
 from webapp.audit.models import Operation
-from webapp.cases import step_sql
+from webapp.cases import case_notices, step_sql
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -83,6 +83,7 @@ def fire_due(case: Case, instance: ProcessInstance, timer_rows: list[CaseTimer],
     for timer in fired:
         CaseEvent.objects.create(case=case, at=now, kind=EventKind.TIMER, stage=timer.stage or "",
                                  bpmn_id=timer.bpmn_id, detail=timer.name)
+    case_notices.timers_fired(case, fired)
     alerts = 0
     for row in due:
         if row.kind in (TimerKind.WARNING, TimerKind.BREACH):
@@ -94,6 +95,7 @@ def fire_due(case: Case, instance: ProcessInstance, timer_rows: list[CaseTimer],
                 alerts += 1
                 CaseEvent.objects.create(case=case, at=now, kind=EventKind.CLOCK,
                                          detail=row.name[:500])
+                case_notices.clock_alerted(case, breach=kind == AlertKind.BREACH, words=row.name)
     return len(fired) + alerts
 
 
