@@ -39,6 +39,7 @@ class Action(StrEnum):
     USE_STUDIO = "use_studio"
     AUDIT = "audit"
     RETENTION = "retention"
+    ADD_EVIDENCE = "add_evidence"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ RULES: dict[Action, Rule] = {
                                                  "definitions."),
     Action.AUDIT: _rule([Role.AUDITOR], "Only an auditor reviews break-glass accesses."),
     Action.RETENTION: _rule([Role.AUDITOR], "Only an information manager (auditor) may do that."),
+    Action.ADD_EVIDENCE: _rule(WORK_ROLES, "Only the officers working cases may add notes and "
+                                           "documents."),
 }
 
 
