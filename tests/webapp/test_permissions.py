@@ -29,6 +29,8 @@ TABLE = {
     Action.USE_STUDIO: {"policy_lead"},
     Action.AUDIT: {"auditor"},
     Action.RETENTION: {"auditor"},
+    Action.ADD_EVIDENCE: {"contact_handler", "case_officer", "decision_maker",
+                          "disclosure_officer"},
 }
 
 # The modules that may name roles: the table itself, the model that defines them, and the demo

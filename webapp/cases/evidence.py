@@ -60,13 +60,13 @@ def _locked_case(user: AbstractBaseUser, reference: str) -> Case:
 def note_add(*, user: AbstractBaseUser, reference: str, text: str) -> CaseNote:
     """Append a note to the case's timeline (notes are never edited or deleted)."""
     text = text.strip()
-    if not text:
-        raise ServiceError("invalid", NOTE_WORDS, field_errors={"text": [NOTE_WORDS]})
-    if len(text) > NOTE_MAX:
-        message = f"The note must be {NOTE_MAX} characters or fewer"
-        raise ServiceError("invalid", message, field_errors={"text": [message]})
     with transaction.atomic(durable=True):
-        case = _locked_case(user, reference)
+        case = _locked_case(user, reference)  # need-to-know first, then the note's words
+        if not text:
+            raise ServiceError("invalid", NOTE_WORDS, field_errors={"text": [NOTE_WORDS]})
+        if len(text) > NOTE_MAX:
+            message = f"The note must be {NOTE_MAX} characters or fewer"
+            raise ServiceError("invalid", message, field_errors={"text": [message]})
         note = CaseNote.objects.create(case=case, at=timezone.now(), author=user, text=text)
         record(actor=user, operation=Operation.COLLECT, object_type="case note",
                object_id=case.reference, fields=[f"note {note.pk}"],
@@ -99,10 +99,10 @@ def _checked(upload: File | None) -> tuple[FileType, str, int]:
 def attachment_add(*, user: AbstractBaseUser, reference: str, kind: str, upload: File | None,
                    description: str = "") -> Attachment:
     """Check the document by its content, store its bytes, and record it on the case."""
-    if kind not in AttachmentKind.values:
-        raise ServiceError("invalid", KIND_WORDS, field_errors={"kind": [KIND_WORDS]})
     with transaction.atomic(durable=True):
         _locked_case(user, reference)  # need-to-know first: refuse before reading the file
+    if kind not in AttachmentKind.values:
+        raise ServiceError("invalid", KIND_WORDS, field_errors={"kind": [KIND_WORDS]})
     file_type, sha256, size = _checked(upload)
     stored = default_storage.save(f"{uuid.uuid4().hex}.{file_type.extension}", upload)
     try:
