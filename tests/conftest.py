@@ -96,3 +96,10 @@ def _audit_checkpoints_apart(settings, tmp_path_factory):
     written), never the developer's var/ nor another test's: they describe one database."""
     settings.AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.getbasetemp() / "audit-checkpoints"
                                         / str(next(_checkpoint_dirs)))
+
+
+@pytest.fixture(autouse=True)
+def _attachments_apart(settings, tmp_path_factory):
+    """Case documents uploaded in a test go to a directory of their own, never var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "attachments"
+                              / str(next(_checkpoint_dirs)))

@@ -40,6 +40,7 @@ class Action(StrEnum):
     AUDIT = "audit"
     RETENTION = "retention"
     ADMINISTER = "administer_force"
+    ADD_EVIDENCE = "add_evidence"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ RULES: dict[Action, Rule] = {
     Action.AUDIT: _rule([Role.AUDITOR], "Only an auditor reviews break-glass accesses."),
     Action.RETENTION: _rule([Role.AUDITOR], "Only an information manager (auditor) may do that."),
     Action.ADMINISTER: _rule([Role.FORCE_ADMIN], "Only a force administrator may do that."),
+    Action.ADD_EVIDENCE: _rule(WORK_ROLES, "Only the officers working cases may add notes and "
+                                           "documents."),
 }
 
 NOT_NATIONAL = "Only a national administrator may create forces."

@@ -130,6 +130,11 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 
+# Case documents (attachments): stored here, never served from a URL of their own; only the
+# case's download view, after the need-to-know check, hands them out.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "attachments")))
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
 LOGIN_URL = "login"
 # Single sign-on with the force's OpenID Connect provider (Entra ID), on when a client id is set
 # (docs/sso.md): endpoints from OIDC_OP_ISSUER's discovery document; forces say which token

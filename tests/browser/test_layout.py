@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
 from tests.browser.pages import CHROMIUM, axe_violations, sign_in, sign_out
 from webapp.cases import services
 from webapp.cases.clock_services import extension_request
+from webapp.cases.evidence import attachment_add, note_add
 from webapp.cases.models import TaskState
 from webapp.processes import services as studio
 
@@ -46,6 +48,10 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
     extension = extension_request(user=officer, reference=mine.reference, clock="overall",
                                   duration="P10D", reason="The partner agency is slow to reply")
     draft = studio.draft_create(user=policy, version_id=mine.version_id)
+    note_add(user=officer, reference=mine.reference, text="Rang the applicant.\nNo answer.")
+    attachment_add(user=officer, reference=mine.reference, kind="letter",
+                   upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.7\n%%EOF\n"),
+                   description="Letter to the applicant")
     return {
         "hrt.contact": [("new CSODS case", "/enquiries/new/?scheme=csods"),
                         ("new Clare's Law case", "/enquiries/new/?scheme=dvds")],
@@ -56,6 +62,8 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
                         ("extension request", f"{case}/clocks/overall/extension/"),
                         ("pause", f"{case}/clocks/overall/pause/"),
                         ("release", f"/tasks/{task.pk}/release/"),
+                        ("add a note", f"{case}/notes/new/"),
+                        ("add a document", f"{case}/documents/new/"),
                         ("404", "/no-such-page/")],
         "hrt.lead": [("Dashboard", "/dashboard/"), ("Access log", "/audit/"),
                      ("retention", "/audit/retention/"),
@@ -112,6 +120,11 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
     page.get_by_role("button", name="Withdraw", exact=False).click()
     page.wait_for_load_state("networkidle")
     problems += _problems(page, "withdraw refused without a reason", width)
+    for name, button in (("add a note", "Add the note"), ("add a document", "Add the document")):
+        page.goto(dict(pages["hrt.officer"])[name])
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state("networkidle")
+        problems += _problems(page, f"{name} refused when empty", width)
     sign_out(page)
     sign_in(page, "hrt.policy")
     page.goto(pages["hrt.policy"][-1][1])  # the break-glass form

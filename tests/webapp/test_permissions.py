@@ -30,6 +30,8 @@ TABLE = {
     Action.AUDIT: {"auditor"},
     Action.RETENTION: {"auditor"},
     Action.ADMINISTER: {"force_admin"},
+    Action.ADD_EVIDENCE: {"contact_handler", "case_officer", "decision_maker",
+                          "disclosure_officer"},
 }
 
 # The modules that may name roles: the table itself, the model that defines them, and the demo

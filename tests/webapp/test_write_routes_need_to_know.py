@@ -23,7 +23,15 @@ from tests.factories import signed_in
 from webapp.audit.models import BreakGlass
 from webapp.cases import services
 from webapp.cases.clock_services import clock_pause, extension_request
-from webapp.cases.models import Case, CaseEvent, HumanTask, Incident, TaskState
+from webapp.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseNote,
+    HumanTask,
+    Incident,
+    TaskState,
+)
 from webapp.clocks.models import CaseClock, ClockAlert, ClockEvent, ExtensionRequest
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +131,7 @@ def world(settings):
         "alert_id": [alert.pk],
         "incident_id": [incident.pk],
         "glass_id": [glass.pk],
+        "attachment_id": [1],  # downloads only: a GET, never swept
     }
     return {"people": people, "outsiders": outsiders, "cases": cases, "values": values}
 
@@ -131,7 +140,7 @@ def _fingerprint(cases: list[Case]) -> str:
     """Everything a write could change on the cases, as one digest."""
     rows = {"case": Case.objects.filter(pk__in=[c.pk for c in cases]).order_by("pk").values()}
     for model in (HumanTask, CaseEvent, CaseClock, ClockEvent, ExtensionRequest, ClockAlert,
-                  Incident, BreakGlass):
+                  Incident, BreakGlass, CaseNote, Attachment):
         rows[model.__name__] = model.objects.filter(case__in=cases).order_by("pk").values()
     text = repr(sorted((k, [sorted(row.items()) for row in v]) for k, v in rows.items()))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -192,7 +201,8 @@ def test_every_write_route_refuses_a_same_force_user_without_a_relationship(worl
             swept |= names
     # the sweep reached the writes named in the finding, through pages and API
     assert {"cases:withdraw", "clocks:pause", "clocks:resume", "clocks:extension",
-            "api:withdraw", "api:complete", "cases:task"} <= swept
+            "api:withdraw", "api:complete", "cases:task", "cases:note_add",
+            "cases:attachment_add"} <= swept
     assert not through, "got through:\n" + "\n".join(through)
 
 

@@ -34,6 +34,10 @@ ERASED: dict[str, Erased] = {
     "cases.Incident": Erased({"message": "erased"}),  # error text may quote case data
     "clocks.ClockEvent": Erased({"reason": ""}),  # pause and extension reasons
     "clocks.ExtensionRequest": Erased({"reason": ""}),
+    "cases.CaseNote": Erased({"text": ""}),  # officers' notes on the case
+    # the bytes are deleted from storage by webapp.cases.evidence.attachments_erase
+    "cases.Attachment": Erased({"stored_name": "", "original_name": "", "description": "",
+                                "sha256": ""}),
     "api.IdempotentRequest": Erased({"body": None, "erased_at": Now()}),  # stored responses
 }
 

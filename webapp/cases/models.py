@@ -248,3 +248,7 @@ class EnquiryDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft of {self.scheme} by {self.user_id}"
+
+
+# The case's notes and documents live in their own module; Django finds them through this one.
+from webapp.cases.evidence_models import Attachment, AttachmentKind, CaseNote  # noqa: E402,F401

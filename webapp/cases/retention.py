@@ -14,6 +14,7 @@ from webapp.audit.erasure import erase_case_rows
 from webapp.audit.log import record
 from webapp.audit.models import Operation, RetentionAction, RetentionRequest
 from webapp.cases.access import second_person_decide
+from webapp.cases.evidence import attachments_erase
 from webapp.cases.models import Case, CaseStatus
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
@@ -130,8 +131,10 @@ def _carry_out(user: AbstractBaseUser, case: Case, request: RetentionRequest) ->
         record(actor=user, operation=Operation.ALTER, object_type="case",
                object_id=case.reference, fields=["legal_hold"], justification=asked)
         return
+    attachments_erase(case)  # the documents' bytes, deleted once the erasure commits
     erase_case_rows(case)
     case.erased_at = timezone.now()
     case.save(update_fields=["erased_at"])
     record(actor=user, operation=Operation.ERASE, object_type="case", object_id=case.reference,
-           fields=["parties", "recorded information", "workflow state"], justification=asked)
+           fields=["parties", "recorded information", "workflow state", "notes", "documents"],
+           justification=asked)

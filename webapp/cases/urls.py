@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.cases import action_views, owner_views, views
+from webapp.cases import action_views, evidence_views, owner_views, views
 
 app_name = "cases"
 
@@ -16,6 +16,12 @@ urlpatterns = [
          name="withdraw"),
     path("cases/<str:reference>/owner/", owner_views.CaseOwner.as_view(), name="owner"),
     path("cases/<str:reference>/break-glass/", views.case_break_glass, name="break_glass"),
+    path("cases/<str:reference>/notes/new/", evidence_views.CaseNoteAdd.as_view(),
+         name="note_add"),
+    path("cases/<str:reference>/documents/new/", evidence_views.AttachmentAdd.as_view(),
+         name="attachment_add"),
+    path("cases/<str:reference>/documents/<int:attachment_id>/",
+         evidence_views.attachment_file, name="attachment"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
     path("tasks/<int:task_id>/claim/", action_views.TaskClaim.as_view(), name="claim"),
     path("tasks/<int:task_id>/claim-all/", owner_views.TaskClaimAll.as_view(),

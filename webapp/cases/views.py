@@ -25,6 +25,7 @@ from webapp.cases.case_filters import NOT_STARTED, CaseQuery
 from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
+from webapp.cases.evidence_views import evidence_context, with_notes
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
 from webapp.cases.models import CaseStatus
@@ -171,7 +172,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         return _break_glass_page(request, case)
     events = timeline(case, selectors.case_events(case), membership.roles)
     return render(request, "cases/case.html", {
-        "case": case, "events": events, **case_words(case, membership.roles),
+        "case": case, "events": with_notes(events, case), **case_words(case, membership.roles),
+        **evidence_context(request, case, membership),
         "tasks": list(selectors.case_open_tasks(case)),
         "clocks": clock_selectors.case_clocks(case),
         "extensions": list(clock_selectors.pending_extensions(case)),
