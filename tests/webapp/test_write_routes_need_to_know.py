@@ -56,9 +56,18 @@ NOT_CASE_WRITES = {
     "cases:cases": "case search, read only and scoped by need-to-know",
     "administration:*": "a force's teams, people, time limits and scheme settings, by force "
                         "administrators only (tests/webapp/test_force_admin.py); no case's data",
+    "second_factor_verify": "the user's own second factor at sign-in; no case",
+    "second_factor_enrol": "sets up the user's own authenticator app; no case",
+    "recovery_codes": "makes the user's own recovery codes; no case",
+    "account": "the user's own account page (issues their own API tokens); no case",
+    "account_token_revoke": "revokes one of the user's own API tokens; no case",
+    "notification_preferences": "the user's own email choices; no case",
+    "oidc:*": "single sign-on; no case",
+    "api:break_glass": "the way to gain need-to-know through the API, as cases:break_glass",
 }
 # An auditor's retention and review powers cover the whole force by design.
-AUDITOR_ROUTES = {"audit:*": "information manager's force-wide retention and review duties"}
+AUDITOR_ROUTES = {"audit:*": "information manager's force-wide retention and review duties",
+                  "api:break_glass_review": "the same review duty through the API"}
 
 
 def _exempt(name: str, allowlist: dict[str, str]) -> bool:
@@ -147,7 +156,8 @@ def _fingerprint(cases: list[Case]) -> str:
 
 
 BODY = {"reason": "The applicant phoned to withdraw the application today",
-        "duration": "P7D", "approve": "yes", "note": "Checked with the officer's supervisor",
+        "duration": "P7D", "amount": 7, "unit": "days", "approve": "yes",
+        "note": "Checked with the officer's supervisor",
         "outcome": "justified", "hold": "yes", "decision": "Reviewed and no longer needed",
         "reason_code": "cover"}
 

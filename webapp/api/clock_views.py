@@ -18,6 +18,7 @@ from webapp.api import serializers as s
 from webapp.api.idempotency import CaseResponse, idempotent
 from webapp.api.views import ERRORS, _case, _case_detail, _log_search, _member
 from webapp.cases import clock_services
+from webapp.cases.access import may_act
 from webapp.cases.case_words import labelled_alerts
 from webapp.cases.models import Case, Incident
 from webapp.cases.oversight import force_pending_extensions, open_incidents
@@ -31,11 +32,15 @@ NO_CLOCK = "No such clock in your force."
 
 
 def _clock(request: Request, reference: str, clock: str) -> None:
-    """404 unless the caller's force has the case and it has the clock (as the pages check)."""
+    """404 unless the caller's force has the case and it has the clock (as the pages check);
+    403 without need-to-know, before the body is read (the services check again under the
+    case lock)."""
     force_id = _member(request).force_id
-    if not CaseClock.objects.filter(case__force_id=force_id, case__reference=reference,
-                                    clock=clock).exists():
+    row = (CaseClock.objects.filter(case__force_id=force_id, case__reference=reference,
+                                    clock=clock).select_related("case").first())
+    if row is None:
         raise Http404(NO_CLOCK)
+    may_act(request.user, row.case)
 
 
 def _in_force(request: Request, model: Any, pk: int, message: str, *,
