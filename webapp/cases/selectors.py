@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.utils import timezone
 
 from webapp.cases.access import routed_to, visible
 from webapp.cases.case_filters import CaseQuery
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
-from webapp.cases.parties import name_match
+from webapp.cases.person_search import case_match
 from webapp.forces.models import Membership
 from webapp.permissions import may_work, worked_roles
 from webapp.processes.deployments import deployments_of, scheme_titles
@@ -85,14 +85,22 @@ def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "") -> l
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
           stage: str = "", scheme: str = "", query: CaseQuery | None = None) -> QuerySet[Case]:
-    """Search the force's cases the user may see, by reference or party name, status, stage
-    and scheme (or by everything a ``query`` names: the dashboard's links)."""
+    """Search the force's cases by reference or person (``person_search``), status, stage and
+    scheme (or by everything a ``query`` names: the dashboard's links).
+
+    Without search words: only the cases the user may see. With them: the matches of the whole
+    force, each with ``shown`` saying whether the user may see it; the page shows the others
+    only as "a case exists" with the break-glass route (need-to-know)."""
     if query is None:
         query = CaseQuery(text=text, status=status, stage=stage, scheme=scheme)
-    qs = Case.objects.filter(visible(membership))
+    mine = visible(membership)
     text = query.text.strip()
     if text:
-        qs = qs.filter(Q(reference__iexact=text) | name_match(text, membership.roles))
+        qs = Case.objects.filter(case_match(text, membership.roles),
+                                 force_id=membership.force_id)
+        qs = qs.annotate(shown=ExpressionWrapper(mine, output_field=BooleanField()))
+    else:
+        qs = Case.objects.filter(mine)
     qs = query.apply(qs, timezone.now())
     return qs.only("reference", "scheme", "status", "stage", "opened_at", "parties", "risks",
                    "version_id", "outcome_codes", "closed_at",
