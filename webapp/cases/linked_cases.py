@@ -66,24 +66,25 @@ def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, 
 
 def linked_cases(membership: Membership, case: Case) -> list[Linked]:
     """The other cases of the force holding a person of ``case``, newest first."""
-    found: dict[str, tuple[Case, list[str]]] = {}
+    found: dict[str, tuple[Case, dict[tuple[str, str], list[str]]]] = {}
     for row, other in _matching_rows(membership, case):
         why = "same name and date of birth" if row.kind == "name" else "same phone number"
-        how = (f"{_label(case, row.party)} here is the {_label(other.case, other.party)} "
-               f"there ({why})")
-        _, hows = found.setdefault(other.case.reference, (other.case, []))
-        if how not in hows:
-            hows.append(how)
+        _, pairs = found.setdefault(other.case.reference, (other.case, {}))
+        whys = pairs.setdefault((_label(case, row.party), _label(other.case, other.party)), [])
+        if why not in whys:
+            whys.append(why)
     if not found:
         return []
     may_see = set(Case.objects.filter(visible(membership), reference__in=list(found))
                   .values_list("reference", flat=True))
     titles = scheme_titles(case.force_id)
     linked = []
-    for reference, (other, hows) in found.items():
+    for reference, (other, pairs) in found.items():
+        how = "; ".join(f"{here} here is the {there} there ({', '.join(whys)})"
+                        for (here, there), whys in pairs.items())
         shown = shown_parties(scheme_for(other.version_id), other.parties, membership.roles)
         names = tuple(f"{p.label}: {p.text}" for p in shown if p.names)
-        linked.append(Linked(reference, titles.get(other.scheme, other.scheme), "; ".join(hows),
+        linked.append(Linked(reference, titles.get(other.scheme, other.scheme), how,
                              reference in may_see, names if reference in may_see else ()))
     return linked
 

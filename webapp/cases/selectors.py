@@ -96,7 +96,7 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
     mine = visible(membership)
     text = query.text.strip()
     if text:
-        qs = Case.objects.filter(case_match(text, membership.roles),
+        qs = Case.objects.filter(case_match(text, membership.roles, membership.force_id),
                                  force_id=membership.force_id)
         qs = qs.annotate(shown=ExpressionWrapper(mine, output_field=BooleanField()))
     else:
