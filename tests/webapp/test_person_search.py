@@ -127,3 +127,23 @@ def test_erasure_blanks_the_search_details(world):
     assert ERASED["cases.CaseParty"].fields["phonetic"] == ""
     assert ERASED["cases.Case"].fields["people"] == {}
     assert Case.objects.get(pk=dean.pk).people["subject"][0]["aliases"] == ["Deano"]
+
+
+def test_filters_and_the_api_never_offer_a_case_outside_the_users_work(world):
+    people, dean, _ = world
+    html = _search(people["other_contact"], "Okafour")
+    assert _exists(html) == {dean.reference}
+    filtered = page_html(people["other_contact"], "/cases/?q=Okafour&status=open")
+    assert dean.reference not in filtered
+
+    from rest_framework.test import APIClient
+
+    from webapp.api.auth import token_create
+
+    for user, found in ((people["other_contact"], []), (people["contact_handler"],
+                                                          [dean.reference])):
+        client = APIClient()
+        _, secret = token_create(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        rows = client.get("/api/v1/cases", {"q": "Okafour"}).json()["results"]
+        assert [r["reference"] for r in rows] == found

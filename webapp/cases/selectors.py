@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection
@@ -84,23 +85,28 @@ def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "") -> l
 
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
-          stage: str = "", scheme: str = "", query: CaseQuery | None = None) -> QuerySet[Case]:
+          stage: str = "", scheme: str = "", query: CaseQuery | None = None,
+          others: bool = False) -> QuerySet[Case]:
     """Search the force's cases by reference or person (``person_search``), status, stage and
     scheme (or by everything a ``query`` names: the dashboard's links).
 
-    Without search words: only the cases the user may see. With them: the matches of the whole
-    force, each with ``shown`` saying whether the user may see it; the page shows the others
-    only as "a case exists" with the break-glass route (need-to-know)."""
+    Only the cases the user may see; with search words and ``others``, the matches of the
+    whole force, each with ``shown`` saying whether the user may see it (the page shows the
+    others only as "a case exists" with the break-glass route; the API never asks for them),
+    unless other filters than the scheme are given."""
     if query is None:
         query = CaseQuery(text=text, status=status, stage=stage, scheme=scheme)
     mine = visible(membership)
     text = query.text.strip()
-    if text:
-        qs = Case.objects.filter(case_match(text, membership.roles, membership.force_id),
-                                 force_id=membership.force_id)
-        qs = qs.annotate(shown=ExpressionWrapper(mine, output_field=BooleanField()))
+    # a filter beyond the words (status, stage, clocks) would tell about a case outside the
+    # user's work: then only the cases they may see
+    if text and others and replace(query, text="", scheme="").is_empty():
+        qs = Case.objects.filter(force_id=membership.force_id).annotate(
+            shown=ExpressionWrapper(mine, output_field=BooleanField()))
     else:
         qs = Case.objects.filter(mine)
+    if text:
+        qs = qs.filter(case_match(text, membership.roles, membership.force_id))
     qs = query.apply(qs, timezone.now())
     return qs.only("reference", "scheme", "status", "stage", "opened_at", "parties", "risks",
                    "version_id", "outcome_codes", "closed_at",

@@ -96,7 +96,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     filt = _scheme_filter(request, membership)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
-    page = Paginator(selectors.cases(membership, query=query), 25)
+    page = Paginator(selectors.cases(membership, query=query, others=True), 25)
     shown = page.get_page(request.GET.get("page"))
     seen = [c for c in shown.object_list if getattr(c, "shown", True)]
     if seen:

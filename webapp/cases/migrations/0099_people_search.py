@@ -18,6 +18,25 @@ TRIGRAM_INDEX = ("CREATE INDEX IF NOT EXISTS caseparty_search_trgm ON cases_case
                  "USING gin (search gin_trgm_ops)")
 
 
+BATCH = 1000
+
+
+def _name_keys(apps, schema_editor):
+    """Existing name rows: normalized and given their Metaphone keys (dates of birth, aliases,
+    postcodes and phones are stored from each case's next step)."""
+    from webapp.cases import person_keys as keys
+
+    rows = apps.get_model("cases", "CaseParty")
+    batch = []
+    for row in rows.objects.filter(kind="name", phonetic="").only("pk", "search").iterator():
+        row.search, row.phonetic = keys.name_text(row.search), keys.phonetic(row.search)[:200]
+        batch.append(row)
+        if len(batch) >= BATCH:
+            rows.objects.bulk_update(batch, ["search", "phonetic"])
+            batch = []
+    rows.objects.bulk_update(batch, ["search", "phonetic"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,6 +72,7 @@ class Migration(migrations.Migration):
             model_name='caseparty',
             index=models.Index(fields=['person'], name='caseparty_person'),
         ),
+        migrations.RunPython(_name_keys, migrations.RunPython.noop),
         migrations.RunPython(_sql(EXTENSIONS), migrations.RunPython.noop),
         migrations.RunPython(_sql(TRIGRAM_INDEX),
                              _sql("DROP INDEX IF EXISTS caseparty_search_trgm")),
