@@ -47,6 +47,8 @@ class Party:
     field: str
     many: bool = False
     hidden_from: tuple[str, ...] = ()
+    # what else identifies the person for a search: kind (SEARCH_KINDS) -> a field of the person
+    search: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,24 @@ class Message:
     label: str
     event: str
     reason: str
+
+
+# The kinds of detail a party's ``search`` may name, besides the person's name.
+SEARCH_KINDS = ("aliases", "date_of_birth", "postcode", "phone")
+
+
+def _texts(value: Any) -> list[str]:
+    """A detail as a list of texts (aliases are a list; the others one text)."""
+    values = value if isinstance(value, list) else [value]
+    return [str(v)[:200] for v in values if isinstance(v, (str, int)) and str(v).strip()]
+
+
+def person_details(person: Any, search: Mapping[str, str]) -> dict[str, list[str]]:
+    """The details ``search`` names (kind -> a field of the person) that ``person`` holds."""
+    if not isinstance(person, Mapping):
+        return {}
+    found = {kind: _texts(person.get(name)) for kind, name in search.items()}
+    return {kind: texts for kind, texts in found.items() if texts}
 
 
 def person_name(person: Any) -> str:
@@ -143,6 +163,19 @@ class Scheme:
             if found:
                 names[party.key] = found
         return names
+
+    def party_people(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Party key -> each person the case data holds for it: the name and the details the
+        party's ``search`` declares (aliases, date of birth, postcode, phone)."""
+        people: dict[str, list[dict[str, Any]]] = {}
+        for party in self.parties:
+            value = data.get(party.field)
+            found = [{"name": person_name(p)[:200], **person_details(p, party.search)}
+                     for p in (value if party.many and isinstance(value, list) else [value])]
+            found = [p for p in found if p["name"]]
+            if found:
+                people[party.key] = found
+        return people
 
     def party_fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.field for p in self.parties))
@@ -221,7 +254,8 @@ def build(doc: Mapping[str, Any]) -> Scheme:
                            c.get("breach_timer"), tuple(c.get("met_by", [])))
                      for c in doc.get("clocks", [])),
         parties=tuple(Party(p["key"], p.get("label", p["key"]), p["field"],
-                            bool(p.get("many")), tuple(p.get("hidden_from", [])))
+                            bool(p.get("many")), tuple(p.get("hidden_from", [])),
+                            dict(p.get("search", {})))
                       for p in doc.get("parties", [])),
         s62=s62, recipients=recipients,
         risk_markers=tuple(RiskMarker(m["name"], m.get("label", m["name"]), m["field"],

@@ -19,6 +19,7 @@ from engine.scheme import (
     PARAMETER_TYPES,
     RETENTION_CLASSES,
     S62_OPERATIONS,
+    SEARCH_KINDS,
     Parameter,
     Scheme,
     build,
@@ -51,7 +52,9 @@ FORMAT: dict[str, Any] = {
         "parties": {"type": "array", "maxItems": 50, "items": {
             "type": "object", "additionalProperties": False, "required": ["key", "field"],
             "properties": {"key": _SLUG, "label": _TEXT, "field": _ID, "many": {"type": "boolean"},
-                           "hidden_from": {"type": "array", "items": _SLUG}}}},
+                           "hidden_from": {"type": "array", "items": _SLUG},
+                           "search": {"type": "object", "additionalProperties": False,
+                                      "properties": {kind: _ID for kind in SEARCH_KINDS}}}}},
         "s62": {"type": "object", "additionalProperties": False, "properties": {
             "collect": _TASKS, "combine": _TASKS,
             "disclose": {"type": "array", "items": {
@@ -230,6 +233,12 @@ class _Crosscheck:
             for role in party.hidden_from:
                 if self.roles is not None and role not in self.roles:
                     self.report(("parties", index, "hidden_from"), f"'{role}' is not a role")
+            for kind, name in party.search.items():
+                known = _person_fields(self.forms, party.field)
+                if party.field in self.fields and name not in known:
+                    self.report(("parties", index, "search", kind),
+                                f"party '{party.key}': no form has a field '{name}' in "
+                                f"'{party.field}' (its {kind.replace('_', ' ')})")
 
     def _s62(self) -> None:
         for operation in S62_OPERATIONS:
@@ -319,6 +328,30 @@ def _form_fields(forms: Mapping[str, Any]) -> set[str]:
     for schema in forms.values():
         if isinstance(schema, Mapping):
             fields.update(_properties(schema))
+    return fields
+
+
+def _property_nodes(node: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
+    """The schemas of the property ``name`` of ``node`` (in its branches too)."""
+    props = node.get("properties")
+    if isinstance(props, Mapping) and isinstance(props.get(name), Mapping):
+        yield props[name]
+    for key in ("allOf", "oneOf", "anyOf", "then", "else"):
+        subs = node.get(key) or []
+        for sub in subs if isinstance(subs, list) else [subs]:
+            if isinstance(sub, Mapping):
+                yield from _property_nodes(sub, name)
+
+
+def _person_fields(forms: Mapping[str, Any], name: str) -> set[str]:
+    """The fields of the person (an object, or a list of them) recorded in the field ``name``."""
+    fields: set[str] = set()
+    for schema in forms.values():
+        if not isinstance(schema, Mapping):
+            continue
+        for node in _property_nodes(schema, name):
+            items = node.get("items")
+            fields.update(_properties(items if isinstance(items, Mapping) else node))
     return fields
 
 

@@ -38,6 +38,11 @@ def test_declarations_are_read(files: dict[str, bytes]) -> None:
     assert scheme.party_names({"applicant": {"first_name": "Ann", "last_name": "Lee"},
                                "children": [{"first_name": "Bo"}, {}]}) == {
         "applicant": ["Ann Lee"], "children": ["Bo"]}
+    assert scheme.party_people({"subject": {"first_name": "Dean", "last_name": "Marsh",
+                                            "aliases": ["Deano", ""], "date_of_birth": "1984-02-11",
+                                            "postcode": "SG1 2AB"}}) == {
+        "subject": [{"name": "Dean Marsh", "aliases": ["Deano"],
+                     "date_of_birth": ["1984-02-11"]}]}  # the subject declares no postcode
     assert scheme.risks({"immediate_risk": True}) == ["immediate_risk"]
     assert scheme.risks({"immediate_risk": "yes"}) == []
     assert scheme.s62_operation("ut_deliver_disclosure") == "disclose"
@@ -65,6 +70,9 @@ def test_a_renamed_breach_timer_is_an_error_at_the_line_of_the_declaration(
     ('"intake": "ut_record_enquiry"', '"intake": "ut_nothing"', "is not a user task"),
     ('"message": "ApplicantWithdraws"', '"message": "Gone"', "is not defined in the diagram"),
     ('"recipient": "recipient"}', '"recipient": "nobody"}', "is not a declared party"),
+    ('"aliases": "aliases"', '"aliases": "nicknames"',
+     "no form has a field 'nicknames' in 'subject' (its aliases)"),
+    ('"phone": "safe_contact_details"', '"mobile": "safe_contact_details"', "mobile"),
     ('"default": "PT24H"', '"default": "24 hours"', "is not a duration"),
     ('"format": 1', '"format": 2', "format"),
     ('"met_by": ["ut_initial_checks"]', '"met_by": ["ca_enquiry"]', "is not a user task"),

@@ -27,8 +27,8 @@ class Erased:
 
 
 ERASED: dict[str, Erased] = {
-    "cases.Case": Erased({"state": b"", "parties": {}}, via="pk"),
-    "cases.CaseParty": Erased({"search": ""}),  # party names, lower-cased for search
+    "cases.Case": Erased({"state": b"", "parties": {}, "people": {}}, via="pk"),
+    "cases.CaseParty": Erased({"search": "", "phonetic": "", "person": ""}),  # for search
     "cases.CaseEvent": Erased({"data": None, "detail": ""}),  # form data, reasons
     "cases.HumanTask": Erased({"draft": None, "instructions": ""}),  # rendered with case data
     "cases.Incident": Erased({"message": "erased"}),  # error text may quote case data

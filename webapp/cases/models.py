@@ -38,6 +38,9 @@ class Case(models.Model):
     outcome_codes = models.JSONField(default=list)
     parties = models.JSONField(default=dict, blank=True,
                                help_text="party key -> names, as the version's scheme declares")
+    people = models.JSONField(default=dict, blank=True,
+                              help_text="party key -> each person's name and the details its "
+                                        "party's search declares (aliases, date of birth, ...)")
     risks = models.JSONField(default=list, blank=True,
                              help_text="names of the declared risk markers the case data sets")
     next_due_at = models.DateTimeField(null=True, blank=True)
@@ -67,13 +70,24 @@ class Case(models.Model):
 
 
 class CaseParty(models.Model):
-    """One party name of a case, lower-cased for search; ``hidden_from`` holds the roles the
-    scheme hides it from, space-delimited (`` contact_handler ``) so a LIKE can exclude it."""
+    """One searchable detail of a case's party — a name, an alias, a date of birth, a postcode
+    or a phone number — normalized for search (``webapp.cases.person_keys``); ``hidden_from``
+    holds the roles the scheme hides it from, space-delimited (`` contact_handler ``) so a LIKE
+    can exclude it. ``person`` is the same for every row of one person (their linking key)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="party_rows")
     party = models.CharField(max_length=50)
+    kind = models.CharField(max_length=20, default="name")
     search = models.CharField(max_length=200)
+    phonetic = models.CharField(max_length=200, blank=True,
+                                help_text="phonetic keys of the words, space-delimited")
+    person = models.CharField(max_length=250, blank=True,
+                              help_text="normalized name and date of birth of the person")
     hidden_from = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "search"], name="caseparty_kind_search"),
+                   models.Index(fields=["person"], name="caseparty_person")]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.party}"

@@ -1,5 +1,6 @@
 """A case's parties as its version's scheme declares them: names for display (``Case.parties``),
-rows for search (``CaseParty``), and who may see them.
+rows for search and linking (``CaseParty``: names, aliases, dates of birth, postcodes, phone
+numbers, as ``person_keys`` writes them), and who may see them.
 
 A party whose ``hidden_from`` holds every role of a user is never shown to that user, nor found
 by a search of theirs.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from engine.scheme import Scheme
 from webapp import row_sql
+from webapp.cases import person_keys as keys
 from webapp.cases.models import Case, CaseParty
 
 
@@ -64,16 +67,30 @@ def _hidden_text(roles: Collection[str]) -> str:
     return "".join(f" {role} " for role in sorted(roles))
 
 
+def _person_rows(case: Case, key: str, hidden: str, person: Mapping[str, Any]) -> list[CaseParty]:
+    """The search rows of one person: their name, aliases, date of birth, postcode, phone."""
+    name = str(person.get("name", ""))
+    born = next((b for b in map(keys.birth_date, person.get("date_of_birth", [])) if b), "")
+    who = keys.person_key(name, born)
+    found = [("name", keys.name_text(name), keys.phonetic(name))]
+    found += [("aliases", keys.name_text(a), keys.phonetic(a)) for a in person.get("aliases", [])]
+    found += [("date_of_birth", keys.birth_date(d), "") for d in person.get("date_of_birth", [])]
+    found += [("postcode", keys.postcode(p), "") for p in person.get("postcode", [])]
+    found += [("phone", keys.phone(p), "") for p in person.get("phone", [])]
+    return [CaseParty(case=case, party=key, kind=kind, search=text, phonetic=sound[:200],
+                      person=who, hidden_from=hidden) for kind, text, sound in found if text]
+
+
 def party_rows(case: Case, scheme: Scheme) -> list[CaseParty]:
-    """The search rows of a case's party names (lower-cased, with the roles they are hidden
-    from)."""
+    """The search rows of a case's parties (its people's details where the case holds them,
+    else their names), with the roles each is hidden from."""
     rows = []
     for key, names in case.parties.items():
         party = scheme.party(key)
         hidden = _hidden_text(party.hidden_from) if party else ""
-        rows.extend(CaseParty(case=case, party=key,
-                              search=name.lower()[:200], hidden_from=hidden)
-                    for name in names)
+        people = case.people.get(key) or [{"name": name} for name in names]
+        for person in people:
+            rows.extend(_person_rows(case, key, hidden, person))
     return rows
 
 
@@ -82,10 +99,10 @@ def rewrite_party_rows(case: Case, scheme: Scheme) -> None:
     row_sql.insert_many(party_rows(case, scheme))
 
 
-def name_match(text: str, roles: Collection[str]) -> Exists:
-    """Cases with a party name containing ``text`` that a user holding ``roles`` may see."""
-    rows = CaseParty.objects.filter(case=OuterRef("pk"), search__contains=text.lower())
+def seen_by(roles: Collection[str]) -> Q:
+    """Party rows a user holding ``roles`` may see (hidden only when every role of the user is
+    in ``hidden_from``)."""
     visible = Q(hidden_from="")
-    for role in roles:  # hidden only when every role of the user is in hidden_from
+    for role in roles:
         visible |= ~Q(hidden_from__contains=f" {role} ")
-    return Exists(rows.filter(visible))
+    return visible

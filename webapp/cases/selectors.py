@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.utils import timezone
 
 from webapp.cases.access import routed_to, visible
 from webapp.cases.case_filters import CaseQuery
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
-from webapp.cases.parties import name_match
+from webapp.cases.person_search import case_match
 from webapp.forces.models import Membership
 from webapp.permissions import may_work, worked_roles
 from webapp.processes.deployments import deployments_of, scheme_titles
@@ -84,15 +85,28 @@ def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "") -> l
 
 
 def cases(membership: Membership, *, text: str = "", status: str = "",
-          stage: str = "", scheme: str = "", query: CaseQuery | None = None) -> QuerySet[Case]:
-    """Search the force's cases the user may see, by reference or party name, status, stage
-    and scheme (or by everything a ``query`` names: the dashboard's links)."""
+          stage: str = "", scheme: str = "", query: CaseQuery | None = None,
+          others: bool = False) -> QuerySet[Case]:
+    """Search the force's cases by reference or person (``person_search``), status, stage and
+    scheme (or by everything a ``query`` names: the dashboard's links).
+
+    Only the cases the user may see; with search words and ``others``, the matches of the
+    whole force, each with ``shown`` saying whether the user may see it (the page shows the
+    others only as "a case exists" with the break-glass route; the API never asks for them),
+    unless other filters than the scheme are given."""
     if query is None:
         query = CaseQuery(text=text, status=status, stage=stage, scheme=scheme)
-    qs = Case.objects.filter(visible(membership))
+    mine = visible(membership)
     text = query.text.strip()
+    # a filter beyond the words (status, stage, clocks) would tell about a case outside the
+    # user's work: then only the cases they may see
+    if text and others and replace(query, text="", scheme="").is_empty():
+        qs = Case.objects.filter(force_id=membership.force_id).annotate(
+            shown=ExpressionWrapper(mine, output_field=BooleanField()))
+    else:
+        qs = Case.objects.filter(mine)
     if text:
-        qs = qs.filter(Q(reference__iexact=text) | name_match(text, membership.roles))
+        qs = qs.filter(case_match(text, membership.roles, membership.force_id))
     qs = query.apply(qs, timezone.now())
     return qs.only("reference", "scheme", "status", "stage", "opened_at", "parties", "risks",
                    "version_id", "outcome_codes", "closed_at",

@@ -120,9 +120,10 @@ def _take_parties(case: Case, scheme: Scheme, data: Mapping[str, Any],
     changed."""
     names = {**case.parties, **scheme.party_names(answers),
              **scheme.party_names(data)}
-    if names == case.parties:
+    people = {**case.people, **scheme.party_people(answers), **scheme.party_people(data)}
+    if names == case.parties and people == case.people:
         return False
-    case.parties = names
+    case.parties, case.people = names, people
     return True
 
 

@@ -28,6 +28,7 @@ from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import evidence_context, with_notes
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
+from webapp.cases.linked_cases import show_linked_cases
 from webapp.cases.models import CaseStatus
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
 from webapp.cases.ownership import claimable_on_case, owner_choices
@@ -97,14 +98,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     filt = _scheme_filter(request, membership)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
-    page = Paginator(selectors.cases(membership, query=query), 25)
+    page = Paginator(selectors.cases(membership, query=query, others=True), 25)
     shown = page.get_page(request.GET.get("page"))
-    if shown.object_list:
+    seen = [c for c in shown.object_list if getattr(c, "shown", True)]
+    if seen:
         record(actor=request.user, operation=Operation.CONSULT, object_type="case search",
-               object_id=f"page {shown.number}",
-               fields=[c.reference for c in shown.object_list],
+               object_id=f"page {shown.number}", fields=[c.reference for c in seen],
                justification="case search results (names shown)")
-    shown.object_list = [case_row(case, membership.roles) for case in shown.object_list]
+    # a case outside the user's relationships: only that it exists, and the break-glass route
+    shown.object_list = [case_row(case, membership.roles) if getattr(case, "shown", True)
+                         else case for case in shown.object_list]
     links = query.link_query()
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
@@ -167,9 +170,11 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     if case is None:
         raise Http404("No such case in your force.")
     try:
-        consult(request.user, case, fields=("parties", "timeline", "recorded information"))
+        why = consult(request.user, case, fields=("parties", "timeline",
+                                                  "recorded information"))
     except ServiceError:
         return _break_glass_page(request, case)
+    linked = show_linked_cases(request.user, membership, case, why)
     events = timeline(case, selectors.case_events(case), membership.roles)
     return render(request, "cases/case.html", {
         "case": case, "events": with_notes(events, case), **case_words(case, membership.roles),
@@ -180,7 +185,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],
-        "owner_choices": owner_choices(membership, case),
+        "owner_choices": owner_choices(membership, case), "linked": linked,
         **diagram_context(case), "nav": "cases",
     })
 

@@ -1,0 +1,149 @@
+"""Finding people: the outside user's five searches that found nothing ("000016", the alias
+"Deano", "Marsh Dean", a phone number, the misspelling "Okafour") now find the cases, on SQLite
+and on PostgreSQL; and a search shows a case outside the user's work only as "a case exists"."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests import factories
+from tests.factories import page_html
+from webapp.cases import services
+from webapp.cases.models import Case, CaseParty
+
+pytestmark = pytest.mark.django_db
+
+DVDS = factories.ROOT / "processes" / "dvds"
+
+
+def _application(subject: dict, person_at_risk: dict | None = None) -> dict:
+    data = json.loads((DVDS / "forms" / "samples" / "application.json").read_text())
+    data["subject"] = {**data["subject"], **subject}
+    data["person_at_risk"] = {**data["person_at_risk"], **(person_at_risk or {})}
+    return data
+
+
+@pytest.fixture
+def world():
+    """A force running both schemes; two contact handlers, each recording one case."""
+    csods = factories.version("csods", factories.CSODS)
+    hrt = factories.force(process=csods)
+    factories.deploy(hrt, factories.version("dvds", DVDS))
+    people = {role: factories.officer(role, hrt, role)
+              for role in ("contact_handler", "case_officer", "decision_maker")}
+    people["other_contact"] = factories.officer("other.contact", hrt, "contact_handler")
+    dean = services.case_start(user=people["contact_handler"], scheme="dvds", data=_application(
+        {"first_name": "Dean", "last_name": "Marsh", "aliases": ["Deano"],
+         "date_of_birth": "1984-02-11"},
+        {"first_name": "Grace", "last_name": "Okafor", "postcode": "SG1 2AB",
+         "safe_contact_details": "07700 900321"}))
+    other = services.case_start(user=people["other_contact"], scheme="csods",
+                                data=factories.sample("enquiry"))
+    return people, dean, other
+
+
+def _rows(html: str) -> set[str]:
+    """References shown in full (a row with the case's link as its reference)."""
+    body = html.split("<tbody", 1)[1] if "<tbody" in html else ""
+    return set(re.findall(r'data-label="Reference"><a class="govuk-link" href="/cases/([^/"]+)/"',
+                          body))
+
+
+def _exists(html: str) -> set[str]:
+    """References offered only as "a case exists — request access"."""
+    return set(re.findall(r'case-exists">\s*<td[^>]*>A case exists[^<]*<a class="govuk-link" '
+                          r'href="/cases/([^/"]+)/"', html))
+
+
+def _search(user, words: str) -> str:
+    from urllib.parse import urlencode
+    return page_html(user, f"/cases/?{urlencode({'q': words})}")
+
+
+@pytest.mark.parametrize("words", ["number", "Deano", "Marsh Dean", "dean marsh", "Okafour",
+                                   "Marhs", "Grace Okafro", "07700 900321", "+44 7700 900321",
+                                   "11/02/1984",
+                                   "1984-02-11", "sg1 2ab", "SG1"])
+def test_the_outside_users_searches_find_the_case(world, words):
+    people, dean, other = world
+    words = dean.reference.rsplit("-", 1)[1] if words == "number" else words  # like "000016"
+    html = _search(people["decision_maker"], words)
+    assert dean.reference in _rows(html), words
+    assert other.reference not in _rows(html) | _exists(html)
+
+
+def test_names_that_merely_look_alike_are_not_found(world):
+    people, dean, _ = world
+    for words in ("Ryan Marsh", "Okafor Dean", "07700 900999", "01/01/1984"):
+        html = _search(people["decision_maker"], words)
+        assert dean.reference not in _rows(html) | _exists(html), words
+
+
+def test_search_rows_hold_the_declared_details(world):
+    _, dean, _ = world
+    kinds = set(CaseParty.objects.filter(case=dean).values_list("party", "kind", "search"))
+    assert {("subject", "aliases", "deano"), ("subject", "date_of_birth", "1984-02-11"),
+            ("person_at_risk", "phone", "07700900321"),
+            ("person_at_risk", "postcode", "sg12ab")} <= kinds
+
+
+def test_a_contact_handler_sees_their_cases_and_others_only_as_a_case_exists(world):
+    people, dean, other = world
+    mine = page_html(people["other_contact"], "/cases/")
+    assert _rows(mine) == {other.reference}
+    assert "Okafor" not in mine and dean.reference not in mine
+
+    found = _search(people["other_contact"], "Okafour")
+    assert _exists(found) == {dean.reference} and not _rows(found)
+    assert "Okafor" not in found and "Grace" not in found and "Marsh" not in found
+    assert "A case exists that is outside your work" in found
+    assert "Request access" in found
+
+    own = _search(people["contact_handler"], "Okafour")
+    assert _rows(own) == {dean.reference} and "Grace Okafor" in own
+
+
+def test_a_party_hidden_from_the_role_is_not_found_even_as_a_case_exists(world):
+    people, dean, _ = world
+    # the subject is hidden from contact handlers: neither name nor alias finds the case
+    for words in ("Deano", "Marsh Dean", "11/02/1984"):
+        html = _search(people["other_contact"], words)
+        assert dean.reference not in _rows(html) | _exists(html), words
+
+
+def test_request_access_leads_to_the_break_glass_form(world):
+    people, dean, _ = world
+    response = factories.signed_in(people["other_contact"]).get(f"/cases/{dean.reference}/")
+    assert response.status_code == 403
+    assert "reason" in response.content.decode().lower()
+
+
+def test_erasure_blanks_the_search_details(world):
+    _, dean, _ = world
+    from webapp.audit.erasure import ERASED
+    assert ERASED["cases.CaseParty"].fields["phonetic"] == ""
+    assert ERASED["cases.Case"].fields["people"] == {}
+    assert Case.objects.get(pk=dean.pk).people["subject"][0]["aliases"] == ["Deano"]
+
+
+def test_filters_and_the_api_never_offer_a_case_outside_the_users_work(world):
+    people, dean, _ = world
+    html = _search(people["other_contact"], "Okafour")
+    assert _exists(html) == {dean.reference}
+    filtered = page_html(people["other_contact"], "/cases/?q=Okafour&status=open")
+    assert dean.reference not in filtered
+
+    from rest_framework.test import APIClient
+
+    from webapp.api.auth import token_create
+
+    for user, found in ((people["other_contact"], []), (people["contact_handler"],
+                                                          [dean.reference])):
+        client = APIClient()
+        _, secret = token_create(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        rows = client.get("/api/v1/cases", {"q": "Okafour"}).json()["results"]
+        assert [r["reference"] for r in rows] == found
