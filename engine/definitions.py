@@ -248,8 +248,12 @@ def _check(files: Mapping[str, bytes], process_id: str | Sequence[str] | None,
     ids = [process_id] if isinstance(process_id, str) else process_id
     built = _build_spec(parser, ids, roots, problems)
     # What the checks above refused on an element, SpiffWorkflow's words need not repeat.
+    # An unlocated one (e.g. "The process 'x' was not found" for a call the lint named at its
+    # element) adds nothing beside the checks' own errors.
     refused = {p.element_id for p in problems[:unread] if p.severity == "error" and p.element_id}
-    problems[unread:] = [p for p in problems[unread:] if p.element_id not in refused]
+    checked = any(p.severity == "error" for p in problems[:unread])
+    problems[unread:] = [p for p in problems[unread:] if p.element_id not in refused
+                         and not (checked and p.element_id is None)]
     if built is None or any(p.severity == "error" for p in problems):
         return problems, None
     spec, subs = built
