@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_csods_demo_plans_are_read_from_its_folder():
     schemes = {s.name: s for s in demo.demo_schemes()}
     csods = schemes["csods"]
-    assert len(csods.plans) == 15 and csods.vary_names == ("applicant", "subject")
+    assert len(csods.plans) == 15 and csods.vary_names == ("applicant", "subject", "children")
     assert {"enquiry", "decision", "initial_checks"} <= set(csods.samples)
     assert sum(1 for plan in csods.plans if plan.withdraw) == 1
 
@@ -48,3 +48,21 @@ def test_seed_makes_each_forces_cases_of_every_scheme_as_the_plans_say():
     assert dvds.filter(outcome_codes__icontains="RightToKnow").exists()
     assert dvds.filter(outcome_codes__icontains="RightToAsk").exists()
     assert demo.seed() == 0  # seeded already
+
+
+def test_no_two_demo_cases_are_the_same_person_by_accident():
+    """Demo names repeat every 15 cases and the samples share phone numbers and birthdays: each
+    demo person gets their own, so the case page's linked cases are real links, not noise."""
+    from django.core.management import call_command
+
+    from webapp.cases.linked_cases import linked_cases
+    from webapp.cases.models import Case
+    from webapp.forces.models import Membership
+
+    call_command("seed_demo", verbosity=0)
+    for login in ("hrt.decision", "war.decision"):
+        member = Membership.objects.get(user__username=login)
+        linked = {c.reference: linked_cases(member, c)
+                  for c in Case.objects.filter(force=member.force)}
+        assert len(linked) >= 20  # noqa: PLR2004
+        assert not any(linked.values()), {k: v for k, v in linked.items() if v}

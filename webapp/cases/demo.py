@@ -7,6 +7,8 @@ tasks, clocks and timelines are exactly what officers would have produced; some 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -138,19 +140,19 @@ def _setup() -> dict[str, dict[str, Any]]:
         _deploy_schemes(force)
         team, _ = Team.objects.get_or_create(force=force, name="Public Protection Unit")
         users[code] = {}
-        for role, login in LOGINS:
+        for index, (role, login) in enumerate(LOGINS):
             user, created = user_model.objects.get_or_create(username=f"{code.lower()}.{login}")
             if created:
                 user.set_password(PASSWORD)
                 # officers have names: pages name people by them, not by their logins
-                number = len(users[code]) + 7 * len(users)
+                number = index + 7 * len(users)  # one name and number per login
                 user.first_name, user.last_name = FIRST_NAMES[number % 15], SURNAMES[
                     (number * 4 + 2) % 15]
                 user.save()
             Membership.objects.update_or_create(user=user, defaults={
                 "force": force, "team": team, "roles": [str(role)],
                 # a collar or staff number, as forces record them beside names
-                "collar_number": str(4100 + 37 * (len(users[code]) + 7 * len(users)))})
+                "collar_number": str(4100 + 37 * (index + 7 * len(users)))})
             users[code].setdefault(str(role), user)
     national, created = user_model.objects.get_or_create(
         username=NATIONAL_ADMIN, defaults={"is_staff": True, "first_name": "Nadia",
@@ -186,7 +188,31 @@ def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan) -> dict
         value = data[party.field]
         data[party.field] = ([_person(p, index + i, offset) for i, p in enumerate(value)]
                              if isinstance(value, list) else _person(value, index, offset))
+        _vary_details(data[party.field], party.search, index, offset)
     return data
+
+
+PHONE_DIGITS = 9  # a value with fewer digits is not a phone number (an email, say)
+
+
+def _vary_details(people: Any, search: Mapping[str, str], index: int, offset: int) -> None:
+    """One phone number and one birthday per demo person: the last five digits of the party's
+    declared phone field are its sample's last three, the case's index and the party's place
+    (so no two parties or schemes share one), and the day of its declared date of birth is the
+    case's (names repeat every 15 cases; without this, demo cases would be linked to each
+    other)."""
+    phone, born = search.get("phone"), search.get("date_of_birth")
+    for person in people if isinstance(people, list) else [people]:
+        if not isinstance(person, dict):
+            continue
+        value = person.get(phone) if phone else None
+        if isinstance(value, str) and sum(c.isdigit() for c in value) >= PHONE_DIGITS:
+            digits = re.sub(r"\D", "", value)
+            ours = (int(digits[-3:]) * 100 + index * 10 + offset) % 100000
+            person[phone] = re.sub(r"\d{5}$", f"{ours:05d}", value.rstrip().replace(" ", ""))
+        value = person.get(born) if born else None
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            person[born] = f"{value[:8]}{index % 28 + 1:02d}"
 
 
 def _work(case: Case, plan: Plan, users: dict[str, Any], samples: dict[str, Any],
