@@ -235,3 +235,20 @@ def audit_case(page: Any, reference: str, *operations: str) -> str:
         assert operation in rows, f"{operation!r} not logged for {reference}:\n{rows}"
     sign_out(page)
     return rows
+
+
+PHONE = 390  # the narrowest width every page must fit without scrolling sideways
+
+
+def layout_problems(page: Any, name: str, width: int) -> list[str]:
+    """What is wrong with the page shown now: axe-core violations (A/AA), and on the phone
+    width, scrolling sideways; each in words naming the page, the width and where."""
+    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} – "
+             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+             for v in axe_violations(page)]
+    if width == PHONE:
+        scroll, inner = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
+    return found

@@ -11,7 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, axe_violations, click, sign_in, sign_out
+from tests.browser.pages import (
+    CHROMIUM,
+    click,
+    layout_problems,
+    sign_in,
+    sign_out,
+)
 from webapp.forces.models import Team
 
 if not CHROMIUM.exists():
@@ -21,7 +27,6 @@ pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = [1366, 390]
-PHONE = 390
 
 
 @pytest.fixture
@@ -50,17 +55,6 @@ def visits(hrt: Any) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _problems(page: Any, name: str, width: int) -> list[str]:
-    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} – "
-             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
-             for v in axe_violations(page)]
-    if width == PHONE:
-        scroll, inner = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
-    return found
-
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_administration_pages_have_no_axe_violations_and_fit_the_width(page, visits, width):
@@ -71,23 +65,23 @@ def test_administration_pages_have_no_axe_violations_and_fit_the_width(page, vis
         for name, path in pages:
             page.goto(path)
             page.wait_for_load_state("networkidle")
-            problems += _problems(page, name, width)
+            problems += layout_problems(page, name, width)
         if username == "hrt.admin":
             # forms again with their errors, and the one-time password page
             page.goto("/administration/people/new/")
             click(page, page.get_by_role("button", name="Add the person"))
-            problems += _problems(page, "add a person with errors", width)
+            problems += layout_problems(page, "add a person with errors", width)
             page.get_by_label("Username").fill("hrt.new")
             page.get_by_label("First name").fill("Ada")
             page.get_by_label("Last name").fill("Lovelace")
             page.get_by_label("Case officer").check()
             click(page, page.get_by_role("button", name="Add the person"))
             assert "Ada Lovelace is added" in page.inner_text("h1")
-            problems += _problems(page, "temporary password", width)
+            problems += layout_problems(page, "temporary password", width)
             page.goto("/administration/schemes/csods/time-limits/new/")
             page.get_by_label("Name").fill("Local")
             page.get_by_label("Overall response: how long").fill("many")
             click(page, page.get_by_role("button", name="Add the limits"))
-            problems += _problems(page, "time limits with errors", width)
+            problems += layout_problems(page, "time limits with errors", width)
         sign_out(page)
     assert not problems, "\n".join(problems)

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, axe_violations, sign_in, sign_out
+from tests.browser.pages import CHROMIUM, PHONE, layout_problems, sign_in, sign_out
 from webapp.cases import services
 from webapp.cases.clock_services import extension_request
 from webapp.cases.evidence import attachment_add, note_add
@@ -26,7 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DVDS = factories.ROOT / "processes" / "dvds"
 WIDTHS = [1366, 390]
-PHONE = 390
 
 
 @pytest.fixture
@@ -82,17 +81,6 @@ def pages(hrt: Any) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _problems(page: Any, name: str, width: int) -> list[str]:
-    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} – "
-             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
-             for v in axe_violations(page)]
-    if width == PHONE:
-        scroll, inner = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
-    return found
-
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width):
@@ -106,34 +94,34 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
             # the studio's editor is checked with its diagram, panel and problems drawn
             page.wait_for_function("() => !document.getElementById('studio')"
                                    " || document.getElementById('studio').dataset.ready")
-            problems += _problems(page, name, width)
+            problems += layout_problems(page, name, width)
         sign_out(page)
     # forms shown again with their errors
     sign_in(page, "hrt.contact")
     page.goto("/enquiries/new/?scheme=csods")
     page.get_by_role("button", name="Record", exact=False).click()
     page.wait_for_load_state("networkidle")
-    problems += _problems(page, "new case with errors", width)
+    problems += layout_problems(page, "new case with errors", width)
     sign_out(page)
     sign_in(page, "hrt.officer")
     page.goto(pages["hrt.officer"][6][1])  # the withdraw confirmation
     page.get_by_role("button", name="Withdraw", exact=False).click()
     page.wait_for_load_state("networkidle")
-    problems += _problems(page, "withdraw refused without a reason", width)
+    problems += layout_problems(page, "withdraw refused without a reason", width)
     for name, button in (("add a note", "Add the note"), ("add a document", "Add the document")):
         page.goto(dict(pages["hrt.officer"])[name])
         page.get_by_role("button", name=button).click()
         page.wait_for_load_state("networkidle")
-        problems += _problems(page, f"{name} refused when empty", width)
+        problems += layout_problems(page, f"{name} refused when empty", width)
     sign_out(page)
     sign_in(page, "hrt.policy")
     page.goto(pages["hrt.policy"][-1][1])  # the break-glass form
     page.get_by_role("button", name="Open the case", exact=False).click()
     page.wait_for_load_state("networkidle")
-    problems += _problems(page, "break-glass refused without a reason", width)
+    problems += layout_problems(page, "break-glass refused without a reason", width)
     sign_out(page)
     page.goto("/no-such-page/")
-    problems += _problems(page, "404 signed out", width)
+    problems += layout_problems(page, "404 signed out", width)
     assert not problems, "\n".join(problems)
 
 

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, axe_violations, click, fill_form, sign_in, task_form
+from tests.browser.pages import (
+    CHROMIUM,
+    PHONE,
+    click,
+    fill_form,
+    layout_problems,
+    sign_in,
+    task_form,
+)
 from webapp.processes import services
 from webapp.processes.models import ProcessDraft, ProcessVersion
 
@@ -18,19 +26,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = 390
 
-
-def _problems(page: Any, name: str, width: int) -> list[str]:
-    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']} – "
-             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
-             for v in axe_violations(page)]
-    if width == PHONE:
-        scroll, inner = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
-    return found
 
 
 @pytest.fixture
@@ -56,24 +52,24 @@ def test_a_policy_lead_walks_through_the_draft_and_saves_a_scenario(page, draft,
     page.wait_for_load_state("networkidle")
     assert page.locator("#scenario-results").get_by_text(
         "Full checks, then the decision maker decides not to disclose").count() == 1
-    problems += _problems(page, "draft page with scenario results", width)
+    problems += layout_problems(page, "draft page with scenario results", width)
     page.get_by_role("link", name="Write a scenario by walking through the draft").click()
     page.wait_for_load_state("networkidle")
-    problems += _problems(page, "walk: first task", width)
+    problems += layout_problems(page, "walk: first task", width)
     click(page, task_form(page).get_by_role("button", name="Submit and go on"))
-    problems += _problems(page, "walk: answers refused", width)
+    problems += layout_problems(page, "walk: answers refused", width)
     _answer(page, "enquiry")
     _answer(page, "initial_checks")
     _answer(page, "verification_interview", identity_verified=False)
     assert page.get_by_role("heading", name="The case has ended").count() == 1
-    problems += _problems(page, "walk: the case has ended", width)
+    problems += layout_problems(page, "walk: the case has ended", width)
     page.get_by_label("Title of the scenario").fill("Identity check fails")
     click(page, page.get_by_role("button", name="Save the scenario"))
     assert page.get_by_text("Scenario saved: it passes.").count() == 1
-    problems += _problems(page, "scenario list", width)
+    problems += layout_problems(page, "scenario list", width)
     page.get_by_role("link", name="Delete Identity check fails").click()
     page.wait_for_load_state("networkidle")
-    problems += _problems(page, "delete a scenario", width)
+    problems += layout_problems(page, "delete a scenario", width)
     assert not problems, "\n".join(problems)
     draft.refresh_from_db()
     assert "scenarios/identity-check-fails.json" in draft.files

@@ -13,27 +13,21 @@ from django.contrib.auth import get_user_model
 from django_otp.oath import TOTP
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, axe_violations, click, enter_password, sign_out
+from tests.browser.pages import (
+    CHROMIUM,
+    PHONE,
+    click,
+    enter_password,
+    layout_problems,
+    sign_out,
+)
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = 390
 
-
-def _problems(page: Any, name: str, width: int) -> list[str]:
-    """As tests/browser/test_layout.py checks: axe-core violations, and sideways scrolling on
-    the phone."""
-    found = [f"{name} at {width} px: axe {v['id']} ({v['impact']}): {v['help']}"
-             for v in axe_violations(page)]
-    if width == PHONE:
-        scroll, inner = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            found.append(f"{name} at {width} px: scrolls sideways ({scroll} px in {inner} px)")
-    return found
 
 
 @pytest.mark.parametrize("width", [1366, PHONE])
@@ -46,27 +40,27 @@ def test_set_up_sign_in_with_a_code_and_manage_tokens(page: Any, hrt: Any, width
     enter_password(page, "hrt.new")
     assert "/login/set-up-app/" in page.url, page.url
     assert page.get_by_role("img", name=re.compile("QR code")).is_visible()
-    problems += _problems(page, "set-up page", width)
+    problems += layout_problems(page, "set-up page", width)
     secret = b32decode(page.locator("[data-secret]").inner_text().replace(" ", ""))
     page.get_by_label("Code from the app").fill("000000")
     click(page, page.get_by_role("button", name="Continue"))
     assert "The code is not right" in page.locator(".govuk-error-summary").inner_text()
-    problems += _problems(page, "set-up page with an error", width)
+    problems += layout_problems(page, "set-up page with an error", width)
     page.get_by_label("Code from the app").fill(f"{TOTP(secret).token():06d}")
     click(page, page.get_by_role("button", name="Continue"))
     assert "Your authenticator app is set up" in page.locator("main").inner_text()
     assert page.get_by_role("list", name="Recovery codes").get_by_role("listitem").count() == 10
-    problems += _problems(page, "recovery codes", width)
+    problems += layout_problems(page, "recovery codes", width)
     click(page, page.get_by_role("link", name="Continue"))
     assert page.locator(".header__user").inner_text() == "hrt.new"
 
     # the account page: issue a token (shown once), then revoke it
     click(page, page.get_by_role("link", name="Your account"))
-    problems += _problems(page, "account page", width)
+    problems += layout_problems(page, "account page", width)
     page.get_by_label("Token name").fill("Records export")
     click(page, page.get_by_role("button", name="Issue token"))
     assert page.get_by_label("Your new API token").input_value().startswith("dw_")
-    problems += _problems(page, "account page with a new token", width)
+    problems += layout_problems(page, "account page with a new token", width)
     click(page, page.get_by_role("button", name="Revoke Records export"))
     assert "is revoked" in page.locator(".notices").inner_text()
 
@@ -74,7 +68,7 @@ def test_set_up_sign_in_with_a_code_and_manage_tokens(page: Any, hrt: Any, width
     sign_out(page)
     enter_password(page, "hrt.new")
     assert "/login/code/" in page.url, page.url
-    problems += _problems(page, "code page", width)
+    problems += layout_problems(page, "code page", width)
     device = factories.authenticator(get_user_model().objects.get(username="hrt.new"))
     assert device.bin_key == secret
     page.get_by_label("Code").fill(factories.totp_code(device))
