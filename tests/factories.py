@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
@@ -133,3 +135,18 @@ def csods_officers(*roles: str, code: str = "HRT") -> dict:
     when none are named), each named as the role; ``"force"`` is the force."""
     hrt = force(code, process=version("csods", CSODS))
     return {"force": hrt, **{role: officer(role, hrt, role) for role in roles or WORK_ROLES}}
+
+
+def as_post(data: Any, name: str = "") -> list[tuple[str, str]]:
+    """Form data as a form page posts it: dotted names, yes/no, dates as day, month and year."""
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in as_post(v, f"{name}.{k}" if name else k)]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in as_post(v, f"{name}.{i}")]
+    if isinstance(data, bool):
+        return [(name, "yes" if data else "no")]
+    if isinstance(data, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", data):
+        year, month, day = data.split("-")
+        return [(f"{name}.day", str(int(day))), (f"{name}.month", str(int(month))),
+                (f"{name}.year", year)]
+    return [(name, str(data))]

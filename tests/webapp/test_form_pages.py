@@ -31,20 +31,6 @@ def world():
 
 
 
-def _as_post(data: Any, name: str = "") -> list[tuple[str, str]]:
-    """Form data as the page posts it: dotted names, yes/no, dates as day, month and year."""
-    if isinstance(data, dict):
-        return [p for k, v in data.items() for p in _as_post(v, f"{name}.{k}" if name else k)]
-    if isinstance(data, list):
-        return [p for i, v in enumerate(data) for p in _as_post(v, f"{name}.{i}")]
-    if isinstance(data, bool):
-        return [(name, "yes" if data else "no")]
-    if isinstance(data, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", data):
-        year, month, day = data.split("-")
-        return [(f"{name}.day", str(int(day))), (f"{name}.month", str(int(month))),
-                (f"{name}.year", year)]
-    return [(name, str(data))]
-
 
 def _post(client: Client, url: str, pairs: list[tuple[str, str]], **replace: str) -> Any:
     body: dict[str, list[str]] = {}
@@ -84,7 +70,7 @@ def test_dates_are_day_month_and_year_fields_and_the_enquiry_date_starts_as_toda
 
 def test_a_date_typed_as_day_month_and_year_is_stored_as_the_schema_says(world):
     sample = factories.sample("enquiry")
-    response = _post(signed_in(world["intake"]), NEW, _as_post(sample),
+    response = _post(signed_in(world["intake"]), NEW, factories.as_post(sample),
                      **_date("applicant.date_of_birth", date(1988, 6, 4)))
     assert response.status_code == 302, _text(response)
     recorded = CaseEvent.objects.get(case=Case.objects.get(), kind=EventKind.STARTED).data
@@ -101,7 +87,7 @@ def test_a_date_typed_as_day_month_and_year_is_stored_as_the_schema_says(world):
     ({"day": "3", "month": "2", "year": "20"}, "The date of the enquiry must be a real date"),
 ])
 def test_a_partial_or_impossible_date_is_refused_and_shown_again_as_typed(world, parts, message):
-    pairs = _as_post(factories.sample("enquiry"))
+    pairs = factories.as_post(factories.sample("enquiry"))
     response = _post(signed_in(world["intake"]), NEW, pairs,
                      **{f"enquiry_date.{k}": v for k, v in parts.items()})
     assert response.status_code == 400
@@ -117,7 +103,7 @@ def test_a_partial_or_impossible_date_is_refused_and_shown_again_as_typed(world,
 
 def test_dates_are_checked_against_today_and_children_must_be_under_18(world):
     tomorrow = today() + timedelta(days=1)
-    pairs = _as_post(factories.sample("enquiry"))
+    pairs = factories.as_post(factories.sample("enquiry"))
     response = _post(signed_in(world["intake"]), NEW, pairs,
                      **_date("enquiry_date", date(2030, 1, 1)),
                      **_date("applicant.date_of_birth", tomorrow),
@@ -142,7 +128,7 @@ def test_messages_are_written_from_the_forms_own_words(world):
     sample["applicant"]["postcode"] = "NOT A POSTCODE 123"
     sample["subject"]["approximate_age"] = -4
     sample["concern"] = "x" * 5001
-    response = _post(signed_in(world["intake"]), NEW, _as_post(sample))
+    response = _post(signed_in(world["intake"]), NEW, factories.as_post(sample))
     assert response.status_code == 400
     text = _text(response)
     for message in ("Select how the enquiry came in", "Enter the applicant's first name",
@@ -159,7 +145,7 @@ def test_messages_are_written_from_the_forms_own_words(world):
 def test_a_required_yes_no_question_says_which_question(world):
     sample = factories.sample("enquiry")
     del sample["risk_flagged_at_contact"]
-    text = _text(_post(signed_in(world["intake"]), NEW, _as_post(sample)))
+    text = _text(_post(signed_in(world["intake"]), NEW, factories.as_post(sample)))
     assert ("Select yes or no for ‘The applicant describes an immediate or imminent risk to a "
             "child’") in text
 
@@ -196,7 +182,7 @@ def test_a_follow_up_question_sits_under_the_answer_that_asks_it(world):
 def test_a_follow_up_is_required_only_when_its_answer_is_given(world):
     client, task = _initial_checks(world)
     sample = factories.sample("initial_checks")
-    response = _post(client, f"/tasks/{task.pk}/", _as_post({**sample, "in_scope": False}),
+    response = _post(client, f"/tasks/{task.pk}/", factories.as_post({**sample, "in_scope": False}),
                      action="complete")
     assert response.status_code == 400
     text = _text(response)
@@ -209,9 +195,8 @@ def test_a_follow_up_is_required_only_when_its_answer_is_given(world):
 def test_a_follow_up_whose_answer_does_not_hold_is_not_kept(world):
     client, task = _initial_checks(world)
     sample = factories.sample("initial_checks")
-    response = _post(client, f"/tasks/{task.pk}/",
-                     _as_post({**sample, "immediate_risk_details": "Typed, then answered No"}),
-                     action="draft")
+    typed = {**sample, "immediate_risk_details": "Typed, then answered No"}
+    response = _post(client, f"/tasks/{task.pk}/", factories.as_post(typed), action="draft")
     assert response.status_code == 302
     task.refresh_from_db()
     assert "immediate_risk_details" not in task.draft

@@ -36,20 +36,6 @@ def _text(response: Any) -> str:
     return " ".join(html.unescape(page).split())
 
 
-def _as_post(data: Any, name: str = "") -> list[tuple[str, str]]:
-    """Form data as the page posts it: dotted names, yes/no, dates as day, month and year."""
-    if isinstance(data, dict):
-        return [p for k, v in data.items() for p in _as_post(v, f"{name}.{k}" if name else k)]
-    if isinstance(data, list):
-        return [p for i, v in enumerate(data) for p in _as_post(v, f"{name}.{i}")]
-    if isinstance(data, bool):
-        return [(name, "yes" if data else "no")]
-    if isinstance(data, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", data):
-        year, month, day = data.split("-")
-        return [(f"{name}.day", str(int(day))), (f"{name}.month", str(int(month))),
-                (f"{name}.year", year)]
-    return [(name, str(data))]
-
 
 def _body(pairs: list[tuple[str, str]], **extra: str) -> dict[str, list[str]]:
     body: dict[str, list[str]] = {}
@@ -116,7 +102,7 @@ def _walk_answer(client: Client, url: str, sample: str, **changes: Any) -> Any:
     task = re.search(r'name="task" value="([^"]+)"', page.content.decode())
     assert task, _text(page)
     data = {**factories.sample(sample), **changes}
-    return client.post(url, _body(_as_post(data), task=task.group(1), action="complete"))
+    return client.post(url, _body(factories.as_post(data), task=task.group(1), action="complete"))
 
 
 def test_a_policy_lead_writes_a_scenario_by_walking_through_the_draft(world):
