@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, sign_in
-from tests.browser.test_layout import WIDTHS, _problems
+from tests.browser.pages import CHROMIUM, layout_problems, sign_in
+from tests.browser.test_layout import WIDTHS
 from webapp.cases import services
 
 if not CHROMIUM.exists():
@@ -31,10 +31,10 @@ def test_search_and_linked_cases_pages(page: Any, hrt: Any, width: int) -> None:
     page.goto("/cases/?q=Colins")
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("A case exists that is outside your work").count() == 1
-    problems = _problems(page, "search with a case outside one's work", width)
+    problems = layout_problems(page, "search with a case outside one's work", width)
     page.goto(f"/cases/{second.reference}/")
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="The same people in other cases").count() == 1
     assert page.get_by_role("link", name=first.reference).count() == 1
-    problems += _problems(page, "case page with linked cases", width)
+    problems += layout_problems(page, "case page with linked cases", width)
     assert not problems, "\n".join(problems)

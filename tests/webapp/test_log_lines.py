@@ -14,7 +14,6 @@ from kombu import Connection
 
 from tests import factories
 from tests.factories import signed_in
-from tests.webapp.test_form_pages import _as_post
 from webapp.audit.context import RequestInfo, current
 from webapp.cases.models import Case, HumanTask
 from webapp.celery import app as celery_app
@@ -105,18 +104,19 @@ def test_no_applicant_name_or_answer_reaches_the_log(lines):
     enquiry["concern"] = f"{NAME[0]} is worried about her daughter"
     contact = signed_in(people["contact_handler"])
     # when: an enquiry is refused once (a bad postcode), then recorded, and a step is worked
-    bad = _as_post({**enquiry, "applicant": {**enquiry["applicant"], "postcode": "NOT 123"}})
+    wrong = {**enquiry["applicant"], "postcode": "NOT 123"}
+    bad = factories.as_post({**enquiry, "applicant": wrong})
     assert contact.post("/enquiries/new/?scheme=csods", _body(bad)).status_code == 400
     assert contact.post("/enquiries/new/?scheme=csods",
-                        _body(_as_post(enquiry))).status_code == 302
+                        _body(factories.as_post(enquiry))).status_code == 302
     case = Case.objects.get()
     task = HumanTask.objects.get(case=case, bpmn_id="ut_initial_checks")
     officer = signed_in(people["case_officer"])
     assert officer.post(f"/tasks/{task.pk}/claim/").status_code == 302
     checks = factories.sample("initial_checks")
-    refused = {**_body(_as_post({**checks, "in_scope": False})), "action": ["complete"]}
+    refused = {**_body(factories.as_post({**checks, "in_scope": False})), "action": ["complete"]}
     assert officer.post(f"/tasks/{task.pk}/", refused).status_code == 400
-    done = {**_body(_as_post(checks)), "action": ["complete"]}
+    done = {**_body(factories.as_post(checks)), "action": ["complete"]}
     assert officer.post(f"/tasks/{task.pk}/", done).status_code == 302
     # then: lines were logged (the refusals), none with the name or the concern
     assert lines, "the refused requests are logged"
