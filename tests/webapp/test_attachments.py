@@ -41,7 +41,7 @@ def _start(world) -> Case:
     return services.case_start(user=world["contact_handler"], data=factories.sample("enquiry"))
 
 
-def _upload(client, case: Case, content: bytes, name: str, kind: str = "id_evidence"):
+def _upload(client, case: Case, content: bytes, name: str, kind: str = "identity"):
     return client.post(f"/cases/{case.reference}/documents/new/", {
         "kind": kind, "description": "Passport photo page",
         "file": SimpleUploadedFile(name, content, content_type="application/octet-stream")})

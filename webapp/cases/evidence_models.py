@@ -13,7 +13,7 @@ from django.db import models
 
 
 class AttachmentKind(models.TextChoices):
-    ID_EVIDENCE = "id_evidence", "Identity evidence"
+    ID_EVIDENCE = "identity", "Identity evidence"
     AGREEMENT = "agreement", "Signed confidentiality agreement and undertaking"
     LETTER = "letter", "Letter"
     PARTNER_REPLY = "partner_reply", "Reply from a partner agency"
@@ -23,7 +23,7 @@ class AttachmentKind(models.TextChoices):
 class CaseNote(models.Model):
     """A note an officer wrote on the case; shown in its timeline."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="case_notes")
     at = models.DateTimeField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")

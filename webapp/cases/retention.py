@@ -136,5 +136,5 @@ def _carry_out(user: AbstractBaseUser, case: Case, request: RetentionRequest) ->
     case.erased_at = timezone.now()
     case.save(update_fields=["erased_at"])
     record(actor=user, operation=Operation.ERASE, object_type="case", object_id=case.reference,
-           fields=["parties", "recorded information", "workflow state", "notes", "documents"],
+           fields=["parties", "recorded information", "workflow state", "case notes", "documents"],
            justification=asked)

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('id_evidence', 'Identity evidence'), ('agreement', 'Signed confidentiality agreement and undertaking'), ('letter', 'Letter'), ('partner_reply', 'Reply from a partner agency'), ('other', 'Other document')], max_length=20)),
+                ('kind', models.CharField(choices=[('identity', 'Identity evidence'), ('agreement', 'Signed confidentiality agreement and undertaking'), ('letter', 'Letter'), ('partner_reply', 'Reply from a partner agency'), ('other', 'Other document')], max_length=20)),
                 ('description', models.CharField(blank=True, max_length=200)),
                 ('original_name', models.CharField(blank=True, max_length=200)),
                 ('stored_name', models.CharField(blank=True, max_length=100)),
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField()),
                 ('text', models.TextField()),
                 ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='cases.case')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='case_notes', to='cases.case')),
             ],
             options={
                 'ordering': ['at', 'pk'],
