@@ -51,6 +51,16 @@ def _in_force(request: Request, model: Any, pk: int, message: str, *,
         raise Http404(message)
 
 
+def _force_list(request: Request, action: Action, what: str, rows_of: Any,
+                out: Any) -> Response:
+    """A force-wide list the team queue page shows (``rows_of(membership)``), for a role that
+    may take ``action`` on its rows; the read is logged with the cases it names."""
+    _member(request)
+    rows = list(rows_of(require(request.user, action)))
+    _log_search(request, what, sorted({row.case.reference for row in rows}))
+    return Response(out(rows, many=True).data)
+
+
 def _body(serializer: Any, request: Request) -> dict[str, Any]:
     body = serializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -127,11 +137,8 @@ class ExtensionList(APIView):
                     "as the team queue page lists them.",
         operation_id="extension_list")
     def get(self, request: Request) -> Response:
-        _member(request)
-        membership = require(request.user, Action.DECIDE_EXTENSIONS)
-        rows = list(force_pending_extensions(membership))
-        _log_search(request, "extension requests", sorted({r.case.reference for r in rows}))
-        return Response(cs.ExtensionOut(rows, many=True).data)
+        return _force_list(request, Action.DECIDE_EXTENSIONS, "extension requests",
+                           force_pending_extensions, cs.ExtensionOut)
 
 
 class ExtensionDecide(APIView):
@@ -160,11 +167,9 @@ class AlertList(APIView):
                     "queue page lists them.",
         operation_id="alert_list")
     def get(self, request: Request) -> Response:
-        _member(request)
-        membership = require(request.user, Action.ACKNOWLEDGE_ALERTS)
-        alerts = labelled_alerts(clock_selectors.open_alerts(membership))
-        _log_search(request, "alerts", sorted({a.case.reference for a in alerts}))
-        return Response(cs.AlertOut(alerts, many=True).data)
+        return _force_list(request, Action.ACKNOWLEDGE_ALERTS, "alerts",
+                           lambda member: labelled_alerts(clock_selectors.open_alerts(member)),
+                           cs.AlertOut)
 
 
 class AlertAcknowledge(APIView):
@@ -188,11 +193,8 @@ class IncidentList(APIView):
         description="Newest first (at most 50), as the team queue page lists them.",
         operation_id="incident_list")
     def get(self, request: Request) -> Response:
-        _member(request)
-        membership = require(request.user, Action.RETRY_INCIDENTS)
-        rows = list(open_incidents(membership))
-        _log_search(request, "incidents", sorted({r.case.reference for r in rows}))
-        return Response(cs.IncidentOut(rows, many=True).data)
+        return _force_list(request, Action.RETRY_INCIDENTS, "incidents", open_incidents,
+                           cs.IncidentOut)
 
 
 class IncidentRetry(APIView):
