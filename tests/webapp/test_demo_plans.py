@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_csods_demo_plans_are_read_from_its_folder():
     schemes = {s.name: s for s in demo.demo_schemes()}
     csods = schemes["csods"]
-    assert len(csods.plans) == 15 and csods.vary_names == ("applicant", "subject", "children")
+    assert len(csods.plans) == 16 and csods.vary_names == ("applicant", "subject", "children")
     assert {"enquiry", "decision", "initial_checks"} <= set(csods.samples)
     assert sum(1 for plan in csods.plans if plan.withdraw) == 1
 
@@ -50,19 +50,30 @@ def test_seed_makes_each_forces_cases_of_every_scheme_as_the_plans_say():
     assert demo.seed() == 0  # seeded already
 
 
-def test_no_two_demo_cases_are_the_same_person_by_accident():
+def test_demo_cases_share_a_person_only_where_a_plan_says_so():
     """Demo names repeat every 15 cases and the samples share phone numbers and birthdays: each
-    demo person gets their own, so the case page's linked cases are real links, not noise."""
+    demo person gets their own, so the case page's linked cases are real links, not noise; a
+    plan's ``same_people`` makes a deliberate second application by or about the same person,
+    seen from both cases as linked."""
     from django.core.management import call_command
 
     from webapp.cases.linked_cases import linked_cases
-    from webapp.cases.models import Case
     from webapp.forces.models import Membership
 
     call_command("seed_demo", verbosity=0)
+    deliberate = {s.name: {(i, target) for i, plan in enumerate(s.plans)
+                           for target in plan.same_people.values()}
+                  for s in demo.demo_schemes()}
+    assert all(deliberate.values()), deliberate  # each scheme's demo shows a linked pair
     for login in ("hrt.decision", "war.decision"):
         member = Membership.objects.get(user__username=login)
+        expected: set[frozenset[str]] = set()
+        for scheme, pairs in deliberate.items():
+            cases = list(Case.objects.filter(force=member.force, scheme=scheme).order_by("pk"))
+            expected |= {frozenset((cases[a].reference, cases[b].reference)) for a, b in pairs}
         linked = {c.reference: linked_cases(member, c)
                   for c in Case.objects.filter(force=member.force)}
         assert len(linked) >= 20  # noqa: PLR2004
-        assert not any(linked.values()), {k: v for k, v in linked.items() if v}
+        found = {frozenset((ref, other.reference)) for ref, others in linked.items()
+                 for other in others}
+        assert found == expected

@@ -59,12 +59,15 @@ SURNAMES = ["Collins", "Baker", "Shah", "Reed", "Khan", "Evans", "Li", "Adeyemi"
 @dataclass(frozen=True)
 class Plan:
     """How far a demo case goes (one entry of a scheme's ``demo.json``): answer tasks until one
-    in ``stop`` is offered; ``answers`` replace sample answers per task."""
+    in ``stop`` is offered; ``answers`` replace sample answers per task; ``same_people`` makes
+    a party (by its declared key) the same person as in an earlier plan of the list (by its
+    place), so the demo shows a second application about someone as linked cases."""
 
     days_ago: float
     stop: tuple[str, ...] = ()
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     withdraw: bool | str = False
+    same_people: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def demo_schemes(root: Path | None = None) -> list[DemoScheme]:
             continue
         doc = json.loads((folder / "demo.json").read_text())
         plans = tuple(Plan(float(p["days_ago"]), tuple(p.get("stop", ())),
-                           dict(p.get("answers", {})), p.get("withdraw", False))
+                           dict(p.get("answers", {})), p.get("withdraw", False),
+                           {k: int(v) for k, v in p.get("same_people", {}).items()})
                       for p in doc.get("plans", []))
         samples = {p.name.removesuffix(".json"): json.loads(p.read_text())
                    for p in (folder / "forms" / "samples").glob("*.json")}
@@ -175,9 +179,11 @@ def _person(person: Any, index: int, offset: int) -> Any:
     return person
 
 
-def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan) -> dict[str, Any]:
+def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan,
+            shift: int) -> dict[str, Any]:
     """The intake form's sample answers (with the plan's answers for the intake task), with the
-    ``vary_names`` parties renamed per case."""
+    ``vary_names`` parties renamed per case (``index`` is the plan's place, ``shift`` the
+    force's); a party of ``plan.same_people`` is named as in the plan it points to."""
     data = json.loads(json.dumps({
         **scheme.samples[_stem(task_form_file(definition, definition.scheme.intake))],
         **plan.answers.get(definition.scheme.intake, {})}))
@@ -185,10 +191,10 @@ def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan) -> dict
         party = definition.scheme.party(key)
         if party is None or party.field not in data:
             continue
-        value = data[party.field]
-        data[party.field] = ([_person(p, index + i, offset) for i, p in enumerate(value)]
-                             if isinstance(value, list) else _person(value, index, offset))
-        _vary_details(data[party.field], party.search, index, offset)
+        value, whose = data[party.field], plan.same_people.get(key, index) + shift
+        data[party.field] = ([_person(p, whose + i, offset) for i, p in enumerate(value)]
+                             if isinstance(value, list) else _person(value, whose, offset))
+        _vary_details(data[party.field], party.search, whose, offset)
     return data
 
 
@@ -250,7 +256,7 @@ def _seed_force(deployment: SchemeDeployment, scheme: DemoScheme, users: dict[st
     for index, plan in enumerate(scheme.plans):
         with time_machine.travel(now - timedelta(days=plan.days_ago), tick=False) as clock:
             case = services.case_start(user=starter, scheme=scheme.name,
-                                       data=_intake(scheme, definition, index + 5 * position, plan))
+                                       data=_intake(scheme, definition, index, plan, 5 * position))
             _work(case, plan, users, scheme.samples, clock)
             if plan.withdraw:
                 reason = plan.withdraw if isinstance(plan.withdraw, str) else WITHDRAW_REASON
