@@ -3,7 +3,9 @@
  * saving with the engine's check, and its problems marked on the diagram.
  *
  * Plain ES2015, no build step and no inline script (the page's CSP forbids them). Every edit
- * goes through bpmn-js's command stack, so it can be undone (Ctrl+Z) and is exported.
+ * goes through bpmn-js's command stack, so it can be undone (Ctrl+Z) and is exported. The panel's
+ * controls are in studio-fields.js, the model edits in studio-edits.js and the problem markers
+ * in studio-shapes.js, loaded before this file.
  */
 (function () {
   "use strict";
@@ -43,200 +45,30 @@
   var canvas = modeler.get("canvas");
   var registry = modeler.get("elementRegistry");
   var modeling = modeler.get("modeling");
-  var moddle = modeler.get("moddle");
-  var bpmnFactory = modeler.get("bpmnFactory");
   var selection = modeler.get("selection");
   var commandStack = modeler.get("commandStack");
   var eventBus = modeler.get("eventBus");
 
   var problems = [];
-  var marked = [];
   var dirty = false;
   var renderTimer = null;
 
   // The browser tests (and a curious policy lead's console) reach the modeler here.
   window.dwStudio = { modeler: modeler };
 
-  // ---- helpers ------------------------------------------------------------------------------
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
-      if (value === null || value === undefined || value === false) { return; }
-      if (key === "text") { node.textContent = value; } else { node.setAttribute(key, value === true ? "" : value); }
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
-
-  function is(element, type) {
-    var bo = element && (element.businessObject || element);
-    return !!(bo && bo.$instanceOf && bo.$instanceOf(type));
-  }
-
-  function typeLabel(element) {
-    var type = (element.type || "").replace(/^bpmn:/, "");
-    var words = type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-    return words.charAt(0).toUpperCase() + words.slice(1);
-  }
+  var fieldsKit = window.dwStudioFields;
+  var el = fieldsKit.el, field = fieldsKit.field, input = fieldsKit.input;
+  var textarea = fieldsKit.textarea, select = fieldsKit.select;
+  var edits = window.dwStudioEdits(modeler);
+  var is = edits.is, typeLabel = edits.typeLabel, extension = edits.extension;
+  var spiffProperty = edits.spiffProperty, timerOf = edits.timerOf, laneName = edits.laneName;
+  var batch = edits.batch, setExtensionBody = edits.setExtensionBody;
+  var setSpiffProperty = edits.setSpiffProperty, setCondition = edits.setCondition;
+  var setTimer = edits.setTimer, setDocumentation = edits.setDocumentation;
+  var shapes = window.dwStudioShapes(modeler, is);
+  var shapeFor = shapes.shapeFor;
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
-
-  function extension(bo, type) {
-    var ext = bo.extensionElements;
-    return ((ext && ext.get("values")) || []).filter(function (v) { return is(v, type); })[0];
-  }
-
-  function spiffProperty(bo, name) {
-    var props = extension(bo, SPIFF + "Properties");
-    var prop = ((props && props.get("properties")) || []).filter(function (p) {
-      return p.name === name;
-    })[0];
-    return prop ? prop.value || "" : "";
-  }
-
-  function timerOf(bo) {
-    return (bo.eventDefinitions || []).filter(function (d) {
-      return is(d, "bpmn:TimerEventDefinition");
-    })[0];
-  }
-
-  function laneName(element) {
-    var bo = element.businessObject;
-    var lanes = registry.filter(function (e) {
-      return is(e, "bpmn:Lane") && (e.businessObject.flowNodeRef || []).indexOf(bo) >= 0;
-    });
-    // Nested lanes: the innermost one (the one without child lanes of its own that hold it).
-    lanes.sort(function (a, b) { return depth(b.businessObject) - depth(a.businessObject); });
-    return lanes.length ? lanes[0].businessObject.name || lanes[0].id : "";
-  }
-
-  function depth(node) {
-    var n = 0;
-    while (node && node.$parent) { n += 1; node = node.$parent; }
-    return n;
-  }
-
-  // ---- undoable edits -----------------------------------------------------------------------
-
-  // Several modeling calls as one command: one Ctrl+Z undoes the whole panel edit.
-  commandStack.register("dw.batch", {
-    preExecute: function (context) { context.run(); },
-    execute: function () { return []; },
-    revert: function () { return []; }
-  });
-
-  function batch(run) { commandStack.execute("dw.batch", { run: run }); }
-
-  function ensureExtensions(element) {
-    var bo = element.businessObject;
-    if (!bo.extensionElements) {
-      var ext = bpmnFactory.create("bpmn:ExtensionElements", { values: [] });
-      ext.$parent = bo;
-      modeling.updateProperties(element, { extensionElements: ext });
-    }
-    return bo.extensionElements;
-  }
-
-  function setExtensionBody(element, type, value) {
-    var bo = element.businessObject;
-    var existing = extension(bo, type);
-    batch(function () {
-      if (existing && !value) {
-        var ext = bo.extensionElements;
-        modeling.updateModdleProperties(element, ext, {
-          values: ext.get("values").filter(function (v) { return v !== existing; })
-        });
-      } else if (existing) {
-        modeling.updateModdleProperties(element, existing, { value: value });
-      } else if (value) {
-        var holder = ensureExtensions(element);
-        var created = moddle.create(type, { value: value });
-        created.$parent = holder;
-        modeling.updateModdleProperties(element, holder, {
-          values: holder.get("values").concat([created])
-        });
-      }
-    });
-  }
-
-  function setSpiffProperty(element, name, value) {
-    var bo = element.businessObject;
-    batch(function () {
-      var props = extension(bo, SPIFF + "Properties");
-      var prop = ((props && props.get("properties")) || []).filter(function (p) {
-        return p.name === name;
-      })[0];
-      if (!value) {
-        if (prop) {
-          modeling.updateModdleProperties(element, props, {
-            properties: props.get("properties").filter(function (p) { return p !== prop; })
-          });
-        }
-        return;
-      }
-      if (prop) {
-        modeling.updateModdleProperties(element, prop, { value: value });
-        return;
-      }
-      if (!props) {
-        var holder = ensureExtensions(element);
-        props = moddle.create(SPIFF + "Properties", { properties: [] });
-        props.$parent = holder;
-        modeling.updateModdleProperties(element, holder, {
-          values: holder.get("values").concat([props])
-        });
-      }
-      prop = moddle.create(SPIFF + "Property", { name: name, value: value });
-      prop.$parent = props;
-      modeling.updateModdleProperties(element, props, {
-        properties: props.get("properties").concat([prop])
-      });
-    });
-  }
-
-  function expression(body, parent) {
-    var expr = bpmnFactory.create("bpmn:FormalExpression", { body: body });
-    expr.$parent = parent;
-    return expr;
-  }
-
-  function setCondition(element, value) {
-    var bo = element.businessObject;
-    if (bo.conditionExpression && value) {
-      modeling.updateModdleProperties(element, bo.conditionExpression, { body: value });
-    } else {
-      modeling.updateProperties(element, {
-        conditionExpression: value ? expression(value, bo) : undefined
-      });
-    }
-  }
-
-  function setTimer(element, kind, value) {
-    var timer = timerOf(element.businessObject);
-    var props = { timeDuration: undefined, timeDate: undefined, timeCycle: undefined };
-    if (value) { props[kind] = expression(value, timer); }
-    modeling.updateModdleProperties(element, timer, props);
-  }
-
-  function setDocumentation(element, value) {
-    var bo = element.businessObject;
-    var docs = bo.get("documentation");
-    if (docs.length && value) {
-      modeling.updateModdleProperties(element, docs[0], { text: value });
-    } else if (docs.length) {
-      modeling.updateModdleProperties(element, bo, { documentation: docs.slice(1) });
-    } else if (value) {
-      var doc = bpmnFactory.create("bpmn:Documentation", { text: value });
-      doc.$parent = bo;
-      modeling.updateModdleProperties(element, bo, { documentation: [doc] });
-    }
-  }
 
   // ---- the properties panel -----------------------------------------------------------------
 
@@ -292,41 +124,6 @@
     chooser.value = current && registry.get(current.id) ? current.id : "";
   }
 
-  function field(id, label, control, hint) {
-    var hintId = hint ? id + "-hint" : null;
-    if (hintId) { control.setAttribute("aria-describedby", hintId); }
-    return el("div", { class: "form-group" }, [
-      el("label", { class: "label", for: id, text: label }),
-      hint ? el("p", { class: "hint", id: hintId, text: hint }) : null,
-      control]);
-  }
-
-  function input(id, value, onChange, extra) {
-    var node = el("input", Object.assign({ class: "input", id: id, type: "text", value: value || "",
-      spellcheck: "false", autocomplete: "off" }, extra || {}));
-    if (onChange) {
-      node.addEventListener("change", function () { onChange(node.value.trim()); });
-    }
-    return node;
-  }
-
-  function textarea(id, value, onChange, rows) {
-    var node = el("textarea", { class: "textarea textarea--small", id: id, rows: rows || 4,
-      spellcheck: "false" });
-    node.value = value || "";
-    node.addEventListener("change", function () { onChange(node.value.replace(/\s+$/, "")); });
-    return node;
-  }
-
-  function select(id, options, value, onChange) {
-    var node = el("select", { class: "select", id: id });
-    options.forEach(function (opt) {
-      node.appendChild(el("option", { value: opt[0], text: opt[1] }));
-    });
-    node.value = value;
-    node.addEventListener("change", function () { onChange(node.value); });
-    return node;
-  }
 
   function formChooser(element, property, names, label, hint) {
     var current = spiffProperty(element.businessObject, property);
@@ -466,7 +263,7 @@
   eventBus.on("selection.changed", schedulePanel);
   eventBus.on("commandStack.changed", function () {
     dirty = true;
-    byId = null;
+    shapes.forget();
     setStatus("Unsaved changes.");
     schedulePanel();
     fillChooser();
@@ -474,59 +271,6 @@
 
   // ---- problems -----------------------------------------------------------------------------
 
-  var byId = null;  // moddle id -> moddle element, for ids with no shape (event definitions…)
-
-  function findModdle(id) {
-    if (!byId) {
-      byId = {};
-      var seen = [];
-      var walk = function (node) {
-        if (!node || typeof node !== "object" || seen.indexOf(node) >= 0) { return; }
-        seen.push(node);
-        if (node.$type && node.id && !byId[node.id]) { byId[node.id] = node; }
-        Object.keys(node).forEach(function (key) {
-          if (key.charAt(0) === "$") { return; }
-          var value = node[key];
-          if (Array.isArray(value)) { value.forEach(walk); } else if (value && value.$type) { walk(value); }
-        });
-      };
-      walk(modeler.getDefinitions());
-    }
-    return byId[id];
-  }
-
-  function shapeFor(id) {
-    var shape = registry.get(id);
-    if (shape) { return shape; }
-    var node = findModdle(id);
-    while (node) {
-      if (node.id && registry.get(node.id)) { return registry.get(node.id); }
-      if (is(node, "bpmn:Process")) {
-        var owner = node;
-        var participant = registry.filter(function (e) {
-          return is(e, "bpmn:Participant") && e.businessObject.processRef === owner;
-        })[0];
-        if (participant) { return participant; }
-      }
-      node = node.$parent;
-    }
-    return null;
-  }
-
-  function markProblems() {
-    byId = null;
-    marked.forEach(function (m) {
-      if (registry.get(m[0])) { canvas.removeMarker(m[0], m[1]); }
-    });
-    marked = [];
-    problems.forEach(function (p) {
-      var shape = p.element_id ? shapeFor(p.element_id) : null;
-      if (!shape) { return; }
-      var cls = p.severity === "error" ? "dw-error" : "dw-warning";
-      canvas.addMarker(shape, cls);
-      marked.push([shape.id, cls]);
-    });
-  }
 
   function reveal(id, focusPanel) {
     var shape = shapeFor(id);
@@ -571,7 +315,7 @@
       item.appendChild(document.createTextNode(": " + p.message));
       problemsNode.appendChild(item);
     });
-    markProblems();
+    shapes.markProblems(problems);
     schedulePanel();
     return errors;
   }
