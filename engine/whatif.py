@@ -133,11 +133,14 @@ class _Queue:
         self.last = now
 
 
-def _choose_paths(inputs: Inputs, rng: random.Random) -> list[Path]:
-    by_outcome = {p.outcomes: p for p in inputs.paths}
+def _choose_paths(all_paths: Sequence[Path], arrivals: Sequence[Arrival],
+                  rng: random.Random) -> list[Path]:
+    """Each case takes the path ending with the outcome it had; a case still open (or with an
+    outcome no path gives) takes one drawn from the mix of the others."""
+    by_outcome = {p.outcomes: p for p in all_paths}
     chosen: list[Path | None] = [by_outcome.get(a.outcomes) if a.outcomes else None
-                                 for a in inputs.arrivals]
-    known = [p for p in chosen if p is not None] or list(inputs.paths)
+                                 for a in arrivals]
+    known = [p for p in chosen if p is not None] or list(all_paths)
     return [p if p is not None else rng.choice(known) for p in chosen]
 
 
@@ -168,84 +171,97 @@ def _check(inputs: Inputs) -> None:
                             + ", ".join(missing))
 
 
-def simulate(inputs: Inputs) -> Result:
-    """Run the arrivals through the paths with the staffing; see the module docstring."""
-    _check(inputs)
-    rng = random.Random(inputs.seed)
-    arrivals = sorted(inputs.arrivals, key=lambda a: a.at)
-    paths = _choose_paths(Inputs(inputs.paths, arrivals, inputs.durations, inputs.staffing,
-                                 inputs.hours, inputs.clocks), rng)
-    times, guessed = _service_times(inputs)
-    horizon = arrivals[-1].at if arrivals else 0.0
-    weeks = max(1, int(horizon // WEEK) + 1)
-    queues = {r: _Queue(n, weeks) for r, n in inputs.staffing.items() if n > 0}
-    groups = [[[j for j, s in enumerate(p.steps) if s.group == g]
-               for g in sorted({s.group for s in p.steps})] for p in paths]
-    offered: list[dict[str, float]] = [{} for _ in paths]
-    done: list[dict[str, float]] = [{} for _ in paths]
-    closed = [0.0] * len(paths)
-    at_group = [0] * len(paths)
-    left = [0] * len(paths)
-    # (time, order, case, step or -1 for an arrival): arrivals are ordered after every task
-    # ending at the same time, so an officer who finishes is free for the case that comes in
-    events: list[tuple[float, int, int, int]] = []
-    order = 0
-    for case, arrival in enumerate(arrivals):
-        heapq.heappush(events, (arrival.at, ARRIVAL_ORDER + case, case, -1))
+class _Simulation:
+    """The state of one run: the cases' progress along their paths, the roles' queues and the
+    events still to come."""
 
-    def start(now: float, since: float, queue: _Queue, case: int, step: int) -> None:
-        nonlocal order
-        element = paths[case].steps[step].element
-        work = rng.choice(times[element])
-        begin = inputs.hours.next_working(now)
+    def __init__(self, inputs: Inputs, arrivals: Sequence[Arrival], paths: Sequence[Path],
+                 rng: random.Random) -> None:
+        self.hours, self.rng, self.paths = inputs.hours, rng, paths
+        self.times, self.guessed = _service_times(inputs)
+        self.horizon = arrivals[-1].at if arrivals else 0.0
+        self.weeks = max(1, int(self.horizon // WEEK) + 1)
+        self.queues = {r: _Queue(n, self.weeks) for r, n in inputs.staffing.items() if n > 0}
+        self.groups = [[[j for j, s in enumerate(p.steps) if s.group == g]
+                        for g in sorted({s.group for s in p.steps})] for p in paths]
+        self.offered: list[dict[str, float]] = [{} for _ in paths]
+        self.done: list[dict[str, float]] = [{} for _ in paths]
+        self.closed = [0.0] * len(paths)
+        self.at_group = [0] * len(paths)
+        self.left = [0] * len(paths)
+        # (time, order, case, step or -1 for an arrival): arrivals are ordered after every task
+        # ending at the same time, so an officer who finishes is free for the case coming in
+        self.events = [(a.at, ARRIVAL_ORDER + case, case, -1) for case, a in enumerate(arrivals)]
+        heapq.heapify(self.events)
+        self.order = 0
+
+    def start(self, now: float, since: float, queue: _Queue, case: int, step: int) -> None:
+        work = self.rng.choice(self.times[self.paths[case].steps[step].element])
+        begin = self.hours.next_working(now)
         queue.free -= 1
         queue.busy += work
         queue.tasks += 1
-        queue.waited += inputs.hours.between(since, begin)
-        heapq.heappush(events, (inputs.hours.add(begin, work), order, case, step))
-        order += 1
+        queue.waited += self.hours.between(since, begin)
+        heapq.heappush(self.events, (self.hours.add(begin, work), self.order, case, step))
+        self.order += 1
 
-    def offer(now: float, case: int) -> None:
-        while at_group[case] < len(groups[case]):
-            group = groups[case][at_group[case]]
-            if group:
-                left[case] = len(group)
-                for step in group:
-                    offered[case].setdefault(paths[case].steps[step].element, now)
-                    queue = queues[paths[case].steps[step].role]
-                    queue.account(now)
-                    if queue.free > 0:
-                        start(now, now, queue, case, step)
-                    else:
-                        queue.waiting.append((now, case, step))
-                        queue.max = max(queue.max, len(queue.waiting))
-                return
-            at_group[case] += 1
-        closed[case] = now
+    def offer(self, now: float, case: int) -> None:
+        """Offer the case's next group of tasks (or close the case after its last)."""
+        steps = self.paths[case].steps
+        if self.at_group[case] >= len(self.groups[case]):
+            self.closed[case] = now
+            return
+        group = self.groups[case][self.at_group[case]]
+        self.left[case] = len(group)
+        for step in group:
+            self.offered[case].setdefault(steps[step].element, now)
+            queue = self.queues[steps[step].role]
+            queue.account(now)
+            if queue.free > 0:
+                self.start(now, now, queue, case, step)
+            else:
+                queue.waiting.append((now, case, step))
+                queue.max = max(queue.max, len(queue.waiting))
 
-    while events:
-        now, _, case, step = heapq.heappop(events)
-        if step < 0:
-            offer(now, case)
-            continue
-        path_step = paths[case].steps[step]
-        done[case][path_step.element] = now
-        queue = queues[path_step.role]
+    def finish(self, now: float, case: int, step: int) -> None:
+        path_step = self.paths[case].steps[step]
+        self.done[case][path_step.element] = now
+        queue = self.queues[path_step.role]
         queue.account(now)
         queue.free += 1
         if queue.waiting:
             since, next_case, next_step = queue.waiting.popleft()
-            start(now, since, queue, next_case, next_step)
-        left[case] -= 1
-        if left[case] == 0:
-            at_group[case] += 1
-            offer(now, case)
-    span = max([horizon, *closed])
-    return Result(len(arrivals), weeks,
-                  tuple(_clock(rule, arrivals, offered, done, closed) for rule in inputs.clocks),
-                  tuple(_role(role, inputs.staffing[role], q, inputs.hours, span, weeks)
-                        for role, q in sorted(queues.items())),
-                  guessed, _path_counts(paths))
+            self.start(now, since, queue, next_case, next_step)
+        self.left[case] -= 1
+        if self.left[case] == 0:
+            self.at_group[case] += 1
+            self.offer(now, case)
+
+    def run(self) -> None:
+        while self.events:
+            now, _, case, step = heapq.heappop(self.events)
+            if step < 0:
+                self.offer(now, case)
+            else:
+                self.finish(now, case, step)
+
+
+def simulate(inputs: Inputs) -> Result:
+    """Run the arrivals through the paths with the staffing; see the module docstring."""
+    _check(inputs)
+    rng = random.Random(inputs.seed)  # noqa: S311 - a reproducible simulation, not a secret
+    arrivals = sorted(inputs.arrivals, key=lambda a: a.at)
+    paths = _choose_paths(inputs.paths, arrivals, rng)
+    sim = _Simulation(inputs, arrivals, paths, rng)
+    sim.run()
+    span = max([sim.horizon, *sim.closed])
+    return Result(len(arrivals), sim.weeks,
+                  tuple(_clock(rule, arrivals, sim.offered, sim.done, sim.closed)
+                        for rule in inputs.clocks),
+                  tuple(_role(role, inputs.staffing[role], q, inputs.hours, span=span,
+                              weeks=sim.weeks)
+                        for role, q in sorted(sim.queues.items())),
+                  sim.guessed, _path_counts(paths))
 
 
 def _path_counts(paths: Sequence[Path]) -> dict[str, int]:
@@ -274,7 +290,7 @@ def _clock(rule: ClockRule, arrivals: Sequence[Arrival], offered: Sequence[dict[
     return ClockResult(rule.name, rule.label, cases, on_time)
 
 
-def _role(role: str, officers: int, queue: _Queue, hours: WorkingHours, span: float,
+def _role(role: str, officers: int, queue: _Queue, hours: WorkingHours, *, span: float,
           weeks: int) -> RoleResult:
     """``span`` runs to the last case closed, so the officers' time covers all the work."""
     queue.account(span)

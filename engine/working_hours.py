@@ -85,7 +85,8 @@ class WorkingHours:
     def words(self) -> str:
         """'Monday to Friday, 08:00 to 18:00' (or the days listed)."""
         days = sorted(self.days)
-        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        if len(days) > len(("Saturday", "Sunday")) and days == list(range(days[0],
+                                                                           days[-1] + 1)):
             named = f"{DAY_NAMES[days[0]]} to {DAY_NAMES[days[-1]]}"
         else:
             named = ", ".join(DAY_NAMES[d] for d in days)

@@ -71,7 +71,8 @@ def test_more_officers_never_lower_the_share_on_time():
               for n in range(4, 10)]
 
     assert shares == sorted(shares)
-    assert shares[0] < 0.5 < 0.8 < shares[-1]  # about 6 officers are needed for the work
+    assert shares[0] < 0.5  # about 6 officers are needed for the work
+    assert shares[-1] > 0.8
 
 
 def test_work_is_done_only_in_working_hours():
