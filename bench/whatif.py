@@ -73,7 +73,7 @@ def main() -> None:
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}: {args.rounds} rounds; medians. A year of "
-        f"{args.cases:,} DVDS cases (arrivals at random, {len(result.roles)} roles, "
+        f"{args.cases:,} DVDS cases (arrivals at random, {len(result.role_figures)} roles, "
         f"{OFFICE_HOURS.words()}), paths from the version's scenarios.",
         "",
         "| Run | seconds | ratio to raw |",

@@ -104,7 +104,7 @@ class Result:
     cases: int
     weeks: int
     clocks: tuple[ClockResult, ...]
-    roles: tuple[RoleResult, ...]
+    role_figures: tuple[RoleResult, ...]
     guessed: tuple[str, ...]  # elements with no history of their own
     paths: Mapping[str, int] = field(default_factory=dict)  # path key -> cases on it
 
@@ -123,7 +123,8 @@ class _Queue:
         self.tasks = 0
 
     def account(self, now: float) -> None:
-        """Add the queue length since the last change to the weekly areas."""
+        """Add the queue length since the last change to the weekly areas (work still queued
+        after the last arrival's week counts in that last week)."""
         length, t = len(self.waiting), self.last
         while length and t < now:
             week = min(int(t // WEEK), len(self.area) - 1)

@@ -38,7 +38,7 @@ def _inputs(arrivals: list[float], *, service: list[float], officers: int = 1,
 def test_one_officer_taking_a_day_with_a_case_every_two_days_has_no_queue_and_all_on_time():
     result = simulate(_inputs([i * 2 * DAY for i in range(10)], service=[DAY]))
 
-    clock, role = result.clocks[0], result.roles[0]
+    clock, role = result.clocks[0], result.role_figures[0]
     assert (clock.cases, clock.on_time, clock.share) == (10, 10, 1.0)
     assert (role.max_queue, role.mean_queue, role.mean_wait, role.tasks) == (0, 0.0, 0.0, 10)
     # 10 days of work over the 19 days from the first case to the last closing
@@ -49,7 +49,7 @@ def test_cases_arriving_faster_than_they_are_worked_queue_up_and_breach():
     # a case every 12 hours, each taking a day: case k closes at day k+1, k/2 days after it came
     result = simulate(_inputs([i * DAY / 2 for i in range(10)], service=[DAY]))
 
-    clock, role = result.clocks[0], result.roles[0]
+    clock, role = result.clocks[0], result.role_figures[0]
     assert (clock.cases, clock.on_time) == (10, 1)
     assert role.max_queue == 5  # at day 4.5 the 10th case joins cases 5 to 8 behind case 4
     assert role.mean_wait == pytest.approx(sum(k / 2 * DAY for k in range(10)) / 10)
@@ -60,7 +60,7 @@ def test_a_second_officer_clears_the_same_cases_on_time():
     result = simulate(_inputs([i * DAY / 2 for i in range(10)], service=[DAY], officers=2))
 
     assert result.clocks[0].on_time == 10
-    assert result.roles[0].max_queue == 0
+    assert result.role_figures[0].max_queue == 0
 
 
 def test_more_officers_never_lower_the_share_on_time():
@@ -102,7 +102,7 @@ def test_the_same_inputs_and_seed_give_the_same_result_and_another_seed_may_not(
     other = simulate(_inputs(arrivals, service=service, hours=OFFICE_HOURS, seed=8))
 
     assert first == again
-    assert first.roles != other.roles
+    assert first.role_figures != other.role_figures
 
 
 def test_tasks_offered_together_are_worked_side_by_side_when_there_are_officers():

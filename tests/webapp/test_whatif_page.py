@@ -55,7 +55,8 @@ def test_a_policy_lead_replays_the_forces_history_on_a_draft_beside_the_deployed
     url = reverse("studio:draft_whatif", args=[draft.pk])
     client = signed_in(lead)
 
-    # given the form, filled in with the force's people per role
+    # given the draft page's way in, and the form filled in with the force's people per role
+    assert url in client.get(reverse("studio:draft", args=[draft.pk])).content.decode()
     form = client.get(url)
     assert form.status_code == 200
     assert 'id="staff-case_officer"' in form.content.decode()

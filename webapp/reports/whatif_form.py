@@ -109,7 +109,7 @@ def clock_rows(candidate: Result, deployed: Result | None) -> list[tuple[str, st
 def role_rows(result: Result) -> list[list[str]]:
     return [[role_label(r.role), f"{r.officers:,}", f"{r.tasks:,}", f"{r.mean_queue:,.1f}",
              f"{r.max_queue:,}", _hours(r.mean_wait), f"{min(r.utilisation, 1.0):.0%}"]
-            for r in result.roles]
+            for r in result.role_figures]
 
 
 def summary(candidate: Result, deployed: Result | None, deployed_label: str) -> list[str]:
@@ -124,8 +124,8 @@ def summary(candidate: Result, deployed: Result | None, deployed_label: str) -> 
         if before is not None and before.share is not None:
             line += f", against {before.share:.0%} on {deployed_label} as it runs now"
         lines.append(line + ".")
-    if candidate.roles:
-        worst = max(candidate.roles, key=lambda r: r.mean_queue)
+    if candidate.role_figures:
+        worst = max(candidate.role_figures, key=lambda r: r.mean_queue)
         lines.append(f"The longest queue is for {role_label(worst.role).lower()}s: "
                      f"{worst.mean_queue:,.1f} tasks waiting on average, at most "
                      f"{worst.max_queue:,}.")
@@ -138,4 +138,4 @@ def chart(result: Result, epoch: datetime) -> dict[str, Any]:
     return {"weeks": [f"{(epoch + timedelta(weeks=i)).day} "
                       f"{(epoch + timedelta(weeks=i)):%b %Y}" for i in range(result.weeks)],
             "series": [{"label": role_label(r.role), "data": [round(v, 2) for v in r.weekly]}
-                       for r in result.roles]}
+                       for r in result.role_figures]}

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from engine import Definition, DefinitionInvalid, load_files
 from engine.whatif import WhatIfInvalid
 from webapp.errors import ServiceError
-from webapp.forces.models import SchemeDeployment
+from webapp.forces.models import Membership, SchemeDeployment
 from webapp.permissions import Action, require
 from webapp.processes.lanes import WORK_ROLES
 from webapp.processes.models import ProcessDraft, ProcessVersion
@@ -25,7 +25,7 @@ from webapp.reports import whatif_form, whatif_history
 log = logging.getLogger(__name__)
 
 
-def _lead(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _lead(request: HttpRequest) -> Membership:
     try:
         return require(request.user, Action.USE_STUDIO)
     except ServiceError as exc:
@@ -59,7 +59,7 @@ def version_whatif(request: HttpRequest, version_id: int) -> HttpResponse:
     return _page(request, membership, definition_for(version), str(version), back)
 
 
-def _page(request: HttpRequest, membership, definition: Definition | None,  # type: ignore[no-untyped-def]
+def _page(request: HttpRequest, membership: Membership, definition: Definition | None,
           name: str, back: tuple[str, str], *, broken: bool = False) -> HttpResponse:
     force = membership.force
     context: dict[str, object] = {"name": name, "back": back, "force": force, "nav": "studio",
