@@ -9,7 +9,7 @@ reads them) and where the case ended with what the scenario expects.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,6 +143,7 @@ class Driven:
     steps: list[StepTaken]
     stopped: str | None = None
     error: EngineError | None = None
+    offered: list[tuple[str, ...]] = field(default_factory=list)  # ready before each step
 
 
 def drive_scenario(definition: Definition, scenario: Scenario) -> Driven:
@@ -156,6 +157,7 @@ def drive_scenario(definition: Definition, scenario: Scenario) -> Driven:
         driven.instance, taken = drive(driven.instance, run.answers, between=run.between,
                                        max_steps=MAX_STEPS)
         driven.steps = [StepTaken(s.bpmn_id, run.name(s.bpmn_id)) for s in taken]
+        driven.offered = [s.offered for s in taken]
     except _Stop as stop:
         driven.stopped = str(stop)
     except PathBlocked:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from webapp.processes import form_builder_views as forms
 from webapp.processes import scenario_views, views
+from webapp.reports import whatif_views
 
 app_name = "studio"
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("versions/<int:version_id>/diagram.bpmn", views.version_diagram, name="diagram"),
     path("versions/<int:version_id>/draft/", views.DraftNew.as_view(), name="draft_new"),
     path("versions/<int:version_id>/deploy/", views.DeployRequest.as_view(), name="deploy"),
+    path("versions/<int:version_id>/what-if/", whatif_views.version_whatif,
+         name="version_whatif"),
+    path("drafts/<int:draft_id>/what-if/", whatif_views.draft_whatif, name="draft_whatif"),
     path("versions/<int:version_id>/dry-run/", views.dry_run_page, name="dry_run"),
     path("versions/<int:version_id>/migrate/", views.MigrateStart.as_view(), name="migrate"),
     path("versions/<int:version_id>/national-base/", views.BaseRequest.as_view(),
