@@ -6,7 +6,7 @@ scheme's. See docs/letters.md."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -23,6 +23,9 @@ from engine.letter_template import (
 )
 from engine.lint import BPMN, Problem
 from engine.scheme import DECLARATION_FILE, FORM_SUFFIX, LETTER_FOLDER, Scheme
+
+if TYPE_CHECKING:
+    from engine.definitions import Definition
 
 _STAGE_KINDS = ("callActivity", "subProcess")
 
@@ -58,6 +61,15 @@ def _form_words(node: Mapping[str, Any]) -> dict[str, Word]:
             else:
                 words[name] = Word(title)
     return words
+
+
+def stage_ids(definition: Definition, stage: str) -> tuple[str, ...]:
+    """The ids of the call activities and subprocesses named ``stage`` (a case's stage is the
+    name of the one it is in)."""
+    found = {spec_task.bpmn_id for spec in (definition.spec, *definition.subprocess_specs.values())
+             for spec_task in spec.task_specs.values()
+             if stage and getattr(spec_task, "bpmn_name", None) == stage}
+    return tuple(sorted(str(i) for i in found if i))
 
 
 def letter_words(scheme: Scheme, forms: Mapping[str, Any]) -> dict[str, Word]:

@@ -70,26 +70,42 @@ class LetterProblem(Exception):
 
 # -- the template ---------------------------------------------------------------------------------
 
+def _filter_refused(node: nodes.Filter) -> bool:
+    if node.name not in _FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs:
+        return True
+    return bool(node.args) and (node.name not in _FILTERS_WITH_TEXT or len(node.args) > 1
+                                or not isinstance(node.args[0], nodes.Const))
+
+
+def _looks_up_a_word(node: nodes.Getattr | nodes.Getitem) -> bool:
+    """A lookup rooted at a name, through field names that do not start with an underscore."""
+    current: nodes.Node = node
+    while isinstance(current, (nodes.Getattr, nodes.Getitem)):
+        key = current.attr if isinstance(current, nodes.Getattr) else getattr(
+            current.arg, "value", "")
+        if str(key).startswith("_"):
+            return False
+        current = current.node
+    return isinstance(current, nodes.Name)
+
+
 def _refusal(node: nodes.Node) -> str | None:
-    for kind, words in _REFUSED_WORDS.items():
-        if isinstance(node, kind):
-            return words
-    if not isinstance(node, _NODES):
-        return f"'{type(node).__name__}' is not allowed in a letter (use text, {{{{ lookups }}}}, " \
-               "{% if %} and {% for %})"
-    if isinstance(node, nodes.Filter) and (
-            node.name not in _FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs
-            or (node.args and (node.name not in _FILTERS_WITH_TEXT or len(node.args) > 1
-                               or not isinstance(node.args[0], nodes.Const)))):
-        return f"the filter '{node.name}' is not allowed in a letter (allowed: " \
-               f"{', '.join(sorted(_FILTERS))}; only join and default take a text)"
-    if isinstance(node, nodes.Test) and node.name not in _TESTS:
-        return f"the test '{node.name}' is not allowed in a letter"
-    if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
-        return "a letter may look up a field only by its name"
-    if isinstance(node, nodes.For) and node.recursive:
-        return "a recursive loop is not allowed in a letter"
-    return None
+    words = next((w for kind, w in _REFUSED_WORDS.items() if isinstance(node, kind)), None)
+    if words is None and not isinstance(node, _NODES):
+        words = (f"'{type(node).__name__}' is not allowed in a letter (use text, "
+                 "{{ lookups }}, {% if %} and {% for %})")
+    elif isinstance(node, nodes.Filter) and _filter_refused(node):
+        words = (f"the filter '{node.name}' is not allowed in a letter (allowed: "
+                 f"{', '.join(sorted(_FILTERS))}; only join and default take a text)")
+    elif isinstance(node, nodes.Test) and node.name not in _TESTS:
+        words = f"the test '{node.name}' is not allowed in a letter"
+    elif isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
+        words = "a letter may look up a field only by its name"
+    elif isinstance(node, (nodes.Getattr, nodes.Getitem)) and not _looks_up_a_word(node):
+        words = "a letter may look up only the fields of its words (no names starting with _)"
+    elif isinstance(node, nodes.For) and node.recursive:
+        words = "a recursive loop is not allowed in a letter"
+    return words
 
 
 @lru_cache(maxsize=256)
@@ -144,6 +160,21 @@ def render_html(source: str, context: Mapping[str, Any]) -> str:
     return text
 
 
+def _element_problem(element: Any) -> str | None:
+    tag = element.tag.lower()
+    if tag not in TAGS:
+        return f"the tag <{tag}> is not allowed in a letter"
+    for name, value in element.attrib.items():
+        if name.lower() not in ATTRIBUTES:
+            return (f"the attribute '{name}' (on <{tag}>) is not allowed in a letter: a letter "
+                    "loads no images, links or files")
+        if name.lower() == "style" and _CSS_REFUSED.search(value):
+            return _CSS_WORDS
+    if tag == "style" and _CSS_REFUSED.search(element.text_content()):
+        return _CSS_WORDS
+    return None
+
+
 def markup_problem(text: str) -> str | None:
     """Why the rendered HTML is refused (a tag, attribute or stylesheet that could load
     something, or a declaration), or None."""
@@ -154,19 +185,9 @@ def markup_problem(text: str) -> str | None:
     except (etree.ParserError, ValueError):
         return None  # nothing a parser can read: an empty document
     for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        tag = element.tag.lower()
-        if tag not in TAGS:
-            return f"the tag <{tag}> is not allowed in a letter"
-        for name, value in element.attrib.items():
-            if name.lower() not in ATTRIBUTES:
-                return f"the attribute '{name}' (on <{tag}>) is not allowed in a letter: a " \
-                       "letter loads no images, links or files"
-            if name.lower() == "style" and _CSS_REFUSED.search(value):
-                return _CSS_WORDS
-        if tag == "style" and _CSS_REFUSED.search(element.text_content()):
-            return _CSS_WORDS
+        problem = _element_problem(element) if isinstance(element.tag, str) else None
+        if problem:
+            return problem
     return None
 
 
@@ -205,7 +226,7 @@ CASE_WORDS: Mapping[str, Word] = {
 }
 FIXED_WORDS: Mapping[str, Word] = {
     "case": Word("Case", CASE_WORDS), "today": Word("Today's date"),
-    "officer": Word("Officer"), "parameters": Word("Force settings", None),
+    "officer": Word("Officer"),
 }
 
 
