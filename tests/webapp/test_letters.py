@@ -5,6 +5,7 @@ nothing saved."""
 
 from __future__ import annotations
 
+from html import unescape
 from io import BytesIO
 
 import pytest
@@ -15,6 +16,7 @@ from tests.factories import signed_in
 from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.processes import services as studio
 from webapp.processes.models import LetterOverride
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +165,6 @@ def test_a_hostile_or_broken_template_is_refused_with_its_line_and_nothing_saved
     assert answer.status_code == 400
     page = answer.content.decode()
     assert "There is a problem" in page and "Nothing was saved." in page
-    from html import unescape
     assert words in unescape(page)
     assert unescape(page).count(template) >= 1  # the text kept to fix
     assert not LetterOverride.objects.exists()
@@ -175,3 +176,17 @@ def test_only_a_policy_lead_changes_a_forces_letters(world):
                                                            "action": "save"})
     assert answer.status_code == 404
     assert not LetterOverride.objects.exists()
+
+
+def test_a_draft_can_change_a_schemes_template_and_its_check_names_the_line(world):
+    lead = world["lead"]
+    active = world["force"].schemes.get(scheme="csods").active_version
+    draft = studio.draft_create(user=lead, version_id=active.pk)
+    assert "letters/undertaking.html" in draft.files
+
+    saved = studio.draft_save(user=lead, draft_id=draft.pk, files={
+        "letters/undertaking.html": "<p>ok</p>\n<p>{{ decision.colour }}</p>"})
+
+    problems = [p for p in saved.problems if p["file"] == "letters/undertaking.html"]
+    assert problems and problems[0]["line"] == 2
+    assert "'decision' has no field 'colour'" in problems[0]["message"]
