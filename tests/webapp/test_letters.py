@@ -135,6 +135,9 @@ def test_the_forces_own_version_is_used_instead_of_the_schemes(world):
         f"/cases/{case.reference}/letters/non_disclosure_letter.pdf"))
     assert f"Hertfordshire wrote this for Sarah Collins ({case.reference}): No disclosure." \
         in text
+    listed = lead.get("/studio/letters/").content.decode()
+    assert "Letter to the applicant: no disclosure" in listed
+    assert "Your force&#x27;s version" in listed or "Your force's version" in listed
     lead.post(url, {"template": "", "action": "remove"})
     assert not LetterOverride.objects.exists()
 
