@@ -31,6 +31,7 @@ from engine.form_schema import (
     schema_problems,
 )
 from engine.json_lines import JsonLines
+from engine.letter_check import check_letters
 from engine.lint import BPMN, FORM_PROPERTY, UI_PROPERTY, Problem, lint
 from engine.process_files import (
     FORM_SUFFIX,
@@ -225,6 +226,7 @@ def _check(files: Mapping[str, bytes], process_id: str | Sequence[str] | None,
     problems.extend(linted)
     problems.extend(check_diagrams(roots, files, forms=forms, start_names=lint_data.keys()))
     problems.extend(check_scenarios(files, roots, scheme))
+    problems.extend(check_letters(files, roots, scheme, forms))
     checked = {id(p) for p in problems}
     problems = construct_check.review(roots, problems)
     # A refused construct may have been taken out of ``roots``: SpiffWorkflow's words on what

@@ -25,7 +25,7 @@ from lxml import etree
 
 from engine.scenario_file import FOLDER as SCENARIO_FOLDER
 from engine.scenario_file import SUFFIX as SCENARIO_SUFFIX
-from engine.scheme import DECLARATION_FILE
+from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_SUFFIX
 from engine.xml_safety import XmlProblem, parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -156,7 +156,8 @@ def _defined_ids(path: Path) -> set[str]:
 def read_folder(path: str | Path) -> dict[str, bytes]:
     """A folder's BPMN/DMN files, scheme.json and forms: ``forms/*.schema.json`` / ``*.ui.json``,
     and SpiffArena's forms beside the diagram, named by its form properties, as ``forms/<name>``
-    and the policy lead's scenarios, ``scenarios/*.json`` (samples and demo plans are not part of
+    the policy lead's scenarios, ``scenarios/*.json``, and letter templates,
+    ``letters/*.html`` (samples and demo plans are not part of
     the definition)."""
     base = Path(path)
     files = {p.name: p.read_bytes() for p in sorted(base.iterdir())
@@ -170,6 +171,11 @@ def read_folder(path: str | Path) -> dict[str, bytes]:
         beside = base / name
         if f"forms/{name}" not in files and "/" not in name and beside.is_file():
             files[f"forms/{name}"] = beside.read_bytes()
+    letters = base / LETTER_FOLDER
+    if letters.is_dir():
+        files.update({f"{LETTER_FOLDER}{p.name}": p.read_bytes()
+                      for p in sorted(letters.iterdir())
+                      if p.is_file() and p.name.endswith(LETTER_SUFFIX)})
     scenarios = base / SCENARIO_FOLDER
     if scenarios.is_dir():
         files.update({f"{SCENARIO_FOLDER}{p.name}": p.read_bytes()

@@ -14,6 +14,8 @@ S62_OPERATIONS = ("collect", "combine", "disclose")
 PARAMETER_TYPES = ("duration", "choice", "steps", "text", "flag")
 RETENTION_CLASSES = ("public_protection", "other")
 FORM_SUFFIX = ".schema.json"
+LETTER_FOLDER = "letters/"
+LETTER_SUFFIX = ".html"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,27 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A document the scheme offers on a case (docs/letters.md): its words, its template file
+    (``letters/<key>.html``) and when it is offered (at these stages, activity ids, or once the
+    case has one of these outcome codes; neither: always)."""
+
+    key: str
+    title: str
+    template: str
+    description: str = ""
+    stages: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+    def offered(self, stage_ids: tuple[str, ...], outcome_codes: list[str] | tuple[str, ...]
+                ) -> bool:
+        """Whether a case at the activities ``stage_ids`` with ``outcome_codes`` is offered it."""
+        if not self.stages and not self.outcomes:
+            return True
+        return bool(set(self.stages) & set(stage_ids) or set(self.outcomes) & set(outcome_codes))
+
+
+@dataclass(frozen=True)
 class Message:
     key: str
     message: str
@@ -133,6 +156,7 @@ class Scheme:
     returns: Mapping[str, str] = field(default_factory=dict)
     messages: Mapping[str, Message] = field(default_factory=dict)
     shows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # task -> references
+    letters: tuple[Letter, ...] = ()
     declared: bool = False
 
     @classmethod
@@ -213,6 +237,9 @@ class Scheme:
     def message(self, key: str) -> Message | None:
         return self.messages.get(key)
 
+    def letter(self, key: str) -> Letter | None:
+        return next((letter for letter in self.letters if letter.key == key), None)
+
     def shown_for(self, task_id: str) -> tuple[tuple[str, str | None], ...]:
         """What a task's page shows from earlier steps: (form file, field or None for the
         whole form), in the declared order."""
@@ -264,5 +291,11 @@ def build(doc: Mapping[str, Any]) -> Scheme:
                                 tuple(o.get("counts", [])))
                   for code, o in doc.get("outcomes", {}).items()},
         returns=dict(doc.get("returns", {})), messages=messages,
-        shows={task: tuple(refs) for task, refs in doc.get("shows", {}).items()}, declared=True,
+        shows={task: tuple(refs) for task, refs in doc.get("shows", {}).items()},
+        letters=tuple(Letter(d["key"], d.get("title", d["key"]),
+                             d.get("template", f"{LETTER_FOLDER}{d['key']}{LETTER_SUFFIX}"),
+                             d.get("description", ""), tuple(d.get("stages", [])),
+                             tuple(d.get("outcomes", [])))
+                      for d in doc.get("letters", [])),
+        declared=True,
     )

@@ -73,6 +73,10 @@ FORMAT: dict[str, Any] = {
         "messages": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "required": ["message"],
             "properties": {"message": _ID, "label": _TEXT, "event": _TEXT, "reason": _TEXT}}},
+        "letters": {"type": "array", "maxItems": 30, "items": {
+            "type": "object", "additionalProperties": False, "required": ["key", "title"],
+            "properties": {"key": _SLUG, "title": _TEXT, "description": _TEXT,
+                           "stages": _TASKS, "outcomes": _TASKS}}},
         "shows": {"type": "object", "additionalProperties": {
             "type": "array", "maxItems": 50, "items": {
                 "type": "string", "pattern": "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_]+)?$"}}},

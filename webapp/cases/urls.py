@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.cases import action_views, evidence_views, owner_views, views
+from webapp.cases import action_views, evidence_views, letter_views, owner_views, views
 
 app_name = "cases"
 
@@ -22,6 +22,8 @@ urlpatterns = [
          name="attachment_add"),
     path("cases/<str:reference>/documents/<int:attachment_id>/",
          evidence_views.attachment_file, name="attachment"),
+    path("cases/<str:reference>/letters/<slug:key>.pdf", letter_views.letter_file,
+         name="letter"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
     path("tasks/<int:task_id>/claim/", action_views.TaskClaim.as_view(), name="claim"),
     path("tasks/<int:task_id>/claim-all/", owner_views.TaskClaimAll.as_view(),

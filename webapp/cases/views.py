@@ -28,6 +28,7 @@ from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import evidence_context, with_notes
 from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
+from webapp.cases.letters import offered_letters
 from webapp.cases.linked_cases import show_linked_cases
 from webapp.cases.models import CaseStatus
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
@@ -178,7 +179,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     events = timeline(case, selectors.case_events(case), membership.roles)
     return render(request, "cases/case.html", {
         "case": case, "events": with_notes(events, case), **case_words(case, membership.roles),
-        **evidence_context(request, case, membership),
+        **evidence_context(request, case, membership), "letters": offered_letters(case),
         "tasks": list(selectors.case_open_tasks(case)),
         "clocks": clock_selectors.case_clocks(case),
         "extensions": list(clock_selectors.pending_extensions(case)),

@@ -171,3 +171,24 @@ class NationalBase(models.Model):
     def __str__(self) -> str:
         state = "approved" if self.approved_at else "awaiting approval"
         return f"{self.version} as national base ({state})"
+
+
+class LetterOverride(models.Model):
+    """A force's own version of one of a scheme's letter templates (docs/letters.md), written by
+    its policy lead; checked against sample words before it is saved. Without one, the case's
+    version's template is used."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.CASCADE, related_name="+")
+    scheme = models.CharField(max_length=100, help_text="the process id")
+    letter = models.CharField(max_length=40, help_text="the letter's key in scheme.json")
+    template = models.TextField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["force", "scheme", "letter"],
+                                               name="letter_override_once")]
+
+    def __str__(self) -> str:
+        return f"{self.force_id}: {self.scheme} {self.letter}"

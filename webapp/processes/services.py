@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from engine import DefinitionInvalid, check_files, load_files
 from engine.scenario_file import is_scenario_name
-from engine.scheme import DECLARATION_FILE
+from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_SUFFIX
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, SchemeDeployment
@@ -55,15 +55,23 @@ def _recheck(draft: ProcessDraft) -> None:
     draft.error_count = sum(1 for p in draft.problems if p["severity"] == "error")
 
 
+def _is_letter_name(name: str) -> bool:
+    """``letters/<key>.html``: a letter template of the scheme (docs/letters.md)."""
+    key = name.removeprefix(LETTER_FOLDER).removesuffix(LETTER_SUFFIX)
+    return (name.startswith(LETTER_FOLDER) and name.endswith(LETTER_SUFFIX)
+            and key.replace("_", "").isalnum() and key[:1].isalpha())
+
+
 def _valid_name(name: str) -> str:
     clean = name.replace("\\", "/").strip()
-    if clean == DECLARATION_FILE or is_scenario_name(clean):
+    if clean == DECLARATION_FILE or is_scenario_name(clean) or _is_letter_name(clean):
         return clean
     short = clean.removeprefix("forms/")
     if "/" in short or short.startswith(".") or not clean.endswith(ALLOWED_SUFFIXES):
         raise ServiceError("invalid", f"'{name}' is not a process file name (.bpmn, .dmn, "
                                       "scheme.json, forms/<key>.schema.json, "
-                                      "forms/<key>.ui.json or scenarios/<name>.json).")
+                                      "forms/<key>.ui.json, scenarios/<name>.json or "
+                                      "letters/<key>.html).")
     if clean.endswith((".schema.json", ".ui.json")) and not clean.startswith("forms/"):
         clean = f"forms/{clean}"
     return clean

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from webapp.processes import form_builder_views as forms
-from webapp.processes import scenario_views, views
+from webapp.processes import letter_views, scenario_views, views
 from webapp.reports import whatif_views
 
 app_name = "studio"
@@ -38,6 +38,8 @@ urlpatterns = [
          name="scenario_walk"),
     path("drafts/<int:draft_id>/scenarios/<str:stem>/delete/",
          scenario_views.ScenarioDelete.as_view(), name="scenario_delete"),
+    path("letters/", letter_views.letter_list, name="letters"),
+    path("letters/<slug:scheme>/<slug:key>/", letter_views.letter_edit, name="letter"),
     path("diff/", views.diff_page, name="diff"),
     path("drift/", views.drift_page, name="drift"),
     path("migrations/<int:migration_id>/", views.migration_page, name="migration"),
