@@ -33,7 +33,7 @@ def _answered(field: str, equals: Any) -> Q:
     """Cases whose latest recorded answer to ``field`` (a dotted path) equals ``equals``: the
     answers each step recorded are on its case event."""
     path = field.replace(".", "__")
-    head = field.split(".")[0]
+    head = field.partition(".")[0]
     latest = (CaseEvent.objects.filter(case_id=OuterRef(OuterRef("pk")),
                                        kind__in=(EventKind.STARTED, EventKind.COMPLETED),
                                        data__has_key=head)
