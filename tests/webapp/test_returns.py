@@ -58,7 +58,6 @@ def world():
     before it, closed with no disclosure in April (within the limit); E opened just after it.
     Warwickshire: D, opened in the year."""
     officers = factories.csods_officers()
-    hrt = officers["force"]
     war = factories.force("WAR", "Warwickshire", process=factories.version("csods",
                                                                             factories.CSODS))
     war_contact = factories.officer("war.contact", war, "contact_handler")

@@ -32,17 +32,25 @@ class PeriodForm:
                 for part in PARTS}
 
 
-def _one(get: Any, name: str, words: str) -> tuple[dict[str, str], date | None, str]:
-    typed = {part: str(get.get(f"{name}-{part}", ""))[:10].strip() for part in PARTS}
+def _shape_problem(typed: dict[str, str], words: str) -> str:
+    """What is wrong with the parts as typed, before reading them as a date ('' if nothing)."""
     missing = [part for part in PARTS if not typed[part]]
     if len(missing) == len(PARTS):
-        return typed, None, f"Enter the {words}"
+        return f"Enter the {words}"
     if missing:
-        return typed, None, f"The {words} must include a {missing[0]}"
+        return f"The {words} must include a {missing[0]}"
     if not all(typed[part].isdigit() for part in PARTS):
-        return typed, None, f"The {words} must be a real date, like 1 4 2025"
+        return f"The {words} must be a real date, like 1 4 2025"
     if len(typed["year"]) != 4:  # noqa: PLR2004 - a year has four digits
-        return typed, None, f"The {words} year must have 4 numbers, like 2025"
+        return f"The {words} year must have 4 numbers, like 2025"
+    return ""
+
+
+def _one(get: Any, name: str, words: str) -> tuple[dict[str, str], date | None, str]:
+    typed = {part: str(get.get(f"{name}-{part}", ""))[:10].strip() for part in PARTS}
+    problem = _shape_problem(typed, words)
+    if problem:
+        return typed, None, problem
     try:
         day = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
     except ValueError:
