@@ -19,30 +19,12 @@ from django.contrib.auth import get_user_model
 from tests import factories
 from tests.factories import signed_in
 from webapp.cases import services
-from webapp.cases.models import Case, HumanTask, TaskState
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 FY = "from-day=1&from-month=4&from-year=2025&to-day=31&to-month=3&to-year=2026"
 NO_DISCLOSURE = {"decision": "no_disclosure", "disclosure_category": "not_applicable",
                  "safeguarding_referral": False}
-
-
-def _walk(case: Case, users: dict, clock, *, answers: dict | None = None,
-          wait: dict | None = None) -> None:
-    """Answer the case's ready tasks with the sample answers (and ``answers`` per task) until
-    none is left, an hour apart (``wait``: longer before some tasks)."""
-    answers, wait = answers or {}, wait or {}
-    for _ in range(40):
-        task = HumanTask.objects.filter(case=case, state=TaskState.READY).order_by("pk").first()
-        if task is None:
-            return
-        clock.shift(wait.get(task.bpmn_id, timedelta(hours=1)))
-        form = task.form_file.rsplit("/", 1)[-1].removesuffix(".schema.json")
-        user = users[task.role]
-        services.task_claim(user=user, task_id=task.pk)
-        services.task_complete(user=user, task_id=task.pk,
-                               data={**factories.sample(form), **answers.get(task.bpmn_id, {})})
 
 
 def _start(user, at: datetime):
@@ -63,11 +45,12 @@ def world():
     war_contact = factories.officer("war.contact", war, "contact_handler")
     with time_machine.travel(datetime(2025, 3, 31, 23, 30, tzinfo=UTC), tick=False) as clock:
         a = services.case_start(user=officers["contact_handler"], data=factories.sample("enquiry"))
-        _walk(a, officers, clock, answers={"ut_police_checks": {"registered_sex_offender": True}},
-              wait={"ut_deliver_disclosure": timedelta(days=50)})
+        factories.walk(a, officers, clock,
+                       answers={"ut_police_checks": {"registered_sex_offender": True}},
+                       wait={"ut_deliver_disclosure": timedelta(days=50)})
     with time_machine.travel(datetime(2025, 3, 31, 22, 29, tzinfo=UTC), tick=False) as clock:
         c = services.case_start(user=officers["contact_handler"], data=factories.sample("enquiry"))
-        _walk(c, officers, clock, answers={"ut_decision": NO_DISCLOSURE})
+        factories.walk(c, officers, clock, answers={"ut_decision": NO_DISCLOSURE})
     b = _start(officers["contact_handler"], datetime(2026, 3, 31, 22, 59, tzinfo=UTC))
     e = _start(officers["contact_handler"], datetime(2026, 3, 31, 23, 0, tzinfo=UTC))
     d = _start(war_contact, datetime(2025, 6, 1, 9, 0, tzinfo=UTC))
