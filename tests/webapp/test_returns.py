@@ -170,6 +170,16 @@ def test_a_national_administrator_sees_every_force_and_the_total(world):
     assert timely[2][2] == 2
 
 
+def test_a_policy_lead_sees_the_counts_without_opening_cases(world):
+    # a policy lead sees aggregate reports, not case content (process-spec §2)
+    lead = factories.officer("lead", world["officers"]["force"], "policy_lead")
+    html = _get(signed_in(lead), f"/returns/?{FY}")
+    charts = _charts(html)
+    assert charts["returns-csods"]["rows"][0] == ["Applications", 2]
+    assert all(link is None for row in charts["returns-csods"]["links"] for link in row)
+    assert "/cases/?" not in html
+
+
 def test_the_csv_has_the_figures_of_the_table(world):
     dm = signed_in(world["officers"]["decision_maker"])
     with time_machine.travel(NOW, tick=False):

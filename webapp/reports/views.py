@@ -71,12 +71,13 @@ REFUSED_RETURNS = ("Returns are for decision makers, policy leads and national "
 
 def _returns_scope(request: HttpRequest) -> Scope:
     """A national administrator sees every force; a decision maker or policy lead their own.
-    Either opens only their own force's cases."""
+    The numbers open cases only for those who may see every case of their force (a decision
+    maker): for anyone else the case list would show fewer cases than the number counts."""
     membership = getattr(request.user, "membership", None)
-    own = membership.force_id if allows(membership, Action.SEE_DASHBOARD) else None
+    own = membership.force_id if allows(membership, Action.SUPERVISE) else None
     if is_national_admin(request.user):
         return Scope(tuple(Force.objects.order_by("name")), own, national=True)
-    if own is None:
+    if not allows(membership, Action.SEE_DASHBOARD):
         raise PermissionDenied(REFUSED_RETURNS)
     return Scope((membership.force,), own)
 
