@@ -144,9 +144,9 @@ def _date_words(rules: dict[str, ReturnRule], period: Period) -> str:
     closed = [r.label for r in rules.values() if r.date == CLOSED]
     said = []
     if received:
-        said.append(f"Cases received {period.during()}: {', '.join(received).lower()}.")
+        said.append(f"Counted by the date received, {period.during()}: {'; '.join(received)}.")
     if closed:
-        said.append(f"Cases closed {period.during()}: {', '.join(closed).lower()}.")
+        said.append(f"Counted by the date closed, {period.during()}: {'; '.join(closed)}.")
     return " ".join(said)
 
 
