@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.scheme_returns import ReturnRule, build_rules
+
 DECLARATION_FILE = "scheme.json"
 S62_OPERATIONS = ("collect", "combine", "disclose")
 PARAMETER_TYPES = ("duration", "choice", "steps", "text", "flag")
@@ -153,7 +155,8 @@ class Scheme:
     recipients: Mapping[str, str] = field(default_factory=dict)  # disclosing task -> party key
     risk_markers: tuple[RiskMarker, ...] = ()
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
-    returns: Mapping[str, str] = field(default_factory=dict)
+    returns: Mapping[str, str] = field(default_factory=dict)  # category -> label
+    return_rules: Mapping[str, ReturnRule] = field(default_factory=dict)
     messages: Mapping[str, Message] = field(default_factory=dict)
     shows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # task -> references
     letters: tuple[Letter, ...] = ()
@@ -232,7 +235,15 @@ class Scheme:
 
     def counted_codes(self, category: str) -> tuple[str, ...]:
         """The outcome codes that count for a return category."""
-        return tuple(c for c, o in self.outcomes.items() if category in o.counts)
+        rule = self.return_rules.get(category)
+        return rule.outcomes if rule else ()
+
+    def return_rule(self, category: str) -> ReturnRule | None:
+        return self.return_rules.get(category)
+
+    def whole_case_clock(self) -> Clock | None:
+        """The clock that times the whole case (its time limit), the first declared."""
+        return next((c for c in self.clocks if c.activity is None), None)
 
     def message(self, key: str) -> Message | None:
         return self.messages.get(key)
@@ -270,6 +281,10 @@ def build(doc: Mapping[str, Any]) -> Scheme:
     messages = {key: Message(key, m["message"], m.get("label", key), m.get("event", key),
                              m.get("reason", "Reason"))
                 for key, m in doc.get("messages", {}).items()}
+    outcomes = {code: Outcome(code, o.get("label", code), o.get("retention", "other"),
+                              tuple(o.get("counts", [])))
+                for code, o in doc.get("outcomes", {}).items()}
+    rules = build_rules(doc.get("returns", {}), {c: o.counts for c, o in outcomes.items()})
     return Scheme(
         title=doc.get("title", ""), short_title=doc.get("short_title", doc.get("title", "")),
         case_noun=doc.get("case_noun", "case"), intake=doc.get("intake", ""),
@@ -287,10 +302,8 @@ def build(doc: Mapping[str, Any]) -> Scheme:
         s62=s62, recipients=recipients,
         risk_markers=tuple(RiskMarker(m["name"], m.get("label", m["name"]), m["field"],
                                       m["equals"]) for m in doc.get("risk_markers", [])),
-        outcomes={code: Outcome(code, o.get("label", code), o.get("retention", "other"),
-                                tuple(o.get("counts", [])))
-                  for code, o in doc.get("outcomes", {}).items()},
-        returns=dict(doc.get("returns", {})), messages=messages,
+        outcomes=outcomes, returns={key: rule.label for key, rule in rules.items()},
+        return_rules=rules, messages=messages,
         shows={task: tuple(refs) for task, refs in doc.get("shows", {}).items()},
         letters=tuple(Letter(d["key"], d.get("title", d["key"]),
                              d.get("template", f"{LETTER_FOLDER}{d['key']}{LETTER_SUFFIX}"),

@@ -25,6 +25,8 @@ from engine.scheme import (
     build,
     show_reference,
 )
+from engine.scheme_returns import FORMAT as RETURNS_FORMAT
+from engine.scheme_returns import check_rules
 
 MAX_BYTES = 200_000
 _SLUG = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}
@@ -69,7 +71,7 @@ FORMAT: dict[str, Any] = {
             "type": "object", "additionalProperties": False, "required": ["label"],
             "properties": {"label": _TEXT, "retention": {"enum": list(RETENTION_CLASSES)},
                            "counts": {"type": "array", "items": _SLUG}}}},
-        "returns": {"type": "object", "additionalProperties": _TEXT},
+        "returns": RETURNS_FORMAT,
         "messages": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "required": ["message"],
             "properties": {"message": _ID, "label": _TEXT, "event": _TEXT, "reason": _TEXT}}},
@@ -271,6 +273,8 @@ class _Crosscheck:
                     self.report(("outcomes", code, "counts"), f"outcome '{code}' counts for "
                                                               f"'{category}', which is not in "
                                                               "\"returns\"")
+        check_rules(self.scheme.return_rules, declared,
+                    lambda name: name.split(".")[0] in self.fields, self.report)
         appended = dict(_appended_codes(self.bpmn))
         for code, (file, element) in appended.items():
             if code not in declared:

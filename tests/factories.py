@@ -150,3 +150,29 @@ def as_post(data: Any, name: str = "") -> list[tuple[str, str]]:
         return [(f"{name}.day", str(int(day))), (f"{name}.month", str(int(month))),
                 (f"{name}.year", year)]
     return [(name, str(data))]
+
+
+def walk(case, users: dict, clock, *, folder: Path = CSODS, answers: dict | None = None,
+         wait: dict | None = None) -> None:
+    """Answer the case's ready tasks through the services, each by the officer of its role in
+    ``users``, with the sample answers of ``folder`` (and ``answers`` per task id) until none
+    is left; an hour apart on ``clock`` (a time_machine traveller), longer before the tasks in
+    ``wait`` (task id -> timedelta)."""
+    import json
+    from datetime import timedelta
+
+    from webapp.cases import services
+    from webapp.cases.models import HumanTask, TaskState
+
+    answers, wait = answers or {}, wait or {}
+    for _ in range(40):
+        task = HumanTask.objects.filter(case=case, state=TaskState.READY).order_by("pk").first()
+        if task is None:
+            return
+        clock.shift(wait.get(task.bpmn_id, timedelta(hours=1)))
+        form = task.form_file.rsplit("/", 1)[-1].removesuffix(".schema.json")
+        data = json.loads((folder / "forms" / "samples" / f"{form}.json").read_text())
+        user = users[task.role]
+        services.task_claim(user=user, task_id=task.pk)
+        services.task_complete(user=user, task_id=task.pk,
+                               data={**data, **answers.get(task.bpmn_id, {})})

@@ -1,5 +1,6 @@
-"""The case list's filters: those its search form offers, and those the dashboard's figures
-link to (clock state in a period, risk, opening date, return category). The filter is applied
+"""The case list's filters: those its search form offers, and those the dashboard's and the
+returns' figures link to (clock state in a period, risk, opening or closing date, return
+category, completed within the time limit). The filter is applied
 on top of need-to-know, so a link never shows a case the user could not otherwise see."""
 
 from __future__ import annotations
@@ -8,13 +9,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from webapp.cases.models import Case, CaseStatus
+from webapp.cases.models import Case
+from webapp.cases.return_rules import LIMIT_STATES, WITHIN, counted, within_limit
 from webapp.clocks.models import CaseClock
 from webapp.clocks.periods import NEEDS_PERIOD, STATE_WORDS, Period, clock_filter, parse_period
 from webapp.processes.deployments import scheme_choices
-from webapp.processes.registry import scheme_for
 
 ANY_RISK = "any"
 
@@ -37,7 +38,9 @@ class CaseQuery:
     period: Period | None = None  # the period of the clock state
     risk: str = ""  # a declared risk marker by name, or "any"
     opened: Period | None = None  # cases opened in this period
-    counts: str = ""  # closed with an outcome that counts for this return category
+    counts: str = ""  # counted in this return category (as each case's version declares it)
+    closed: Period | None = None  # cases closed (completed) in this period
+    limit: str = ""  # completed within or after the whole-case time limit
 
     @classmethod
     def from_get(cls, get: Any, scheme: str = "") -> CaseQuery:
@@ -49,7 +52,9 @@ class CaseQuery:
             period=parse_period(get.get("from", ""), get.get("to", "")),
             risk=get.get("risk", "")[:50],
             opened=parse_period(get.get("opened_from", ""), get.get("opened_to", "")),
-            counts=get.get("counts", "")[:50])
+            counts=get.get("counts", "")[:50],
+            closed=parse_period(get.get("closed_from", ""), get.get("closed_to", "")),
+            limit=get.get("limit", "") if get.get("limit", "") in LIMIT_STATES else "")
 
     def link_query(self) -> dict[str, str]:
         """The query string of the dashboard's filters in effect (kept by the search form and
@@ -68,6 +73,11 @@ class CaseQuery:
                           "opened_to": self.opened.last.isoformat()})
         if self.counts:
             query["counts"] = self.counts
+        if self.closed:
+            query.update({"closed_from": self.closed.first.isoformat(),
+                          "closed_to": self.closed.last.isoformat()})
+        if self.limit:
+            query["limit"] = self.limit
         return query
 
     def is_empty(self) -> bool:
@@ -90,20 +100,18 @@ class CaseQuery:
             qs = qs.filter(risks__icontains=f'"{self.risk}"')
         if self.opened:
             qs = qs.filter(opened_at__gte=self.opened.start, opened_at__lt=self.opened.end)
+        if self.closed:
+            qs = qs.filter(closed_at__gte=self.closed.start, closed_at__lt=self.closed.end)
         if self.counts:
-            qs = qs.filter(status=CaseStatus.CLOSED).filter(self._counted(qs))
+            qs = qs.filter(counted(self._versions(qs), self.counts))
+        if self.limit:
+            qs = qs.filter(within_limit(self._versions(qs), self.limit))
         return qs
 
-    def _counted(self, qs: QuerySet[Case]) -> Q:
-        """Cases whose outcome codes include one that counts for the return category, as each
-        case's own version declares it."""
-        found = Q(pk__in=[])
-        versions = qs.order_by().values_list("version_id", flat=True).distinct()
-        for version_id in versions:
-            codes = scheme_for(version_id).counted_codes(self.counts)
-            for code in codes:
-                found |= Q(version_id=version_id, outcome_codes__icontains=f'"{code}"')
-        return found
+    @staticmethod
+    def _versions(qs: QuerySet[Case]) -> list[int]:
+        """The versions of the cases in question (each declares its own returns and clocks)."""
+        return list(qs.order_by().values_list("version_id", flat=True).distinct())
 
     def words(self, force_id: int) -> list[str]:
         """The dashboard filters in effect, as a sentence each."""
@@ -118,8 +126,13 @@ class CaseQuery:
                         else f"Marked: {self._risk_label(force_id)}")
         if self.opened:
             said.append(f"Opened {self.opened.during()}")
+        if self.closed:
+            said.append(f"Completed {self.closed.during()}")
         if self.counts:
             said.append(f"Counted as {self._return_label(force_id)}")
+        if self.limit:
+            said.append("Completed within the time limit" if self.limit == WITHIN
+                        else "Completed after the time limit")
         return said
 
     def _clock_label(self, force_id: int) -> str:

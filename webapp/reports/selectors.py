@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from webapp.cases.case_filters import NOT_STARTED
 from webapp.cases.models import Case, CaseStatus
+from webapp.cases.return_rules import counted
 from webapp.clocks.models import CaseClock, ClockState
 from webapp.clocks.periods import (
     BREACHED,
@@ -35,7 +36,6 @@ from webapp.forces.models import Force
 from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
-APPLICATIONS = "applications"  # the return category that counts every case
 COUNT_AXIS = {"beginAtZero": True, "ticks": {"precision": 0}}  # whole numbers only
 PERCENT_AXIS = {"beginAtZero": True, "min": 0, "max": 100, "ticks": {"precision": 0}}
 
@@ -180,35 +180,33 @@ def met_rate(force: Force, now: datetime, scheme: str = "") -> Figure:
 
 
 def returns(force: Force, now: datetime, scheme: str = "") -> Figure:
-    """Cases opened in the last 12 months per return category each scheme declares:
-    ``applications`` counts every case, the others the closed cases with an outcome that
-    counts for them."""
+    """Cases opened in the last 12 months per return category each scheme declares, counted
+    by the category's declared rule (``webapp.cases.return_rules``, as the case list filters).
+    Two queries: the versions first (each declares how its returns are counted), then every
+    count at once."""
     year = _year(now)
-    rows = (_cases(force, scheme).filter(opened_at__gte=year.start, opened_at__lt=year.end)
-            .values("scheme", "version_id", "status", "outcome_codes").annotate(n=Count("id"))
-            .order_by("version_id"))
-    counts: dict[tuple[str, str, str, str], int] = {}
-    for row in rows:
-        declared = scheme_for(row["version_id"])
+    opened = _cases(force, scheme).filter(opened_at__gte=year.start, opened_at__lt=year.end)
+    versions = (opened.order_by().values_list("scheme", "version_id").distinct()
+                .order_by("version_id"))
+    by_scheme: dict[str, list[int]] = {}
+    labels: dict[tuple[str, str], tuple[str, str]] = {}
+    for process, version_id in versions:
+        by_scheme.setdefault(process, []).append(version_id)
+        declared = scheme_for(version_id)
         for category, label in declared.returns.items():
-            key = (row["scheme"], declared.short_title or declared.title, category, label)
-            counts.setdefault(key, 0)
-            if category == APPLICATIONS:
-                counts[key] += row["n"]
-            elif row["status"] == CaseStatus.CLOSED and set(row["outcome_codes"] or ()) & set(
-                    declared.counted_codes(category)):
-                counts[key] += row["n"]
-    several = len({key[0] for key in counts}) > 1
-    opened = {"opened_from": year.first.isoformat(), "opened_to": year.last.isoformat()}
+            labels[(process, category)] = (declared.short_title or declared.title, label)
+    keys = list(labels)
+    found = opened.aggregate(**{f"c{i}": Count("id", filter=counted(by_scheme[key[0]], key[1]))
+                                for i, key in enumerate(keys)}) if keys else {}
+    counts = {key: found[f"c{i}"] for i, key in enumerate(keys)}
+    several = len(by_scheme) > 1
+    query = {"opened_from": year.first.isoformat(), "opened_to": year.last.isoformat()}
     return Figure(
         "returns", "Returns", "bar", ("Return", "Cases"),
-        [(f"{title}: {label}" if several else label, n)
-         for (_, title, _, label), n in counts.items()],
-        note=f"Cases opened {year.during()}, and those of them closed with an outcome that "
-             "counts for each return.",
-        links=[[cases_link(key or scheme, **opened,
-                           **({} if category == APPLICATIONS else {"counts": category}))]
-               for (key, _, category, _) in counts])
+        [(f"{labels[key][0]}: {labels[key][1]}" if several else labels[key][1], n)
+         for key, n in counts.items()],
+        note=f"Cases opened {year.during()}, counted in each return its scheme declares.",
+        links=[[cases_link(key[0], **query, counts=key[1])] for key in counts])
 
 
 def open_at_risk(force: Force, limit: int = 50, scheme: str = "") -> list[tuple[Case, str]]:

@@ -7,4 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:key>.csv", views.figure_csv, name="csv"),
+    path("returns/", views.returns_page, name="returns"),
+    path("returns/<slug:key>.csv", views.returns_csv, name="returns_csv"),
 ]
