@@ -10,13 +10,22 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from webapp.cases.models import Case, CaseStatus
+from webapp.cases.element_rows import (
+    ElementScope,
+    breached_clocks,
+    completed_at_element,
+    open_at_breach,
+)
+from webapp.cases.models import Case, CaseStatus, HumanTask
 from webapp.clocks.models import CaseClock
 from webapp.clocks.periods import NEEDS_PERIOD, STATE_WORDS, Period, clock_filter, parse_period
 from webapp.processes.deployments import scheme_choices
 from webapp.processes.registry import scheme_for
 
 ANY_RISK = "any"
+# The heatmap's links: cases whose task at an element was completed in the period, or whose
+# clock breached in the period while they were at it (``webapp.cases.element_rows``).
+ELEMENT_PASSED, ELEMENT_BREACHED = "passed", "breached"
 
 
 # The stage filter's value for cases not yet in any stage (a stage is a call activity's name;
@@ -38,6 +47,9 @@ class CaseQuery:
     risk: str = ""  # a declared risk marker by name, or "any"
     opened: Period | None = None  # cases opened in this period
     counts: str = ""  # closed with an outcome that counts for this return category
+    element: str = ""  # a diagram element's id (the heatmap's links), with element_in
+    element_in: str = ""  # ELEMENT_PASSED or ELEMENT_BREACHED, in ``period``
+    version: int | None = None  # cases now on this process version
 
     @classmethod
     def from_get(cls, get: Any, scheme: str = "") -> CaseQuery:
@@ -49,7 +61,9 @@ class CaseQuery:
             period=parse_period(get.get("from", ""), get.get("to", "")),
             risk=get.get("risk", "")[:50],
             opened=parse_period(get.get("opened_from", ""), get.get("opened_to", "")),
-            counts=get.get("counts", "")[:50])
+            counts=get.get("counts", "")[:50], element=get.get("element", "")[:100],
+            element_in=_element_in(get.get("element_in", "")),
+            version=_number(get.get("version", "")))
 
     def link_query(self) -> dict[str, str]:
         """The query string of the dashboard's filters in effect (kept by the search form and
@@ -68,7 +82,13 @@ class CaseQuery:
                           "opened_to": self.opened.last.isoformat()})
         if self.counts:
             query["counts"] = self.counts
+        if self._by_element():
+            query.update({"element": self.element, "element_in": self.element_in,
+                          "version": str(self.version), **self.period.query()})
         return query
+
+    def _by_element(self) -> bool:
+        return bool(self.element and self.element_in and self.version and self.period)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
@@ -92,7 +112,21 @@ class CaseQuery:
             qs = qs.filter(opened_at__gte=self.opened.start, opened_at__lt=self.opened.end)
         if self.counts:
             qs = qs.filter(status=CaseStatus.CLOSED).filter(self._counted(qs))
+        if self._by_element():
+            qs = qs.filter(self._at_element(now))
         return qs
+
+    def _at_element(self, now: datetime) -> Q:
+        """Cases behind one of the heatmap's figures (the same rows it counts)."""
+        assert self.version is not None and self.period is not None  # noqa: S101 - checked
+        scope = ElementScope(None, self.version, self.period)  # the list scopes the force
+        if self.element_in == ELEMENT_BREACHED:
+            rows = breached_clocks(scope, now).filter(
+                Exists(HumanTask.objects.filter(open_at_breach(), case_id=OuterRef("case_id"),
+                                                bpmn_id=self.element)))
+        else:
+            rows = completed_at_element(scope).filter(bpmn_id=self.element)
+        return Q(Exists(rows.filter(case_id=OuterRef("pk"))))
 
     def _counted(self, qs: QuerySet[Case]) -> Q:
         """Cases whose outcome codes include one that counts for the return category, as each
@@ -120,7 +154,18 @@ class CaseQuery:
             said.append(f"Opened {self.opened.during()}")
         if self.counts:
             said.append(f"Counted as {self._return_label(force_id)}")
+        if self._by_element():
+            said.append(self._element_words(force_id))
         return said
+
+    def _element_words(self, force_id: int) -> str:
+        name = (HumanTask.objects.filter(force_id=force_id, bpmn_id=self.element)
+                .values_list("name", flat=True).first()) or "a step"
+        assert self.period is not None  # noqa: S101 - _by_element checked it
+        if self.element_in == ELEMENT_BREACHED:
+            return (f"With a clock breached {self.period.during()} while the case was at "
+                    f"‘{name}’")
+        return f"With ‘{name}’ completed {self.period.during()}"
 
     def _clock_label(self, force_id: int) -> str:
         label = (CaseClock.objects.filter(force_id=force_id, clock=self.clock)
@@ -138,3 +183,11 @@ class CaseQuery:
             if self.counts in declared.returns:
                 return declared.returns[self.counts].lower()
         return "a return"
+
+
+def _element_in(value: str) -> str:
+    return value if value in (ELEMENT_PASSED, ELEMENT_BREACHED) else ""
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None  # noqa: PLR2004

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from webapp.reports import views
+from webapp.reports import heatmap_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:key>.csv", views.figure_csv, name="csv"),
+    path("heatmap/", heatmap_views.heatmap, name="heatmap"),
+    path("heatmap/versions/<int:version_id>/diagram.bpmn", heatmap_views.heatmap_diagram,
+         name="heatmap_diagram"),
 ]
