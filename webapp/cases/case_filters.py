@@ -122,7 +122,8 @@ class CaseQuery:
         scope = ElementScope(None, self.version, self.period)  # the list scopes the force
         if self.element_in == ELEMENT_BREACHED:
             rows = breached_clocks(scope, now).filter(
-                Exists(HumanTask.objects.filter(open_at_breach(), case_id=OuterRef("case_id"),
+                Exists(HumanTask.objects.filter(open_at_breach(breach=OuterRef("due_at")),
+                                                case_id=OuterRef("case_id"),
                                                 bpmn_id=self.element)))
         else:
             rows = completed_at_element(scope).filter(bpmn_id=self.element)

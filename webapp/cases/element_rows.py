@@ -64,12 +64,14 @@ def task_seconds() -> Seconds:
     return Seconds(F("completed_at"), F("created_at"))
 
 
-def open_at_breach(prefix: str = "") -> Q:
+def open_at_breach(prefix: str = "", breach: Any = None) -> Q:
     """Task rows (reached through ``prefix``, e.g. ``case__tasks__``) open when the clock row's
-    limit passed."""
-    return (Q(**{f"{prefix}created_at__lt": F("due_at")})
+    limit (``breach``: its due time, by default ``F("due_at")`` of the clock row queried)
+    passed."""
+    at = F("due_at") if breach is None else breach
+    return (Q(**{f"{prefix}created_at__lt": at})
             & (Q(**{f"{prefix}completed_at__isnull": True})
-               | Q(**{f"{prefix}completed_at__gt": F("due_at")})))
+               | Q(**{f"{prefix}completed_at__gt": at})))
 
 
 def breached_clocks(scope: ElementScope, now: datetime) -> QuerySet[CaseClock]:
