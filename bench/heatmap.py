@@ -59,10 +59,11 @@ def timed(call: Any, samples: int) -> list[float]:
 def measure(samples: int) -> dict[str, Any]:
     from django.utils import timezone
 
+    from webapp.cases.element_rows import ElementScope
     from webapp.cases.models import Case
     from webapp.clocks.periods import Period
     from webapp.forces.models import Force
-    from webapp.reports.heatmap import HeatQuery, element_figures
+    from webapp.reports.heatmap import element_figures
     from webapp.reports.selectors import breaches_per_month
 
     force = Force.objects.get(code="HRT")
@@ -70,8 +71,8 @@ def measure(samples: int) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate(now)
     year = Period(today - timedelta(days=365), today)
-    one = HeatQuery(force_ids=(force.pk,), version_id=version_id, period=year)
-    every = HeatQuery(force_ids=None, version_id=version_id, period=year)
+    one = ElementScope(force_ids=(force.pk,), version_id=version_id, period=year)
+    every = ElementScope(force_ids=None, version_id=version_id, period=year)
     element_figures(one, now)  # warm: the plan cache and the buffers, as on a live server
     return {
         "baseline": timed(lambda: breaches_per_month(force, now), samples),

@@ -9,7 +9,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.pages import CHROMIUM, PHONE, click, layout_problems, sample, sign_in
+from tests.browser.pages import (
+    CHROMIUM,
+    PHONE,
+    click,
+    layout_problems,
+    sample,
+    screenshot,
+    sign_in,
+)
 from webapp.cases import services
 from webapp.cases.models import HumanTask
 from webapp.clocks.models import CaseClock, ClockState
@@ -52,6 +60,9 @@ def test_the_diagram_shows_each_task_shaded_with_its_figures_and_breaches(page, 
     shaded = page.locator('#diagram .djs-element.heat-band-5[data-element-id="ut_initial_checks"]')
     assert shaded.count() == 1
     assert int(page.locator("#diagram").get_attribute("data-badges")) > 10  # every task
+
+    page.locator("#diagram").scroll_into_view_if_needed()
+    screenshot(page, "heatmap.png")
 
     # the stage buttons bring a stage's pool into view
     page.get_by_role("button", name="3. Full checks and risk assessment").click()

@@ -111,15 +111,6 @@ def breaches(scope: ElementScope, now: datetime) -> dict[str, tuple[int, int]]:
     return {r["case__tasks__bpmn_id"]: (r["n"], r["cases"]) for r in rows}
 
 
-def breaches_total(scope: ElementScope, now: datetime) -> tuple[int, int]:
-    """(breaches, of them at no element): every clock breached in the scope, and those with no
-    task open when the limit passed."""
-    clocks = breached_clocks(scope, now)
-    total = clocks.count()
-    placed = clocks.filter(open_at_breach("case__tasks__")).values("id").distinct().count()
-    return total, total - placed
-
-
 def element_figures(scope: ElementScope, now: datetime) -> list[ElementFigures]:
     """Every timed element of the version with its figures, in the diagram's order."""
     times = durations(scope)

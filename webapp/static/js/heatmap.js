@@ -1,7 +1,8 @@
 /* The heatmap's diagram: the version's BPMN drawn with bpmn-js, each task shaded by its colour
    band (its median time) and carrying a badge with its figures in words and, in red, its clock
    breaches. Text goes in with textContent, never as HTML. The stage buttons above the drawing
-   bring each pool into view (the drawing is at a readable scale, not shrunk to fit). The
+   bring each pool into view (the drawing is at a readable scale, not shrunk to fit); it opens
+   on the pool of the step with the longest median. The
    table under the diagram has the same figures and the links to the cases. */
 (function () {
   "use strict";
@@ -51,6 +52,22 @@
     });
   }
 
+  // the element with the longest median (the first of the darkest band), to open on its pool
+  function hottest(registry) {
+    var best = null;
+    data.elements.forEach(function (item) {
+      if (item.band && (!best || item.band > best.band) && registry.get(item.id)) { best = item; }
+    });
+    return best ? registry.get(best.id) : null;
+  }
+
+  function poolOf(el) {
+    for (var node = el; node; node = node.parent) {
+      if (node.type === "bpmn:Participant") { return node; }
+    }
+    return null;
+  }
+
   fetch(container.getAttribute("data-src"), { credentials: "same-origin" })
     .then(function (response) {
       if (!response.ok) { throw new Error("diagram not available"); }
@@ -81,7 +98,7 @@
       var width = container.clientWidth || 800;
       scale = widest ? Math.max(MIN_SCALE, Math.min(1, width / (widest + 2 * PAD))) : 1;
       if (pools.length) {
-        show(canvas, pools[0]);
+        show(canvas, poolOf(hottest(registry)) || pools[0]);
         stageButtons(canvas, pools);
       } else {
         canvas.zoom("fit-viewport");
