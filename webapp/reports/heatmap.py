@@ -2,8 +2,9 @@
 long the tasks there took (median and 90th percentile) and how many clocks breached while a
 case was at it, for one force or all of them and a period.
 
-Two SQL statements, whatever the number of cases: the durations with their percentiles (window
-functions over the completed task rows, portable to SQLite and PostgreSQL) and the breaches
+Two SQL statements, whatever the number of cases: the durations with their percentiles (the
+completed task rows counted per step and minute, then running counts over those groups,
+portable to SQLite and PostgreSQL) and the breaches
 placed at the tasks open when the limit passed. No workflow is loaded. Which rows count is
 defined once in ``webapp.cases.element_rows``, which the case list's filters read too.
 """
@@ -17,8 +18,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count
+from django.db.models.functions import Floor
 from django.urls import reverse
 
 from engine.diagram_elements import TASK, timed_elements
@@ -81,25 +82,26 @@ def span_words(seconds: float | None) -> str:
 
 def durations(scope: ElementScope) -> dict[str, tuple[int, float, float]]:
     """bpmn id -> (tasks completed, median seconds, 90th percentile seconds), nearest rank: the
-    value at rank ceil(p × n) of the sorted durations."""
-    secs = task_seconds()
-    inner = (completed_at_element(scope).order_by()
-             .annotate(secs=secs,
-                       rn=Window(RowNumber(), partition_by=[F("bpmn_id")],
-                                 order_by=[secs.asc(), F("id").asc()]),
-                       n=Window(Count("id"), partition_by=[F("bpmn_id")]))
-             .values("bpmn_id", "secs", "rn", "n"))
-    sql, params = inner.query.sql_with_params()
+    value at rank ceil(p × n) of the sorted durations, to the whole minute below.
+
+    The task rows are first counted per step and minute (a hash aggregate, no sort of the
+    rows); the running count over those few groups then finds the minute holding each rank."""
+    # half a second added: SQLite's julian days put 4 hours a few microseconds short of it
+    minutes = Floor((task_seconds() + 0.5) / 60)
+    per_minute = (completed_at_element(scope).order_by().annotate(mins=minutes)
+                  .values("bpmn_id", "mins").annotate(k=Count("bpmn_id")))
+    sql, params = per_minute.query.sql_with_params()
     # ceil(n / 2) and ceil(9n / 10) in integer arithmetic (both databases)
-    outer = ("SELECT d.bpmn_id, MAX(d.n), "  # noqa: S608 - the ORM's query, values bound
-             "MAX(CASE WHEN d.rn = (d.n + 1) / 2 THEN d.secs END), "
-             "MAX(CASE WHEN d.rn = (9 * d.n + 9) / 10 THEN d.secs END) "
-             f"FROM ({sql}) d WHERE d.rn = (d.n + 1) / 2 OR d.rn = (9 * d.n + 9) / 10 "
-             "GROUP BY d.bpmn_id")
+    outer = ("SELECT g.bpmn_id, MAX(g.n), "  # noqa: S608 - the ORM's query, values bound
+             "MIN(CASE WHEN g.cum >= (g.n + 1) / 2 THEN g.mins END), "
+             "MIN(CASE WHEN g.cum >= (9 * g.n + 9) / 10 THEN g.mins END) FROM ("
+             "SELECT c.bpmn_id, c.mins, "
+             "CAST(SUM(c.k) OVER (PARTITION BY c.bpmn_id ORDER BY c.mins) AS INTEGER) AS cum, "
+             "CAST(SUM(c.k) OVER (PARTITION BY c.bpmn_id) AS INTEGER) AS n "
+             f"FROM ({sql}) c) g GROUP BY g.bpmn_id")
     with connection.cursor() as cursor:
         cursor.execute(outer, params)
-        # whole seconds: SQLite's julian days carry a few microseconds of rounding
-        return {row[0]: (int(row[1]), float(round(row[2])), float(round(row[3])))
+        return {row[0]: (int(row[1]), 60.0 * float(row[2]), 60.0 * float(row[3]))
                 for row in cursor.fetchall()}
 
 
