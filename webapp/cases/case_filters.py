@@ -9,15 +9,24 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from webapp.cases.models import Case
+from webapp.cases.element_rows import (
+    ElementScope,
+    breached_clocks,
+    completed_at_element,
+    open_at_breach,
+)
+from webapp.cases.models import Case, HumanTask
 from webapp.cases.return_rules import LIMIT_STATES, WITHIN, counted, within_limit
 from webapp.clocks.models import CaseClock
 from webapp.clocks.periods import NEEDS_PERIOD, STATE_WORDS, Period, clock_filter, parse_period
 from webapp.processes.deployments import scheme_choices
 
 ANY_RISK = "any"
+# The heatmap's links: cases whose task at an element was completed in the period, or whose
+# clock breached in the period while they were at it (``webapp.cases.element_rows``).
+ELEMENT_PASSED, ELEMENT_BREACHED = "passed", "breached"
 
 
 # The stage filter's value for cases not yet in any stage (a stage is a call activity's name;
@@ -41,6 +50,9 @@ class CaseQuery:
     counts: str = ""  # counted in this return category (as each case's version declares it)
     closed: Period | None = None  # cases closed (completed) in this period
     limit: str = ""  # completed within or after the whole-case time limit
+    element: str = ""  # a diagram element's id (the heatmap's links), with element_in
+    element_in: str = ""  # ELEMENT_PASSED or ELEMENT_BREACHED, in ``period``
+    version: int | None = None  # cases now on this process version
 
     @classmethod
     def from_get(cls, get: Any, scheme: str = "") -> CaseQuery:
@@ -54,7 +66,10 @@ class CaseQuery:
             opened=parse_period(get.get("opened_from", ""), get.get("opened_to", "")),
             counts=get.get("counts", "")[:50],
             closed=parse_period(get.get("closed_from", ""), get.get("closed_to", "")),
-            limit=get.get("limit", "") if get.get("limit", "") in LIMIT_STATES else "")
+            limit=get.get("limit", "") if get.get("limit", "") in LIMIT_STATES else "",
+            element=get.get("element", "")[:100],
+            element_in=_element_in(get.get("element_in", "")),
+            version=_number(get.get("version", "")))
 
     def link_query(self) -> dict[str, str]:
         """The query string of the dashboard's filters in effect (kept by the search form and
@@ -78,7 +93,13 @@ class CaseQuery:
                           "closed_to": self.closed.last.isoformat()})
         if self.limit:
             query["limit"] = self.limit
+        if self._by_element():
+            query.update({"element": self.element, "element_in": self.element_in,
+                          "version": str(self.version), **self.period.query()})
         return query
+
+    def _by_element(self) -> bool:
+        return bool(self.element and self.element_in and self.version and self.period)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
@@ -106,12 +127,27 @@ class CaseQuery:
             qs = qs.filter(counted(self._versions(qs), self.counts))
         if self.limit:
             qs = qs.filter(within_limit(self._versions(qs), self.limit))
+        if self._by_element():
+            qs = qs.filter(self._at_element(now))
         return qs
 
     @staticmethod
     def _versions(qs: QuerySet[Case]) -> list[int]:
         """The versions of the cases in question (each declares its own returns and clocks)."""
         return list(qs.order_by().values_list("version_id", flat=True).distinct())
+
+    def _at_element(self, now: datetime) -> Q:
+        """Cases behind one of the heatmap's figures (the same rows it counts)."""
+        assert self.version is not None and self.period is not None  # noqa: S101 - checked
+        scope = ElementScope(None, self.version, self.period)  # the list scopes the force
+        if self.element_in == ELEMENT_BREACHED:
+            rows = breached_clocks(scope, now).filter(
+                Exists(HumanTask.objects.filter(open_at_breach(breach=OuterRef("due_at")),
+                                                case_id=OuterRef("case_id"),
+                                                bpmn_id=self.element)))
+        else:
+            rows = completed_at_element(scope).filter(bpmn_id=self.element)
+        return Q(Exists(rows.filter(case_id=OuterRef("pk"))))
 
     def words(self, force_id: int) -> list[str]:
         """The dashboard filters in effect, as a sentence each."""
@@ -133,7 +169,18 @@ class CaseQuery:
         if self.limit:
             said.append("Completed within the time limit" if self.limit == WITHIN
                         else "Completed after the time limit")
+        if self._by_element():
+            said.append(self._element_words(force_id))
         return said
+
+    def _element_words(self, force_id: int) -> str:
+        name = (HumanTask.objects.filter(force_id=force_id, bpmn_id=self.element)
+                .values_list("name", flat=True).first()) or "a step"
+        assert self.period is not None  # noqa: S101 - _by_element checked it
+        if self.element_in == ELEMENT_BREACHED:
+            return (f"With a clock breached {self.period.during()} while the case was at "
+                    f"‘{name}’")
+        return f"With ‘{name}’ completed {self.period.during()}"
 
     def _clock_label(self, force_id: int) -> str:
         label = (CaseClock.objects.filter(force_id=force_id, clock=self.clock)
@@ -151,3 +198,11 @@ class CaseQuery:
             if self.counts in declared.returns:
                 return declared.returns[self.counts].lower()
         return "a return"
+
+
+def _element_in(value: str) -> str:
+    return value if value in (ELEMENT_PASSED, ELEMENT_BREACHED) else ""
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None  # noqa: PLR2004

@@ -70,6 +70,9 @@ class CaseClock(models.Model):
             models.Index(fields=["force", "due_at"], name="clock_running_due",
                          condition=Q(state="running")),
             models.Index(fields=["force", "clock", "stopped_at"], name="clock_stopped"),
+            # breaches in a period (the dashboard's and the heatmap's)
+            models.Index(fields=["force", "due_at"], name="clock_breached_due",
+                         condition=Q(state="breached")),
         ]
 
     def __str__(self) -> str:
