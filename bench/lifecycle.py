@@ -117,3 +117,4 @@ def measure(users: dict[str, Any], *, rounds: int, raw_cases: int, service_cases
     return Rates(raw=statistics.median(r[0] for r in results),
                  one=statistics.median(r[1] for r in results),
                  two=statistics.median(r[2] for r in results), rounds=results)
+

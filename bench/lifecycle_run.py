@@ -1,0 +1,93 @@
+"""The lifecycle benchmark on its own: a small database of its own (one force's staff, no
+100,000-case load), for iterating on the cost of a case step. Prints the SQL statements,
+workflow loads and saves of one lifecycle, then the rates of bench/lifecycle.py (raw
+SpiffWorkflow, services in one and two processes, alternating rounds, medians), or a profile.
+
+    .venv/bin/python bench/lifecycle_run.py [--rounds N] [--cases N] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.inbox import recreate_database, start_django  # noqa: E402
+
+
+def count_sql(users: dict[str, Any], answers: dict[str, Any]) -> tuple[int, int, int]:
+    """One lifecycle: SQL statements (BEGIN/COMMIT not counted), workflow loads, saves."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.lifecycle import services_case
+    from engine import ProcessInstance
+
+    with (mock.patch.object(ProcessInstance, "load", wraps=ProcessInstance.load) as loads,
+          mock.patch.object(ProcessInstance, "dump", autospec=True,
+                            side_effect=ProcessInstance.dump) as dumps,
+          CaptureQueriesContext(connection) as queries):
+        services_case(users, answers)
+    return len(queries), loads.call_count, dumps.call_count
+
+
+def profile(users: dict[str, Any], answers: dict[str, Any], cases: int) -> None:
+    import cProfile
+    import pstats
+
+    from bench.lifecycle import services_case
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(cases):
+        services_case(users, answers)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cases", type=int, default=30, help="service cases per round")
+    parser.add_argument("--profile", action="store_true", help="profile --cases lifecycles")
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="bench_lifecycle_h_lifecycle")
+    args = parser.parse_args()
+    recreate_database(args.server, args.db)
+    try:
+        start_django(f"{args.server}/{args.db}")
+        from django.db import connections
+
+        from bench import caseload, lifecycle
+
+        users = caseload.setup().staff["HRT"]
+        answers = caseload.samples()
+        lifecycle.services_case(users, answers)
+        print("SQL statements, workflow loads, saves per lifecycle:", count_sql(users, answers))
+        if args.profile:
+            profile(users, answers, args.cases)
+            return
+        before = os.getloadavg()
+        rates = lifecycle.measure(users, rounds=args.rounds, raw_cases=3 * args.cases,
+                                  service_cases=args.cases)
+        print(f"load average {before[0]:.2f} → {os.getloadavg()[0]:.2f}")
+        print(f"raw {rates.raw:.1f}/s  one {rates.one:.2f}/s ({rates.r1:.3f})  "
+              f"two {rates.two:.2f}/s ({rates.r2:.3f})")
+        for raw, one, two in rates.rounds:
+            print(f"  round raw / one / two: {raw:.1f} / {one:.2f} / {two:.2f}")
+    finally:
+        connections.close_all()
+        recreate_database(args.server, args.db, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
