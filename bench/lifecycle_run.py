@@ -75,6 +75,7 @@ def main() -> None:
         print("SQL statements, workflow loads, saves per lifecycle:", count_sql(users, answers))
         if args.profile:
             profile(users, answers, args.cases)
+            connections.close_all()
             return
         before = os.getloadavg()
         rates = lifecycle.measure(users, rounds=args.rounds, raw_cases=3 * args.cases,
@@ -84,9 +85,9 @@ def main() -> None:
               f"two {rates.two:.2f}/s ({rates.r2:.3f})")
         for raw, one, two in rates.rounds:
             print(f"  round raw / one / two: {raw:.1f} / {one:.2f} / {two:.2f}")
-    finally:
         connections.close_all()
-        recreate_database(args.server, args.db, drop_only=True)
+    finally:
+        recreate_database(args.server, args.db, drop_only=True)  # WITH (FORCE)
 
 
 if __name__ == "__main__":
