@@ -189,7 +189,9 @@ def report(runs: list[tuple[str, float, float, float]], args: argparse.Namespace
         "",
         f"The ratio is bounded by the machine's {os.cpu_count()} cores, which the web "
         "processes, PostgreSQL, the workers and the clients share: with one core's worth of "
-        "web work and another of database and client work the ceiling is well under 2.",
+        "web work and another of database and client work the ceiling is well under 2. On a "
+        "shared machine the other way too: with other work running, twice the processes also "
+        "take a larger share of the cores from it, which flatters the ratio.",
     ]
 
 
