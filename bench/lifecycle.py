@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, connections
 
 from bench.caseload import form_of, samples
+from bench.cpu_time import spent
 from bench.engine import CSODS, EXPECTED, LANES, raw_case
 from engine import load_folder
 from webapp.cases import services
@@ -118,3 +119,37 @@ def measure(users: dict[str, Any], *, rounds: int, raw_cases: int, service_cases
                  one=statistics.median(r[1] for r in results),
                  two=statistics.median(r[2] for r in results), rounds=results)
 
+
+@dataclass(frozen=True)
+class CpuCosts:
+    """Median CPU seconds per case: raw SpiffWorkflow, and the services (this process and its
+    PostgreSQL backend). Their ratio is what the wall-clock ratio of one process would be if
+    nothing waited (no round-trip latency, no fsync, no other work on the machine): an upper
+    bound of it that a busy machine does not skew (``bench.cpu_time``)."""
+
+    raw: float
+    python: float
+    database: float
+
+    @property
+    def ratio(self) -> float:
+        return self.raw / (self.python + self.database)
+
+
+def cpu_costs(users: dict[str, Any], *, rounds: int, raw_cases: int,
+              service_cases: int) -> CpuCosts:
+    """Alternate raw / services for ``rounds`` rounds, timing CPU seconds; medians per case."""
+    definition = load_folder(CSODS, lanes=LANES)
+    answers = samples()
+    raw_case(definition)
+    services_case(users, answers)
+    raws, ours, database = [], [], []
+    for _ in range(rounds):
+        raw = spent(lambda: [raw_case(definition) for _ in range(raw_cases)])
+        svc = spent(lambda: _serial(users, answers, service_cases), connection)
+        if svc.database is None:
+            raise SystemExit("The PostgreSQL backend's CPU cannot be read: run on its machine.")
+        raws.append(raw.python / raw_cases)
+        ours.append(svc.python / service_cases)
+        database.append(svc.database / service_cases)
+    return CpuCosts(statistics.median(raws), statistics.median(ours), statistics.median(database))

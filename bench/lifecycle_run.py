@@ -3,7 +3,7 @@
 workflow loads and saves of one lifecycle, then the rates of bench/lifecycle.py (raw
 SpiffWorkflow, services in one and two processes, alternating rounds, medians), or a profile.
 
-    .venv/bin/python bench/lifecycle_run.py [--rounds N] [--cases N] [--profile]
+    .venv/bin/python bench/lifecycle_run.py [--rounds N] [--cases N] [--profile] [--cpu]
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cases", type=int, default=30, help="service cases per round")
     parser.add_argument("--profile", action="store_true", help="profile --cases lifecycles")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also the CPU cost ratio (this process + its PostgreSQL backend)")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--db", default="bench_lifecycle_h_lifecycle")
+    parser.add_argument("--db", default="bench_lifecycle")
     args = parser.parse_args()
     recreate_database(args.server, args.db)
     try:
@@ -85,6 +87,12 @@ def main() -> None:
               f"two {rates.two:.2f}/s ({rates.r2:.3f})")
         for raw, one, two in rates.rounds:
             print(f"  round raw / one / two: {raw:.1f} / {one:.2f} / {two:.2f}")
+        if args.cpu:
+            costs = lifecycle.cpu_costs(users, rounds=args.rounds, raw_cases=3 * args.cases,
+                                        service_cases=args.cases)
+            print(f"CPU ms per case: raw {costs.raw * 1000:.1f}; services "
+                  f"{costs.python * 1000:.1f} here + {costs.database * 1000:.1f} in PostgreSQL; "
+                  f"ratio {costs.ratio:.3f} (load average now {os.getloadavg()[0]:.2f})")
         connections.close_all()
     finally:
         recreate_database(args.server, args.db, drop_only=True)  # WITH (FORCE)
