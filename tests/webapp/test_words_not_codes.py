@@ -1,7 +1,7 @@
 """Words, not codes: every page a role reaches by links from its landing page, plus the case,
 task and clock views of open and finished demo cases of every scheme, reads in words. The
-visible text (tags, scripts and styles stripped; values inside attributes such as input values
-and URLs are not visible text) must hold no snake_case id, CamelCase code, ISO 8601 duration or
+visible text (tags, scripts and styles stripped; values of form controls, in attributes such
+as input values or inside a textarea being edited, and URLs are not visible text) must hold no snake_case id, CamelCase code, ISO 8601 duration or
 ISO date."""
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ CODES = {
 }
 # Words that look like codes but are what people read. Keep this short: each entry says why.
 ALLOWED: set[str] = set()
-_HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S | re.I)
-# A scheme's file names (forms, diagrams, decision tables) are what the studio lists and edits:
-# they are names of files, not codes standing in for words.
-_FILE_NAME = re.compile(r"[\w./-]+\.(?:bpmn|dmn|json)\b")
+_HIDDEN = re.compile(r"<(script|style|template|textarea)\b.*?</\1>|<!--.*?-->", re.S | re.I)
+# A scheme's file names (forms, diagrams, decision tables, letter templates) are what the
+# studio lists and edits: they are names of files, not codes standing in for words.
+_FILE_NAME = re.compile(r"[\w./-]+\.(?:bpmn|dmn|json|html)\b")
 _TAG = re.compile(r"<[^>]+>")
 _HREF = re.compile(r'href="([^"]+)"')
 # Links that change state, download a file or leave the pages (not pages to read).

@@ -141,6 +141,7 @@ def world(settings):
         "incident_id": [incident.pk],
         "glass_id": [glass.pk],
         "attachment_id": [1],  # downloads only: a GET, never swept
+        "key": ["case_summary"],  # a letter: downloads (GET) and the studio's own pages
     }
     return {"people": people, "outsiders": outsiders, "cases": cases, "values": values}
 
