@@ -207,3 +207,19 @@ def test_a_view_without_a_name_is_refused_with_the_filters_kept(world):
 def test_a_saved_view_keeps_only_values_the_page_offers(world):
     _save(world["case_officer"], "Odd", "due=yesterday&risk=yes&evil=1", shared=False)
     assert SavedView.objects.get().query == "risk=yes"
+
+
+def test_a_supervisors_view_of_a_colleagues_tasks_has_fixed_sql(world):
+    officer = world["case_officer"]
+    client = signed_in(world["decision_maker"])
+    _task(world, "HRT-A0", "Only", due_hours=1, assignee=officer)
+    url = f"/queue/?assignee={officer.pk}&sort=due"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert len(_names(client.get(url).content.decode())) == 1
+    for i in range(55):
+        _task(world, f"HRT-A{i + 1}", f"Row {i}", due_hours=2 + i, assignee=officer)
+    factories.officer("another", world["hrt"], "case_officer")  # one more name to list
+    with CaptureQueriesContext(connection) as fifty:
+        assert len(_names(client.get(url).content.decode())) == 50
+    assert len(one.captured_queries) == len(fifty.captured_queries)

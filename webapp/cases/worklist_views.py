@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from webapp.action_pages import refusal_message
 from webapp.cases import selectors
@@ -124,7 +123,6 @@ def _render(request: HttpRequest, template: str, page: str, context: dict[str, A
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def my_tasks(request: HttpRequest) -> HttpResponse:
     membership = request_membership(request)
     query, context = _query(request, membership, [])
@@ -142,7 +140,6 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def team_queue(request: HttpRequest) -> HttpResponse:
     membership = request_membership(request)
     supervisor = allows(membership, Action.ASSIGN)
