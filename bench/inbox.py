@@ -105,6 +105,7 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
     """Time each page, capture its SQL, and EXPLAIN the list queries."""
     from bench import pages
     from webapp.cases import selectors
+    from webapp.cases.worklist import WorkQuery
 
     heavy = load.pools["HRT"]["case_officer"][0]
     light, rare = light_officer(load), rare_lanes_officer(load)
@@ -121,6 +122,14 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
         ("case", "Case page `GET /cases/<ref>/`, cases in the officer's inbox", client,
          [f"/cases/{r}/" for r in refs], None),
         ("rare", "Team queue, officer with two rare lanes", rare_client, ["/queue/"], None),
+        ("queue_due", "Team queue sorted by due `?sort=due`, `?sort=-due`", client,
+         ["/queue/?sort=due", "/queue/?sort=-due"], None),
+        ("queue_filtered", "Team queue filtered `?due=week&risk=yes`, `?due=overdue&page=5`",
+         client, ["/queue/?due=week&risk=yes", "/queue/?due=overdue&page=5"], None),
+        ("rare_due", "Team queue, two rare lanes, `?sort=-due`", rare_client,
+         ["/queue/?sort=-due"], None),
+        ("mine_sorted", "My tasks `?sort=due&due=week`", client, ["/my-tasks/?sort=due&due=week"],
+         None),
         ("cases", "Case list `GET /cases/`", client, ["/cases/"], None),
     ]
     rows = []
@@ -146,6 +155,10 @@ def measure_pages(load: Any, samples_n: int) -> dict[str, Any]:
             "Team queue (case officer)": pages.explain(selectors.queue(heavy_m)[:page]),
             "Team queue (decision maker + disclosure officer), one scan per lane":
                 pages.explain(selectors.queue_page_ids(rare_m)),
+            "Team queue sorted by due (case officer)":
+                pages.explain(selectors.queue(heavy_m, query=WorkQuery(sort="due"))[:page]),
+            "Team queue latest due first, two rare lanes, one scan per lane":
+                pages.explain(selectors.queue_page_ids(rare_m, query=WorkQuery(sort="-due"))),
         },
         "reconnect": pages.reconnect_ms(),
     }

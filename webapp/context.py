@@ -21,6 +21,7 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "can_audit": allows(member, Action.AUDIT),
         "can_use_studio": allows(member, Action.USE_STUDIO),
         "can_see_dashboard": allows(member, Action.SEE_DASHBOARD),
+        "can_supervise": allows(member, Action.SUPERVISE),
         "can_administer": allows(member, Action.ADMINISTER),
         "is_national_admin": is_national_admin(getattr(request, "user", None)),
     }

@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStateEnum": "webapp.cases.models.TaskState",
         "ClockStateEnum": "webapp.clocks.models.ClockState",
         "DeploymentStatusEnum": "webapp.processes.models.DeploymentStatus",
+        "BreakGlassReasonEnum": "webapp.audit.models.BreakGlassReason",
+        "ReassignReasonEnum": "webapp.cases.reassignment.ReassignReason",
     },
 }
 

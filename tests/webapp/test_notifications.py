@@ -188,7 +188,7 @@ def test_a_task_sent_back_to_the_owner_after_someone_elses_step_is_emailed(peopl
     # a colleague works the owner's task instead; the next tasks come back to the owner
     colleague = factories.officer("colleague", people["force"], "case_officer")
     services.task_assign(user=people["decision_maker"], task_id=interview.pk,
-                         assignee_id=colleague.pk)
+                         assignee_id=colleague.pk, reason_code="workload")
     services.task_complete(user=colleague, task_id=interview.pk,
                            data=factories.sample("verification_interview"))
     _worker()

@@ -7,11 +7,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 
 from tests import factories
 from webapp.cases import selectors
 from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.cases.worklist import WorkQuery
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +57,13 @@ def test_claimed_tasks_leave_the_page(two_lanes):
     first = selectors.queue_page(two_lanes, 5)[0]
     HumanTask.objects.filter(pk=first.pk).update(assignee=two_lanes.user)
     assert first.pk not in [t.pk for t in selectors.queue_page(two_lanes, 5)]
+
+
+@pytest.mark.parametrize("sort", ["risk", "due", "-due"])
+@pytest.mark.parametrize("offset", [0, 7])
+def test_a_sorted_filtered_later_page_is_the_plain_querys_page(two_lanes, sort, offset):
+    query = WorkQuery(sort=sort, due="overdue")
+    with time_machine.travel(T0 + timedelta(hours=2, minutes=30), tick=False):
+        expected = [t.pk for t in selectors.queue(two_lanes, query=query)[offset:offset + 6]]
+        page = selectors.queue_page(two_lanes, 6, query=query, offset=offset)
+    assert [t.pk for t in page] == expected and expected

@@ -1,8 +1,8 @@
 """Words, not codes: every page a role reaches by links from its landing page, plus the case,
 task and clock views of open and finished demo cases of every scheme, reads in words. The
 visible text (tags, scripts and styles stripped; values of form controls, in attributes such
-as input values or inside a textarea being edited, and URLs are not visible text) must hold no snake_case id, CamelCase code, ISO 8601 duration or
-ISO date."""
+as input values or inside a textarea being edited, and URLs are not visible text) must hold
+no snake_case id, CamelCase code, ISO 8601 duration or ISO date."""
 
 from __future__ import annotations
 

@@ -51,8 +51,12 @@ NOT_CASE_WRITES = {
     "studio:*": "process authoring and deployment by policy leads; no case's data",
     "reports:*": "aggregate figures, read only",
     "cases:home": "sends the user to their role's start page, read only",
-    "cases:mine": "the user's own task list, read only",
-    "cases:queue": "the team queue, read only (acknowledging and retrying have their routes)",
+    "cases:mine": "the user's own task list; its posts keep or delete the user's saved views "
+                  "(filters and a sort: no case)",
+    "cases:queue": "the team queue; its posts keep saved views, or claim and assign the ticked "
+                   "tasks through task_claim and task_assign, each its own case step with the "
+                   "need-to-know check the swept claim and assign routes prove",
+    "cases:workload": "counts of each officer's tasks for supervisors, read only",
     "cases:cases": "case search, read only and scoped by need-to-know",
     "administration:*": "a force's teams, people, time limits and scheme settings, by force "
                         "administrators only (tests/webapp/test_force_admin.py); no case's data",

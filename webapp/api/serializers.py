@@ -9,6 +9,7 @@ from rest_framework import serializers
 from webapp.cases.case_words import outcome_labels
 from webapp.cases.models import Case, CaseEvent, HumanTask
 from webapp.cases.parties import visible_names
+from webapp.cases.reassignment import ReassignReason
 from webapp.clocks.models import CaseClock
 from webapp.processes.models import Deployment, ProcessVersion
 from webapp.processes.registry import scheme_for
@@ -39,6 +40,11 @@ class TaskCompleteIn(StrictSerializer):
 
 class AssignIn(StrictSerializer):
     assignee = serializers.CharField(max_length=150, help_text="Username of the officer.")
+    reason_code = serializers.ChoiceField(
+        choices=ReassignReason.choices, required=False, allow_blank=True,
+        help_text="Why a task another officer holds is reassigned (needed then).")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                   help_text="What the reason is (needed for 'other').")
 
 
 class WithdrawIn(StrictSerializer):

@@ -183,6 +183,7 @@ class CaseWithdraw(APIView):
 TASK_FILTERS = [
     OpenApiParameter("assignee", str, description="a username, or 'me'"),
     OpenApiParameter("unassigned", bool),
+    OpenApiParameter("atRisk", bool, description="only tasks of cases at immediate risk"),
     OpenApiParameter("candidateRole", str, enum=[r.value for r in Role]),
     OpenApiParameter("dueBefore", OpenApiTypes.DATETIME),
     OpenApiParameter("dueAfter", OpenApiTypes.DATETIME),
@@ -231,6 +232,8 @@ def _task_query(request: Request, membership: Membership) -> QuerySet[HumanTask]
         )
     if _choice(params, "unassigned", ("true", "false", "1", "0"), None) in ("true", "1"):
         qs = qs.filter(assignee__isnull=True)
+    if _choice(params, "atRisk", ("true", "false", "1", "0"), None) in ("true", "1"):
+        qs = qs.filter(at_risk=True)
     filters = {
         "role": _choice(params, "candidateRole", tuple(Role.values), None),
         "due_at__lt": _when(params, "dueBefore"),
@@ -324,7 +327,9 @@ class TaskAssign(APIView):
         )
         if target is None:
             raise ServiceError("not_found", "No such officer in your force.")
-        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=target)
+        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=target,
+                                    reason_code=body.validated_data.get("reason_code", ""),
+                                    reason=body.validated_data.get("reason", ""))
         return CaseResponse(s.TaskOut(task).data, case_id=task.case_id)
 
 

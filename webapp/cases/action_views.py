@@ -15,7 +15,9 @@ from django.urls import reverse
 
 from webapp.action_pages import ActionView, Field, Page
 from webapp.cases import selectors, services
+from webapp.cases.case_words import display_name
 from webapp.cases.models import Case, CaseStatus, HumanTask
+from webapp.cases.reassignment import ReassignReason
 from webapp.clocks.models import ClockState
 from webapp.clocks.selectors import case_clocks
 from webapp.errors import ServiceError
@@ -80,15 +82,28 @@ class TaskRelease(ActionView):
 
 
 class TaskAssign(ActionView):
+    """Assign a task; one a colleague holds is a reassignment, which asks why (the previous
+    holder sees the reason on the case's timeline)."""
+
     def page(self, request: HttpRequest, task_id: int) -> Page:
         membership = request_membership(request)
         task = task_or_404(request, task_id)
         people = (selectors.colleagues(membership, task.role)
                   if allows(membership, Action.ASSIGN) else [])
-        choices = [(str(m.user_id), m.user.get_username()) for m in people]
-        return _task_page(task, f"Assign '{task.name}'", "Assign", fields=[
-            Field("assignee", "Assign to", kind="select", choices=choices,
-                  initial=str(task.assignee_id or ""))])
+        choices = [(str(m.user_id), display_name(m.user)) for m in people]
+        fields = [Field("assignee", "Assign to", kind="select", choices=choices,
+                        initial=str(task.assignee_id or ""))]
+        if task.assignee_id is None or task.assignee_id == request.user.pk:
+            return _task_page(task, f"Assign '{task.name}'", "Assign", fields=fields)
+        holder = display_name(task.assignee)
+        fields += [Field("reason_code", "Why is it being reassigned?", kind="radios",
+                         choices=ReassignReason.choices),
+                   Field("reason", "More about the reason", kind="textarea",
+                         hint="Needed for 'Another reason'. The officers on the case see it "
+                              "on its timeline.", max_length=300)]
+        return _task_page(task, f"Reassign '{task.name}'", "Reassign", fields=fields,
+                          intro=[f"{holder} holds this task now. They will see the reason "
+                                 "on the case's timeline."])
 
     def perform(self, request: HttpRequest, values: Mapping[str, str],
                 task_id: int) -> HttpResponse:
@@ -97,8 +112,10 @@ class TaskAssign(ActionView):
         except ValueError as exc:
             raise ServiceError("invalid", ASSIGN_CHOICE,
                                field_errors={"assignee": [ASSIGN_CHOICE]}) from exc
-        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=assignee)
-        messages.success(request, f"'{task.name}' assigned to {task.assignee.get_username()}.")
+        task = services.task_assign(user=request.user, task_id=task_id, assignee_id=assignee,
+                                    reason_code=values.get("reason_code", ""),
+                                    reason=values.get("reason", ""))
+        messages.success(request, f"'{task.name}' assigned to {display_name(task.assignee)}.")
         return redirect("cases:task", task_id=task.pk)
 
 

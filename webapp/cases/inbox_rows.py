@@ -34,12 +34,13 @@ def task_rows(tasks: Iterable[HumanTask],
         left = time_left_at(task.due_at, now)
         due = timezone.localtime(task.due_at).strftime("%-d %b %Y, %H:%M") if task.due_at else ""
         rows.append({
-            "name": task.name, "reference": task.case.reference,
+            "id": task.pk, "name": task.name, "reference": task.case.reference,
             "scheme": schemes.get(task.case.scheme, task.case.scheme),
             "stage": task.stage or task.case.stage, "due_state": left["state"],
             "due_text": left["text"], "due": due,
             "case_url": f"{case_prefix}{task.case.reference}/",
             "task_url": f"{task_prefix}{task.pk}/", "claim_url": f"{task_prefix}{task.pk}/claim/",
+            "assign_url": f"{task_prefix}{task.pk}/assign/",
             "risk": ", ".join(scheme_for(task.case.version_id).risk_label(name)
                               for name in task.case.risks) if task.case.risks else "",
         })

@@ -150,6 +150,9 @@ class HumanTask(models.Model):
             models.Index(fields=["force", "role", "-at_risk", "due_at", "id"],
                          name="task_queue_role_risk",
                          condition=Q(state="ready", assignee__isnull=True)),
+            # Team queue sorted by due alone (either way: a backward scan for latest first).
+            models.Index(fields=["force", "role", "due_at", "id"], name="task_queue_role_due",
+                         condition=Q(state="ready", assignee__isnull=True)),
             # My tasks.
             models.Index(fields=["assignee", "-at_risk", "due_at"], name="task_mine_risk",
                          condition=Q(state="ready")),
@@ -207,6 +210,7 @@ class EventKind(models.TextChoices):
     MIGRATED = "migrated", "Moved to another process version"
     CLOSED = "closed", "Case closed"
     OWNER = "owner", "Owner changed"
+    REASSIGNED = "reassigned", "Task reassigned"
 
 
 class CaseEvent(models.Model):
@@ -272,3 +276,4 @@ class EnquiryDraft(models.Model):
 
 # The case's notes and documents live in their own module; Django finds them through this one.
 from webapp.cases.evidence_models import Attachment, AttachmentKind, CaseNote  # noqa: E402,F401
+from webapp.cases.worklist_models import SavedView, WorklistPage  # noqa: E402,F401

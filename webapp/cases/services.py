@@ -23,6 +23,7 @@ from webapp.cases.case_words import display_name
 from webapp.cases.drafts import draft_discard
 from webapp.cases.models import Case, CaseEvent, CaseStatus, EventKind, HumanTask, TaskState
 from webapp.cases.ownership import take_ownership
+from webapp.cases.reassignment import ReassignReason, reassign_reason
 from webapp.cases.step_incidents import incident_on_failure
 from webapp.cases.sync import allocate_reference
 from webapp.errors import ServiceError
@@ -176,8 +177,11 @@ def task_release(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
     return task
 
 
-def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> HumanTask:
-    """A decision maker gives a task to a colleague in the same force who may work its lane."""
+def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int,
+                reason_code: str = "", reason: str = "") -> HumanTask:
+    """A decision maker gives a task to a colleague in the same force who may work its lane.
+    Taking a task from the colleague who holds it is a reassignment: it needs a reason (a
+    ``ReassignReason`` and, for 'another reason', words), kept on the case's timeline."""
     membership = require(user, Action.ASSIGN)
     with _task_step(membership, user, task_id) as step:
         task = step.task
@@ -189,11 +193,23 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int) -> Hu
         if membership.team_id and target.team_id != membership.team_id:
             raise ServiceError("forbidden", "You may assign only within your team.")
         _check_may_work(target, task)
+        previous = task.assignee if task.assignee_id not in (None, target.user.pk) else None
+        why = reassign_reason(reason_code, reason) if previous is not None else ""
         task.assignee = target.user
         step_sql.set_assignee(task.pk, target.user.pk)
         to = display_name(target.user)
-        step.event(EventKind.ASSIGNED, task, detail=f"to {to}")
-        step.access(Operation.ALTER, f"task assigned: {task.name}, to {to}", fields=["assignee"])
+        if previous is not None:
+            step.event(EventKind.REASSIGNED, task,
+                       detail=f"from {display_name(previous)} to {to}: {why}")
+            # the log outlives erasure: the reason's category, never the typed words
+            step.access(Operation.ALTER, f"task reassigned: {task.name}, from "
+                        f"{display_name(previous)} to {to}, because: "
+                        f"{ReassignReason(reason_code).label.lower()}",
+                        fields=["assignee", "reassignment reason"])
+        else:
+            step.event(EventKind.ASSIGNED, task, detail=f"to {to}")
+            step.access(Operation.ALTER, f"task assigned: {task.name}, to {to}",
+                        fields=["assignee"])
         take_ownership(step, target, "was assigned")
         case_notices.task_assigned(step.case, task, by=user)
     return task

@@ -1,13 +1,21 @@
 from django.urls import path
 
-from webapp.cases import action_views, evidence_views, letter_views, owner_views, views
+from webapp.cases import (
+    action_views,
+    evidence_views,
+    letter_views,
+    owner_views,
+    views,
+    worklist_views,
+)
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("my-tasks/", views.my_tasks, name="mine"),
-    path("queue/", views.team_queue, name="queue"),
+    path("my-tasks/", worklist_views.my_tasks, name="mine"),
+    path("queue/", worklist_views.team_queue, name="queue"),
+    path("workload/", worklist_views.workload, name="workload"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<str:reference>/", views.case_page, name="case"),
     path("cases/<str:reference>/answers.csv", views.case_answers_csv, name="answers_csv"),

@@ -22,16 +22,14 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
-from webapp.cases.case_words import case_row, case_words, labelled_alerts, timeline
+from webapp.cases.case_words import case_row, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import evidence_context, with_notes
-from webapp.cases.inbox_rows import task_rows
 from webapp.cases.labelled import flat_rows
 from webapp.cases.letters import offered_letters
 from webapp.cases.linked_cases import show_linked_cases
 from webapp.cases.models import CaseStatus
-from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
 from webapp.cases.ownership import claimable_on_case, owner_choices
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
@@ -67,31 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """"/" and the page after signing in: where the user's role does its work."""
     return redirect(landing(membership_or_none(request.user),
                             national=is_national_admin(request.user)))
-
-
-@login_required
-def my_tasks(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
-    filt = _scheme_filter(request, membership)
-    rows = task_rows(selectors.my_tasks(membership, filt["scheme"])[: selectors.PAGE],
-                     filt["schemes"])
-    return render(request, "cases/my_tasks.html", {"rows": rows, "nav": "mine", **filt})
-
-
-@login_required
-def team_queue(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
-    filt = _scheme_filter(request, membership)
-    rows = task_rows(selectors.queue_page(membership, scheme=filt["scheme"]), filt["schemes"])
-    extra = {}
-    if allows(membership, Action.ACKNOWLEDGE_ALERTS):
-        alerts = labelled_alerts(clock_selectors.open_alerts(membership))
-        extra = {"background_warnings": background_warnings(membership),
-                 "risk_alerts": [a for a in alerts if a.kind == "risk"],
-                 "alerts": [a for a in alerts if a.kind != "risk"],
-                 "incidents": list(open_incidents(membership)),
-                 "extensions": list(force_pending_extensions(membership))}
-    return render(request, "cases/queue.html", {"rows": rows, "nav": "queue", **filt, **extra})
 
 
 @login_required

@@ -1,0 +1,70 @@
+"""Claim or assign the tasks ticked on the team queue: each through its own service call (its
+own case step, event and access-log entry), the outcome told task by task in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from webapp.cases import services
+from webapp.cases.models import HumanTask
+from webapp.cases.worklist import PAGE
+from webapp.errors import ServiceError
+from webapp.permissions import Action, require
+
+NONE_TICKED = "Select the tasks first: tick the box beside each task."
+CHOOSE_OFFICER = "Select the officer to assign the tasks to."
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    ids = [int(v) for v in values[:PAGE] if v.isdigit()]
+    if not ids:
+        raise ServiceError("invalid", NONE_TICKED, field_errors={"task": [NONE_TICKED]})
+    return list(dict.fromkeys(ids))
+
+
+def _each(request: HttpRequest, ids: list[int], act: Callable[[int], HumanTask],
+          done_word: str) -> None:
+    """Run ``act`` on each task; one message with the counts, one per task refused."""
+    names = {t.pk: f"'{t.name}' on {t.case.reference}" for t in HumanTask.objects
+             .filter(pk__in=ids, force_id=request.user.membership.force_id)
+             .select_related("case").only("name", "case__reference")}
+    done, taken, refused = 0, 0, []
+    for task_id in ids:
+        try:
+            act(task_id)
+        except ServiceError as exc:
+            if exc.code == "conflict" and "already claimed" in exc.message:
+                taken += 1
+            refused.append(f"{names.get(task_id, 'A task')}: {exc.message}")
+        else:
+            done += 1
+    summary = [f"{done} {done_word}"]
+    if taken:
+        summary.append(f"{taken} had already been claimed by someone else")
+    if len(refused) > taken:
+        summary.append(f"{len(refused) - taken} could not be {done_word}")
+    level = messages.SUCCESS if not refused else messages.WARNING
+    messages.add_message(request, level, "; ".join(summary) + ".")
+    for line in refused:
+        messages.warning(request, line)
+
+
+def claim_selected(request: HttpRequest, values: Sequence[str]) -> None:
+    """Claim the ticked tasks for the user."""
+    _each(request, _ids(values),
+          lambda task_id: services.task_claim(user=request.user, task_id=task_id), "claimed")
+
+
+def assign_selected(request: HttpRequest, values: Sequence[str], assignee: str) -> None:
+    """Assign the ticked tasks to one officer (decision makers only)."""
+    require(request.user, Action.ASSIGN)
+    ids = _ids(values)
+    if not assignee.isdigit():
+        raise ServiceError("invalid", CHOOSE_OFFICER,
+                           field_errors={"assignee": [CHOOSE_OFFICER]})
+    target = int(assignee)
+    _each(request, ids, lambda task_id: services.task_assign(
+        user=request.user, task_id=task_id, assignee_id=target), "assigned")
