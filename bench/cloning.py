@@ -64,14 +64,16 @@ def case_tables() -> list[type[Model]]:
     return sorted(set(models), key=lambda m: (m is not HumanTask, m._meta.db_table))
 
 
-def map_slots(clones: int, ready_share: float) -> None:
+def map_slots(clones: int, ready_share: float, templates_up_to: int | None = None) -> None:
     """Pick templates for ``clones`` clones so that they hold about ``ready_share`` ready task
-    rows each; the clones' offsets: open ones opened up to 40 days ago, closed up to 3 years."""
+    rows each; the clones' offsets: open ones opened up to 40 days ago, closed up to 3 years.
+    With ``templates_up_to``, only the cases up to that id are templates (not earlier clones)."""
     execute(sql.SQL("""CREATE TEMP TABLE bench_tmpl AS
         SELECT c.id AS tcase, c.status = 'open' AS is_open,
                (SELECT count(*) FROM {task} h
                 WHERE h.case_id = c.id AND h.state = 'ready') AS ready
-        FROM {case} c""").format(task=_table(HumanTask), case=_table(Case)))
+        FROM {case} c WHERE c.id <= %s""").format(task=_table(HumanTask), case=_table(Case)),
+            [templates_up_to if templates_up_to is not None else 2**62])
     with connection.cursor() as cursor:
         cursor.execute("SELECT tcase, is_open, ready FROM bench_tmpl ORDER BY tcase")
         rows = cursor.fetchall()
@@ -98,9 +100,10 @@ def map_slots(clones: int, ready_share: float) -> None:
 
 
 def clone_cases() -> int:
-    """Case rows, with ids fixed in advance (base + g) and references no live case can take."""
+    """Case rows, with ids fixed in advance (base + g) and references no live case can take
+    (numbered by the clone's case id, so a second round of clones takes new ones)."""
     reference = sql.SQL("f.code || '-' || to_char(c.opened_at + cl.shift, 'YYYY') || '-' "
-                        "|| (100000 + cl.g)")
+                        "|| (100000 + cl.case_id)")
     names, values = _columns(Case, "c", "cl.shift",
                              {"id": sql.SQL("cl.case_id"), "reference": reference})
     count = execute(sql.SQL("""INSERT INTO {case} ({names}) SELECT {values}

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 SEPARATOR = "_"
+SECOND_PAGE = 2
 
 
 def _cursor(row: Any, key: str) -> str:
@@ -61,7 +62,7 @@ class KeysetPage:
 
     @property
     def previous_link(self) -> str:
-        if self.number <= 2:  # the first page is the list without a cursor
+        if self.number <= SECOND_PAGE:  # the first page is the list without a cursor
             return "?" + urlencode(self.keep)
         return self._link("before", self.first_cursor, self.number - 1)
 
@@ -103,7 +104,7 @@ def keyset_page(rows: QuerySet[Any], get: Any, *, key: str, size: int,
     if not has_previous:
         number = 1
     elif number == 1:
-        number = 2  # a cursor without its page number: at least the second page
+        number = SECOND_PAGE  # a cursor without its page number: at least the second page
     if not shown:
         has_next = False
     return KeysetPage(rows=shown, number=number, has_previous=has_previous, has_next=has_next,
