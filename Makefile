@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/migration.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/embedded_broker.py
+	nice -n 10 $(BIN)/python bench/national.py
 
 # bin/serve takes its lock, migrates, loads the demo data and supervises the web server and the
 # worker; exec lets a signal to make's recipe reach it.

@@ -36,39 +36,70 @@ def national_forces(count: int = FORCE_COUNT) -> list[tuple[str, str, tuple[str,
     return forces
 
 
-def build(cases: int, *, templates_per_force: int, say: Any = print) -> caseload.Load:
-    caseload.FORCES[:] = national_forces()
-    return caseload.build(cases, templates_per_force=templates_per_force, say=say)
+def spread(forces: dict[str, Any]) -> None:
+    """Give the clones about to be made (bench_clone) the 43 forces in turn."""
+    ids = [force.pk for force in forces.values()]
+    cloning.execute("UPDATE bench_clone SET force_id = (%s::bigint[])[1 + g %% %s]",
+                    [ids, len(ids)])
 
 
-def grow(load: caseload.Load, cases: int, *, say: Any = print) -> dict[str, float]:
-    """Clone closed template cases (and their finished task rows) up to ``cases`` cases and
-    ten task rows a case; returns the time of each phase."""
-    phases: dict[str, float] = {}
-    have = cloning.one("SELECT count(*) FROM cases_case")[0]
-    clones = cases - have
-    if clones <= 0:
-        return phases
-    cloning.execute("DROP TABLE IF EXISTS bench_tmpl, bench_slot, bench_clone, bench_pool")
-    steps = [
-        ("slots", lambda: cloning.map_slots(clones, 0.0, templates_up_to=load.template_max_id)),
-        ("cases", cloning.clone_cases),
-        *[(model._meta.verbose_name_plural, lambda model=model: cloning.clone_rows(model))
-          for model in cloning.case_tables()],
-        ("finished task history",
-         lambda: cloning.top_up_tasks(cases * caseload.TASKS_PER_CASE)),
-    ]
+def _steps(load: caseload.Load, clones: int, share: float, cases: int,
+           up_to: int | None) -> list[tuple[str, Any]]:
+    def slots() -> None:
+        cloning.execute("DROP TABLE IF EXISTS bench_tmpl, bench_slot, bench_clone, bench_pool")
+        cloning.map_slots(clones, share, templates_up_to=up_to)
+        spread(load.forces)
+
+    return [("slots", slots), ("cases", cloning.clone_cases),
+            *[(model._meta.verbose_name_plural, lambda model=model: cloning.clone_rows(model))
+              for model in cloning.case_tables()],
+            ("finished task history",
+             lambda: cloning.top_up_tasks(cases * caseload.TASKS_PER_CASE))]
+
+
+def _run(steps: list[tuple[str, Any]], phases: dict[str, float], prefix: str,
+         say: Any) -> None:
     for name, step in steps:
         started = time.perf_counter()
         with transaction.atomic():
             cloning.execute("SET LOCAL synchronous_commit TO off")
             step()
-        phases[f"grow {name}"] = time.perf_counter() - started
-        say(f"  grow {name}: {phases[f'grow {name}']:.1f} s")
+        phases[f"{prefix} {name}"] = time.perf_counter() - started
+        say(f"  {prefix} {name}: {phases[f'{prefix} {name}']:.1f} s")
     started = time.perf_counter()
     cloning.settle()
-    phases["vacuum, analyze, checkpoint"] = time.perf_counter() - started
+    phases[f"{prefix}: vacuum, analyze, checkpoint"] = time.perf_counter() - started
+
+
+def build(cases: int, *, templates_per_force: int, say: Any = print) -> caseload.Load:
+    """43 forces; template cases made through the services in the inbox's two forces, cloned
+    over all 43 (the clones' times shifted); ready clone tasks spread over officer pools."""
+    caseload.FORCES[:] = national_forces()
+    began = time.perf_counter()
+    with transaction.atomic():
+        load = caseload.setup()
+    everyone = load.forces
+    load.forces = {code: everyone[code] for code in list(everyone)[:2]}
+    caseload.make_templates(load, templates_per_force)
+    load.forces = everyone
+    load.phases["template cases through the services"] = time.perf_counter() - began
+    say(f"  {2 * templates_per_force} template cases in {time.perf_counter() - began:.1f} s")
+    clones = max(0, cases - 2 * templates_per_force)
+    steps = _steps(load, clones, caseload.READY_SHARE, cases, None)
+    steps.append(("assignees", lambda: caseload._pools(load)))  # noqa: SLF001
+    _run(steps, load.phases, "clone", say)
     load.counts = cloning.counts()
+    return load
+
+
+def grow(load: caseload.Load, cases: int, *, say: Any = print) -> dict[str, float]:
+    """Clone closed template cases (and their finished task rows) over the 43 forces up to
+    ``cases`` cases and ten task rows a case; returns the time of each phase."""
+    phases: dict[str, float] = {}
+    clones = cases - cloning.one("SELECT count(*) FROM cases_case")[0]
+    if clones > 0:
+        _run(_steps(load, clones, 0.0, cases, load.template_max_id), phases, "grow", say)
+        load.counts = cloning.counts()
     return phases
 
 
@@ -107,7 +138,7 @@ def grow_access_log(rows: int, *, say: Any = print) -> float:
                        '["parties"]'::jsonb, 'worked the case', '[]'::jsonb,
                        md5(g::text), '127.0.0.1',
                        lpad(to_hex(g - 1), 64, 'b'), lpad(to_hex(g), 64, 'b')
-                FROM generate_series(%(low)s, %(high)s) g
+                FROM generate_series(%(low)s::bigint, %(high)s::bigint) g
                 JOIN (SELECT code, ordinality - 1 AS n
                       FROM unnest(%(codes)s::text[]) WITH ORDINALITY code) f
                   ON f.n = g %% %(forces)s""",
