@@ -171,7 +171,7 @@ def append_entries(actor: Any, count: int) -> None:
     from webapp.audit.models import Operation
 
     for index in range(count):
-        with transaction.atomic():
+        with transaction.atomic():  # one commit a page of work (the bench's, not the log's)
             record(actor=actor, operation=Operation.CONSULT, object_type="case",
                    object_id=f"HRT-2026-{index}", fields=["parties"],
                    justification="bench: appended after the checkpoint")

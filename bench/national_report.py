@@ -33,18 +33,20 @@ def _rows(small: dict[str, Any], large: dict[str, Any], sizes: tuple[str, str],
           keys: list[str]) -> tuple[list[str], list[str]]:
     """Table rows comparing two steps, and the names of the targets not met."""
     lines = ["| Page | p50 / p95 ms at " + sizes[0] + " | p50 / p95 ms at " + sizes[1]
-             + " | SQL statements | p95 ratio (≤ 1.2) | p95 ÷ floor at " + sizes[1] + " |",
-             "|---|---|---|---|---|---|"]
+             + " | SQL statements | p95 ratio (≤ 1.2) | ratio, each p95 ÷ its step's floor "
+             "| p95 ÷ floor at " + sizes[1] + " |",
+             "|---|---|---|---|---|---|---|"]
     missed = []
-    floor = _floor(large)
+    floor, floor_before = _floor(large), _floor(small)
     for key in keys:
         label, a, _, _ = small["pages"][key]
         _, b, sql, _ = large["pages"][key]
         ratio = b.p95 / a.p95
         if key == "floor":
             lines.append(f"| {label} | {a.p50:.1f} / {a.p95:.1f} | {b.p50:.1f} / {b.p95:.1f} "
-                         f"| {sql.statements} | {ratio:.2f} | 1 |")
+                         f"| {sql.statements} | {ratio:.2f} | 1 | 1 |")
             continue
+        steady = (b.p95 / floor) / (a.p95 / floor_before)
         limit = LIST_FLOOR_MAX if key in LISTS else DETAIL_FLOOR_MAX
         to_floor = b.p95 / floor
         if ratio > FLAT_MAX:
@@ -53,6 +55,7 @@ def _rows(small: dict[str, Any], large: dict[str, Any], sizes: tuple[str, str],
             missed.append(f"{label}: {to_floor:.1f}× the floor")
         lines.append(f"| {label} | {a.p50:.1f} / {a.p95:.1f} | {b.p50:.1f} / {b.p95:.1f} | "
                      f"{sql.statements} | {ratio:.2f} {verdict(ratio <= FLAT_MAX)} | "
+                     f"{steady:.2f} | "
                      f"{to_floor:.1f} (≤ {limit:.0f}) {verdict(to_floor <= limit)} |")
     return lines, missed
 
