@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TITLE = "National scale: 43 forces, 1,000,000 cases, 50,000,000 log rows (bench/national.py)"
+TITLE = "National scale: 43 forces, cases and access log grown in SQL (bench/national.py)"
 FLAT_MAX, LIST_FLOOR_MAX, DETAIL_FLOOR_MAX, LOG_SHARE_MAX = 1.2, 2.0, 3.0, 0.10
 VERIFY_N = 200
 LISTS = ("mine", "queue", "cases", "cases_all", "audit", "audit_user", "audit_case",

@@ -122,7 +122,8 @@ def grow_access_log(rows: int, *, say: Any = print) -> float:
         cloning.execute("SET LOCAL synchronous_commit TO off")
         for low in range(first, first + extra, batch):
             high = min(low + batch, first + extra) - 1
-            # hashes: the row number in hex, unique and cheap (the bulk chain is not walked)
+            # hashes: the row number in hex padded with x (no hex digit): unique and cheap
+            # (the bulk chain is not walked)
             cloning.execute("""
                 INSERT INTO audit_accesslog (at, actor_id, actor_username, actor_roles,
                     force_code, operation, object_type, object_id, fields, justification,
@@ -137,7 +138,7 @@ def grow_access_log(rows: int, *, say: Any = print) -> float:
                        f.code || '-2025-' || (100000 + (g / %(forces)s) %% %(refs)s),
                        '["parties"]'::jsonb, 'worked the case', '[]'::jsonb,
                        md5(g::text), '127.0.0.1',
-                       lpad(to_hex(g - 1), 64, 'b'), lpad(to_hex(g), 64, 'b')
+                       lpad(to_hex(g - 1), 64, 'x'), lpad(to_hex(g), 64, 'x')
                 FROM generate_series(%(low)s::bigint, %(high)s::bigint) g
                 JOIN (SELECT code, ordinality - 1 AS n
                       FROM unnest(%(codes)s::text[]) WITH ORDINALITY code) f
