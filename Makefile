@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/embedded_broker.py
 	$(BIN)/python bench/whatif.py
 	$(BIN)/python bench/scale_out.py
+	$(BIN)/python bench/national.py
 
 # bin/serve takes its lock, migrates, loads the demo data and supervises the web server and the
 # worker; exec lets a signal to make's recipe reach it.

@@ -64,14 +64,16 @@ def case_tables() -> list[type[Model]]:
     return sorted(set(models), key=lambda m: (m is not HumanTask, m._meta.db_table))
 
 
-def map_slots(clones: int, ready_share: float) -> None:
+def map_slots(clones: int, ready_share: float, templates_up_to: int | None = None) -> None:
     """Pick templates for ``clones`` clones so that they hold about ``ready_share`` ready task
-    rows each; the clones' offsets: open ones opened up to 40 days ago, closed up to 3 years."""
+    rows each; the clones' offsets: open ones opened up to 40 days ago, closed up to 3 years.
+    With ``templates_up_to``, only the cases up to that id are templates (not earlier clones)."""
     execute(sql.SQL("""CREATE TEMP TABLE bench_tmpl AS
-        SELECT c.id AS tcase, c.status = 'open' AS is_open,
+        SELECT c.id AS tcase, c.force_id, c.status = 'open' AS is_open,
                (SELECT count(*) FROM {task} h
                 WHERE h.case_id = c.id AND h.state = 'ready') AS ready
-        FROM {case} c""").format(task=_table(HumanTask), case=_table(Case)))
+        FROM {case} c WHERE c.id <= %s""").format(task=_table(HumanTask), case=_table(Case)),
+            [templates_up_to if templates_up_to is not None else 2**62])
     with connection.cursor() as cursor:
         cursor.execute("SELECT tcase, is_open, ready FROM bench_tmpl ORDER BY tcase")
         rows = cursor.fetchall()
@@ -87,7 +89,7 @@ def map_slots(clones: int, ready_share: float) -> None:
     base = one(sql.SQL("SELECT max(id) FROM {}").format(_table(Case)))[0]
     execute("SELECT setseed(0.42)")
     execute("""CREATE TEMP TABLE bench_clone AS
-        SELECT g, %s + g AS case_id, t.tcase, t.is_open,
+        SELECT g, %s + g AS case_id, t.tcase, t.force_id, t.is_open,
                make_interval(secs => -86400 * CASE WHEN t.is_open THEN random() * 40
                                                    ELSE 45 + random() * 1050 END) AS shift
         FROM generate_series(1, %s) g
@@ -98,13 +100,15 @@ def map_slots(clones: int, ready_share: float) -> None:
 
 
 def clone_cases() -> int:
-    """Case rows, with ids fixed in advance (base + g) and references no live case can take."""
+    """Case rows, with ids fixed in advance (base + g) and references no live case can take
+    (numbered by the clone's case id, so a second round of clones takes new ones)."""
     reference = sql.SQL("f.code || '-' || to_char(c.opened_at + cl.shift, 'YYYY') || '-' "
-                        "|| (100000 + cl.g)")
+                        "|| (100000 + cl.case_id)")
     names, values = _columns(Case, "c", "cl.shift",
-                             {"id": sql.SQL("cl.case_id"), "reference": reference})
+                             {"id": sql.SQL("cl.case_id"), "reference": reference,
+                              "force_id": sql.SQL("cl.force_id")})
     count = execute(sql.SQL("""INSERT INTO {case} ({names}) SELECT {values}
-        FROM bench_clone cl JOIN {case} c ON c.id = cl.tcase JOIN {force} f ON f.id = c.force_id
+        FROM bench_clone cl JOIN {case} c ON c.id = cl.tcase JOIN {force} f ON f.id = cl.force_id
         """).format(case=_table(Case), force=_table(Force), names=names, values=values))
     execute(sql.SQL("SELECT setval(pg_get_serial_sequence({name}, 'id'), "
                     "(SELECT max(id) FROM {case}))").format(
@@ -115,6 +119,8 @@ def clone_cases() -> int:
 def clone_rows(model: type[Model]) -> int:
     """Every row of ``model`` that belongs to a template, once per clone."""
     overrides = {"case_id": sql.SQL("cl.case_id")}
+    if any(f.column == "force_id" for f in model._meta.concrete_fields):
+        overrides["force_id"] = sql.SQL("cl.force_id")  # the clone's force (bench_clone)
     if model is HumanTask:
         overrides["assignee_id"] = sql.SQL(
             "CASE WHEN h.state = 'ready' THEN NULL ELSE h.assignee_id END")
@@ -130,7 +136,8 @@ def top_up_tasks(target: int) -> int:
     if extra <= 0:
         return 0
     names, values = _columns(HumanTask, "d", "c.shift", {
-        "case_id": sql.SQL("c.case_id"), "engine_task_id": sql.SQL("gen_random_uuid()")})
+        "case_id": sql.SQL("c.case_id"), "force_id": sql.SQL("c.force_id"),
+        "engine_task_id": sql.SQL("gen_random_uuid()")})
     return execute(sql.SQL("""
         WITH done AS (
             SELECT h.*, row_number() OVER (PARTITION BY h.case_id ORDER BY h.id) - 1 AS ord,

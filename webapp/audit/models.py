@@ -41,7 +41,14 @@ class AccessLog(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_id", "at"], name="access_object"),
-                   models.Index(fields=["actor", "at"], name="access_actor")]
+                   models.Index(fields=["actor", "at"], name="access_actor"),
+                   # The auditor's page, newest first by (at, id), one index per filter: the
+                   # force's log, by user, by case reference (a date range is a range of at).
+                   models.Index(fields=["force_code", "at", "id"], name="access_force_at"),
+                   models.Index(fields=["force_code", "actor_username", "at", "id"],
+                                name="access_force_user"),
+                   models.Index(fields=["force_code", "object_id", "at", "id"],
+                                name="access_force_object")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.operation} {self.object_id}"

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from webapp.audit.models import AccessLog, BreakGlass, Operation, ReviewOutcome
 from webapp.audit.verification import last_chain_verification
 from webapp.cases.access import break_glass_review
 from webapp.cases.models import Case, CaseStatus
+from webapp.keyset import keyset_page
 from webapp.permissions import Action, allows
 
 
@@ -32,6 +32,7 @@ def _auditor(request: HttpRequest):  # noqa: ANN202 - a Membership
 
 
 DATE_PARTS = ("day", "month", "year")
+LOG_PAGE = 50
 
 
 def _day(params: Mapping[str, str], name: str, label: str, *, end: bool
@@ -60,20 +61,26 @@ def _day(params: Mapping[str, str], name: str, label: str, *, end: bool
 def audit_page(request: HttpRequest) -> HttpResponse:
     membership = _auditor(request)
     params = request.GET
-    rows = AccessLog.objects.filter(force_code=membership.force.code).order_by("-pk")
+    rows = AccessLog.objects.filter(force_code=membership.force.code)
+    keep = {}
     if params.get("user"):
-        rows = rows.filter(actor_username=params["user"][:150])
+        keep["user"] = params["user"][:150]
+        rows = rows.filter(actor_username=keep["user"])
     if params.get("case"):
-        rows = rows.filter(object_id=params["case"][:64])
+        keep["case"] = params["case"][:64]
+        rows = rows.filter(object_id=keep["case"])
     start, from_parts, from_error = _day(params, "from", "From", end=False)
     finish, to_parts, to_error = _day(params, "to", "To", end=True)
     dates = [("from", "From", from_parts, from_error), ("to", "To", to_parts, to_error)]
     if start:
         rows = rows.filter(at__gte=start)
+        keep["from"] = start.date().isoformat()
     if finish:
         rows = rows.filter(at__lte=finish)
-    page = Paginator(rows, 50).get_page(params.get("page"))
-    page.object_list = list(page.object_list)  # read before this consultation is logged
+        keep["to"] = finish.date().isoformat()
+    # newest first by an index matching the filters (access_force_*), one statement a page
+    # whatever the log's length (read before this consultation is logged)
+    page = keyset_page(rows, params, key="at", size=LOG_PAGE, keep=keep)
     record(actor=request.user, operation=Operation.CONSULT, object_type="access log",
            object_id=f"page {page.number}", justification="audit of the access log")
     return render(request, "audit/index.html", {

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,12 +36,14 @@ from webapp.cases.task_page import form_context, form_for_task, intake_form, rec
 from webapp.clocks import selectors as clock_selectors
 from webapp.downloads import csv_download
 from webapp.errors import ServiceError
+from webapp.keyset import keyset_page
 from webapp.permissions import Action, allows, is_national_admin, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
 from webapp.processes.deployments import scheme_choices, scheme_titles
 
 log = logging.getLogger(__name__)
 
+CASES_PAGE = 25
 GENERAL = "_form"  # the errors key of a refusal that is not about one field
 
 
@@ -72,17 +73,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     filt = _scheme_filter(request, membership)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
-    page = Paginator(selectors.cases(membership, query=query, others=True), 25)
-    shown = page.get_page(request.GET.get("page"))
-    seen = [c for c in shown.object_list if getattr(c, "shown", True)]
+    links = query.link_query()
+    keep = {"q": query.text, "status": query.status, "stage": query.stage,
+            "scheme": filt["scheme"], **links}
+    # newest first by an index, Previous/Next from the rows shown: no COUNT over need-to-know
+    shown = keyset_page(selectors.cases(membership, query=query, others=True), request.GET,
+                        key="opened_at", size=CASES_PAGE, keep={k: v for k, v in keep.items() if v})
+    seen = [c for c in shown.rows if getattr(c, "shown", True)]
     if seen:
         record(actor=request.user, operation=Operation.CONSULT, object_type="case search",
                object_id=f"page {shown.number}", fields=[c.reference for c in seen],
                justification="case search results (names shown)")
     # a case outside the user's relationships: only that it exists, and the break-glass route
-    shown.object_list = [case_row(case, membership.roles) if getattr(case, "shown", True)
-                         else case for case in shown.object_list]
-    links = query.link_query()
+    shown.rows = [case_row(case, membership.roles) if getattr(case, "shown", True)
+                  else case for case in shown.rows]
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
