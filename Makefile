@@ -25,8 +25,10 @@ $(ASSETS): $(NODE_STAMP) $(wildcard webapp/assets/*.scss) webapp/assets/copy-js.
 
 install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
+# One pytest worker per core (pytest-xdist), each with its own test database and broker keys
+# (tests/conftest.py); a test file stays on one worker, so its module fixtures are made once.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

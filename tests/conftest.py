@@ -12,6 +12,41 @@ import pytest  # noqa: E402
 _checkpoint_dirs = itertools.count()
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs ``-n auto``) each worker has its own test database
+    (pytest-django adds ``_gw0``, ``_gw1``...); give it its own broker keys too. CI names one
+    Redis database for the run, and a Celery worker started by a test (tests/webapp/
+    test_timer_workers.py) must take only its own pytest worker's tasks: they name cases of that
+    worker's database. kombu's ``global_keyprefix`` puts every queue of this worker under
+    ``<worker id>:``; the environment carries it to the workers a test starts."""
+    import json
+    import os
+
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not settings.configured or not str(
+            settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://")):
+        return
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{worker}:"}
+    os.environ["CELERY_BROKER_TRANSPORT_OPTIONS"] = json.dumps(options)
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes():
+    """Tests make hundreds of accounts; Django's PBKDF2 (a million rounds, about 0.3 s a hash
+    here) made account set-up most of the suite's time. New hashes in tests are MD5; the other
+    hashers stay listed, so a PBKDF2 hash made elsewhere still checks. What tests check is who
+    may sign in, never the hash's strength (that is Django's, and production's settings)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher",
+                                             *settings.PASSWORD_HASHERS]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _forget_cached_versions():
     """Versions are cached by primary key (immutable, never reused in a real database); test

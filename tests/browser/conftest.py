@@ -12,18 +12,23 @@ from tests import factories
 from tests.browser.pages import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _orm_beside_playwright() -> Iterator[None]:
     """Playwright's sync API keeps an asyncio loop running in this thread, which trips Django's
     async-safety guard on every ORM call the test makes (setup, assertions, flush). The ORM use
-    here is plain synchronous code, so switch the guard off for these tests only."""
+    here is plain synchronous code, so switch the guard off. Session-wide since the browser is:
+    the loop runs from the first browser test to the end of the run (of this xdist worker), and
+    no test of the suite runs async code of its own."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(_orm_beside_playwright: None) -> Iterator[Any]:
+    """One Chromium for the whole run (per xdist worker), started by the first test that needs
+    it: launching it took a second or two per test module. Each test still gets a fresh context
+    (no cookies, no storage) from ``page``."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
