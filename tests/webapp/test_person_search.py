@@ -8,6 +8,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 from tests.factories import page_html
@@ -147,3 +149,31 @@ def test_filters_and_the_api_never_offer_a_case_outside_the_users_work(world):
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         rows = client.get("/api/v1/cases", {"q": "Okafour"}).json()["results"]
         assert [r["reference"] for r in rows] == found
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
+def test_every_arm_of_a_name_search_reads_an_index(world):
+    """Each arm of a name search (letters, trigram similarity, Metaphone key) is served by a
+    trigram index, so the search never reads every party row (docs/benchmarks.md, "Person
+    search: the phonetic arm indexed"). On this tiny table any index would do, so (inside the
+    test's transaction) the party table's other indexes are dropped and sequential scans priced
+    out: an arm no trigram index serves leaves no plan with them."""
+    people, dean, _ = world
+    with CaptureQueriesContext(connection) as ran:
+        html = _search(people["decision_maker"], "Okafour")
+    assert dean.reference in _rows(html)
+    searches = [q["sql"] for q in ran.captured_queries
+                if "cases_caseparty" in q["sql"] and "phonetic" in q["sql"]]
+    assert searches
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_caseparty' "
+                       "AND indexname NOT LIKE '%trgm' AND indexname NOT LIKE '%pkey'")
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        for sql in searches:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "caseparty_phonetic_trgm" in plan, plan
+            assert "caseparty_search_trgm" in plan, plan
+            assert "Seq Scan on cases_caseparty" not in plan, plan
