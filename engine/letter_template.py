@@ -25,6 +25,9 @@ from lxml import html as lxml_html
 
 MAX_LETTER_TEMPLATE = 50_000
 MAX_LETTER_HTML = 300_000
+# Loop steps of one rendering, over every loop: a loop prints nothing past MAX_LETTER_HTML, but
+# loops that print nothing could spin; this stops them.
+MAX_LOOP_STEPS = 100_000
 
 ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=ChainableUndefined)
 
@@ -105,7 +108,56 @@ def _refusal(node: nodes.Node) -> str | None:
         words = "a letter may look up only the fields of its words (no names starting with _)"
     elif isinstance(node, nodes.For) and node.recursive:
         words = "a recursive loop is not allowed in a letter"
+    elif isinstance(node, nodes.For) and not isinstance(node.iter, (nodes.Name, nodes.Getattr,
+                                                                    nodes.Getitem)):
+        words = "a letter may loop only over a list of the case's words (such as children)"
     return words
+
+
+class _Budget:
+    """The loop steps one rendering may still take."""
+
+    def __init__(self) -> None:
+        self.left = MAX_LOOP_STEPS
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise LetterProblem(f"the letter's loops would take more than {MAX_LOOP_STEPS:,} "
+                                "steps")
+
+
+class _Items(list):  # noqa: FURB189 - a list that counts the steps taken over it
+    """A list of the case's words whose every step spends the rendering's budget."""
+
+    budget: _Budget
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in super().__iter__():
+            self.budget.spend()
+            yield item
+
+
+class _Text(str):
+    """A word of the case: printed and compared as text, never looped over letter by letter."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[str]:
+        raise LetterProblem("a letter cannot loop over the letters of a text")
+
+
+def _bounded(value: Any, budget: _Budget) -> Any:
+    """The case's words with lists that count their steps and texts that cannot be looped."""
+    if isinstance(value, str):
+        return _Text(value)
+    if isinstance(value, Mapping):
+        return {key: _bounded(item, budget) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = _Items(_bounded(item, budget) for item in value)
+        items.budget = budget
+        return items
+    return value
 
 
 @lru_cache(maxsize=256)
@@ -142,7 +194,8 @@ def render_html(source: str, context: Mapping[str, Any]) -> str:
     parts: list[str] = []
     size = 0
     try:
-        for chunk in _compiled(source).generate(dict(context)):
+        words = _bounded(dict(context), _Budget())
+        for chunk in _compiled(source).generate(words):
             parts.append(chunk)
             size += len(chunk)
             if size > MAX_LETTER_HTML:

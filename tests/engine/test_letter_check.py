@@ -87,3 +87,26 @@ def test_a_letter_that_would_grow_past_its_bound_is_refused() -> None:
     with pytest.raises(LetterProblem, match="longer than"):
         render_html("{% for a in items %}{% for b in items %}{{ b }}{% endfor %}{% endfor %}",
                     {"items": many})
+
+
+def test_loops_that_print_nothing_are_bounded_by_their_steps() -> None:
+    """Loops over the case's lists spend one budget: nested loops that print nothing stop."""
+    items = list(range(400))
+    with pytest.raises(LetterProblem, match="more than 100,000 steps"):
+        render_html("{% for a in items %}{% for b in items %}{% endfor %}{% endfor %}",
+                    {"items": items})
+    # a few loops over a short list are fine
+    assert render_html("{% for a in items %}{{ a }}{% endfor %}", {"items": [1, 2]}) == "12"
+
+
+def test_a_text_is_not_looped_over_letter_by_letter() -> None:
+    with pytest.raises(LetterProblem, match="letters of a text"):
+        render_html("{% for c in concern %}{% endfor %}", {"concern": "x" * 5000})
+
+
+@pytest.mark.parametrize("loop", ["{% for a in [1, 2, 3] %}{% endfor %}",
+                                  "{% for a in 'abc' %}{% endfor %}",
+                                  "{% for a in items|join(',') %}{% endfor %}"])
+def test_a_loop_over_anything_but_the_cases_lists_is_refused(loop: str) -> None:
+    with pytest.raises(LetterProblem, match="loop only over a list"):
+        render_html(loop, {"items": ["a"]})

@@ -125,10 +125,10 @@ def test_durations_are_said_in_words():
         "1 minute", "2 hours", "3.5 days", "–"]
 
 
-def _page(user, query: str) -> str:
+def _page(user, query: str, status: int = 200) -> str:
     with time_machine.travel(NOW, tick=False):
         response = signed_in(user).get(f"/heatmap/?{query}")
-    assert response.status_code == 200
+    assert response.status_code == status
     return response.content.decode()
 
 
@@ -198,7 +198,7 @@ def test_other_roles_are_refused(world):
 
 def test_a_wrong_date_is_said_and_kept(world):
     html = _page(world["people"]["decision_maker"],
-                 "scheme=csods&from_day=31&from_month=2&from_year=2026")
+                 "scheme=csods&from_day=31&from_month=2&from_year=2026", status=400)
     assert "There is a problem" in html
     assert "The start date must be a real date" in html
     assert 'id="from_day" name="from_day" type="text" inputmode="numeric" value="31"' in html
@@ -210,3 +210,23 @@ def test_the_table_sorts_by_a_column(world):
     first = re.search(r'data-element="([^"]+)"', html.split("<tbody", 1)[1]).group(1)
     assert first == CHECKS
     assert 'aria-sort="descending"' in html
+
+
+@pytest.mark.parametrize("query", ["version=%C2%B2", "version=99999999999999999999999",
+                                   "to_day=31&to_month=12&to_year=9999",
+                                   "to_day=1&to_month=1&to_year=1"])
+def test_odd_values_are_a_clear_answer_not_a_server_error(world, query):
+    with time_machine.travel(NOW, tick=False):
+        response = signed_in(world["people"]["decision_maker"]).get(
+            f"/heatmap/?scheme=csods&{query}")
+    assert response.status_code in (200, 400)
+    if "year" in query:
+        assert response.status_code == 400
+        assert "The end date must be between 2000 and 2099" in response.content.decode()
+
+
+def test_a_policy_lead_reads_figures_without_links_to_cases_they_cannot_all_see(world):
+    html = _page(world["people"]["policy_lead"], f"scheme=csods&version={world['v1'].pk}")
+    assert "element_in=" not in html
+    html = _page(world["people"]["decision_maker"], f"scheme=csods&version={world['v1'].pk}")
+    assert "element_in=" in html

@@ -102,6 +102,10 @@ def test_an_officer_without_a_relationship_is_refused_and_nothing_is_made(world)
         f"/cases/{case.reference}/letters/non_disclosure_letter.pdf")
     assert answer.status_code == 403
     assert answer["Content-Type"].startswith("text/html")
+    # a letter the case does not offer answers the same: the answer tells nothing of its stage
+    not_offered = signed_in(world["outsider"]).get(
+        f"/cases/{case.reference}/letters/disclosure_script.pdf")
+    assert not_offered.status_code == 403
     assert not AccessLog.objects.filter(object_type="letter").exists()
     other_force = factories.force("WAR", "Warwickshire")
     stranger = factories.officer("stranger", other_force, "decision_maker")

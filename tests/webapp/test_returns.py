@@ -206,6 +206,8 @@ def test_the_csv_has_the_figures_of_the_table(world):
      "The start date must include a month"),
     ("from-day=1&from-month=4&from-year=25&to-day=1&to-month=3&to-year=2026",
      "The start date year must have 4 numbers"),
+    ("from-day=1&from-month=4&from-year=2025&to-day=31&to-month=12&to-year=9999",
+     "The end date must be between 2000 and 2099"),
 ])
 def test_a_bad_date_is_shown_again_with_a_clear_error(query, message):
     officers = factories.csods_officers("decision_maker")

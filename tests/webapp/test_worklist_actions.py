@@ -85,15 +85,37 @@ def test_assign_selected_is_for_decision_makers_and_reports_each_task(people):
     assert refused.status_code == 403
     assert "Only a decision maker may assign tasks." in refused.content.decode()
 
-    services.task_claim(user=people["dm"], task_id=second.pk)
+    services.task_claim(user=people["dm2"], task_id=second.pk)
     response = signed_in(people["dm"]).post("/queue/", {
-        "action": "assign", "task": [first.pk, second.pk], "assignee": people["dm2"].pk},
+        "action": "assign", "task": [first.pk, second.pk], "assignee": people["dm"].pk},
         follow=True)
     notices = _notices(response)
     assert notices[0] == "1 assigned; 1 could not be assigned."
-    assert "Select why the task is being reassigned." in notices[1]  # held by dm: a reason
-    assert HumanTask.objects.get(pk=first.pk).assignee == people["dm2"]
-    assert ("dm", f"task assigned: {first.name}, to dm2") in _log(first.case)
+    assert "Select why the task is being reassigned." in notices[1]  # held by dm2: a reason
+    assert HumanTask.objects.get(pk=first.pk).assignee == people["dm"]
+    assert HumanTask.objects.get(pk=second.pk).assignee == people["dm2"]
+    assert ("dm", f"task assigned: {first.name}, to dm") in _log(first.case)
+
+
+def test_a_supervisor_passes_on_their_own_task_without_a_reason(people):
+    [task] = _tasks(people, 1)
+    services.task_claim(user=people["dm"], task_id=task.pk)
+    page = signed_in(people["dm"]).post(f"/tasks/{task.pk}/assign/",
+                                        {"assignee": people["dm2"].pk})
+    assert page.status_code in (302, 303), page.content.decode()[:500]
+    assert HumanTask.objects.get(pk=task.pk).assignee == people["dm2"]
+    assert not CaseEvent.objects.filter(case=task.case, kind=EventKind.REASSIGNED).exists()
+
+
+@pytest.mark.parametrize("values", [{"action": "claim", "task": ["\u00b2"]},
+                                    {"action": "claim", "task": ["9" * 40]},
+                                    {"action": "assign", "task": ["1"], "assignee": "\u00b2"}])
+def test_odd_numbers_in_a_bulk_action_are_a_clear_answer(people, values):
+    _tasks(people, 1)
+    response = signed_in(people["dm"]).post("/queue/", values)
+    assert response.status_code == 400
+    assert ("Select the tasks first" in response.content.decode()
+            or "Select the officer" in response.content.decode())
 
 
 def test_reassigning_without_a_reason_is_refused_with_a_message(people):

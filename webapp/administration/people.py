@@ -56,7 +56,7 @@ def _team(operator: Operator, team_id: int | str | None) -> Team | None:
     if team_id in (None, ""):
         return None
     team = Team.objects.filter(pk=int(team_id), force=operator.force).first() \
-        if str(team_id).isdigit() else None
+        if str(team_id).isdecimal() else None
     if team is None:
         raise _invalid("team", "Select one of your force's teams")
     return team

@@ -101,7 +101,7 @@ def scheme_settings(*, operator: Operator, scheme: str, profile_id: int | str | 
         profile = None
         if profile_id not in (None, ""):
             profile = profiles_for(operator.force.pk, scheme).filter(
-                pk=int(profile_id) if str(profile_id).isdigit() else 0).first()
+                pk=int(profile_id) if str(profile_id).isdecimal() else 0).first()
             if profile is None:
                 raise ServiceError("invalid", "Select time limits for this scheme",
                                    field_errors={"profile": ["Select time limits for this "
@@ -113,7 +113,7 @@ def scheme_settings(*, operator: Operator, scheme: str, profile_id: int | str | 
                 raise ServiceError("invalid", f"{declared.title} has no {lane} tasks.")
             if team_id in (None, ""):
                 continue
-            if not str(team_id).isdigit() or int(team_id) not in teams:
+            if not str(team_id).isdecimal() or int(team_id) not in teams:
                 raise ServiceError("invalid", "Select one of your force's teams")
             routes[lane] = teams[int(team_id)]
         changed = [f for f, old, new in (

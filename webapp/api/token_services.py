@@ -39,7 +39,7 @@ def token_withdraw(*, user: AbstractBaseUser, token_ref: str | int,
     """Revoke one of ``user``'s tokens, by id or by prefix; refused calls stop at once."""
     tokens = tokens_of(user)
     ref = str(token_ref)
-    token = (tokens.filter(pk=int(ref)).first() if ref.isdigit() else None) or \
+    token = (tokens.filter(pk=int(ref)).first() if ref.isdecimal() else None) or \
         tokens.filter(prefix=ref).first()
     if token is None:
         raise TokenNotFound(ref)

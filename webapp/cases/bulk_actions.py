@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.http import HttpRequest
 
 from webapp.cases import services
-from webapp.cases.models import HumanTask
+from webapp.cases.access import visible_tasks
+from webapp.cases.models import MAX_ID_DIGITS, HumanTask
 from webapp.cases.worklist import PAGE
 from webapp.errors import ServiceError
 from webapp.permissions import Action, require
@@ -19,7 +20,7 @@ CHOOSE_OFFICER = "Select the officer to assign the tasks to."
 
 
 def _ids(values: Sequence[str]) -> list[int]:
-    ids = [int(v) for v in values[:PAGE] if v.isdigit()]
+    ids = [int(v) for v in values[:PAGE] if v.isdecimal() and len(v) <= MAX_ID_DIGITS]
     if not ids:
         raise ServiceError("invalid", NONE_TICKED, field_errors={"task": [NONE_TICKED]})
     return list(dict.fromkeys(ids))
@@ -28,8 +29,10 @@ def _ids(values: Sequence[str]) -> list[int]:
 def _each(request: HttpRequest, ids: list[int], act: Callable[[int], HumanTask],
           done_word: str) -> None:
     """Run ``act`` on each task; one message with the counts, one per task refused."""
+    # only the tasks the user may see are named: a refusal must not tell another case's step
+    membership = request.user.membership
     names = {t.pk: f"'{t.name}' on {t.case.reference}" for t in HumanTask.objects
-             .filter(pk__in=ids, force_id=request.user.membership.force_id)
+             .filter(visible_tasks(membership), pk__in=ids, force_id=membership.force_id)
              .select_related("case").only("name", "case__reference")}
     done, taken, refused = 0, 0, []
     for task_id in ids:
@@ -62,7 +65,7 @@ def assign_selected(request: HttpRequest, values: Sequence[str], assignee: str) 
     """Assign the ticked tasks to one officer (decision makers only)."""
     require(request.user, Action.ASSIGN)
     ids = _ids(values)
-    if not assignee.isdigit():
+    if not assignee.isdecimal() or len(assignee) > MAX_ID_DIGITS:
         raise ServiceError("invalid", CHOOSE_OFFICER,
                            field_errors={"assignee": [CHOOSE_OFFICER]})
     target = int(assignee)

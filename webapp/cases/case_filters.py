@@ -205,4 +205,4 @@ def _element_in(value: str) -> str:
 
 
 def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None  # noqa: PLR2004
+    return int(value) if value.isdecimal() and len(value) < 10 else None  # noqa: PLR2004

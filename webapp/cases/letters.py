@@ -14,7 +14,7 @@ from django.utils import timezone
 from engine.letter_check import stage_ids
 from engine.letter_template import LetterProblem, render_html
 from engine.scheme import FORM_SUFFIX, Letter
-from webapp.cases.access import consult
+from webapp.cases.access import consult, may_act
 from webapp.cases.case_words import display_name, outcome_labels, risk_labels
 from webapp.cases.labelled import task_form_file, value_text
 from webapp.cases.models import Case, CaseEvent, EventKind
@@ -100,6 +100,7 @@ def letter_download(*, user: AbstractBaseUser, case: Case, key: str) -> LetterFi
     """A letter of the case as a PDF, after the need-to-know check, logged as a consultation.
     A letter the case is not offered is a 404; a template that fails on the case's words, a 409
     naming the problem (the policy lead fixes the force's template)."""
+    may_act(user, case)  # need-to-know first: which letters a case offers tells its stage
     letter = next((x for x in offered_letters(case) if x.key == key), None)
     if letter is None:
         raise ServiceError("not_found", "This case has no such letter or document at its stage.")

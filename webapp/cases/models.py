@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+MAX_ID_DIGITS = 18  # a row id is 64-bit: a longer number typed in a request names no row
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", "Open"

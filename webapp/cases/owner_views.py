@@ -13,14 +13,13 @@ from django.urls import reverse
 from webapp.action_pages import ActionView, Field, Page
 from webapp.cases.action_views import case_or_404, request_membership, task_or_404
 from webapp.cases.case_words import display_name
+from webapp.cases.models import MAX_ID_DIGITS
 from webapp.cases.ownership import (
     case_claim_all,
     case_set_owner,
     claimable_on_case,
     owner_choices,
 )
-
-MAX_ID_DIGITS = 18  # a 64-bit id; longer numbers match nobody
 
 
 class TaskClaimAll(ActionView):
@@ -67,7 +66,7 @@ class CaseOwner(ActionView):
                 reference: str) -> HttpResponse:
         owner = values.get("owner", "")
         # a value that is no id names nobody: the service refuses it after need-to-know
-        owner_id = int(owner) if owner.isdigit() and len(owner) <= MAX_ID_DIGITS else None
+        owner_id = int(owner) if owner.isdecimal() and len(owner) <= MAX_ID_DIGITS else None
         case = case_set_owner(user=request.user, reference=reference, owner_id=owner_id,
                               reason=values.get("reason", ""))
         name = display_name(case.owner) if case.owner else "nobody"

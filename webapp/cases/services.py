@@ -193,7 +193,9 @@ def task_assign(*, user: AbstractBaseUser, task_id: int, assignee_id: int,
         if membership.team_id and target.team_id != membership.team_id:
             raise ServiceError("forbidden", "You may assign only within your team.")
         _check_may_work(target, task)
-        previous = task.assignee if task.assignee_id not in (None, target.user.pk) else None
+        # taking a task from a colleague needs a reason; passing on one's own does not
+        previous = (task.assignee if task.assignee_id not in (None, target.user.pk, user.pk)
+                    else None)
         why = reassign_reason(reason_code, reason) if previous is not None else ""
         task.assignee = target.user
         step_sql.set_assignee(task.pk, target.user.pk)

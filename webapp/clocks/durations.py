@@ -47,7 +47,7 @@ def duration_from_parts(amount: str, unit: str) -> str:
     amount = (amount or "").strip()
     if not amount:
         raise ValueError("Enter how much extra time is needed, as a whole number, like 7")
-    if not amount.isdigit():
+    if not amount.isdecimal():
         raise ValueError("The extra time must be a whole number, like 7")
     if unit not in UNITS:
         raise ValueError("Select hours, days, weeks or months")

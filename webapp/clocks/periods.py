@@ -81,13 +81,20 @@ def last_months(now: datetime, count: int = 12) -> list[Period]:
     return [month(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
 
 
+# The years a period may name: the product's records begin after 2000, and a far year (9999)
+# would overflow the day after it.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def parse_period(first: str, last: str) -> Period | None:
     """A period from ``from``/``to`` query values (ISO dates), or None if either is unusable."""
     try:
         period = Period(date.fromisoformat(first[:10]), date.fromisoformat(last[:10]))
     except ValueError:
         return None
-    return period if period.first <= period.last else None
+    if not EARLIEST_DAY <= period.first <= period.last <= LATEST_DAY:
+        return None
+    return period
 
 
 def clock_filter(state: str, now: datetime, period: Period | None = None, clock: str = "") -> Q:

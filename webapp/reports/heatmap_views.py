@@ -14,7 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from webapp.cases.element_rows import ElementScope
-from webapp.clocks.periods import Period
+from webapp.cases.models import MAX_ID_DIGITS
+from webapp.clocks.periods import EARLIEST_DAY, LATEST_DAY, Period
 from webapp.forces.models import Force, SchemeDeployment
 from webapp.permissions import Action, allows, is_national_admin
 from webapp.processes.models import ProcessVersion
@@ -98,9 +99,13 @@ def _date(get: Any, prefix: str) -> tuple[date | None, dict[str, str], str]:
     if not any(parts.values()):
         return None, typed, ""
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), typed, ""
+        day = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
     except ValueError:
         return None, typed, "must be a real date, for example 27 3 2026"
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return None, typed, (f"must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}, "
+                             "for example 27 3 2026")
+    return day, typed, ""
 
 
 def _period(request: HttpRequest, choice: Choice) -> None:
@@ -139,7 +144,7 @@ def _choose(request: HttpRequest, viewer: Viewer, schemes: dict[str, str]) -> Ch
     choice.scheme = scheme if scheme in schemes else next(iter(schemes), "")
     versions = ProcessVersion.objects.filter(process_id=choice.scheme).defer("spec_json")
     wanted_version = request.GET.get("version", "")
-    if wanted_version.isdigit():
+    if wanted_version.isdecimal() and len(wanted_version) <= MAX_ID_DIGITS:
         choice.version = versions.filter(pk=int(wanted_version)).first()
     if choice.version is None and viewer.force is not None:
         active = (SchemeDeployment.objects.filter(force=viewer.force, scheme=choice.scheme)
@@ -180,8 +185,11 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     if choice.version is not None and choice.period is not None:
         scope = ElementScope(choice.force_ids, choice.version.pk, choice.period)
         figures = element_figures(scope, timezone.now())
-        # a national administrator sees no case list (no force): figures without links
-        links = {} if viewer.national else {f.bpmn_id: {
+        # a national administrator sees no case list (no force), and the case list of someone
+        # who does not supervise shows only their own cases: figures without links for them
+        linked = not viewer.national and allows(getattr(request.user, "membership", None),
+                                                Action.SUPERVISE)
+        links = {} if not linked else {f.bpmn_id: {
             PASSED: cases_link(scope, choice.scheme, f.bpmn_id, PASSED),
             BREACHED_AT: cases_link(scope, choice.scheme, f.bpmn_id, BREACHED_AT)}
             for f in figures}
@@ -193,7 +201,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
             "totals": {"completed": sum(f.completed for f in figures),
                        "breaches": sum(f.breaches for f in figures)},
             "filter_query": _filter_query(request)})
-    return render(request, "reports/heatmap.html", context)
+    return render(request, "reports/heatmap.html", context, status=400 if choice.errors else 200)
 
 
 def _filter_query(request: HttpRequest) -> str:

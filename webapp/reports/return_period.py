@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from webapp.clocks.periods import Period
+from webapp.clocks.periods import EARLIEST_DAY, LATEST_DAY, Period
 
 PARTS = ("day", "month", "year")
 DATES = (("from", "Start date", "start date"), ("to", "End date", "end date"))
-EARLIEST_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ def _shape_problem(typed: dict[str, str], words: str) -> str:
         return f"Enter the {words}"
     if missing:
         return f"The {words} must include a {missing[0]}"
-    if not all(typed[part].isdigit() for part in PARTS):
+    if not all(typed[part].isdecimal() for part in PARTS):
         return f"The {words} must be a real date, like 1 4 2025"
     if len(typed["year"]) != 4:  # noqa: PLR2004 - a year has four digits
         return f"The {words} year must have 4 numbers, like 2025"
@@ -55,8 +54,9 @@ def _one(get: Any, name: str, words: str) -> tuple[dict[str, str], date | None, 
         day = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
     except ValueError:
         return typed, None, f"The {words} must be a real date, like 1 4 2025"
-    if day.year < EARLIEST_YEAR:
-        return typed, None, f"The {words} must be in {EARLIEST_YEAR} or later"
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return typed, None, (f"The {words} must be between {EARLIEST_DAY.year} and "
+                             f"{LATEST_DAY.year}")
     return typed, day, ""
 
 

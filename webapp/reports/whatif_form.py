@@ -66,7 +66,7 @@ def read(post: Mapping[str, Any], roles: Sequence[str]) -> Choices:
         errors["months"] = "Select how many months of cases to replay"
     for role, value in chosen.staffing.items():
         label = role_label(role).lower()
-        if not value.isdigit():
+        if not value.isdecimal():
             errors[f"staff-{role}"] = f"Enter the number of {label}s as a whole number, like 4"
         elif not 1 <= int(value) <= MAX_OFFICERS:
             errors[f"staff-{role}"] = (f"Number of {label}s must be between 1 and "
