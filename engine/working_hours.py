@@ -56,6 +56,8 @@ class WorkingHours:
         """The time at which ``work`` seconds of working time, begun at ``t``, are done."""
         t = self.next_working(t)
         whole_weeks = int(work // self.week_seconds)
+        if whole_weeks and work - whole_weeks * self.week_seconds <= 0:
+            whole_weeks -= 1  # exactly N weeks of work end in the Nth week, not the next one
         if whole_weeks:  # a long task: skip whole weeks at once
             t += whole_weeks * WEEK
             work -= whole_weeks * self.week_seconds

@@ -86,6 +86,14 @@ def test_work_is_done_only_in_working_hours():
     assert [c.on_time for c in result.clocks] == [0, 1]  # it takes exactly 63 hours
 
 
+def test_exactly_a_working_week_ends_on_the_friday_evening():
+    monday_0800 = 0 * DAY + 8 * HOUR
+    week = OFFICE_HOURS.week_seconds
+    assert OFFICE_HOURS.add(monday_0800, week) == 4 * DAY + 18 * HOUR
+    assert OFFICE_HOURS.add(monday_0800, 2 * week) == 11 * DAY + 18 * HOUR
+    assert OFFICE_HOURS.add(monday_0800, week + HOUR) == 7 * DAY + 9 * HOUR
+
+
 def test_a_case_offered_out_of_hours_waits_for_the_morning():
     saturday_noon = 5 * DAY + 12 * HOUR
     assert OFFICE_HOURS.next_working(saturday_noon) == 7 * DAY + 8 * HOUR
