@@ -20,6 +20,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
 from engine.definitions import Definition
 
 TASK, WAIT = "task", "wait"
+UNNAMED_TASK, UNNAMED_WAIT = "A task without a name", "A wait without a name"
+UNNAMED_PROCESS = "A process without a name"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ def timed_elements(definition: Definition) -> tuple[DiagramElement, ...]:
     found: list[DiagramElement] = []
     seen: set[str] = set()
     for spec in (definition.spec, *definition.subprocess_specs.values()):
-        process = str(spec.description or spec.name)
+        # SpiffWorkflow gives a process without a name its id as description
+        named = spec.description and spec.description != spec.name
+        process = str(spec.description) if named else UNNAMED_PROCESS
         for task_spec in spec.task_specs.values():
             bpmn_id = getattr(task_spec, "bpmn_id", None)
             if not bpmn_id or bpmn_id in seen:
@@ -53,6 +57,7 @@ def timed_elements(definition: Definition) -> tuple[DiagramElement, ...]:
             else:
                 continue
             seen.add(bpmn_id)
-            found.append(DiagramElement(bpmn_id, str(task_spec.bpmn_name or bpmn_id), kind,
-                                        process))
+            # an element without a name is described, never shown by its id
+            name = task_spec.bpmn_name or (UNNAMED_TASK if kind == TASK else UNNAMED_WAIT)
+            found.append(DiagramElement(bpmn_id, str(name), kind, process))
     return tuple(found)
