@@ -3,8 +3,8 @@ name is described, never shown by its id."""
 
 from __future__ import annotations
 
-from engine.diagram_elements import TASK, WAIT, timed_elements
 from engine import load_folder
+from engine.diagram_elements import TASK, WAIT, timed_elements
 from tests import factories
 from tests.engine.constructs_diagrams import definition, flow, user_task
 

@@ -17,7 +17,7 @@ from webapp.audit.models import AccessLog
 from webapp.cases import services
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.processes import services as studio
-from webapp.processes.models import LetterOverride
+from webapp.processes.models import LetterOverride, LetterTemplateChange
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +144,17 @@ def test_the_forces_own_version_is_used_instead_of_the_schemes(world):
     assert "Your force&#x27;s version" in listed or "Your force's version" in listed
     lead.post(url, {"template": "", "action": "remove"})
     assert not LetterOverride.objects.exists()
+    # every change is kept with its text, shown on the page and in the access log
+    kept = list(LetterTemplateChange.objects.order_by("pk").values_list("template", flat=True))
+    assert kept == [own, ""]
+    page = lead.get(url).content.decode()
+    assert "Saved the force's own version" in page
+    assert "Went back to the scheme's version" in page
+    logged = list(AccessLog.objects.filter(object_type="letter template",
+                                           object_id="csods/non_disclosure_letter")
+                  .order_by("pk").values_list("actor_username", "operation", "justification"))
+    assert logged == [("lead", "alter", "the force's own version saved"),
+                      ("lead", "alter", "back to the scheme's version")]
 
 
 def test_the_preview_renders_sample_words(world):

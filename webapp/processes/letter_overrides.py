@@ -4,8 +4,10 @@ each checked against sample words before it is saved (docs/letters.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -15,11 +17,13 @@ from engine import Definition
 from engine.letter_check import letter_words, template_problems
 from engine.letter_template import MAX_LETTER_TEMPLATE, LetterProblem, render_html, sample
 from engine.scheme import Letter
+from webapp.audit.log import record
+from webapp.audit.models import Operation
 from webapp.errors import ServiceError
 from webapp.forces.models import SchemeDeployment
 from webapp.permissions import Action, require
 from webapp.processes.letter_pdf import html_pdf
-from webapp.processes.models import LetterOverride
+from webapp.processes.models import LetterOverride, LetterTemplateChange
 from webapp.processes.registry import definition_for
 
 log = logging.getLogger(__name__)
@@ -104,18 +108,44 @@ def letter_override_save(*, user: AbstractBaseUser, scheme: str, key: str,
     if not text.strip():
         _refuse("Write the letter's template, or use the scheme's version.")
     sample_pdf(definition, text)
+    now = timezone.now()
     with transaction.atomic():
         override, _ = LetterOverride.objects.update_or_create(
             force_id=membership.force_id, scheme=scheme, letter=letter.key,
-            defaults={"template": text, "updated_by": user, "updated_at": timezone.now()})
+            defaults={"template": text, "updated_by": user, "updated_at": now})
+        _changed(user, membership.force_id, scheme, letter.key, text=text, at=now)
     log.info("letter override saved: scheme=%s letter=%s", scheme, letter.key)
     return override
+
+
+def _changed(user: AbstractBaseUser, force_id: int, scheme: str, key: str, *, text: str,
+             at: datetime) -> None:
+    """Keep the change and log it (who, when, a digest of the text: the access log holds no
+    template, the kept change does)."""
+    LetterTemplateChange.objects.create(force_id=force_id, scheme=scheme, letter=key,
+                                        template=text, changed_by=user, changed_at=at)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    record(actor=user, operation=Operation.ALTER, object_type="letter template",
+           object_id=f"{scheme}/{key}",
+           fields=(f"template sha256 {digest}",) if text else (),
+           justification=("the force's own version saved" if text
+                          else "back to the scheme's version"))
+
+
+def letter_changes(force_id: int, scheme: str, key: str, limit: int = 20
+                   ) -> list[LetterTemplateChange]:
+    """The latest changes of the force's version of a letter, newest first."""
+    return list(LetterTemplateChange.objects.filter(force_id=force_id, scheme=scheme, letter=key)
+                .select_related("changed_by").order_by("-changed_at", "-pk")[:limit])
 
 
 def letter_override_remove(*, user: AbstractBaseUser, scheme: str, key: str) -> None:
     """Go back to the scheme's own template for this letter."""
     membership = require(user, Action.USE_STUDIO)
     force_letter(user, scheme, key)
-    LetterOverride.objects.filter(force_id=membership.force_id, scheme=scheme,
-                                  letter=key).delete()
+    with transaction.atomic():
+        removed, _ = LetterOverride.objects.filter(force_id=membership.force_id, scheme=scheme,
+                                                   letter=key).delete()
+        if removed:
+            _changed(user, membership.force_id, scheme, key, text="", at=timezone.now())
     log.info("letter override removed: scheme=%s letter=%s", scheme, key)

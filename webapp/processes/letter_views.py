@@ -39,6 +39,7 @@ def _page(request: HttpRequest, scheme: str, key: str, text: str | None = None,
     return render(request, "studio/letter.html", {
         "scheme": scheme, "scheme_title": definition.scheme.title, "letter": letter,
         "override": override, "text": text, "nav": "studio",
+        "changes": overrides.letter_changes(membership.force_id, scheme, key),
         "error": error.message if error is not None else "",
     }, status=error.http_status if error is not None else 200)
 

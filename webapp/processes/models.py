@@ -192,3 +192,23 @@ class LetterOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force_id}: {self.scheme} {self.letter}"
+
+
+class LetterTemplateChange(models.Model):
+    """Every change of a force's version of a letter, kept: what each letter said on any day
+    can be told (an empty ``template``: the force went back to the scheme's version)."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.CASCADE, related_name="+")
+    scheme = models.CharField(max_length=100, help_text="the process id")
+    letter = models.CharField(max_length=40, help_text="the letter's key in scheme.json")
+    template = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "scheme", "letter", "-changed_at"],
+                                name="letter_change_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.force_id}: {self.scheme} {self.letter} at {self.changed_at:%Y-%m-%d}"
