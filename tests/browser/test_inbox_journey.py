@@ -223,7 +223,7 @@ def test_an_enquiry_goes_from_first_contact_to_a_no_disclosure_outcome(page, hrt
     for name in PARALLEL_CHECKS:
         claim_from_queue(page, name)
     nav(page, "My tasks")
-    tasks = page.get_by_role("table", name="Tasks assigned to you, soonest due first")
+    tasks = page.get_by_role("table", name="Tasks assigned to you")
     assert tasks.get_by_role("row").count() == 1 + len(PARALLEL_CHECKS)
     screenshot(page, "inbox.png")
     assert_accessible(page)
