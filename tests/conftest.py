@@ -9,6 +9,12 @@ import itertools  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.slowest_first import (  # noqa: E402, F401 - pytest finds these hooks by name
+    pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+)
+
 _checkpoint_dirs = itertools.count()
 
 
