@@ -153,9 +153,10 @@ def test_filters_and_the_api_never_offer_a_case_outside_the_users_work(world):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
 def test_every_arm_of_a_name_search_reads_an_index(world):
-    """Each arm of a name search (letters, trigram similarity, Metaphone key) is served by a
-    trigram index, so the search never reads every party row (docs/benchmarks.md, "Person
-    search: the phonetic arm indexed"). On this tiny table any index would do, so (inside the
+    """Each arm of a name search (letters, trigram similarity, Metaphone key) and the names a
+    misspelt word is compared with are served by a trigram index led by the force, so the
+    search never reads every party row (docs/benchmarks.md, "Person search: scoped to the
+    force"). On this tiny table any index would do, so (inside the
     test's transaction) the party table's other indexes are dropped and sequential scans priced
     out: an arm no trigram index serves leaves no plan with them."""
     people, dean, _ = world
@@ -164,7 +165,12 @@ def test_every_arm_of_a_name_search_reads_an_index(world):
     assert dean.reference in _rows(html)
     searches = [q["sql"] for q in ran.captured_queries
                 if "cases_caseparty" in q["sql"] and "phonetic" in q["sql"]]
-    assert searches
+    near = [q["sql"] for q in ran.captured_queries
+            if "cases_caseparty" in q["sql"] and "phonetic" not in q["sql"]
+            and "LIKE" in q["sql"]]
+    assert searches and near
+    assert set(CaseParty.objects.filter(case=dean).values_list("force_id", flat=True)) == {
+        dean.force_id}
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_caseparty' "
@@ -174,6 +180,12 @@ def test_every_arm_of_a_name_search_reads_an_index(world):
         for sql in searches:
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "caseparty_phonetic_trgm" in plan, plan
-            assert "caseparty_search_trgm" in plan, plan
+            # the force-led indexes: only the searching force's entries are read
+            assert "caseparty_force_phonetic_trgm" in plan, plan
+            assert "caseparty_force_search_trgm" in plan, plan
+            assert "Seq Scan on cases_caseparty" not in plan, plan
+        for sql in near:  # the names a misspelt word is compared with: the force's only
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "caseparty_force_search_trgm" in plan, plan
             assert "Seq Scan on cases_caseparty" not in plan, plan

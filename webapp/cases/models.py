@@ -81,6 +81,8 @@ class CaseParty(models.Model):
     can exclude it. ``person`` is the same for every row of one person (their linking key)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="party_rows")
+    # the case's force, copied so a search reads only its force's rows (person_search)
+    force = models.ForeignKey("forces.Force", on_delete=models.CASCADE, related_name="+")
     party = models.CharField(max_length=50)
     kind = models.CharField(max_length=20, default="name")
     search = models.CharField(max_length=200)

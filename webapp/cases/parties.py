@@ -77,8 +77,9 @@ def _person_rows(case: Case, key: str, hidden: str, person: Mapping[str, Any]) -
     found += [("date_of_birth", keys.birth_date(d), "") for d in person.get("date_of_birth", [])]
     found += [("postcode", keys.postcode(p), "") for p in person.get("postcode", [])]
     found += [("phone", keys.phone(p), "") for p in person.get("phone", [])]
-    return [CaseParty(case=case, party=key, kind=kind, search=text, phonetic=sound[:200],
-                      person=who, hidden_from=hidden) for kind, text, sound in found if text]
+    return [CaseParty(case=case, force_id=case.force_id, party=key, kind=kind, search=text,
+                      phonetic=sound[:200], person=who, hidden_from=hidden)
+            for kind, text, sound in found if text]
 
 
 def party_rows(case: Case, scheme: Scheme) -> list[CaseParty]:

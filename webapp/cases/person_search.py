@@ -40,7 +40,7 @@ def _near_words(word: str, force_id: int) -> set[str]:
     the names sharing its first letters, those with a Jaro-Winkler similarity of 0.9 or more."""
     if len(word) < MIN_NEAR_WORD or not word.isalpha():
         return set()
-    names = (CaseParty.objects.filter(case__force_id=force_id, kind__in=NAME_KINDS,
+    names = (CaseParty.objects.filter(force_id=force_id, kind__in=NAME_KINDS,
                                       search__contains=word[:2])
              .values_list("search", flat=True).distinct()[:NEAR_CANDIDATES])
     words = {w for name in names for w in name.split() if w[:1] == word[:1]}
@@ -92,6 +92,7 @@ def case_match(text: str, roles: Collection[str], force_id: int) -> Q:
         found |= Q(reference__icontains=text)
     details = _details(text, force_id)
     if details is not None:
-        rows = CaseParty.objects.filter(details, seen_by(roles), case=OuterRef("pk"))
+        rows = CaseParty.objects.filter(details, seen_by(roles), force_id=force_id,
+                                        case=OuterRef("pk"))
         found |= Q(Exists(rows))
     return found
