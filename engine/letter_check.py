@@ -19,10 +19,11 @@ from engine.letter_template import (
     parse_letter,
     render_html,
     sample,
+    stylesheet_problem,
     unknown_lookup,
 )
 from engine.lint import BPMN, Problem
-from engine.scheme import DECLARATION_FILE, FORM_SUFFIX, LETTER_FOLDER, Scheme
+from engine.scheme import DECLARATION_FILE, FORM_SUFFIX, LETTER_FOLDER, LETTER_STYLESHEET, Scheme
 
 if TYPE_CHECKING:
     from engine.definitions import Definition
@@ -104,6 +105,12 @@ def template_problems(source: str, words: Mapping[str, Word]) -> list[tuple[int,
     return []
 
 
+def _stylesheet_problems(files: Mapping[str, bytes]) -> list[Problem]:
+    css = files.get(LETTER_STYLESHEET, b"").decode("utf-8", "replace")
+    refused = stylesheet_problem(css) if css else None
+    return [Problem(LETTER_STYLESHEET, refused[0], None, refused[1])] if refused else []
+
+
 def check_letters(files: Mapping[str, bytes], roots: Mapping[str, etree._Element],
                   scheme: Scheme, forms: Mapping[str, Any]) -> list[Problem]:
     """Every problem with the declared letters and the files in ``letters/``."""
@@ -115,6 +122,7 @@ def check_letters(files: Mapping[str, bytes], roots: Mapping[str, etree._Element
               if isinstance(el.tag, str) and etree.QName(el).localname in _STAGE_KINDS}
     words = letter_words(scheme, forms)
     problems: list[Problem] = []
+    problems.extend(_stylesheet_problems(files))
 
     def declared(path: tuple[str | int, ...], message: str) -> None:
         problems.append(Problem(DECLARATION_FILE, lines.line(("letters", *path)), None, message))
@@ -144,7 +152,7 @@ def check_letters(files: Mapping[str, bytes], roots: Mapping[str, etree._Element
             continue
         problems.extend(Problem(letter.template, line, None, message)
                         for line, message in template_problems(source, words))
-    templates = {letter.template for letter in scheme.letters}
+    templates = {letter.template for letter in scheme.letters} | {LETTER_STYLESHEET}
     for name in sorted(n for n in files if n.startswith(LETTER_FOLDER) and n not in templates):
         problems.append(Problem(name, 1, None, "no letter in scheme.json \"letters\" uses this "
                                                "template", "warning"))

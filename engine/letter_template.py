@@ -189,8 +189,40 @@ def _compiled(source: str) -> Template:
     return ENV.from_string(source)
 
 
-def render_html(source: str, context: Mapping[str, Any]) -> str:
-    """The letter's HTML for ``context``: checked, rendered, size-bounded and read again."""
+MAX_STYLESHEET = 20_000
+
+
+def stylesheet_problem(css: str) -> tuple[int, str] | None:
+    """(line, message) when the scheme's letter stylesheet is refused: one that could load
+    something, leave its ``<style>`` element, or is too long."""
+    if len(css) > MAX_STYLESHEET:
+        return 1, f"the stylesheet is longer than {MAX_STYLESHEET:,} characters"
+    for number, line in enumerate(css.splitlines() or [""], 1):
+        if _CSS_REFUSED.search(line):
+            return number, _CSS_WORDS
+        if "<" in line:
+            return number, "a stylesheet cannot hold '<' (it would leave its <style> element)"
+    return None
+
+
+def with_stylesheet(text: str, css: str) -> str:
+    """``text`` with the scheme's stylesheet first in its head (before a letter's own styles,
+    which may change it), or first in the document when it has no head."""
+    if not css.strip():
+        return text
+    style = f"<style>\n{css}\n</style>\n"
+    found = re.search(r"<head\b[^>]*>", text, re.IGNORECASE)
+    if found:
+        return text[:found.end()] + style + text[found.end():]
+    return style + text
+
+
+def render_html(source: str, context: Mapping[str, Any], stylesheet: str = "") -> str:
+    """The letter's HTML for ``context``: checked, rendered, size-bounded and read again, with
+    the scheme's ``stylesheet`` put in (``stylesheet_problem`` refuses a bad one)."""
+    if stylesheet and stylesheet_problem(stylesheet):
+        raise LetterProblem("the scheme's letter stylesheet is refused: "
+                            f"{stylesheet_problem(stylesheet)[1]}")
     parts: list[str] = []
     size = 0
     try:
@@ -206,7 +238,7 @@ def render_html(source: str, context: Mapping[str, Any]) -> str:
     except Exception as exc:  # noqa: BLE001 - the sandbox's refusals and runtime errors alike
         raise LetterProblem(f"the template cannot be rendered: {type(exc).__name__}: "
                             f"{str(exc)[:200]}") from None
-    text = "".join(parts)
+    text = with_stylesheet("".join(parts), stylesheet)
     problem = markup_problem(text)
     if problem:
         raise LetterProblem(problem, _line_of(source, problem))

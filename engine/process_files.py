@@ -25,7 +25,7 @@ from lxml import etree
 
 from engine.scenario_file import FOLDER as SCENARIO_FOLDER
 from engine.scenario_file import SUFFIX as SCENARIO_SUFFIX
-from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_SUFFIX
+from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_STYLESHEET, LETTER_SUFFIX
 from engine.xml_safety import XmlProblem, parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -157,7 +157,7 @@ def read_folder(path: str | Path) -> dict[str, bytes]:
     """A folder's BPMN/DMN files, scheme.json and forms: ``forms/*.schema.json`` / ``*.ui.json``,
     and SpiffArena's forms beside the diagram, named by its form properties, as ``forms/<name>``
     the policy lead's scenarios, ``scenarios/*.json``, and letter templates,
-    ``letters/*.html`` (samples and demo plans are not part of
+    ``letters/*.html`` with their ``letters/style.css`` (samples and demo plans are not part of
     the definition)."""
     base = Path(path)
     files = {p.name: p.read_bytes() for p in sorted(base.iterdir())
@@ -175,7 +175,8 @@ def read_folder(path: str | Path) -> dict[str, bytes]:
     if letters.is_dir():
         files.update({f"{LETTER_FOLDER}{p.name}": p.read_bytes()
                       for p in sorted(letters.iterdir())
-                      if p.is_file() and p.name.endswith(LETTER_SUFFIX)})
+                      if p.is_file() and (p.name.endswith(LETTER_SUFFIX)
+                                          or f"{LETTER_FOLDER}{p.name}" == LETTER_STYLESHEET)})
     scenarios = base / SCENARIO_FOLDER
     if scenarios.is_dir():
         files.update({f"{SCENARIO_FOLDER}{p.name}": p.read_bytes()

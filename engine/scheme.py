@@ -18,6 +18,8 @@ RETENTION_CLASSES = ("public_protection", "other")
 FORM_SUFFIX = ".schema.json"
 LETTER_FOLDER = "letters/"
 LETTER_SUFFIX = ".html"
+# The scheme's letters' shared stylesheet, put into the head of each letter when it is made.
+LETTER_STYLESHEET = "letters/style.css"
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,22 @@ def test_a_text_is_not_looped_over_letter_by_letter() -> None:
 def test_a_loop_over_anything_but_the_cases_lists_is_refused(loop: str) -> None:
     with pytest.raises(LetterProblem, match="loop only over a list"):
         render_html(loop, {"items": ["a"]})
+
+
+def test_the_schemes_stylesheet_goes_into_each_letter_and_is_checked(files) -> None:
+    from engine.letter_template import stylesheet_problem, with_stylesheet
+
+    html = render_html("<html><head><title>T</title></head><body><p>x</p></body></html>", {},
+                       "h1 { font-size: 16pt; }")
+    assert html.index("<style>") < html.index("<title>") and "font-size: 16pt" in html
+    assert with_stylesheet("<p>x</p>", "p { color: red; }").startswith("<style>")
+    assert stylesheet_problem("p { color: red; }") is None
+    assert stylesheet_problem("p {}\nbody { background: url(http://x) }")[0] == 2
+    assert "leave its <style>" in stylesheet_problem("p {} </style><img src=x>")[1]
+    with pytest.raises(LetterProblem, match="stylesheet is refused"):
+        render_html("<p>x</p>", {}, "@import 'http://x';")
+    # in the lint, with its line
+    broken = {**files, "letters/style.css": b"p {}\n@font-face { src: url(x) }\n"}
+    found = [p for p in check_files(broken, "csods", roles=ROLES)
+             if p.file == "letters/style.css"]
+    assert [(p.line, p.severity) for p in found] == [(2, "error")]

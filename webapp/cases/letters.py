@@ -21,7 +21,7 @@ from webapp.cases.models import Case, CaseEvent, EventKind
 from webapp.cases.parties import hidden_fields, hidden_from
 from webapp.cases.schema_forms import resolve
 from webapp.errors import ServiceError
-from webapp.processes.letter_overrides import letter_template
+from webapp.processes.letter_overrides import letter_template, scheme_stylesheet
 from webapp.processes.letter_pdf import html_pdf
 from webapp.processes.registry import definition_for_id
 
@@ -110,7 +110,8 @@ def letter_download(*, user: AbstractBaseUser, case: Case, key: str) -> LetterFi
     definition = definition_for_id(case.version_id)
     source = letter_template(case.force_id, case.scheme, definition, letter)
     try:
-        pdf = html_pdf(render_html(source, letter_context(case, user, roles)))
+        pdf = html_pdf(render_html(source, letter_context(case, user, roles),
+                                   scheme_stylesheet(definition)))
     except LetterProblem as exc:
         raise ServiceError("conflict", f"The {letter.title.lower()} could not be made: "
                                        f"{exc.message}. Ask your policy lead to check the "

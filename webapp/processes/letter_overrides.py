@@ -16,7 +16,7 @@ from django.utils import timezone
 from engine import Definition
 from engine.letter_check import letter_words, template_problems
 from engine.letter_template import MAX_LETTER_TEMPLATE, LetterProblem, render_html, sample
-from engine.scheme import Letter
+from engine.scheme import LETTER_STYLESHEET, Letter
 from webapp.audit.log import record
 from webapp.audit.models import Operation
 from webapp.errors import ServiceError
@@ -41,6 +41,11 @@ class ForceLetter:
 
 def scheme_template(definition: Definition, letter: Letter) -> str:
     return definition.files.get(letter.template, b"").decode("utf-8", "replace")
+
+
+def scheme_stylesheet(definition: Definition) -> str:
+    """The version's ``letters/style.css``, put into every letter it prints ('' when none)."""
+    return definition.files.get(LETTER_STYLESHEET, b"").decode("utf-8", "replace")
 
 
 def letter_template(force_id: int, scheme: str, definition: Definition, letter: Letter) -> str:
@@ -88,7 +93,7 @@ def sample_pdf(definition: Definition, text: str) -> bytes:
         line, message = problems[0]
         _refuse(f"Line {line}: {message}.")
     try:
-        return html_pdf(render_html(text, sample(words)))
+        return html_pdf(render_html(text, sample(words), scheme_stylesheet(definition)))
     except LetterProblem as exc:
         _refuse(f"Line {exc.line}: {exc.message}.")
     raise AssertionError  # unreachable: _refuse raises

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from engine import DefinitionInvalid, check_files, load_files
 from engine.scenario_file import is_scenario_name
-from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_SUFFIX
+from engine.scheme import DECLARATION_FILE, LETTER_FOLDER, LETTER_STYLESHEET, LETTER_SUFFIX
 from engine.xml_safety import XmlProblem, parse_xml
 from webapp.errors import ServiceError
 from webapp.forces.models import Force, Membership, SchemeDeployment
@@ -56,10 +56,12 @@ def _recheck(draft: ProcessDraft) -> None:
 
 
 def _is_letter_name(name: str) -> bool:
-    """``letters/<key>.html``: a letter template of the scheme (docs/letters.md)."""
+    """``letters/<key>.html``: a letter template of the scheme, or ``letters/style.css``, the
+    letters' stylesheet (docs/letters.md)."""
     key = name.removeprefix(LETTER_FOLDER).removesuffix(LETTER_SUFFIX)
-    return (name.startswith(LETTER_FOLDER) and name.endswith(LETTER_SUFFIX)
-            and key.replace("_", "").isalnum() and key[:1].isalpha())
+    return name == LETTER_STYLESHEET or (
+        name.startswith(LETTER_FOLDER) and name.endswith(LETTER_SUFFIX)
+        and key.replace("_", "").isalnum() and key[:1].isalpha())
 
 
 def _valid_name(name: str) -> str:
@@ -71,7 +73,7 @@ def _valid_name(name: str) -> str:
         raise ServiceError("invalid", f"'{name}' is not a process file name (.bpmn, .dmn, "
                                       "scheme.json, forms/<key>.schema.json, "
                                       "forms/<key>.ui.json, scenarios/<name>.json or "
-                                      "letters/<key>.html).")
+                                      "letters/<key>.html or letters/style.css).")
     if clean.endswith((".schema.json", ".ui.json")) and not clean.startswith("forms/"):
         clean = f"forms/{clean}"
     return clean
