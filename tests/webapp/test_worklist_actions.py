@@ -91,7 +91,7 @@ def test_assign_selected_is_for_decision_makers_and_reports_each_task(people):
         follow=True)
     notices = _notices(response)
     assert notices[0] == "1 assigned; 1 could not be assigned."
-    assert "Select why the task is being reassigned." in notices[1]  # held by dm2: a reason
+    assert "it is held by another officer: open the task and use Assign" in notices[1]
     assert HumanTask.objects.get(pk=first.pk).assignee == people["dm"]
     assert HumanTask.objects.get(pk=second.pk).assignee == people["dm2"]
     assert ("dm", f"task assigned: {first.name}, to dm") in _log(first.case)

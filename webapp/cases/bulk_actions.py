@@ -17,6 +17,8 @@ from webapp.permissions import Action, require
 
 NONE_TICKED = "Select the tasks first: tick the box beside each task."
 CHOOSE_OFFICER = "Select the officer to assign the tasks to."
+HELD_BY_ANOTHER = ("it is held by another officer: open the task and use Assign to reassign it "
+                   "with a reason")
 
 
 def _ids(values: Sequence[str]) -> list[int]:
@@ -69,5 +71,13 @@ def assign_selected(request: HttpRequest, values: Sequence[str], assignee: str) 
         raise ServiceError("invalid", CHOOSE_OFFICER,
                            field_errors={"assignee": [CHOOSE_OFFICER]})
     target = int(assignee)
-    _each(request, ids, lambda task_id: services.task_assign(
-        user=request.user, task_id=task_id, assignee_id=target), "assigned")
+
+    def assign(task_id: int) -> HumanTask:
+        try:
+            return services.task_assign(user=request.user, task_id=task_id, assignee_id=target)
+        except ServiceError as exc:
+            if "reason_code" in exc.field_errors:  # held by a colleague: a reason is needed
+                raise ServiceError("invalid", HELD_BY_ANOTHER) from exc
+            raise
+
+    _each(request, ids, assign, "assigned")
