@@ -59,7 +59,7 @@ def test_claimed_tasks_leave_the_page(two_lanes):
     assert first.pk not in [t.pk for t in selectors.queue_page(two_lanes, 5)]
 
 
-@pytest.mark.parametrize("sort", ["risk", "due", "-due"])
+@pytest.mark.parametrize("sort", ["risk", "due", "-due", "received", "-received"])
 @pytest.mark.parametrize("offset", [0, 7])
 def test_a_sorted_filtered_later_page_is_the_plain_querys_page(two_lanes, sort, offset):
     query = WorkQuery(sort=sort, due="overdue")

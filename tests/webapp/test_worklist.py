@@ -223,3 +223,22 @@ def test_a_supervisors_view_of_a_colleagues_tasks_has_fixed_sql(world):
     with CaptureQueriesContext(connection) as fifty:
         assert len(_names(client.get(url).content.decode())) == 50
     assert len(one.captured_queries) == len(fifty.captured_queries)
+
+
+def test_both_lists_sort_by_when_each_task_was_received(world):
+    me = world["case_officer"]
+    for hours, name in ((-30, "Oldest"), (-2, "Newest"), (-10, "Middle")):
+        task = _task(world, f"HRT-R{name}", name, due_hours=5, assignee=me)
+        HumanTask.objects.filter(pk=task.pk).update(
+            created_at=timezone.now() + timedelta(hours=hours))
+        queued = _task(world, f"HRT-Q{name}", f"Queued {name}", due_hours=5)
+        HumanTask.objects.filter(pk=queued.pk).update(
+            created_at=timezone.now() + timedelta(hours=hours))
+    html = page_html(me, "/my-tasks/?sort=received")
+    assert _names(html) == ["Oldest", "Middle", "Newest"]
+    assert re.search(r'aria-sort="ascending"><a class="govuk-link" href="[^"]*sort=-received',
+                     html)
+    assert _names(page_html(me, "/my-tasks/?sort=-received")) == ["Newest", "Middle", "Oldest"]
+    queue = _names(page_html(me, "/queue/?sort=received"))
+    assert queue == ["Queued Oldest", "Queued Middle", "Queued Newest"]
+    assert "Received" in html and 'data-label="Received"' in html

@@ -160,8 +160,14 @@ class HumanTask(models.Model):
             # Team queue sorted by due alone (either way: a backward scan for latest first).
             models.Index(fields=["force", "role", "due_at", "id"], name="task_queue_role_due",
                          condition=Q(state="ready", assignee__isnull=True)),
-            # My tasks.
+            # Team queue sorted by when the task was received (either way).
+            models.Index(fields=["force", "role", "created_at", "id"],
+                         name="task_queue_role_received",
+                         condition=Q(state="ready", assignee__isnull=True)),
+            # My tasks, by risk and due, or by when received.
             models.Index(fields=["assignee", "-at_risk", "due_at"], name="task_mine_risk",
+                         condition=Q(state="ready")),
+            models.Index(fields=["assignee", "created_at", "id"], name="task_mine_received",
                          condition=Q(state="ready")),
             # The heatmap (webapp.reports.heatmap): a force's tasks completed in a period, and
             # a case's tasks open at a moment, each read from the index alone.

@@ -20,7 +20,7 @@ from webapp.processes.deployments import deployments_of, scheme_titles
 from webapp.processes.registry import definition_for_id
 
 # What a task row shows (the case's risk markers are named by its version's scheme).
-TASK_ROW = ("id", "name", "stage", "due_at", "lane", "at_risk", "case__reference",
+TASK_ROW = ("id", "name", "stage", "due_at", "created_at", "lane", "at_risk", "case__reference",
             "case__stage", "case__risks", "case__version_id", "case__scheme")
 
 
@@ -63,9 +63,9 @@ def queue(membership: Membership, scheme: str = "",
 
 def queue_page_ids(membership: Membership, limit: int = PAGE, scheme: str = "",
                    query: WorkQuery | None = None, offset: int = 0) -> QuerySet[Any] | None:
-    """(at risk, due, id) of queue tasks ``offset`` to ``offset + limit``, one index scan per
-    lane, or None where one query does as well (a single lane, or a database without ordered
-    compound queries).
+    """(at risk, due, received, id) of queue tasks ``offset`` to ``offset + limit``, one index
+    scan per lane, or None where one query does as well (a single lane, or a database without
+    ordered compound queries).
 
     PostgreSQL cannot merge per-lane scans of ``lane IN (…) ORDER BY due_at``: it reads every
     waiting task of the lanes and sorts them (3–4 ms for an officer whose lanes are rare, with
@@ -76,7 +76,8 @@ def queue_page_ids(membership: Membership, limit: int = PAGE, scheme: str = "",
     if len(roles) <= 1 or not connection.features.supports_slicing_ordering_in_compound:
         return None
     per_lane = [_waiting(membership, query).filter(role=role).order_by(*query.order)
-                .values_list("at_risk", "due_at", "id")[:offset + limit] for role in roles]
+                .values_list("at_risk", "due_at", "created_at", "id")[:offset + limit]
+                for role in roles]
     return per_lane[0].union(*per_lane[1:], all=True).order_by(*query.order)[offset:
                                                                               offset + limit]
 
@@ -89,7 +90,7 @@ def queue_page(membership: Membership, limit: int = PAGE, scheme: str = "",
     ids = queue_page_ids(membership, limit, query=query, offset=offset)
     if ids is None:
         return list(queue(membership, query=query)[offset:offset + limit])
-    order = [pk for _, _, pk in ids]
+    order = [row[-1] for row in ids]
     found = {task.pk: task for task in queue(membership, query=query).filter(pk__in=order)}
     return [found[pk] for pk in order if pk in found]  # a task claimed meanwhile drops out
 

@@ -2,7 +2,8 @@
 string and written back into every link (pages, sort headers, saved views).
 
 Every sort is one a partial index of ``HumanTask`` serves (``task_queue_risk``,
-``task_queue_role_risk``, ``task_queue_role_due``, ``task_mine_risk``), so a page stops after
+``task_queue_role_risk``, ``task_queue_role_due``, ``task_queue_role_received``,
+``task_mine_risk``, ``task_mine_received``), so a page stops after
 its rows; the filters narrow an index range (risk, due) or are checked on the rows the scan
 reads (scheme, stage). Pages are bounded: ``MAX_PAGES`` of ``PAGE`` rows, no count.
 """
@@ -28,6 +29,8 @@ SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "risk": ("At risk first, then soonest due", ("-at_risk", "due_at", "id")),
     "due": ("Soonest due first", ("due_at", "id")),
     "-due": ("Latest due first", ("-due_at", "-id")),
+    "received": ("Waiting longest first", ("created_at", "id")),
+    "-received": ("Newest first", ("-created_at", "-id")),
 }
 DEFAULT_SORT = "risk"
 
@@ -138,8 +141,13 @@ def _due_end(due: str, now: datetime) -> datetime:
 
 
 def sort_headers(query: WorkQuery) -> dict[str, Any]:
-    """The Due column's header: its aria-sort and the link that sorts the other way."""
-    state = {"due": "ascending", "-due": "descending"}.get(query.sort, "none")
-    following = "-due" if query.sort == "due" else "due"
-    return {"due_sort": state, "due_link": query.link(sort=following, page=1),
-            "due_next": "latest due first" if following == "-due" else "soonest due first"}
+    """The sortable columns' headers (Due, Received): each one's aria-sort and the link that
+    sorts by it, the other way round when it is the sort in effect."""
+    headers: dict[str, Any] = {}
+    for column in ("due", "received"):
+        state = {column: "ascending", f"-{column}": "descending"}.get(query.sort, "none")
+        following = f"-{column}" if query.sort == column else column
+        headers.update({f"{column}_sort": state,
+                        f"{column}_link": query.link(sort=following, page=1),
+                        f"{column}_next": SORTS[following][0].lower()})
+    return headers
