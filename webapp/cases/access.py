@@ -130,9 +130,10 @@ def may_act(user: AbstractBaseUser, case: Case, task: HumanTask | None = None) -
 
 
 def consult(user: AbstractBaseUser, case: Case, *, what: str = "case",
-            fields: tuple[str, ...] = ()) -> str:
-    """Check need-to-know and log the consultation; raise 403 (break-glass offered) if none."""
-    why = may_act(user, case)
+            fields: tuple[str, ...] = (), why: str | None = None) -> str:
+    """Check need-to-know and log the consultation; raise 403 (break-glass offered) if none.
+    ``why``: the ``may_act`` decision the caller already made (it is not made twice)."""
+    why = why or may_act(user, case)
     record(actor=user, operation=Operation.CONSULT, object_type=what,
            object_id=case.reference, fields=fields, justification=why)
     return why

@@ -123,12 +123,19 @@ class CaseQuery:
             qs = qs.filter(opened_at__gte=self.opened.start, opened_at__lt=self.opened.end)
         if self.closed:
             qs = qs.filter(closed_at__gte=self.closed.start, closed_at__lt=self.closed.end)
-        if self.counts:
-            qs = qs.filter(counted(self._versions(qs), self.counts))
-        if self.limit:
-            qs = qs.filter(within_limit(self._versions(qs), self.limit))
+        if self.counts or self.limit:
+            qs = self._by_return_rules(qs)
         if self._by_element():
             qs = qs.filter(self._at_element(now))
+        return qs
+
+    def _by_return_rules(self, qs: QuerySet[Case]) -> QuerySet[Case]:
+        """The return category and time-limit filters; one read of the versions serves both."""
+        versions = self._versions(qs)
+        if self.counts:
+            qs = qs.filter(counted(versions, self.counts))
+        if self.limit:
+            qs = qs.filter(within_limit(versions, self.limit))
         return qs
 
     @staticmethod

@@ -100,11 +100,11 @@ def letter_download(*, user: AbstractBaseUser, case: Case, key: str) -> LetterFi
     """A letter of the case as a PDF, after the need-to-know check, logged as a consultation.
     A letter the case is not offered is a 404; a template that fails on the case's words, a 409
     naming the problem (the policy lead fixes the force's template)."""
-    may_act(user, case)  # need-to-know first: which letters a case offers tells its stage
+    why = may_act(user, case)  # need-to-know first: which letters a case offers tells its stage
     letter = next((x for x in offered_letters(case) if x.key == key), None)
     if letter is None:
         raise ServiceError("not_found", "This case has no such letter or document at its stage.")
-    consult(user, case, what="letter", fields=(f"letter: {letter.title}",))
+    consult(user, case, what="letter", fields=(f"letter: {letter.title}",), why=why)
     membership = getattr(user, "membership", None)
     roles = membership.roles if membership is not None else ()
     definition = definition_for_id(case.version_id)
