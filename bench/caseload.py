@@ -151,7 +151,7 @@ def make_templates(load: Load, per_force: int) -> None:
         users = load.staff[code]
         for index in range(per_force):
             plan = PLANS[index % len(PLANS)]
-            case = services.case_start(user=users["contact_handler"],
+            case = services.case_start(user=users["contact_handler"], scheme="csods",
                                        data=enquiry(answers["enquiry"], index))
             drive(case, plan, users, answers)
             if plan.withdraw:

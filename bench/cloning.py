@@ -9,6 +9,7 @@ Requires `django.setup()` against the benchmark database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
@@ -64,25 +65,27 @@ def case_tables() -> list[type[Model]]:
     return sorted(set(models), key=lambda m: (m is not HumanTask, m._meta.db_table))
 
 
-def map_slots(clones: int, ready_share: float, templates_up_to: int | None = None) -> None:
+def map_slots(clones: int, ready_share: float, templates_up_to: int | None = None,
+              shares: Mapping[str, float] | None = None) -> None:
     """Pick templates for ``clones`` clones so that they hold about ``ready_share`` ready task
     rows each; the clones' offsets: open ones opened up to 40 days ago, closed up to 3 years.
-    With ``templates_up_to``, only the cases up to that id are templates (not earlier clones)."""
+    With ``templates_up_to``, only the cases up to that id are templates (not earlier clones);
+    with ``shares`` (scheme -> share of the clones), each scheme's templates fill that share of
+    the open and of the closed slots."""
     execute(sql.SQL("""CREATE TEMP TABLE bench_tmpl AS
-        SELECT c.id AS tcase, c.force_id, c.status = 'open' AS is_open,
+        SELECT c.id AS tcase, c.force_id, c.status = 'open' AS is_open, c.scheme,
                (SELECT count(*) FROM {task} h
                 WHERE h.case_id = c.id AND h.state = 'ready') AS ready
         FROM {case} c WHERE c.id <= %s""").format(task=_table(HumanTask), case=_table(Case)),
             [templates_up_to if templates_up_to is not None else 2**62])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tcase, is_open, ready FROM bench_tmpl ORDER BY tcase")
+        cursor.execute("SELECT tcase, is_open, ready, scheme FROM bench_tmpl ORDER BY tcase")
         rows = cursor.fetchall()
-    open_ = [r[0] for r in rows if r[1] and r[2] > 0]
-    closed = [r[0] for r in rows if not r[1]]
-    avg_ready = sum(r[2] for r in rows if r[1] and r[2] > 0) / len(open_)
+    open_ = [r for r in rows if r[1] and r[2] > 0]
+    closed = [r for r in rows if not r[1]]
+    avg_ready = sum(r[2] for r in open_) / len(open_)
     open_slots = min(SLOTS - 1, round(SLOTS * ready_share / avg_ready))
-    slots = [open_[i % len(open_)] for i in range(open_slots)]
-    slots += [closed[i % len(closed)] for i in range(SLOTS - open_slots)]
+    slots = _mixed(open_, open_slots, shares) + _mixed(closed, SLOTS - open_slots, shares)
     execute("CREATE TEMP TABLE bench_slot (s int PRIMARY KEY, tcase bigint)")
     with connection.cursor() as cursor:
         cursor.executemany("INSERT INTO bench_slot VALUES (%s, %s)", list(enumerate(slots)))
@@ -97,6 +100,27 @@ def map_slots(clones: int, ready_share: float, templates_up_to: int | None = Non
         JOIN bench_tmpl t ON t.tcase = s.tcase""", [base, clones, SLOTS])
     execute("CREATE INDEX ON bench_clone (tcase)")
     execute("ANALYZE bench_clone")
+
+
+def _mixed(templates: list[tuple[Any, ...]], count: int,
+           shares: Mapping[str, float] | None) -> list[int]:
+    """``count`` template case ids taken round robin, each scheme's templates (the rows' last
+    column) filling its share of the slots when ``shares`` are given."""
+    by_scheme: dict[str, list[int]] = {}
+    for row in templates:
+        by_scheme.setdefault(row[-1] if shares else "", []).append(row[0])
+    weights = {scheme: (shares or {}).get(scheme, 0.0) if shares else 1.0
+               for scheme in by_scheme}
+    weights = {scheme: w for scheme, w in weights.items() if w > 0}
+    total = sum(weights.values())
+    taken = dict.fromkeys(weights, 0)
+    picked = []
+    for _ in range(count):  # the scheme furthest behind its share takes the next slot
+        scheme = min(weights, key=lambda k: taken[k] / weights[k] * total)
+        ids = by_scheme[scheme]
+        picked.append(ids[taken[scheme] % len(ids)])
+        taken[scheme] += 1
+    return picked
 
 
 def clone_cases() -> int:
@@ -196,6 +220,10 @@ def counts() -> dict[str, int]:
     result = {"cases": one(sql.SQL("SELECT count(*) FROM {}").format(_table(Case)))[0]}
     result["open cases"] = one(sql.SQL("SELECT count(*) FROM {} WHERE status = 'open'")
                                .format(_table(Case)))[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT scheme, count(*) FROM {} GROUP BY 1 ORDER BY 1")
+                       .format(_table(Case)))
+        result.update({f"{scheme} cases": n for scheme, n in cursor.fetchall()})
     for model in case_tables():
         result[model._meta.verbose_name_plural] = one(
             sql.SQL("SELECT count(*) FROM {}").format(_table(model)))[0]

@@ -119,22 +119,24 @@ def completion(load: Any, samples_n: int) -> dict[str, Any]:
     own time inside each call."""
     from django.db import connection
 
-    from bench.caseload import form_of, samples
+    from bench.caseload import form_of
     from webapp.cases import services
+    from webapp.cases.demo import demo_schemes
     from webapp.cases.models import HumanTask, TaskState
 
-    answers = samples()
+    answers = {scheme.name: scheme.samples for scheme in demo_schemes()}  # each scheme's own
     users = {u.pk: u for by_role in load.pools.values() for pool in by_role.values()
              for u in pool}
     todo = list(HumanTask.objects.filter(state=TaskState.READY, assignee_id__in=list(users))
-                .order_by("?").values_list("pk", "assignee_id", "form_file")[:samples_n + 5])
+                .order_by("?").values_list("pk", "assignee_id", "form_file", "case__scheme")
+                [:samples_n + 5])
     totals, logs = [], []
-    for task_id, assignee_id, form_file in todo:
+    for task_id, assignee_id, form_file, scheme in todo:
         clock = _LogClock()
         began = time.perf_counter()
         with connection.execute_wrapper(clock):
             services.task_complete(user=users[assignee_id], task_id=task_id,
-                                   data=answers[form_of(form_file)])
+                                   data=answers[scheme][form_of(form_file)])
         totals.append((time.perf_counter() - began) * 1000)
         logs.append(clock.seconds * 1000)
     from bench import pages

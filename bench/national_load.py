@@ -1,9 +1,12 @@
 """The national data set: 43 forces, cases grown by cloning, an access log grown in SQL.
 
 The case load is the inbox benchmark's (bench/caseload.py: template cases through the services,
-cloned in SQL) over 43 forces instead of two. Growing it adds closed cases only — years of
-history — with their finished task rows, so each force's open work (My tasks, the team queue)
-stays what it was and the measured pages see the same work in a ten times larger database.
+cloned in SQL) over 43 forces instead of two, and of both schemes: every force also runs every
+other scheme folder with a demo.json (Clare's Law), whose template cases follow that file's plans
+(the demo's own driver), and the clones take the schemes' published shares of the volume.
+Growing it adds closed cases only — years of history — with their finished task rows, so
+each force's open work (My tasks, the team queue) stays what it was and the measured pages
+see the same work in a ten times larger database.
 The access log is grown with ``INSERT … SELECT`` over ``generate_series``: rows spread over
 the 43 forces, 200 users a force and five years, their hash chain vouched for by a signed
 checkpoint at its end (the chain itself is not real: only rows added after the checkpoint are
@@ -20,11 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from bench import caseload, cloning
+from webapp.cases.demo import DemoScheme, demo_schemes, seed_scheme_cases
+from webapp.cases.models import Case
+from webapp.forces.models import SchemeDeployment
+from webapp.processes.registry import version_from_folder
 
 FORCE_COUNT = 43
 USERS_PER_FORCE = 200
 CASE_REFERENCES = 20_000  # distinct case references per force in the bulk log rows
 LOG_YEARS = 5
+# Clare's Law has about ten times the volume of Sarah's Law (../shared/dvds-spec.md §7).
+SCHEME_SHARES = {"csods": 1 / 11, "dvds": 10 / 11}
 
 
 def national_forces(count: int = FORCE_COUNT) -> list[tuple[str, str, tuple[str, str], str]]:
@@ -47,7 +56,7 @@ def _steps(load: caseload.Load, clones: int, share: float, cases: int,
            up_to: int | None) -> list[tuple[str, Any]]:
     def slots() -> None:
         cloning.execute("DROP TABLE IF EXISTS bench_tmpl, bench_slot, bench_clone, bench_pool")
-        cloning.map_slots(clones, share, templates_up_to=up_to)
+        cloning.map_slots(clones, share, templates_up_to=up_to, shares=SCHEME_SHARES)
         spread(load.forces)
 
     return [("slots", slots), ("cases", cloning.clone_cases),
@@ -78,18 +87,43 @@ def build(cases: int, *, templates_per_force: int, say: Any = print) -> caseload
     began = time.perf_counter()
     with transaction.atomic():
         load = caseload.setup()
+        others = deploy_other_schemes(load)
     everyone = load.forces
     load.forces = {code: everyone[code] for code in list(everyone)[:2]}
     caseload.make_templates(load, templates_per_force)
+    made = other_scheme_templates(load, others)
+    load.template_max_id = Case.objects.order_by("-pk").values_list("pk", flat=True)[0]
     load.forces = everyone
     load.phases["template cases through the services"] = time.perf_counter() - began
-    say(f"  {2 * templates_per_force} template cases in {time.perf_counter() - began:.1f} s")
+    say(f"  {2 * templates_per_force + made} template cases in "
+        f"{time.perf_counter() - began:.1f} s")
     clones = max(0, cases - 2 * templates_per_force)
     steps = _steps(load, clones, caseload.READY_SHARE, cases, None)
     steps.append(("assignees", lambda: caseload._pools(load)))  # noqa: SLF001
     _run(steps, load.phases, "clone", say)
     load.counts = cloning.counts()
     return load
+
+
+def deploy_other_schemes(load: caseload.Load) -> list[DemoScheme]:
+    """Every force also runs each other scheme that has demo plans, at its declared defaults."""
+    others = [scheme for scheme in demo_schemes() if scheme.name != "csods"]
+    for scheme in others:
+        version = version_from_folder(scheme.name, note="bench/national.py")
+        SchemeDeployment.objects.bulk_create(
+            [SchemeDeployment(force=force, scheme=scheme.name, active_version=version)
+             for force in load.forces.values()])
+    return others
+
+
+def other_scheme_templates(load: caseload.Load, others: list[DemoScheme]) -> int:
+    """Template cases of the other schemes in the template forces, by their demo plans."""
+    made, now = 0, timezone.now()
+    for position, (code, force) in enumerate(load.forces.items()):
+        for scheme in others:
+            deployment = SchemeDeployment.objects.get(force=force, scheme=scheme.name)
+            made += seed_scheme_cases(deployment, scheme, load.staff[code], position, now)
+    return made
 
 
 def grow(load: caseload.Load, cases: int, *, say: Any = print) -> dict[str, float]:

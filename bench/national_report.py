@@ -103,8 +103,12 @@ def report(run: dict[str, Any]) -> list[str]:
         "",
         "Growth adds closed cases (years of history) with their finished task rows: each "
         "force's open work stays the same, so a flat page is one whose cost does not follow "
-        "the size of the history. CSODS cases only (the DVDS templates are not built by the "
-        "case load yet). Pages through Django's test client, "
+        "the size of the history. Both schemes: Clare's Law template cases follow "
+        "processes/dvds/demo.json's plans, and the clones take the published volumes' "
+        "shares (10 DVDS to 1 CSODS; "
+        + ", ".join(f"{v:,} {k}" for k, v in run["steps"]["large"]["counts"].items()
+                    if k.endswith(" cases") and k != "open cases")
+        + " at the large step). Pages through Django's test client, "
         f"{args.samples} requests each; SQL statements per request at the large step; the "
         "floor is an authenticated page rendering the layout and making no query of its own "
         "(bench/floor_urls.py), measured in the same step.",

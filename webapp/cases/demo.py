@@ -245,8 +245,10 @@ def _claim_next(case: Case, users: dict[str, Any]) -> None:
         services.task_claim(user=users[task.role], task_id=task.pk)
 
 
-def _seed_force(deployment: SchemeDeployment, scheme: DemoScheme, users: dict[str, Any],
-                position: int, now: Any) -> int:
+def seed_scheme_cases(deployment: SchemeDeployment, scheme: DemoScheme, users: dict[str, Any],
+                      position: int, now: Any) -> int:
+    """The force's cases of ``scheme`` by its demo plans, worked by ``users`` (role -> user);
+    ``position`` varies the names per force. Also the benchmarks' template cases."""
     definition = definition_for_id(deployment.active_version_id)
     declared = definition.scheme
     # the role of the lane holding the scheme's intake task records the case
@@ -284,5 +286,5 @@ def seed() -> int:
         for scheme in schemes:
             deployment = SchemeDeployment.objects.filter(force=force, scheme=scheme.name).first()
             if deployment is not None:
-                made += _seed_force(deployment, scheme, users[code], position, now)
+                made += seed_scheme_cases(deployment, scheme, users[code], position, now)
     return made
