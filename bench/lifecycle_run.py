@@ -38,6 +38,25 @@ def count_sql(users: dict[str, Any], answers: dict[str, Any]) -> tuple[int, int,
     return len(queries), loads.call_count, dumps.call_count
 
 
+def commit_latency(commits: int = 200) -> float:
+    """Median ms of one durable commit of a one-row INSERT on this server: the disk's flush,
+    which every service call pays once and raw SpiffWorkflow (in memory) never does."""
+    import statistics
+    import time
+
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit (v int)")
+    times = []
+    for i in range(commits):
+        began = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit VALUES (%s)", [i])
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
 def profile(users: dict[str, Any], answers: dict[str, Any], cases: int) -> None:
     import cProfile
     import pstats
@@ -73,7 +92,7 @@ def main() -> None:
 
         users = caseload.setup().staff["HRT"]
         answers = caseload.samples()
-        lifecycle.services_case(users, answers)
+        calls = lifecycle.services_case(users, answers)  # service calls: durable commits
         print("SQL statements, workflow loads, saves per lifecycle:", count_sql(users, answers))
         if args.profile:
             profile(users, answers, args.cases)
@@ -87,6 +106,12 @@ def main() -> None:
               f"two {rates.two:.2f}/s ({rates.r2:.3f})")
         for raw, one, two in rates.rounds:
             print(f"  round raw / one / two: {raw:.1f} / {one:.2f} / {two:.2f}")
+        commit_ms = commit_latency()
+        wall_ms = 1000 / rates.one
+        flushes = calls * commit_ms
+        print(f"durable commit of one row: {commit_ms:.2f} ms (median of 200); a lifecycle's "
+              f"{calls} commits ≈ {flushes:.0f} ms of its {wall_ms:.0f} ms; the one-process "
+              f"ratio without them would be {1000 / rates.raw / (wall_ms - flushes):.3f}")
         if args.cpu:
             costs = lifecycle.cpu_costs(users, rounds=args.rounds, raw_cases=3 * args.cases,
                                         service_cases=args.cases)
