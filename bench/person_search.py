@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--search", action="append", help="only these searches")
+    parser.add_argument("--after-only", action="store_true", help="time the present query only")
     args = parser.parse_args()
     if not args.grow:
         _make(args.forces, args.cases)
@@ -220,6 +221,8 @@ def main() -> None:
         same = _all(builders["before"](), force_id) == _all(builders["after"](), force_id)
         found = len(_all(builders["after"](), force_id))
         for label, build in builders.items():
+            if args.after_only and label == "before":
+                continue
             p50, p95, statements = _time(build, force_id, args.runs)
             print(f"{text!r} {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {statements} "
                   f"statements, {found} cases, same as before: {same}")
