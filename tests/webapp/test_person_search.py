@@ -222,7 +222,7 @@ def test_the_force_vocabulary_counts_the_cases_holding_each_name_word(world):
         {"first_name": "Dean", "last_name": "Marsh", "aliases": [], "date_of_birth": "1984-02-11"},
         {"first_name": "Ann", "last_name": "Tremayne"}))
     assert NameWord.objects.get(force_id=dean.force_id, word="marsh").cases == 2
-    assert again.reference in _rows(_search(people["decision_maker"], "Tremaine"))
+    assert again.reference in _rows(_search(people["decision_maker"], "Tremayme"))
     from webapp.cases.name_words import words_release
     words_release(again.pk, again.force_id)
     assert NameWord.objects.get(force_id=dean.force_id, word="marsh").cases == 1
