@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from webapp.api.auth import token_create
 from webapp.api.models import IdempotentRequest
-from webapp.audit.erasure import ERASED, NO_PERSONAL_DATA
+from webapp.audit.erasure import ACROSS_CASES, ERASED, NO_PERSONAL_DATA
 from webapp.cases import services
 from webapp.cases.clock_services import (
     clock_pause,
@@ -25,7 +25,7 @@ from webapp.cases.clock_services import (
     extension_decide,
     extension_request,
 )
-from webapp.cases.models import Case, HumanTask, TaskState
+from webapp.cases.models import Case, HumanTask, NameWord, TaskState
 from webapp.cases.retention import retention_ask, retention_decide
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,8 @@ def test_every_model_related_to_a_case_is_registered_for_erasure():
     assert unregistered == set(), f"register these for erasure: {sorted(unregistered)}"
     # Stored API responses are linked to the case they answered about, so they are walked too.
     assert "api.IdempotentRequest" in related
+    # the force's name words are counted across cases, not related to one: listed apart
+    assert "cases.NameWord" in ACROSS_CASES and "cases.NameWord" not in related
     for label, rule in ERASED.items():
         names = {f.name for f in apps.get_model(label)._meta.concrete_fields}
         assert set(rule.fields) <= names, label
@@ -136,12 +138,15 @@ def test_erasure_leaves_no_copy_of_the_parties_personal_data_in_any_table(world)
     services.case_withdraw(user=manager, reference=reference,
                            reason=f"Ms {SURNAME} withdrew by phone")
     assert _rows_holding(TRACES)  # the traces are really there before erasure
+    name_words = set(SURNAME.lower().split("-"))
+    assert NameWord.objects.filter(word__in=name_words).count() == len(name_words)
 
     # when two auditors erase it
     _erase(world, reference)
 
     # then no table holds any of it
     assert _rows_holding(TRACES) == []
+    assert not NameWord.objects.filter(word__in=name_words).exists()  # the force's vocabulary
     case = Case.objects.get(reference=reference)
     assert case.erased_at is not None and case.parties == {}
 

@@ -60,6 +60,16 @@ BEFORE_A_CASE: dict[str, str] = {
 }
 
 
+# Personal data counted across a force's cases, not tied to one (not walked from ``Case``): how
+# an erased case's share goes.
+ACROSS_CASES: dict[str, str] = {
+    "cases.NameWord": "the words of the force's party names, each with the number of cases "
+                      "holding it: erasure takes the case's words out first "
+                      "(webapp.cases.name_words.words_release), deleting a word no other case "
+                      "holds",
+}
+
+
 def erase_case_rows(case: Model) -> list[str]:
     """Blank every registered copy of the case's personal data; return the models touched.
 

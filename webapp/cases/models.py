@@ -100,6 +100,25 @@ class CaseParty(models.Model):
         return f"{self.case_id}/{self.party}"
 
 
+class NameWord(models.Model):
+    """One word of the party names (and aliases) of a force's cases, with how many of its cases
+    hold it: the vocabulary a misspelt word of a person search is compared with
+    (``person_search``), which grows with the force's names, not with its cases. Derived from
+    ``CaseParty`` by ``name_words`` wherever those rows are written; a word goes when the last
+    case holding it no longer does, or is erased."""
+
+    force = models.ForeignKey("forces.Force", on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(max_length=200)
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["force", "word"],
+                                               name="nameword_force_word")]
+
+    def __str__(self) -> str:
+        return f"{self.force_id}/{self.word}"
+
+
 class CaseSequence(models.Model):
     """The last reference number issued per force and year (locked when issuing the next)."""
 

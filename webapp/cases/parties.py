@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from engine.scheme import Scheme
 from webapp import row_sql
+from webapp.cases import name_words
 from webapp.cases import person_keys as keys
 from webapp.cases.models import Case, CaseParty
 
@@ -96,8 +97,12 @@ def party_rows(case: Case, scheme: Scheme) -> list[CaseParty]:
 
 
 def rewrite_party_rows(case: Case, scheme: Scheme) -> None:
+    """Replace the case's search rows, and count its name words in the force's vocabulary."""
+    rows = party_rows(case, scheme)
+    before = name_words.case_words(case.pk)
     CaseParty.objects.filter(case=case).delete()
-    row_sql.insert_many(party_rows(case, scheme))
+    row_sql.insert_many(rows)
+    name_words.words_move(force_id=case.force_id, before=before, after=name_words.words_of(rows))
 
 
 def seen_by(roles: Collection[str]) -> Q:

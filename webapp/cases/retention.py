@@ -16,6 +16,7 @@ from webapp.audit.models import Operation, RetentionAction, RetentionRequest
 from webapp.cases.access import second_person_decide
 from webapp.cases.evidence import attachments_erase
 from webapp.cases.models import Case, CaseStatus
+from webapp.cases.name_words import words_release
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
 from webapp.permissions import Action, require
@@ -132,6 +133,7 @@ def _carry_out(user: AbstractBaseUser, case: Case, request: RetentionRequest) ->
                object_id=case.reference, fields=["legal_hold"], justification=asked)
         return
     attachments_erase(case)  # the documents' bytes, deleted once the erasure commits
+    words_release(case.pk, case.force_id)  # its name words, from the force's vocabulary
     erase_case_rows(case)
     case.erased_at = timezone.now()
     case.save(update_fields=["erased_at"])
