@@ -103,7 +103,8 @@ def report(counts: dict[str, int], shaped: dict[str, int], figures: dict[str, An
         "",
         "Every figure of the page is two statements (times counted per step and minute, "
         "percentiles from running counts; breaches placed at the task open when the limit "
-        "passed), never a workflow load; indexes in the 0900_heatmap_indexes migrations.",
+        "passed), never a workflow load; indexes in the heatmap_indexes migrations "
+        "(cases 0014, clocks 0005).",
     ]
 
 

@@ -117,7 +117,7 @@ def _make(forces: int, per_force: int) -> None:
         # the vocabulary as the migration fills it (counted afresh from the party rows)
         cursor.execute("TRUNCATE cases_nameword")
         from importlib import import_module
-        fill = import_module("webapp.cases.migrations.0900_search3_name_words").FILL
+        fill = import_module("webapp.cases.migrations.0020_name_words").FILL
         cursor.execute(fill)
         cursor.execute("ANALYZE cases_case; ANALYZE cases_caseparty; ANALYZE cases_nameword")
     print(f"made {forces} × {per_force} cases in {time.monotonic() - started:.0f} s")

@@ -14,7 +14,7 @@ from webapp.cases.models import NameWord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = [("cases", "0019_worklist_received")]
-AFTER = [("cases", "0900_search3_name_words")]
+AFTER = [("cases", "0020_name_words")]
 
 
 def test_existing_cases_name_words_are_counted_by_the_migration():
