@@ -64,6 +64,7 @@ def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) ->
         event.title = event_title(event, scheme.case_noun)
         event.shows_task = event.kind != EventKind.WITHDRAWN
         event.detail = durations_in_words(event.detail)
+        event.note_text = event.outcome = ""  # read by the timeline (a note sets note_text)
         if event.data:
             data = {k: v for k, v in event.data.items() if k not in hidden}
             form = task_form(definition, event.bpmn_id)

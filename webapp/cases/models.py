@@ -94,7 +94,11 @@ class CaseParty(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "search"], name="caseparty_kind_search"),
-                   models.Index(fields=["person"], name="caseparty_person")]
+                   # linked cases: the force's rows of a person, or of a phone number
+                   models.Index(fields=["force", "person"], condition=Q(kind="name"),
+                                name="caseparty_force_person"),
+                   models.Index(fields=["force", "search"], condition=Q(kind="phone"),
+                                name="caseparty_force_phone")]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.party}"
