@@ -17,6 +17,7 @@ import io
 import os
 import pstats
 import random
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -59,23 +60,30 @@ def measure(found: dict[str, tuple[str, Any, list[str]]], rounds: int, samples_n
     from bench import pages
 
     spent: dict[str, list[float]] = {key: [] for key in found}
+    cpu: dict[str, list[float]] = {key: [] for key in found}
+    before = os.getloadavg()[0]
     for _ in range(rounds):
         for key, (_, client, urls) in found.items():
             for url in urls[:3]:
                 pages.get_ok(client, url)
             for url in (urls * samples_n)[:samples_n]:
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 pages.get_ok(client, url)
                 spent[key].append((time.perf_counter() - began) * 1000)
+                cpu[key].append((time.process_time() - began_cpu) * 1000)
     floor = pages.percentiles(spent["floor"])
-    print(f"load average {os.getloadavg()}")
-    print("| Page | p50 / p95 ms | SQL statements | render ms | workflow loads | p95 ÷ floor |")
-    print("|---|---|---|---|---|---|")
+    print(f"load average (1 min) {before:.1f} before, {os.getloadavg()[0]:.1f} after; "
+          f"{rounds} rounds of {samples_n} requests a page")
+    print("| Page | p50 / p95 ms | this process's CPU ms (p50) | SQL statements | render ms "
+          "| workflow loads | p50 ÷ floor | p95 ÷ floor |")
+    print("|---|---|---|---|---|---|---|---|")
     for key, (label, client, urls) in found.items():
         timing = pages.percentiles(spent[key])
         sql = pages.queries(client, (urls * 10)[:10])
-        print(f"| {label} | {timing.p50:.1f} / {timing.p95:.1f} | {sql.statements} | "
-              f"{sql.render_ms:.1f} | {sql.loads:.1f} | {timing.p95 / floor.p95:.1f} |")
+        print(f"| {label} | {timing.p50:.1f} / {timing.p95:.1f} | "
+              f"{statistics.median(cpu[key]):.1f} | {sql.statements} | "
+              f"{sql.render_ms:.1f} | {sql.loads:.1f} | {timing.p50 / floor.p50:.1f} | "
+              f"{timing.p95 / floor.p95:.1f} |")
         for ms, text, _ in sql.slow[:4]:
             print(f"  slow {ms:.2f} ms: {pages.short_sql(text)}")
 

@@ -9,19 +9,16 @@ combination of personal data (DPA 2018 s.62), logged each time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, Value
-from django.urls import reverse
-from django.utils.http import RFC3986_SUBDELIMS
 
 from webapp.audit.log import entry_for
 from webapp.audit.models import AccessLog, Operation
 from webapp.cases.access import visible
+from webapp.cases.case_words import case_href
 from webapp.cases.models import Case, CaseParty
 from webapp.cases.parties import seen_by, shown_parties
 from webapp.forces.models import Membership
@@ -29,7 +26,6 @@ from webapp.permissions import Action, allows
 from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
-PATH_SAFE = RFC3986_SUBDELIMS + "~:@"  # as reverse() leaves them (a reference has no "/")
 MIN_LINK_PHONE = 9  # digits: a shorter number is too likely to be shared by chance
 
 
@@ -43,13 +39,6 @@ class Linked:
     may_see: bool
     people: tuple[str, ...] = ()
     href: str = ""  # the other case's page
-
-
-def _case_href() -> Callable[[str], str]:
-    """The case page's address of a reference from one ``reverse()`` (a page may list a
-    hundred linked cases; ``{% url %}`` for each was a tenth of the page's rendering)."""
-    head, tail = reverse("cases:case", args=["0"]).rsplit("0", 1)
-    return lambda reference: f"{head}{quote(reference, safe=PATH_SAFE)}{tail}"
 
 
 class _Other:
@@ -126,7 +115,7 @@ def linked_cases(membership: Membership, case: Case) -> list[Linked]:
     if not found:
         return []
     titles = scheme_titles(case.force_id)
-    href = _case_href()
+    href = case_href()
     linked = []
     for reference, (other, pairs) in found.items():
         how = "; ".join(f"{here} here is the {there} there ({', '.join(whys)})"

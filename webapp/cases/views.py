@@ -21,7 +21,7 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
-from webapp.cases.case_words import case_row, case_words, timeline
+from webapp.cases.case_words import case_href, case_row, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import case_attachments, evidence_context, with_notes
@@ -89,6 +89,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # a case outside the user's relationships: only that it exists, and the break-glass route
     shown.rows = [case_row(case, membership.roles) if getattr(case, "shown", True)
                   else case for case in shown.rows]
+    href = case_href()
+    for case in shown.rows:
+        case.href = href(case.reference)
+        case.scheme_title = filt["schemes"].get(case.scheme, "")
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
