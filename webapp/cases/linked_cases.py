@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Value
 
 from webapp.audit.log import entry_for
@@ -26,6 +27,7 @@ from webapp.permissions import Action, allows
 from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
+LINKS_SHOWN = 200  # party rows of other cases read for the page, newest first
 MIN_LINK_PHONE = 9  # digits: a shorter number is too likely to be shared by chance
 
 
@@ -56,14 +58,44 @@ def _may_see(membership: Membership) -> Any:
     """Whether the user may see the other case (its people are shown), in the same read."""
     if allows(membership, Action.SUPERVISE):
         return Value(True)  # visible() is the whole force, which the lookup is scoped to
-    return Exists(Case.objects.filter(visible(membership), pk=OuterRef("case_id")))
+    return Exists(Case.objects.filter(visible(membership), pk=OuterRef("pk")))
+
+
+def _newest_rows(membership: Membership, case: Case, seen: Q,
+                 keys: list[tuple[str, str]]) -> list[Any]:
+    """(party, kind, person or phone, other case) of the newest LINKS_SHOWN party rows of other
+    cases of the force holding one of ``keys`` ((kind, person key or phone number)). Per key,
+    one index-only read of at most LINKS_SHOWN rows (``caseparty_force_person`` /
+    ``caseparty_force_phone``, newest first), merged newest first; then the other cases of
+    those rows: the cost does not follow how many cases hold the key."""
+    def newest(kind: str, key: str) -> Any:
+        column = "person" if kind == "name" else "search"
+        return (CaseParty.objects.filter(seen, force_id=case.force_id, kind=kind,
+                                         **{column: key})
+                .exclude(case_id=case.pk).order_by("-opened_at", "pk")
+                .values_list("party", "case_id", "opened_at", "pk", column))
+
+    if connection.features.supports_slicing_ordering_in_compound:
+        first, *others = [newest(kind, key)[:LINKS_SHOWN] for kind, key in keys]
+        rows = list(first.union(*others, all=True).order_by("-opened_at", "pk")[:LINKS_SHOWN]
+                    if others else first)
+    else:  # SQLite: no LIMIT inside a UNION; each key read whole, merged here
+        rows = sorted((row for kind, key in keys for row in newest(kind, key)),
+                      key=lambda row: (-row[2].timestamp(), row[3]))[:LINKS_SHOWN]
+    kinds = {key: kind for kind, key in keys}  # a person key holds "|", a phone only digits
+    others_of = {pk: (reference, version_id, scheme, parties, may_see)
+                 for pk, reference, version_id, scheme, parties, may_see in
+                 Case.objects.filter(force_id=case.force_id, pk__in={r[1] for r in rows})
+                 .annotate(may_see=_may_see(membership))
+                 .values_list("pk", "reference", "version_id", "scheme", "parties", "may_see")}
+    return [(party, kinds[key], key, case_id, others_of[case_id])
+            for party, case_id, _, _, key in rows if case_id in others_of]
 
 
 def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, Any]]:
-    """(a party row of ``case``, (party, kind, other case)) for the 200 newest matching party
-    rows of other cases of the force. The party rows carry the force, so the lookup reads the
-    force's rows of those people by ``caseparty_force_person`` / ``caseparty_force_phone``;
-    only the fields shown are read, not the other cases' workflow state."""
+    """(a party row of ``case``, (party, kind, other case)) for the newest matching party
+    rows of other cases of the force (``_newest_rows``): only the fields shown are read, not
+    the other cases' workflow state."""
     seen = seen_by(membership.roles)
     mine = list(CaseParty.objects.filter(seen, case=case)
                 .filter(~Q(person="") | Q(kind="phone")).only("party", "kind", "person", "search"))
@@ -72,13 +104,8 @@ def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, 
               and len(row.search) >= MIN_LINK_PHONE}
     if not people and not phones:
         return []
-    theirs = (CaseParty.objects.filter(seen, force_id=case.force_id,
-                                       case__force_id=case.force_id)
-              .filter(Q(person__in=people, kind="name") | Q(kind="phone", search__in=phones))
-              .exclude(case_id=case.pk).order_by("-case__opened_at", "pk")
-              .annotate(may_see=_may_see(membership))
-              .values_list("party", "kind", "person", "search", "case_id", "case__reference",
-                           "case__version_id", "case__scheme", "case__parties", "may_see"))
+    theirs = _newest_rows(membership, case, seen, [("name", person) for person in sorted(people)]
+                          + [("phone", phone) for phone in sorted(phones)])
     # the same person: both name rows with one person key; the same phone: both phone rows
     by_key: dict[tuple[str, str], list[CaseParty]] = {}
     for row in mine:
@@ -87,9 +114,9 @@ def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, 
             by_key.setdefault((row.kind, key), []).append(row)
     others: dict[int, _Other] = {}
     pairs = []
-    for party, kind, person, search, case_id, *of_case in theirs[:200]:
+    for party, kind, key, case_id, of_case in theirs:
         other = others.get(case_id) or others.setdefault(case_id, _Other(*of_case))
-        for row in by_key.get((kind, person if kind == "name" else search), ()):
+        for row in by_key.get((kind, key), ()):
             pairs.append((row, (party, kind, other)))
     return pairs
 
