@@ -165,14 +165,14 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             *combination_entries(request.user, case, linked, why)])
     events = timeline(case, selectors.case_events(case), membership.roles)
     attachments = case_attachments(case)  # one read for the timeline and the documents
+    clocks = clock_selectors.case_clocks(case)
     return render(request, "cases/case.html", {
         "case": case, "events": with_notes(events, case, attachments),
         **case_words(case, membership.roles),
         **evidence_context(request, case, membership, attachments),
         "letters": offered_letters(case),
         "tasks": list(selectors.case_open_tasks(case)),
-        "clocks": clock_selectors.case_clocks(case),
-        "extensions": list(clock_selectors.pending_extensions(case)),
+        "clocks": clocks, "extensions": clock_selectors.case_pending_extensions(case, clocks),
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],
