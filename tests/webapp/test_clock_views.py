@@ -52,6 +52,9 @@ def test_pause_and_extension_through_the_pages(setup):
         officer.post(f"/cases/{case.reference}/clocks/overall/extension/",
                      {"duration": "p7d", "reason": "Interpreter needed"})
         request = ExtensionRequest.objects.get(case=case)
+        awaiting = dm.get(f"/cases/{case.reference}/").content.decode()
+        assert "Extensions awaiting a decision" in awaiting
+        assert "Overall response: 7 days more requested by" in awaiting  # the clock's label
         assert officer.post(f"/extensions/{request.pk}/decide/", {"approve": "yes"}
                             ).status_code == 403
         assert dm.post(f"/extensions/{request.pk}/decide/", {"approve": "yes"}).status_code == 302

@@ -40,6 +40,23 @@ def _content(entry: AccessLog) -> dict[str, Any]:
     }
 
 
+def entry_for(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
+              object_id: str | int, fields: Sequence[str] = (), justification: str = "",
+              recipients: Sequence[str] = (), force_code: str = "") -> AccessLog:
+    """An entry as ``record`` writes it, not yet written (for ``append``)."""
+    membership = getattr(actor, "membership", None) if actor is not None else None
+    info = current.get()
+    return AccessLog(
+        at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "system",
+        actor_roles=",".join(membership.roles) if membership else "",
+        force_code=membership.force.code if membership else force_code,
+        operation=operation, object_type=object_type, object_id=str(object_id)[:64],
+        fields=list(fields), justification=justification[:500], recipients=list(recipients),
+        request_id=info.request_id if info else "",
+        client_address=info.client_address if info else "")
+
+
 def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
            object_id: str | int, fields: Sequence[str] = (), justification: str = "",
            recipients: Sequence[str] = (), force_code: str = "") -> AccessLog:
@@ -51,61 +68,77 @@ def record(*, actor: AbstractBaseUser | None, operation: str, object_type: str,
     The chain head stays locked until the caller commits: services record last, just before
     their commit, so that other writers wait as briefly as possible.
     """
-    membership = getattr(actor, "membership", None) if actor is not None else None
-    info = current.get()
-    entry = AccessLog(
-        at=timezone.now(), actor=actor if actor is not None and actor.pk else None,
-        actor_username=actor.get_username() if actor is not None else "system",
-        actor_roles=",".join(membership.roles) if membership else "",
-        force_code=membership.force.code if membership else force_code,
-        operation=operation, object_type=object_type, object_id=str(object_id)[:64],
-        fields=list(fields), justification=justification[:500], recipients=list(recipients),
-        request_id=info.request_id if info else "",
-        client_address=info.client_address if info else "")
+    return append([entry_for(actor=actor, operation=operation, object_type=object_type,
+                             object_id=object_id, fields=fields, justification=justification,
+                             recipients=recipients, force_code=force_code)])[0]
+
+
+def append(entries: Sequence[AccessLog]) -> Sequence[AccessLog]:
+    """Chain ``entries`` onto the log in their order, as ``record`` does one (a page logging
+    several operations writes them with one statement and one commit)."""
+    one_statement = connection.vendor == "postgresql"
+    # Outside a transaction (a page's read) the one statement is its own transaction: the head
+    # is locked, the entries inserted and the head moved atomically, without BEGIN and COMMIT.
+    alone = not connection.in_atomic_block and connection.get_autocommit()
+    if one_statement and alone and _append_in_one_statement(entries):
+        return entries
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql" and _append_in_one_statement(entry):
-            return entry
+        if one_statement and _append_in_one_statement(entries):
+            return entries
         head = _locked_head()
         if head is None:  # the very first entry: writers racing here must make one head only
             ChainHead.objects.bulk_create([ChainHead(pk=HEAD_ID, last_hash=GENESIS, count=0)],
                                           ignore_conflicts=True)
             head = _locked_head()
-        entry.prev_hash = head.last_hash
-        entry.hash = _digest(head.last_hash, _content(entry))
-        insert(entry)
+        last_hash = head.last_hash
+        for entry in entries:
+            entry.prev_hash = last_hash
+            entry.hash = last_hash = _digest(last_hash, _content(entry))
+            insert(entry)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE audit_chainhead SET last_hash = %s, count = %s WHERE id = %s",
-                           [entry.hash, head.count + 1, head.pk])
-    return entry
+                           [last_hash, head.count + len(entries), head.pk])
+    return entries
 
 
-def _append_in_one_statement(entry: AccessLog) -> bool:
-    """PostgreSQL: lock the head, insert the entry chained onto it and move the head, in one
-    statement (SHA-256 computed by the server over the same bytes as ``_digest``). False if
-    there is no head yet (the general path makes it)."""
+def _append_in_one_statement(entries: Sequence[AccessLog]) -> bool:
+    """PostgreSQL: lock the head, insert the entries each chained onto the one before and move
+    the head, in one statement (SHA-256 computed by the server over the same bytes as
+    ``_digest``). False if there is no head yet (the general path makes it)."""
     meta = AccessLog._meta
     fields = [f for f in meta.concrete_fields
               if f is not meta.pk and f.attname not in {"prev_hash", "hash"}]
     # Typed placeholders: in INSERT … SELECT the target columns do not type the parameters.
     values = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
-    sql = (
-        "WITH head AS (SELECT id, last_hash, count FROM audit_chainhead ORDER BY id LIMIT 1 "
-        "FOR UPDATE), "
-        f"entry AS (INSERT INTO audit_accesslog ({columns(fields)}, prev_hash, hash) "
-        f"SELECT {values}, "
-        "head.last_hash, encode(sha256(convert_to(head.last_hash || %s, 'UTF8')), 'hex') "
-        "FROM head RETURNING id, prev_hash, hash), "
-        "moved AS (UPDATE audit_chainhead SET last_hash = entry.hash, count = head.count + 1 "
-        "FROM head, entry WHERE audit_chainhead.id = head.id) "
-        "SELECT id, prev_hash, hash FROM entry")
-    params = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+    parts = ["WITH head AS (SELECT id, last_hash, count FROM audit_chainhead ORDER BY id "
+             "LIMIT 1 FOR UPDATE)"]
+    params: list[Any] = []
+    before = "head.last_hash"  # each entry reads the one before it: the order of the chain
+    for number, entry in enumerate(entries, 1):
+        source = "head" if number == 1 else f"e{number - 1}"
+        parts.append(
+            f"e{number} AS (INSERT INTO audit_accesslog ({columns(fields)}, prev_hash, hash) "
+            f"SELECT {values}, {before}, "
+            f"encode(sha256(convert_to({before} || %s, 'UTF8')), 'hex') "
+            f"FROM {source} RETURNING id, prev_hash, hash)")
+        params += [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+        params.append(_canonical(_content(entry)))
+        before = f"e{number}.hash"
+    last = f"e{len(entries)}"
+    parts.append(f"moved AS (UPDATE audit_chainhead SET last_hash = {last}.hash, "
+                 f"count = head.count + {len(entries)} FROM head, {last} "
+                 "WHERE audit_chainhead.id = head.id)")
+    sql = (", ".join(parts) + " "
+           + " UNION ALL ".join(f"SELECT {n}, id, prev_hash, hash FROM e{n}"
+                                for n in range(1, len(entries) + 1)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, _canonical(_content(entry))])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, params)
+        rows = sorted(cursor.fetchall())
+    if not rows:
         return False
-    entry.pk, entry.prev_hash, entry.hash = row
-    entry._state.adding, entry._state.db = False, connection.alias
+    for entry, (_, pk, prev_hash, digest) in zip(entries, rows, strict=True):
+        entry.pk, entry.prev_hash, entry.hash = pk, prev_hash, digest
+        entry._state.adding, entry._state.db = False, connection.alias
     return True
 
 

@@ -17,8 +17,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from webapp.audit.justification import require_words
-from webapp.audit.log import record
-from webapp.audit.models import BreakGlass, BreakGlassReason, Operation, ReviewOutcome
+from webapp.audit.log import append, entry_for, record
+from webapp.audit.models import AccessLog, BreakGlass, BreakGlassReason, Operation, ReviewOutcome
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
@@ -134,9 +134,16 @@ def consult(user: AbstractBaseUser, case: Case, *, what: str = "case",
     """Check need-to-know and log the consultation; raise 403 (break-glass offered) if none.
     ``why``: the ``may_act`` decision the caller already made (it is not made twice)."""
     why = why or may_act(user, case)
-    record(actor=user, operation=Operation.CONSULT, object_type=what,
-           object_id=case.reference, fields=fields, justification=why)
+    append([consult_entry(user, case, what=what, fields=fields, why=why)])
     return why
+
+
+def consult_entry(user: AbstractBaseUser, case: Case, *, what: str = "case",
+                  fields: tuple[str, ...] = (), why: str) -> AccessLog:
+    """The access-log entry of a consultation ``may_act`` allowed (``why``), to write with a
+    page's other entries (``webapp.audit.log.append``)."""
+    return entry_for(actor=user, operation=Operation.CONSULT, object_type=what,
+                     object_id=case.reference, fields=fields, justification=why)
 
 
 def break_glass(*, user: AbstractBaseUser, case: Case, reason_code: str,

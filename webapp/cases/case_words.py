@@ -3,8 +3,12 @@ by role), outcome labels, risk markers, the withdraw action and the timeline's e
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from webapp.cases.labelled import headline, labelled_rows, task_form
 from webapp.cases.models import Case, CaseEvent, EventKind
@@ -64,6 +68,7 @@ def timeline(case: Case, events: Iterable[CaseEvent], roles: Collection[str]) ->
         event.title = event_title(event, scheme.case_noun)
         event.shows_task = event.kind != EventKind.WITHDRAWN
         event.detail = durations_in_words(event.detail)
+        event.note_text = event.outcome = ""  # read by the timeline (a note sets note_text)
         if event.data:
             data = {k: v for k, v in event.data.items() if k not in hidden}
             form = task_form(definition, event.bpmn_id)
@@ -83,12 +88,23 @@ def case_words(case: Case, roles: Collection[str]) -> dict[str, Any]:
     }
 
 
+PATH_SAFE = RFC3986_SUBDELIMS + "~:@"  # as reverse() leaves them (a reference has no "/")
+
+
+def case_href() -> Callable[[str], str]:
+    """The case page's address of a reference from one ``reverse()`` (a page listing many
+    cases: ``{% url %}`` for each was a tenth of its rendering)."""
+    head, tail = reverse("cases:case", args=["0"]).rsplit("0", 1)
+    return lambda reference: f"{head}{quote(reference, safe=PATH_SAFE)}{tail}"
+
+
 def case_row(case: Case, roles: Collection[str]) -> Case:
     """A case for a list: ``party_cells`` (label, text, hidden), ``outcome_text``, ``risk_text``."""
     scheme = scheme_for(case.version_id)
     case.party_cells = shown_parties(scheme, case.parties, roles)
     case.outcome_text = ", ".join(outcome_labels(case))
     case.risk_text = ", ".join(risk_labels(case))
+    case.shown = True  # read by the list (a missing attribute costs the template a dir())
     return case
 
 

@@ -50,15 +50,18 @@ def value_text(node: Json, value: Any) -> str:
 
 
 def _row(label: str, node: Json, value: Any, root: Json) -> dict[str, Any]:
+    """One row: a group (``rows``), a repeated group (``repeat``) or an answer (``text``). Every
+    row has all three keys: a template's lookup of a missing key costs a ``dir()`` of the row."""
     node = _resolve(node, root)
+    row: dict[str, Any] = {"label": label, "rows": None, "repeat": None, "text": ""}
     if isinstance(value, Mapping):
-        return {"label": label, "rows": _rows(node, value, root)}
+        return {**row, "rows": _rows(node, value, root)}
     items = _resolve(node.get("items"), root) if isinstance(node, Mapping) else {}
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return {"label": label, "repeat": [_rows(items, v, root) for v in value]}
+        return {**row, "repeat": [_rows(items, v, root) for v in value]}
     if isinstance(value, list) and not _options(node):
-        return {"label": label, "text": ", ".join(value_text(items, v) for v in value) or "–"}
-    return {"label": label, "text": value_text(node, value)}
+        return {**row, "text": ", ".join(value_text(items, v) for v in value) or "–"}
+    return {**row, "text": value_text(node, value)}
 
 
 def _rows(node: Json, data: Mapping[str, Any], root: Json) -> list[dict[str, Any]]:
@@ -85,9 +88,9 @@ def flat_rows(rows: list[dict[str, Any]], prefix: str = "") -> list[tuple[str, s
     flat: list[tuple[str, str]] = []
     for row in rows:
         label = f"{prefix}{row['label']}"
-        if "rows" in row:
+        if row["rows"] is not None:
             flat.extend(flat_rows(row["rows"], f"{label} – "))
-        elif "repeat" in row:
+        elif row["repeat"] is not None:
             for i, item in enumerate(row["repeat"], 1):
                 flat.extend(flat_rows(item, f"{label} {i} – "))
         else:

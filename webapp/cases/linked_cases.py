@@ -10,19 +10,24 @@ combination of personal data (DPA 2018 s.62), logged each time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Value
 
-from webapp.audit.log import record
-from webapp.audit.models import Operation
+from webapp.audit.log import entry_for
+from webapp.audit.models import AccessLog, Operation
 from webapp.cases.access import visible
+from webapp.cases.case_words import case_href
 from webapp.cases.models import Case, CaseParty
 from webapp.cases.parties import seen_by, shown_parties
 from webapp.forces.models import Membership
+from webapp.permissions import Action, allows
 from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
+LINKS_SHOWN = 200  # party rows of other cases read for the page, newest first
 MIN_LINK_PHONE = 9  # digits: a shorter number is too likely to be shared by chance
 
 
@@ -35,66 +40,128 @@ class Linked:
     how: str  # "Applicant here is the Subject there (same name and date of birth)"
     may_see: bool
     people: tuple[str, ...] = ()
+    href: str = ""  # the other case's page
 
 
-def _label(case: Case, key: str) -> str:
-    party = scheme_for(case.version_id).party(key)
-    return party.label if party else key
+class _Other:
+    """The other case of a matching party row: what the page shows of it, read with the row."""
+
+    __slots__ = ("may_see", "parties", "reference", "scheme", "version_id")
+
+    def __init__(self, reference: str, version_id: int, scheme: str,
+                 parties: dict[str, list[str]], may_see: bool) -> None:
+        self.reference, self.version_id, self.scheme = reference, version_id, scheme
+        self.parties, self.may_see = parties, may_see
 
 
-def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, CaseParty]]:
+def _may_see(membership: Membership) -> Any:
+    """Whether the user may see the other case (its people are shown), in the same read."""
+    if allows(membership, Action.SUPERVISE):
+        return Value(True)  # visible() is the whole force, which the lookup is scoped to
+    return Exists(Case.objects.filter(visible(membership), pk=OuterRef("pk")))
+
+
+def _newest_rows(membership: Membership, case: Case, seen: Q,
+                 keys: list[tuple[str, str]]) -> list[Any]:
+    """(party, kind, person or phone, other case) of the newest LINKS_SHOWN party rows of other
+    cases of the force holding one of ``keys`` ((kind, person key or phone number)). Per key,
+    one index-only read of at most LINKS_SHOWN rows (``caseparty_force_person`` /
+    ``caseparty_force_phone``, newest first), merged newest first; then the other cases of
+    those rows: the cost does not follow how many cases hold the key."""
+    def newest(kind: str, key: str) -> Any:
+        column = "person" if kind == "name" else "search"
+        return (CaseParty.objects.filter(seen, force_id=case.force_id, kind=kind,
+                                         **{column: key})
+                .exclude(case_id=case.pk).order_by("-opened_at", "pk")
+                .values_list("party", "case_id", "opened_at", "pk", column))
+
+    if connection.features.supports_slicing_ordering_in_compound:
+        first, *others = [newest(kind, key)[:LINKS_SHOWN] for kind, key in keys]
+        rows = list(first.union(*others, all=True).order_by("-opened_at", "pk")[:LINKS_SHOWN]
+                    if others else first)
+    else:  # SQLite: no LIMIT inside a UNION; each key read whole, merged here
+        rows = sorted((row for kind, key in keys for row in newest(kind, key)),
+                      key=lambda row: (-row[2].timestamp(), row[3]))[:LINKS_SHOWN]
+    kinds = {key: kind for kind, key in keys}  # a person key holds "|", a phone only digits
+    others_of = {pk: (reference, version_id, scheme, parties, may_see)
+                 for pk, reference, version_id, scheme, parties, may_see in
+                 Case.objects.filter(force_id=case.force_id, pk__in={r[1] for r in rows})
+                 .annotate(may_see=_may_see(membership))
+                 .values_list("pk", "reference", "version_id", "scheme", "parties", "may_see")}
+    return [(party, kinds[key], key, case_id, others_of[case_id])
+            for party, case_id, _, _, key in rows if case_id in others_of]
+
+
+def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, Any]]:
+    """(a party row of ``case``, (party, kind, other case)) for the newest matching party
+    rows of other cases of the force (``_newest_rows``): only the fields shown are read, not
+    the other cases' workflow state."""
     seen = seen_by(membership.roles)
     mine = list(CaseParty.objects.filter(seen, case=case)
-                .filter(~Q(person="") | Q(kind="phone")))
+                .filter(~Q(person="") | Q(kind="phone")).only("party", "kind", "person", "search"))
     people = {row.person for row in mine if row.person}
     phones = {row.search for row in mine if row.kind == "phone"
               and len(row.search) >= MIN_LINK_PHONE}
     if not people and not phones:
         return []
-    theirs = (CaseParty.objects.filter(seen, case__force_id=case.force_id)
-              .filter(Q(person__in=people, kind="name") | Q(kind="phone", search__in=phones))
-              .exclude(case=case).select_related("case").order_by("-case__opened_at", "pk"))
+    theirs = _newest_rows(membership, case, seen, [("name", person) for person in sorted(people)]
+                          + [("phone", phone) for phone in sorted(phones)])
+    # the same person: both name rows with one person key; the same phone: both phone rows
+    by_key: dict[tuple[str, str], list[CaseParty]] = {}
+    for row in mine:
+        if row.kind in ("name", "phone"):
+            key = row.person if row.kind == "name" else row.search
+            by_key.setdefault((row.kind, key), []).append(row)
+    others: dict[int, _Other] = {}
     pairs = []
-    for other in theirs[:200]:
-        for row in mine:
-            same_person = other.kind == "name" and row.kind == "name" and row.person == other.person
-            same_phone = other.kind == row.kind == "phone" and row.search == other.search
-            if same_person or same_phone:
-                pairs.append((row, other))
+    for party, kind, key, case_id, of_case in theirs:
+        other = others.get(case_id) or others.setdefault(case_id, _Other(*of_case))
+        for row in by_key.get((kind, key), ()):
+            pairs.append((row, (party, kind, other)))
     return pairs
 
 
 def linked_cases(membership: Membership, case: Case) -> list[Linked]:
     """The other cases of the force holding a person of ``case``, newest first."""
-    found: dict[str, tuple[Case, dict[tuple[str, str], list[str]]]] = {}
-    for row, other in _matching_rows(membership, case):
+    found: dict[str, tuple[_Other, dict[tuple[str, str], list[str]]]] = {}
+    labels: dict[tuple[int, str], str] = {}
+
+    def label(version_id: int, key: str) -> str:
+        if (version_id, key) not in labels:
+            party = scheme_for(version_id).party(key)
+            labels[version_id, key] = party.label if party else key
+        return labels[version_id, key]
+
+    for row, (party, _, other) in _matching_rows(membership, case):
         why = "same name and date of birth" if row.kind == "name" else "same phone number"
-        _, pairs = found.setdefault(other.case.reference, (other.case, {}))
-        whys = pairs.setdefault((_label(case, row.party), _label(other.case, other.party)), [])
+        _, pairs = found.setdefault(other.reference, (other, {}))
+        whys = pairs.setdefault((label(case.version_id, row.party),
+                                 label(other.version_id, party)), [])
         if why not in whys:
             whys.append(why)
     if not found:
         return []
-    may_see = set(Case.objects.filter(visible(membership), reference__in=list(found))
-                  .values_list("reference", flat=True))
     titles = scheme_titles(case.force_id)
+    href = case_href()
     linked = []
     for reference, (other, pairs) in found.items():
         how = "; ".join(f"{here} here is the {there} there ({', '.join(whys)})"
                         for (here, there), whys in pairs.items())
-        shown = shown_parties(scheme_for(other.version_id), other.parties, membership.roles)
-        names = tuple(f"{p.label}: {p.text}" for p in shown if p.names)
+        names: tuple[str, ...] = ()
+        if other.may_see:
+            shown = shown_parties(scheme_for(other.version_id), other.parties, membership.roles)
+            names = tuple(f"{p.label}: {p.text}" for p in shown if p.names)
         linked.append(Linked(reference, titles.get(other.scheme, other.scheme), how,
-                             reference in may_see, names if reference in may_see else ()))
+                             other.may_see, names, href(reference)))
     return linked
 
 
-def show_linked_cases(user: AbstractBaseUser, membership: Membership, case: Case,
-                      why: str) -> list[Linked]:
-    """The linked cases for the case page, the combination logged (s.62) when there are any."""
-    linked = linked_cases(membership, case)
-    if linked:
-        record(actor=user, operation=Operation.COMBINE, object_type="linked cases",
-               object_id=case.reference, fields=[link.reference for link in linked],
-               justification=f"same person in other cases; {why}")
-    return linked
+def combination_entries(user: AbstractBaseUser, case: Case, linked: list[Linked],
+                        why: str) -> list[AccessLog]:
+    """The access-log entry of showing the linked cases (a combination of personal data,
+    s.62), none when there are none; written with the page's consultation."""
+    if not linked:
+        return []
+    return [entry_for(actor=user, operation=Operation.COMBINE, object_type="linked cases",
+                      object_id=case.reference, fields=[link.reference for link in linked],
+                      justification=f"same person in other cases; {why}")]

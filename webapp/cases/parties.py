@@ -79,7 +79,8 @@ def _person_rows(case: Case, key: str, hidden: str, person: Mapping[str, Any]) -
     found += [("postcode", keys.postcode(p), "") for p in person.get("postcode", [])]
     found += [("phone", keys.phone(p), "") for p in person.get("phone", [])]
     return [CaseParty(case=case, force_id=case.force_id, party=key, kind=kind, search=text,
-                      phonetic=sound[:200], person=who, hidden_from=hidden)
+                      phonetic=sound[:200], person=who, hidden_from=hidden,
+                      opened_at=case.opened_at)
             for kind, text, sound in found if text]
 
 

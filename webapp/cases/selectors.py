@@ -14,7 +14,7 @@ from webapp.cases.case_filters import CaseQuery
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.cases.person_search import case_match
 from webapp.cases.worklist import PAGE, WorkQuery
-from webapp.forces.models import Membership
+from webapp.forces.models import Membership, SchemeDeployment
 from webapp.permissions import may_work, worked_roles
 from webapp.processes.deployments import deployments_of, scheme_titles
 from webapp.processes.registry import definition_for_id
@@ -139,11 +139,13 @@ def cases(membership: Membership, *, text: str = "", status: str = "",
                    "next_due_at").order_by("-opened_at", "-id")
 
 
-def stages(membership: Membership, scheme: str = "") -> list[str]:
+def stages(membership: Membership, scheme: str = "",
+           deployments: list[SchemeDeployment] | None = None) -> list[str]:
     """Stage names to filter by: those of the force's active versions (of one scheme if
-    named; no scan of its cases)."""
+    named; no scan of its cases). ``deployments``: the force's, when already read."""
     names: set[str] = set()
-    for deployment in deployments_of(membership.force_id):
+    every = deployments_of(membership.force_id) if deployments is None else deployments
+    for deployment in every:
         if not scheme or deployment.scheme == scheme:
             names.update(definition_for_id(deployment.active_version_id).stage_names())
     return [*sorted(names), "Closed"]
@@ -151,7 +153,9 @@ def stages(membership: Membership, scheme: str = "") -> list[str]:
 
 def case_detail(membership: Membership, reference: str) -> Case | None:
     # The version's files and spec are large and never shown here: leave them in the database.
-    return (Case.objects.select_related("version", "opened_by", "owner")
+    # The force (named by the letters section) and the owner's membership (their collar
+    # number) come with the case: no read of their own.
+    return (Case.objects.select_related("version", "opened_by", "owner__membership", "force")
             .defer("version__files", "version__spec_json")
             .filter(force_id=membership.force_id, reference=reference).first())
 

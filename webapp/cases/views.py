@@ -16,18 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.accounts.session_clock import seconds_left
 from webapp.action_pages import refusal_message
-from webapp.audit.log import record
+from webapp.audit.log import append, record
 from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
-from webapp.cases.access import break_glass, consult, relationship
+from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
-from webapp.cases.case_words import case_row, case_words, timeline
+from webapp.cases.case_words import case_href, case_row, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
-from webapp.cases.evidence_views import evidence_context, with_notes
+from webapp.cases.evidence_views import case_attachments, evidence_context, with_notes
 from webapp.cases.labelled import flat_rows
 from webapp.cases.letters import offered_letters
-from webapp.cases.linked_cases import show_linked_cases
+from webapp.cases.linked_cases import combination_entries, linked_cases
 from webapp.cases.models import CaseStatus
 from webapp.cases.ownership import claimable_on_case, owner_choices
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
@@ -39,7 +39,7 @@ from webapp.errors import ServiceError
 from webapp.keyset import keyset_page
 from webapp.permissions import Action, allows, is_national_admin, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
-from webapp.processes.deployments import scheme_choices, scheme_titles
+from webapp.processes.deployments import deployments_of, scheme_choices, scheme_titles
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,10 @@ def _membership(request: HttpRequest) -> Any:
         raise Http404(exc.message) from exc
 
 
-def _scheme_filter(request: HttpRequest, membership: Any) -> dict[str, Any]:
+def _scheme_filter(request: HttpRequest, membership: Any,
+                   deployments: list[Any] | None = None) -> dict[str, Any]:
     """The force's schemes (process id -> short title) and the one chosen in ``?scheme=``."""
-    titles = scheme_titles(membership.force_id)
+    titles = scheme_titles(membership.force_id, deployments)
     chosen = request.GET.get("scheme", "")[:100]
     return {"schemes": titles, "scheme": chosen if chosen in titles else ""}
 
@@ -71,7 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    filt = _scheme_filter(request, membership)
+    deployments = deployments_of(membership.force_id)  # the schemes' titles and stages
+    filt = _scheme_filter(request, membership, deployments)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
     links = query.link_query()
     keep = {"q": query.text, "status": query.status, "stage": query.stage,
@@ -87,11 +89,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # a case outside the user's relationships: only that it exists, and the break-glass route
     shown.rows = [case_row(case, membership.roles) if getattr(case, "shown", True)
                   else case for case in shown.rows]
+    href = case_href()
+    for case in shown.rows:
+        case.href = href(case.reference)
+        case.scheme_title = filt["schemes"].get(case.scheme, "")
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
         "link_words": query.words(membership.force_id), "link_query": urlencode(links),
-        "stages": selectors.stages(membership, filt["scheme"]), "not_started": NOT_STARTED,
+        "stages": selectors.stages(membership, filt["scheme"], deployments),
+        "not_started": NOT_STARTED,
         "nav": "cases", **filt,
     })
 
@@ -148,18 +155,24 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     if case is None:
         raise Http404("No such case in your force.")
     try:
-        why = consult(request.user, case, fields=("parties", "timeline",
-                                                  "recorded information"))
+        why = may_act(request.user, case)
     except ServiceError:
         return _break_glass_page(request, case)
-    linked = show_linked_cases(request.user, membership, case, why)
+    linked = linked_cases(membership, case)
+    # the consultation and the linked cases shown (s.62): one statement, before the page
+    append([consult_entry(request.user, case, why=why,
+                          fields=("parties", "timeline", "recorded information")),
+            *combination_entries(request.user, case, linked, why)])
     events = timeline(case, selectors.case_events(case), membership.roles)
+    attachments = case_attachments(case)  # one read for the timeline and the documents
+    clocks = clock_selectors.case_clocks(case)
     return render(request, "cases/case.html", {
-        "case": case, "events": with_notes(events, case), **case_words(case, membership.roles),
-        **evidence_context(request, case, membership), "letters": offered_letters(case),
+        "case": case, "events": with_notes(events, case, attachments),
+        **case_words(case, membership.roles),
+        **evidence_context(request, case, membership, attachments),
+        "letters": offered_letters(case),
         "tasks": list(selectors.case_open_tasks(case)),
-        "clocks": clock_selectors.case_clocks(case),
-        "extensions": list(clock_selectors.pending_extensions(case)),
+        "clocks": clocks, "extensions": clock_selectors.case_pending_extensions(case, clocks),
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],

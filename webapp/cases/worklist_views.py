@@ -38,14 +38,16 @@ from webapp.clocks import selectors as clock_selectors
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
 from webapp.permissions import Action, allows
-from webapp.processes.deployments import scheme_titles
+from webapp.processes.deployments import deployments_of, scheme_titles
 
 
 def _query(request: HttpRequest, membership: Membership,
            officers: list[Membership]) -> tuple[WorkQuery, dict[str, Any]]:
-    schemes = scheme_titles(membership.force_id)
+    deployments = deployments_of(membership.force_id)  # read once for titles and stages
+    schemes = scheme_titles(membership.force_id, deployments)
     chosen = request.GET.get("scheme", "")
-    stages = [s for s in selectors.stages(membership, chosen if chosen in schemes else "")
+    stages = [s for s in selectors.stages(membership, chosen if chosen in schemes else "",
+                                          deployments)
               if s != "Closed"]
     assignees = {str(m.user_id): display_name(m.user) for m in officers}
     query = WorkQuery.from_get(request.GET, schemes=schemes, stages=stages, assignees=assignees)

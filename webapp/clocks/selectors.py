@@ -59,6 +59,16 @@ def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
                              .select_related("requested_by"))
 
 
+def case_pending_extensions(case: Case, clocks: list[ClockView]) -> list[ExtensionRequest]:
+    """The case page's pending extensions, each with ``clock_label`` from the clocks the page
+    has already read (no subquery per label)."""
+    labels = {view.row.clock: view.row.label for view in clocks}
+    rows = list(case.extensions.filter(approved__isnull=True).select_related("requested_by"))
+    for row in rows:
+        row.clock_label = labels.get(row.clock)
+    return rows
+
+
 # The decision maker's panels show each case's reference: they do not read its stored state.
 def open_alerts(membership: Membership) -> QuerySet[ClockAlert]:
     return with_clock_label(

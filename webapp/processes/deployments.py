@@ -27,17 +27,22 @@ def deployments_of(force_id: int) -> list[SchemeDeployment]:
                 .select_related("time_limit_profile").order_by("scheme"))
 
 
-def scheme_choices(force_id: int, *, taking_cases: bool = False) -> list[tuple[str, Scheme]]:
+def scheme_choices(force_id: int, *, taking_cases: bool = False,
+                   deployments: list[SchemeDeployment] | None = None
+                   ) -> list[tuple[str, Scheme]]:
     """(process id, declarations of the active version) of every scheme the force runs (only
-    those taking new cases with ``taking_cases``: an administrator may stop one)."""
-    return [(d.scheme, scheme_for(d.active_version_id)) for d in deployments_of(force_id)
+    those taking new cases with ``taking_cases``: an administrator may stop one).
+    ``deployments``: the force's, when the page has read them already."""
+    every = deployments_of(force_id) if deployments is None else deployments
+    return [(d.scheme, scheme_for(d.active_version_id)) for d in every
             if d.running or not taking_cases]
 
 
-def scheme_titles(force_id: int) -> dict[str, str]:
+def scheme_titles(force_id: int,
+                  deployments: list[SchemeDeployment] | None = None) -> dict[str, str]:
     """Process id -> the short title people read, for the force's schemes."""
     return {key: scheme.short_title or scheme.title or key
-            for key, scheme in scheme_choices(force_id)}
+            for key, scheme in scheme_choices(force_id, deployments=deployments)}
 
 
 def deployment_for(force: Force, scheme: str | None) -> SchemeDeployment:
