@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import EngineError, ProcessInstance
-from webapp.audit.log import record
+from webapp.audit.log import append, entry_for
 from webapp.cases import step_sql
 from webapp.cases.access import may_act
 from webapp.cases.models import Case, CaseEvent, HumanTask
@@ -105,10 +105,12 @@ class CaseStep:
                                     list(recipients)))
 
     def _write_access(self) -> None:
-        for entry in self._access:
-            record(actor=self.user, operation=entry.operation, object_type="case",
-                   object_id=self.case.reference, fields=entry.fields,
-                   justification=entry.justification, recipients=entry.recipients)
+        """The step's entries, chained in their order by one statement (on PostgreSQL)."""
+        if self._access:
+            append([entry_for(actor=self.user, operation=entry.operation, object_type="case",
+                              object_id=self.case.reference, fields=entry.fields,
+                              justification=entry.justification, recipients=entry.recipients)
+                    for entry in self._access])
 
 
 @contextmanager
