@@ -22,7 +22,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bench import cloning
+from engine import scheme as declarations
 from webapp.cases import services
+from webapp.cases.demo import vary_details
 from webapp.cases.models import Case, HumanTask, TaskState
 from webapp.forces.models import Force, Membership, SchemeDeployment, Team, TimeLimitProfile
 from webapp.processes.registry import version_from_folder
@@ -94,9 +96,17 @@ def form_of(task_form_file: str) -> str:
 
 
 def enquiry(data: dict[str, Any], index: int) -> dict[str, Any]:
+    """The sample enquiry with the applicant's name, phone number and birthday varied by
+    ``index`` (the demo's variation of the declared search fields), so that template cases are
+    not all linked to each other through one shared number."""
     data = json.loads(json.dumps(data))
     data["applicant"]["first_name"] = FIRST[index % len(FIRST)]
     data["applicant"]["last_name"] = LAST[(index * 7) % len(LAST)]
+    declared = Path(settings.PROCESSES_DIR) / "csods" / "scheme.json"
+    scheme = declarations.build(declarations.read_declaration(declared.read_bytes()))
+    applicant = scheme.party("applicant")
+    if applicant is not None:
+        vary_details(data["applicant"], applicant.search, index, 0)
     return data
 
 

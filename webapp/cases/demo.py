@@ -194,14 +194,14 @@ def _intake(scheme: DemoScheme, definition: Any, index: int, plan: Plan,
         value, whose = data[party.field], plan.same_people.get(key, index) + shift
         data[party.field] = ([_person(p, whose + i, offset) for i, p in enumerate(value)]
                              if isinstance(value, list) else _person(value, whose, offset))
-        _vary_details(data[party.field], party.search, whose, offset)
+        vary_details(data[party.field], party.search, whose, offset)
     return data
 
 
 PHONE_DIGITS = 9  # a value with fewer digits is not a phone number (an email, say)
 
 
-def _vary_details(people: Any, search: Mapping[str, str], index: int, offset: int) -> None:
+def vary_details(people: Any, search: Mapping[str, str], index: int, offset: int) -> None:
     """One phone number and one birthday per demo person: the last five digits of the party's
     declared phone field are its sample's last three, the case's index and the party's place
     (so no two parties or schemes share one), and the day of its declared date of birth is the
