@@ -133,6 +133,12 @@ def case_match(text: str, roles: Collection[str], force_id: int) -> Q:
     listed = _listed(reference, rows, force_id)
     if listed is not None:
         return Q(pk__in=listed)
-    if rows is not None:
-        reference |= Q(Exists(rows.filter(case=OuterRef("pk"))))
-    return reference
+    if rows is None:
+        return reference
+    held = Q(Exists(rows.filter(case=OuterRef("pk"))))
+    named = _listed(reference, None, force_id)
+    if named is None:  # a reference's part in many references: one statement, as before
+        return reference | held
+    # (no reference named, the usual case: the cases of the force are read newest first,
+    # each looked up among the party rows, until a page is found)
+    return Q(pk__in=named) | held
