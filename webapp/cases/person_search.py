@@ -59,9 +59,9 @@ def _of_force(force_id: int) -> Q:
     return Q(force_id=Cast(Value(force_id), output_field=BigIntegerField()))
 
 
-def _word(word: str, force_id: int) -> Q:
+def _word(word: str, near_words: set[str]) -> Q:
     found = Q(search__contains=word)
-    for near in sorted(_near_words(word, force_id)):
+    for near in sorted(near_words):
         if word not in near:  # (a longer word holding this one is found by its letters)
             found |= Q(search__contains=near)
     key = keys.word_key(word)
@@ -72,7 +72,7 @@ def _word(word: str, force_id: int) -> Q:
     return found
 
 
-def _details(text: str, force_id: int) -> Q | None:
+def _details(text: str, near: dict[str, set[str]]) -> Q | None:
     """Rows matching ``text`` as a person's name (every word), date of birth, postcode or
     phone number; None when it is none of them."""
     found: list[Q] = []
@@ -80,7 +80,7 @@ def _details(text: str, force_id: int) -> Q | None:
     if words and any(w.isalpha() for w in words):
         name = Q(kind__in=NAME_KINDS)
         for word in words:
-            name &= _word(word, force_id)
+            name &= _word(word, near[word])
         found.append(name)
     if born := keys.birth_date(text):
         found.append(Q(kind="date_of_birth", search=born))
@@ -116,21 +116,36 @@ def _listed(reference: Q, rows: QuerySet[CaseParty] | None, force_id: int) -> li
     return None if len(found) > MATCHES_LISTED else sorted(set(found))
 
 
+def _common(near: dict[str, set[str]], force_id: int) -> bool:
+    """Whether the search is one name word that the force's vocabulary shows held by more
+    cases than ``MATCHES_LISTED`` (itself or a near spelling, both found by their letters):
+    the list of matching cases would overflow, so it is not read."""
+    if len(near) != 1:
+        return False
+    word, spellings = next(iter(near.items()))
+    return word.isalpha() and NameWord.objects.filter(
+        force_id=force_id, word__in={word, *spellings}, cases__gt=MATCHES_LISTED).exists()
+
+
 def case_match(text: str, roles: Collection[str], force_id: int) -> Q:
     """Cases whose reference holds ``text``, or with a party whose details match it that a
     user holding ``roles`` may see.
 
     The matching case ids are read first (a statement served by the indexes of the arms) and
     the cases then by their ids, so a search matching few cases no longer tests every case of
-    the force, newest first, for a page it never fills. A search matching many rows (more than
-    ``MATCHES_LISTED``) is answered as before, in one statement: the force's newest cases soon
-    fill a page."""
+    the force, newest first, for a page it never fills. A search matching more rows than
+    ``MATCHES_LISTED`` (or one common name word, by the vocabulary's counts, without reading
+    them) reads the force's cases newest first, each looked up among its party rows, until a
+    page is found: few, since matches are many (docs/benchmarks.md, "Person search: matching
+    cases read first")."""
     text = " ".join(text.split())
     reference = _reference(text)
-    details = _details(text, force_id)
+    near = {w: _near_words(w, force_id) for w in keys.name_text(text).split()}
+    details = _details(text, near)
     rows = (None if details is None else
             CaseParty.objects.filter(details, seen_by(roles), _of_force(force_id)))
-    listed = _listed(reference, rows, force_id)
+    listed = None if rows is not None and _common(near, force_id) else _listed(reference, rows,
+                                                                                 force_id)
     if listed is not None:
         return Q(pk__in=listed)
     if rows is None:
