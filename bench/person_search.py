@@ -176,6 +176,10 @@ def _all(match: Q, force_id: int) -> list[str]:
                   .values_list("reference", flat=True))
 
 
+def _hash(every: list[str], page: list[str]) -> str:
+    return hashlib.sha256(("\n".join(every) + "\n--\n" + "\n".join(page)).encode()).hexdigest()[:12]
+
+
 def _time(build, force_id: int, runs: int) -> tuple[float, float, int]:
     took = []
     for _ in range(runs):
@@ -218,8 +222,12 @@ def main() -> None:
     for text in args.search or SEARCHES:
         builders = {"before": lambda t=text: _match_before(t, force_id),
                     "after": lambda t=text: case_match(t, ROLES, force_id)}
-        same = _all(builders["before"](), force_id) == _all(builders["after"](), force_id)
+        # every match (sorted) and the page in its order (newest first), compared by hash
+        hashes = {label: _hash(_all(build(), force_id), _search(build(), force_id))
+                  for label, build in builders.items()}
+        same = hashes["before"] == hashes["after"]
         found = len(_all(builders["after"](), force_id))
+        print(f"{text!r}: matches and page {hashes['after']}")
         for label, build in builders.items():
             if args.after_only and label == "before":
                 continue

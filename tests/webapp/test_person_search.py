@@ -177,8 +177,10 @@ def test_every_arm_of_a_name_search_reads_an_index_led_by_the_force(world):
     assert dean.reference in _rows(html)
     searches = [q["sql"] for q in ran.captured_queries if "cases_caseparty" in q["sql"]
                 and "phonetic" in q["sql"]]
-    near = [q["sql"] for q in ran.captured_queries if "cases_nameword" in q["sql"]]
-    assert len(searches) == 1 and len(near) == 1
+    vocabulary = [q["sql"] for q in ran.captured_queries if "cases_nameword" in q["sql"]]
+    # the near spellings of the one word, and whether the vocabulary counts it as common
+    near = [sql for sql in vocabulary if "LIKE" in sql]
+    assert len(searches) == 1 and len(near) == 1 and len(vocabulary) == 2
     assert not [q for q in ran.captured_queries if "cases_caseparty" in q["sql"]
                 and q["sql"] not in searches]  # no other read of the party rows
     assert set(CaseParty.objects.filter(case=dean).values_list("force_id", flat=True)) == {
@@ -201,11 +203,13 @@ def test_every_arm_of_a_name_search_reads_an_index_led_by_the_force(world):
                                                             "caseparty_force_phonetic_trgm"}
         assert all(force in n["Index Cond"] for n in arms), [n["Index Cond"] for n in arms]
         assert not [n for n in scans if n["Node Type"] == "Seq Scan"], scans
-        # the words a misspelt word is compared with: the force's vocabulary, by an index
-        vocabulary = [n for n in _plan_nodes(cursor, near[0])
-                      if n.get("Relation Name") == "cases_nameword"]
-        assert vocabulary and all("Index" in n["Node Type"] and "force_id" in n["Index Cond"]
-                                  for n in vocabulary), vocabulary
+        # the words a misspelt word is compared with, and their counts: the force's
+        # vocabulary, by an index
+        for sql in vocabulary:
+            read = [n for n in _plan_nodes(cursor, sql)
+                    if n.get("Relation Name") == "cases_nameword"]
+            assert read and all("Index" in n["Node Type"] and "force_id" in n["Index Cond"]
+                                for n in read), read
 
 
 def test_the_force_vocabulary_counts_the_cases_holding_each_name_word(world):
@@ -227,3 +231,45 @@ def test_the_force_vocabulary_counts_the_cases_holding_each_name_word(world):
     words_release(again.pk, again.force_id)
     assert NameWord.objects.get(force_id=dean.force_id, word="marsh").cases == 1
     assert not NameWord.objects.filter(word="tremayne").exists()
+
+
+def test_a_search_matching_more_rows_than_are_listed_shows_the_same_cases(world, monkeypatch):
+    """The matching case ids are read first while they are few (``MATCHES_LISTED`` rows);
+    beyond that the search is one statement. Either way the same cases are shown."""
+    people, dean, other = world
+    from webapp.cases import person_search
+    searches = ("Marsh Dean", "Okafour", "11/02/1984", "07700 900321", "number", "Ryan Marsh")
+    searches = [dean.reference.rsplit("-", 1)[1] if w == "number" else w for w in searches]
+    listed = {w: (_rows(h), _exists(h)) for w in searches
+              for h in [_search(people["other_contact"], w) + _search(people["decision_maker"], w)]}
+    monkeypatch.setattr(person_search, "MATCHES_LISTED", 0)
+    for words in searches:
+        html = _search(people["other_contact"], words) + _search(people["decision_maker"], words)
+        assert (_rows(html), _exists(html)) == listed[words], words
+    assert listed["Marsh Dean"][0] == {dean.reference}
+    assert listed["Okafour"][1] == {dean.reference}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
+def test_a_search_with_digits_reads_the_references_by_an_index(world):
+    """A date or a number is looked for in the references through the indexes on the
+    upper-cased reference (cases migration 0900), not by testing every case of the force."""
+    people, dean, _ = world
+    number = dean.reference.rsplit("-", 1)[1]
+    with CaptureQueriesContext(connection) as ran:
+        html = _search(people["decision_maker"], number)
+    assert dean.reference in _rows(html)
+    first = [q["sql"] for q in ran.captured_queries if "UNION ALL" in q["sql"]
+             and "cases_caseparty" in q["sql"]]
+    assert len(first) == 1
+    with connection.cursor() as cursor:
+        # on this tiny table the force's own indexes would do: dropped inside the transaction
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' "
+                       "AND indexname LIKE '%force%'")
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        scans = [n for n in _plan_nodes(cursor, first[0])
+                 if n.get("Relation Name") == "cases_case" or "Index Name" in n]
+    indexes = {n.get("Index Name") for n in scans}
+    assert {"case_reference_upper", "case_reference_upper_trgm"} <= indexes, scans
