@@ -253,7 +253,7 @@ def test_a_search_matching_more_rows_than_are_listed_shows_the_same_cases(world,
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
 def test_a_search_with_digits_reads_the_references_by_an_index(world):
     """A date or a number is looked for in the references through the indexes on the
-    upper-cased reference (cases migration 0900), not by testing every case of the force."""
+    upper-cased reference (cases migration 0022), not by testing every case of the force."""
     people, dean, _ = world
     number = dean.reference.rsplit("-", 1)[1]
     with CaptureQueriesContext(connection) as ran:

@@ -98,7 +98,7 @@ def _details(text: str, near: dict[str, set[str]]) -> Q | None:
 
 def _reference(text: str) -> Q:
     """Cases whose reference is ``text`` or, if it holds a digit, holds it (indexed on
-    PostgreSQL: cases migration 0900)."""
+    PostgreSQL: cases migration 0022)."""
     found = Q(reference__iexact=text)
     if len(text) >= MIN_REFERENCE_PART and any(c.isdigit() for c in text):
         found |= Q(reference__icontains=text)
