@@ -20,6 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.database_template import copy_to, demo_seeded
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "bin" / "serve"
 
@@ -27,16 +29,26 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux processes")]
 
 
+def _environment(where: Path, database: Path) -> dict[str, str]:
+    """bin/serve's environment on a copy of ``database`` (a migrated template: copying it
+    takes milliseconds, migrating took 10–20 s) in ``where``."""
+    copy_to(database, where / "db.sqlite3")
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{where / 'db.sqlite3'}",
+            "CELERY_BROKER_URL": f"embedded+sqlite:///{where / 'broker.sqlite3'}",
+            "SERVE_VAR_DIR": str(where / "var"), "TIMER_SWEEP_SECONDS": "1",
+            "DJANGO_SETTINGS_MODULE": "webapp.settings"}
+
+
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory) -> dict[str, str]:
-    where = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{where / 'db.sqlite3'}",
-           "CELERY_BROKER_URL": f"embedded+sqlite:///{where / 'broker.sqlite3'}",
-           "SERVE_VAR_DIR": str(where / "var"), "TIMER_SWEEP_SECONDS": "1",
-           "DJANGO_SETTINGS_MODULE": "webapp.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True)
-    return env
+def environment(tmp_path_factory, migrated_sqlite) -> dict[str, str]:
+    return _environment(tmp_path_factory.mktemp("serve"), migrated_sqlite)
+
+
+@pytest.fixture
+def seeded_environment(tmp_path, sqlite_templates) -> dict[str, str]:
+    """A database with the demo data already loaded, so that ``--setup`` (which loads it when
+    missing) finds it there, as on every `make run` after the first: loading it took 30 s."""
+    return _environment(tmp_path / "seeded", demo_seeded(sqlite_templates))
 
 
 def _free_port() -> int:
@@ -171,11 +183,12 @@ def _still_running(process: psutil.Process) -> bool:
         return False
 
 
-def test_killing_the_make_that_started_it_stops_everything(environment, tmp_path):
+def test_killing_the_make_that_started_it_stops_everything(seeded_environment, tmp_path):
     # given: bin/serve --setup started by a parent that stays (as make stays while its recipe runs)
     port = _free_port()
     make = subprocess.Popen(["sh", "-c", f"{SERVE} --setup; true"], cwd=ROOT,
-                            env={**environment, "PORT": str(port)}, start_new_session=True,
+                            env={**seeded_environment, "PORT": str(port)},
+                            start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=(tmp_path / "serve.log").open("wb"),
                             stderr=subprocess.STDOUT)
     shell = psutil.Process(make.pid)
