@@ -91,8 +91,13 @@ def template(folder: Path, name: str, build: Callable[[Path], None], key: str = 
             return path
         partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.unlink(missing_ok=True)
-        build(partial)
-        os.replace(partial, path)
+        try:
+            build(partial)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+            for left in folder.glob(f"{partial.name}*"):  # the broker beside it, journals
+                left.unlink(missing_ok=True)
         for old in folder.glob(f"{name}-*.sqlite3"):
             if old != path:
                 old.unlink(missing_ok=True)
@@ -100,11 +105,18 @@ def template(folder: Path, name: str, build: Callable[[Path], None], key: str = 
     return path
 
 
+def _environment(path: Path) -> dict[str, str]:
+    """Only the file ``path`` as the database, and an embedded broker beside it: what seeding
+    enqueues names rows of that file, never for a test's broker (CI's Redis) to hand out."""
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{path}",
+            "CELERY_BROKER_URL": f"embedded+sqlite:///{path}.broker"}
+
+
 def _migrate_into(path: Path) -> None:
     """``manage.py migrate`` in a process of its own, on nothing but the file ``path``: the
     data migrations query the default database, which in this process may be a real one."""
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"}, check=True)
+                   env=_environment(path), check=True)
 
 
 def migrated(folder: Path) -> Path:
@@ -120,7 +132,7 @@ def demo_seeded(folder: Path) -> Path:
     def build(path: Path) -> None:
         copy_to(migrated(folder), path)
         seeded = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT,
-                                env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"},
+                                env=_environment(path),
                                 capture_output=True, text=True, check=False)
         if seeded.returncode != 0:
             raise RuntimeError(f"seed_demo failed:\n{seeded.stdout}{seeded.stderr[-4000:]}")

@@ -1,8 +1,10 @@
 """`bin/serve` (what `make run` starts): every child stops with its parent, whatever stops it,
 and a worker that dies is started again.
 
-Each test starts the real script on a free port with its own SQLite database and embedded
-broker, waits until the web server answers, then stops the parent and looks for survivors.
+Each test starts the real script on a free port with a SQLite database (a copy of the suite's
+migrated template) and embedded broker, waits until the web server answers, then stops the
+parent and looks for survivors. The one test that only looks at a running copy leaves it for
+the next test to stop.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -119,17 +122,55 @@ class Running:
         self.process.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def spare() -> Iterator[list[Running]]:
+    """A copy a test only looked at and left running: the next test that stops a copy takes it
+    rather than starting one (each start took 10–15 s)."""
+    left: list[Running] = []
+    yield left
+    for running in left:
+        running.kill_everything()
+
+
 @pytest.fixture
-def serve(environment, tmp_path):
+def serve(environment, tmp_path, spare):
     started: list[Running] = []
 
     def start() -> Running:
+        if spare:
+            running = spare.pop()
+            if running.process.poll() is None and _answers(running.port):
+                started.append(running)
+                return running
+            running.kill_everything()
         started.append(Running(environment, tmp_path / f"serve{len(started)}.log"))
         return started[-1]
 
     yield start
     for running in started:
         running.kill_everything()
+
+
+@pytest.fixture
+def running_copy(environment, tmp_path, spare) -> Running:
+    """A running copy for a test that leaves it running: kept for the next test that stops one."""
+    if not spare:
+        spare.append(Running(environment, tmp_path / "serve.log"))
+    return spare[0]
+
+
+def test_a_second_run_refuses_before_touching_the_database(running_copy, environment):
+    # given: a running copy (left running for the next test, which stops it)
+    running = running_copy
+    # when: a second copy is started with the setup steps (as a second `make run` does)
+    second = subprocess.run([str(SERVE), "--setup"], cwd=ROOT, capture_output=True, text=True,
+                            env={**environment, "PORT": str(_free_port())}, timeout=60,
+                            check=False)
+    # then: it says so and stops at once, without migrating or loading the demo data
+    assert second.returncode == 1
+    assert "already running" in second.stdout + second.stderr
+    assert "Operations to perform" not in second.stdout and "Demo data" not in second.stdout
+    assert _answers(running.port)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
@@ -213,17 +254,3 @@ def test_killing_the_make_that_started_it_stops_everything(seeded_environment, t
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
-
-
-def test_a_second_run_refuses_before_touching_the_database(serve, environment, tmp_path):
-    # given: a running copy
-    running = serve()
-    # when: a second copy is started with the setup steps (as a second `make run` does)
-    second = subprocess.run([str(SERVE), "--setup"], cwd=ROOT, capture_output=True, text=True,
-                            env={**environment, "PORT": str(_free_port())}, timeout=60,
-                            check=False)
-    # then: it says so and stops at once, without migrating or loading the demo data
-    assert second.returncode == 1
-    assert "already running" in second.stdout + second.stderr
-    assert "Operations to perform" not in second.stdout and "Demo data" not in second.stdout
-    assert _answers(running.port)
