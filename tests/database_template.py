@@ -45,15 +45,16 @@ def _migration_files() -> list[Path]:
     return sorted(files)
 
 
-def template_key() -> str:
-    """What the migrated schema and rows depend on, hashed."""
+def template_key(files: list[Path] | None = None) -> str:
+    """What the migrated schema and rows depend on (``files``: the migration modules and what
+    they import, found when not given), hashed."""
     import django
     from django.conf import settings
 
     digest = hashlib.sha256()
     digest.update(repr((django.__version__, list(settings.INSTALLED_APPS),
                         settings.AUTH_USER_MODEL, settings.MIGRATION_MODULES)).encode())
-    for path in _migration_files():
+    for path in _migration_files() if files is None else files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
