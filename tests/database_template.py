@@ -1,7 +1,7 @@
 """A migrated SQLite database made once and copied, instead of migrating for every database a
 run needs: each pytest-xdist worker's test database, and each database a test hands to a real
-process (``bin/serve``, a crashing client). Migrating took 6 s on an idle machine and 20–50 s
-beside the other worker; copying the file takes milliseconds.
+process (``bin/serve``, a crashing client). Migrating took 6 s here at a load of 3 and 21 s at
+a load of 5 (each xdist worker paid it); copying the file takes milliseconds.
 
 The template is named by a hash of what migrating reads (every migration module Django loads,
 the project modules those import, the installed apps and Django's version), so a changed
