@@ -79,6 +79,13 @@ def _celery_children(parent: psutil.Process) -> list[psutil.Process]:
     return found
 
 
+def _has_children(process: psutil.Process) -> bool:
+    try:
+        return bool(process.children())
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,6 +109,10 @@ class Running:
         self.seen: dict[int, psutil.Process] = {}
         _wait_for(lambda: _answers(self.port), 90, "the web server to answer")
         _wait_for(lambda: _celery_children(self.parent), 30, "the worker")
+        # and the worker's own processes (its pool, beat): noted only once they exist, so that
+        # a test counts them and a failed test's clean-up kills them too
+        _wait_for(lambda: any(_has_children(w) for w in _celery_children(self.parent)), 30,
+                  "the worker's pool and beat")
         self.note_descendants()
 
     def note_descendants(self) -> list[psutil.Process]:
