@@ -39,6 +39,45 @@ def pytest_configure(config):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
 
 
+def _template_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory):
+    """Kept between runs in pytest's cache when there is one (a warm run copies, never
+    migrates); otherwise shared by this run's xdist workers."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return cache.mkdir("sqlite-templates")
+    return tmp_path_factory.getbasetemp().parent / "sqlite-templates"
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(request, tmp_path_factory):
+    """Where the migrated SQLite templates (tests/database_template.py) are kept."""
+    return _template_folder(request.config, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(sqlite_templates):
+    """The migrated SQLite file every SQLite test database is filled from, for tests that
+    start a real process on a database of its own: copy it (``database_template.copy_to``)
+    rather than migrating."""
+    from tests.database_template import migrated
+
+    return migrated(sqlite_templates)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request, tmp_path_factory):
+    """SQLite test databases are filled from a migrated template instead of being migrated
+    by every xdist worker (tests/database_template.py). PostgreSQL is untouched."""
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    from tests.database_template import sqlite_in_memory_from_template
+
+    folder = _template_folder(request.config, tmp_path_factory)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseCreation, "create_test_db", sqlite_in_memory_from_template(folder))
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashes():
     """Tests make hundreds of accounts; Django's PBKDF2 (a million rounds, about 0.3 s a hash

@@ -1,8 +1,10 @@
 """`bin/serve` (what `make run` starts): every child stops with its parent, whatever stops it,
 and a worker that dies is started again.
 
-Each test starts the real script on a free port with its own SQLite database and embedded
-broker, waits until the web server answers, then stops the parent and looks for survivors.
+Each test starts the real script on a free port with a SQLite database (a copy of the suite's
+migrated template) and embedded broker, waits until the web server answers, then stops the
+parent and looks for survivors. The one test that only looks at a running copy leaves it for
+the next test to stop.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.database_template import copy_to, demo_seeded
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "bin" / "serve"
@@ -27,16 +32,26 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux processes")]
 
 
+def _environment(where: Path, database: Path) -> dict[str, str]:
+    """bin/serve's environment on a copy of ``database`` (a migrated template: copying it
+    takes milliseconds, migrating took 10–20 s) in ``where``."""
+    copy_to(database, where / "db.sqlite3")
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{where / 'db.sqlite3'}",
+            "CELERY_BROKER_URL": f"embedded+sqlite:///{where / 'broker.sqlite3'}",
+            "SERVE_VAR_DIR": str(where / "var"), "TIMER_SWEEP_SECONDS": "1",
+            "DJANGO_SETTINGS_MODULE": "webapp.settings"}
+
+
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory) -> dict[str, str]:
-    where = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{where / 'db.sqlite3'}",
-           "CELERY_BROKER_URL": f"embedded+sqlite:///{where / 'broker.sqlite3'}",
-           "SERVE_VAR_DIR": str(where / "var"), "TIMER_SWEEP_SECONDS": "1",
-           "DJANGO_SETTINGS_MODULE": "webapp.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True)
-    return env
+def environment(tmp_path_factory, migrated_sqlite) -> dict[str, str]:
+    return _environment(tmp_path_factory.mktemp("serve"), migrated_sqlite)
+
+
+@pytest.fixture
+def seeded_environment(tmp_path, sqlite_templates) -> dict[str, str]:
+    """A database with the demo data already loaded, so that ``--setup`` (which loads it when
+    missing) finds it there, as on every `make run` after the first: loading it took 30 s."""
+    return _environment(tmp_path / "seeded", demo_seeded(sqlite_templates))
 
 
 def _free_port() -> int:
@@ -64,6 +79,13 @@ def _celery_children(parent: psutil.Process) -> list[psutil.Process]:
     return found
 
 
+def _has_children(process: psutil.Process) -> bool:
+    try:
+        return bool(process.children())
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,6 +109,10 @@ class Running:
         self.seen: dict[int, psutil.Process] = {}
         _wait_for(lambda: _answers(self.port), 90, "the web server to answer")
         _wait_for(lambda: _celery_children(self.parent), 30, "the worker")
+        # and the worker's own processes (its pool, beat): noted only once they exist, so that
+        # a test counts them and a failed test's clean-up kills them too
+        _wait_for(lambda: any(_has_children(w) for w in _celery_children(self.parent)), 30,
+                  "the worker's pool and beat")
         self.note_descendants()
 
     def note_descendants(self) -> list[psutil.Process]:
@@ -107,17 +133,55 @@ class Running:
         self.process.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def spare() -> Iterator[list[Running]]:
+    """A copy a test only looked at and left running: the next test that stops a copy takes it
+    rather than starting one (each start took 10–15 s)."""
+    left: list[Running] = []
+    yield left
+    for running in left:
+        running.kill_everything()
+
+
 @pytest.fixture
-def serve(environment, tmp_path):
+def serve(environment, tmp_path, spare):
     started: list[Running] = []
 
     def start() -> Running:
+        if spare:
+            running = spare.pop()
+            if running.process.poll() is None and _answers(running.port):
+                started.append(running)
+                return running
+            running.kill_everything()
         started.append(Running(environment, tmp_path / f"serve{len(started)}.log"))
         return started[-1]
 
     yield start
     for running in started:
         running.kill_everything()
+
+
+@pytest.fixture
+def running_copy(environment, tmp_path, spare) -> Running:
+    """A running copy for a test that leaves it running: kept for the next test that stops one."""
+    if not spare:
+        spare.append(Running(environment, tmp_path / "serve.log"))
+    return spare[0]
+
+
+def test_a_second_run_refuses_before_touching_the_database(running_copy, environment):
+    # given: a running copy (left running for the next test, which stops it)
+    running = running_copy
+    # when: a second copy is started with the setup steps (as a second `make run` does)
+    second = subprocess.run([str(SERVE), "--setup"], cwd=ROOT, capture_output=True, text=True,
+                            env={**environment, "PORT": str(_free_port())}, timeout=60,
+                            check=False)
+    # then: it says so and stops at once, without migrating or loading the demo data
+    assert second.returncode == 1
+    assert "already running" in second.stdout + second.stderr
+    assert "Operations to perform" not in second.stdout and "Demo data" not in second.stdout
+    assert _answers(running.port)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
@@ -171,11 +235,12 @@ def _still_running(process: psutil.Process) -> bool:
         return False
 
 
-def test_killing_the_make_that_started_it_stops_everything(environment, tmp_path):
+def test_killing_the_make_that_started_it_stops_everything(seeded_environment, tmp_path):
     # given: bin/serve --setup started by a parent that stays (as make stays while its recipe runs)
     port = _free_port()
     make = subprocess.Popen(["sh", "-c", f"{SERVE} --setup; true"], cwd=ROOT,
-                            env={**environment, "PORT": str(port)}, start_new_session=True,
+                            env={**seeded_environment, "PORT": str(port)},
+                            start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=(tmp_path / "serve.log").open("wb"),
                             stderr=subprocess.STDOUT)
     shell = psutil.Process(make.pid)
@@ -200,17 +265,3 @@ def test_killing_the_make_that_started_it_stops_everything(environment, tmp_path
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
-
-
-def test_a_second_run_refuses_before_touching_the_database(serve, environment, tmp_path):
-    # given: a running copy
-    running = serve()
-    # when: a second copy is started with the setup steps (as a second `make run` does)
-    second = subprocess.run([str(SERVE), "--setup"], cwd=ROOT, capture_output=True, text=True,
-                            env={**environment, "PORT": str(_free_port())}, timeout=60,
-                            check=False)
-    # then: it says so and stops at once, without migrating or loading the demo data
-    assert second.returncode == 1
-    assert "already running" in second.stdout + second.stderr
-    assert "Operations to perform" not in second.stdout and "Demo data" not in second.stdout
-    assert _answers(running.port)

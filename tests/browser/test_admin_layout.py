@@ -17,6 +17,7 @@ from tests.browser.pages import (
     layout_problems,
     sign_in,
     sign_out,
+    wait_until_drawn,
 )
 from webapp.forces.models import Team
 
@@ -64,7 +65,7 @@ def test_administration_pages_have_no_axe_violations_and_fit_the_width(page, vis
         sign_in(page, username)
         for name, path in pages:
             page.goto(path)
-            page.wait_for_load_state("networkidle")
+            wait_until_drawn(page)
             problems += layout_problems(page, name, width)
         if username == "hrt.admin":
             # forms again with their errors, and the one-time password page

@@ -11,7 +11,14 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
-from tests.browser.pages import CHROMIUM, PHONE, layout_problems, sign_in, sign_out
+from tests.browser.pages import (
+    CHROMIUM,
+    PHONE,
+    layout_problems,
+    sign_in,
+    sign_out,
+    wait_until_drawn,
+)
 from webapp.cases import services
 from webapp.cases.clock_services import extension_request
 from webapp.cases.evidence import attachment_add, note_add
@@ -92,10 +99,8 @@ def test_main_pages_have_no_axe_violations_and_fit_the_width(page, pages, width)
         sign_in(page, username)
         for name, path in visits:
             page.goto(path)
-            page.wait_for_load_state("networkidle")
-            # the studio's editor is checked with its diagram, panel and problems drawn
-            page.wait_for_function("() => !document.getElementById('studio')"
-                                   " || document.getElementById('studio').dataset.ready")
+            # diagrams, and the studio's editor with its panel and problems, checked drawn
+            wait_until_drawn(page)
             problems += layout_problems(page, name, width)
         sign_out(page)
     # forms shown again with their errors

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests import factories
+from tests.database_template import copy_to
 
 AFTER_LEASE = settings.IDEMPOTENCY_LEASE_SECONDS + 5
 
@@ -52,9 +53,10 @@ def _child(*args: str, url: str) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory) -> tuple[Path, str]:
-    """A migrated SQLite file with a force and a token (made once: migrating takes a while)."""
-    path = tmp_path_factory.mktemp("crash") / "template.sqlite3"
+def sqlite_template(tmp_path_factory, migrated_sqlite) -> tuple[Path, str]:
+    """A migrated SQLite file with a force and a token (made once). It starts as a copy of the
+    suite's migrated template, so the setup's own migrate finds nothing left to apply."""
+    path = copy_to(migrated_sqlite, tmp_path_factory.mktemp("crash") / "template.sqlite3")
     return path, _child("setup", url=f"sqlite:///{path}")["token"]
 
 
