@@ -32,6 +32,9 @@ def browser(_orm_beside_playwright: None) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # An assertion waits as long as an action may (10 s), not Playwright's 5 s: on a CI machine
+    # at load 8 a save that answers in a second here took more than 5 s to show its status.
+    sync_api.expect.set_options(timeout=10_000)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
