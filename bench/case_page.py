@@ -16,7 +16,6 @@ import cProfile
 import io
 import os
 import pstats
-import random
 import statistics
 import sys
 import tempfile
@@ -34,14 +33,11 @@ def specs(samples_n: int) -> dict[str, tuple[str, Any, list[str]]]:
     from django.contrib.auth import get_user_model
 
     from bench import pages
-    from webapp.cases import selectors
 
     users = get_user_model().objects.select_related("membership__force")
     officer, boss = users.get(username=OFFICER), users.get(username=BOSS)
     member = officer.membership
-    refs = [t.case.reference for t in selectors.my_tasks(member)]
-    refs += [t.case.reference for t in selectors.queue(member)[:samples_n]]
-    random.Random(7).shuffle(refs)
+    refs = pages.work_refs(member, samples_n)
     client, chief = pages.client_for(officer), pages.client_for(boss)
     return {
         "floor": ("Floor `GET /bench/floor/`", client, ["/bench/floor/"]),

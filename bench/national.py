@@ -19,7 +19,6 @@ import argparse
 import os
 import pickle
 import platform
-import random
 import secrets
 import sys
 import tempfile
@@ -42,14 +41,11 @@ DETAILS = ("case", "search", "search_none")
 def case_pages(load: Any, samples_n: int) -> dict[str, tuple[str, Any, list[str]]]:
     """The officer's pages: key -> (label, client, urls)."""
     from bench import pages
-    from webapp.cases import selectors
 
     officer = load.pools["HRT"]["case_officer"][0]
     supervisor = load.staff["HRT"]["decision_maker"]
     member = officer.membership
-    refs = [t.case.reference for t in selectors.my_tasks(member)]
-    refs += [t.case.reference for t in selectors.queue(member)[:samples_n]]
-    random.Random(7).shuffle(refs)
+    refs = pages.work_refs(member, samples_n)
     client, boss = pages.client_for(officer), pages.client_for(supervisor)
     return {
         "floor": ("Floor: layout only `GET /bench/floor/`", client, ["/bench/floor/"]),

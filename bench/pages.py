@@ -8,6 +8,7 @@ connection open between requests, as a server with persistent connections does; 
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
 import time
@@ -61,6 +62,17 @@ def time_calls(call: Callable[[], object], times: int, *, warm: int = 10) -> Tim
         call()
         spent.append((time.perf_counter() - began) * 1000)
     return percentiles(spent)
+
+
+def work_refs(member: Any, samples_n: int) -> list[str]:
+    """References of the cases a member works (their tasks, then the queue's first
+    ``samples_n``), shuffled the same way every run: the case pages a benchmark opens."""
+    from webapp.cases import selectors
+
+    refs = [t.case.reference for t in selectors.my_tasks(member)]
+    refs += [t.case.reference for t in selectors.queue(member)[:samples_n]]
+    random.Random(7).shuffle(refs)
+    return refs
 
 
 def get_ok(client: Client, url: str) -> bytes:
