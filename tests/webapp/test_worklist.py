@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,6 +23,14 @@ from webapp.forces.models import SchemeDeployment
 from webapp.processes.registry import definition_for_id
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _midday():
+    """The tests place tasks hours from now: at 23:30 'due in half an hour' is due tomorrow,
+    so every test here runs at noon in London (the clock still ticks)."""
+    with time_machine.travel(datetime(2026, 6, 10, 12, 0, tzinfo=ZoneInfo("Europe/London"))):
+        yield
 
 
 @pytest.fixture
