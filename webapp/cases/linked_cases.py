@@ -83,12 +83,11 @@ def _newest_rows(membership: Membership, case: Case, seen: Q,
         rows = sorted((row for kind, key in keys for row in newest(kind, key)),
                       key=lambda row: (-row[2].timestamp(), row[3]))[:LINKS_SHOWN]
     kinds = {key: kind for kind, key in keys}  # a person key holds "|", a phone only digits
-    others_of = {pk: (reference, version_id, scheme, parties, may_see)
-                 for pk, reference, version_id, scheme, parties, may_see in
+    others_of = {pk: _Other(*shown) for pk, *shown in
                  Case.objects.filter(force_id=case.force_id, pk__in={r[1] for r in rows})
                  .annotate(may_see=_may_see(membership))
                  .values_list("pk", "reference", "version_id", "scheme", "parties", "may_see")}
-    return [(party, kinds[key], key, case_id, others_of[case_id])
+    return [(party, kinds[key], key, others_of[case_id])
             for party, case_id, _, _, key in rows if case_id in others_of]
 
 
@@ -112,10 +111,8 @@ def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, 
         if row.kind in ("name", "phone"):
             key = row.person if row.kind == "name" else row.search
             by_key.setdefault((row.kind, key), []).append(row)
-    others: dict[int, _Other] = {}
     pairs = []
-    for party, kind, key, case_id, of_case in theirs:
-        other = others.get(case_id) or others.setdefault(case_id, _Other(*of_case))
+    for party, kind, key, other in theirs:  # one _Other per other case, shared by its rows
         for row in by_key.get((kind, key), ()):
             pairs.append((row, (party, kind, other)))
     return pairs
