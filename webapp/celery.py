@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-import webapp.embedded_broker  # noqa: F401 - registers the embedded broker's URL scheme
+import webapp.broker_scheme  # noqa: F401 - registers the embedded broker's URL scheme
 import webapp.task_log  # noqa: F401 - request ids on task log lines, Django's logging set-up
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")

@@ -10,8 +10,9 @@ sweep, for ever); the file runs in WAL mode with a busy timeout, so the web proc
 the worker write to it concurrently without "database is locked"; and processes that start
 together may race to create its tables and queue rows without failing.
 
-Selected by ``CELERY_BROKER_URL=embedded+sqlite:///<path>`` (the default); importing this
-module registers the ``embedded`` alias, and ``webapp.celery`` imports it.
+Selected by ``CELERY_BROKER_URL=embedded+sqlite:///<path>`` (the default): the ``embedded``
+alias is registered by ``webapp.broker_scheme``, which names this module's ``Transport`` for
+kombu to import when a connection first uses it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
-from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport.sqlalchemy import Channel as SqlaChannel
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-ALIAS = "embedded"
+import webapp.broker_scheme  # noqa: F401 - the scheme, for a process that imports this first
+
 BUSY_TIMEOUT_SECONDS = 30
 OPEN_ATTEMPTS = 5
 
@@ -99,5 +100,3 @@ class Transport(SqlaTransport):
     driver_name = "sqlalchemy-embedded"
     polling_interval = 0.5  # seconds between polls of an empty queue
 
-
-TRANSPORT_ALIASES[ALIAS] = f"{__name__}:Transport"

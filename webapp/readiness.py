@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from kombu import Connection
 
-import webapp.embedded_broker  # noqa: F401 - the embedded broker's URL scheme
+import webapp.broker_scheme  # noqa: F401 - the embedded broker's URL scheme
 from webapp.health_readings import sweep_heartbeat_age, timer_backlog
 
 log = logging.getLogger(__name__)

@@ -2,16 +2,18 @@
 
 The HTML has been checked (``engine.letter_template``) to load nothing; the PDF maker is told so
 again: every link is answered with an empty inline resource, and its resource policy denies
-network and local reads and bounds the render (size, depth, time)."""
+network and local reads and bounds the render (size, depth, time).
+
+xhtml2pdf (with reportlab and pypdf) is imported when a letter is first made, not when this
+module is: it took about 0.5 s of CPU, which every process paid at start (each web and worker
+process, every management command) through the URL configuration, mostly never to make a
+letter."""
 
 from __future__ import annotations
 
 import logging
 from io import BytesIO
 from typing import Any
-
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from engine.letter_template import MAX_LETTER_HTML, LetterProblem
 
@@ -24,7 +26,9 @@ def _load_nothing(uri: Any, rel: Any) -> str:
     return _NOTHING
 
 
-def _policy() -> ResourceAccessPolicy:
+def _policy() -> Any:
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     return ResourceAccessPolicy.server(
         None, allow_remote=False, max_resources=0, max_total_bytes=0, max_render_seconds=30,
         max_document_bytes=MAX_LETTER_HTML * 4, max_depth=60, max_image_pixels=0)
@@ -32,6 +36,8 @@ def _policy() -> ResourceAccessPolicy:
 
 def html_pdf(html: str) -> bytes:
     """The PDF of checked letter HTML; LetterProblem when the PDF maker fails on it."""
+    from xhtml2pdf import pisa
+
     out = BytesIO()
     try:
         result = pisa.CreatePDF(html, dest=out, link_callback=_load_nothing,
