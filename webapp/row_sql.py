@@ -12,6 +12,7 @@ row is the one ``save()`` would write; none of these models has save signals or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
@@ -76,3 +77,79 @@ def from_row(model: type[models.Model], values: Sequence[Any], alias: str = "") 
             value = convert(value, expression, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One SELECT of a ``read_parts`` statement: the rows of ``models`` ((model, alias): the
+    part's own table, then any tables it LEFT JOINs) from ``source`` (``FROM … WHERE …``,
+    naming those aliases) with ``params``."""
+
+    models: tuple[tuple[type[models.Model], str], ...]
+    source: str
+    params: tuple[Any, ...] = ()
+
+
+def read_parts(parts: Sequence[Part]) -> list[list[tuple[models.Model | None, ...]]]:
+    """The rows of several small, unrelated reads in one statement: each part's columns in
+    positions of their own (a typed NULL in the other parts' rows: PostgreSQL matches a
+    ``UNION``'s column types pair by pair), joined by ``UNION ALL``. One round trip and no
+    query building, for a page that reads a handful of short row lists of one case (the ORM
+    builds each statement in 0.3–1 ms of Python). Per part, one tuple per row with an
+    instance of each of its models (None for a LEFT JOIN that found no row); rows come in no
+    order: the caller sorts them."""
+    fields = [[field for model, _ in part.models for field in model._meta.concrete_fields]
+              for part in parts]
+    nulls = [[f"CAST(NULL AS {_cast_type(field)})" for field in own] for own in fields]
+    selects, params = [], []
+    for n, part in enumerate(parts):
+        own = ", ".join(columns(model._meta.concrete_fields, alias)
+                        for model, alias in part.models)
+        row = [*(null for other in nulls[:n] for null in other), own,
+               *(null for other in nulls[n + 1:] for null in other)]
+        selects.append(f"SELECT {n}, {', '.join(row)} {part.source}")
+        params.extend(part.params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        fetched = cursor.fetchall()
+    makers: dict[type[models.Model], _Maker] = {}
+    starts = [1 + sum(len(own) for own in fields[:n]) for n in range(len(parts))]
+    found: list[list[tuple[models.Model | None, ...]]] = [[] for _ in parts]
+    for row in fetched:
+        n = row[0]
+        at, instances = starts[n], []
+        for model, _ in parts[n].models:
+            maker = makers.get(model) or makers.setdefault(model, _Maker(model))
+            values = row[at:at + maker.width]
+            at += maker.width
+            instances.append(None if values[0] is None else maker(values))
+        found[n].append(tuple(instances))
+    return found
+
+
+def _cast_type(field: models.Field[Any, Any]) -> str:
+    """The column's type for a CAST (a key's is the type of the column it refers to)."""
+    return field.db_type(connection) or "text"
+
+
+class _Maker:
+    """Model instances from column values, with the converters the ORM would apply (JSON
+    decoded, SQLite's dates parsed), looked up once per model."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model, fields = model, model._meta.concrete_fields
+        self.width, self.names = len(fields), [f.attname for f in fields]
+        self.converters = []
+        for f in fields:
+            expression = f.get_col(model._meta.db_table)
+            self.converters.append((expression, [*connection.ops.get_db_converters(expression),
+                                                 *f.get_db_converters(connection)]))
+
+    def __call__(self, values: Sequence[Any]) -> models.Model:
+        converted = []
+        for stored, (expression, converters) in zip(values, self.converters, strict=True):
+            value = stored
+            for convert in converters:
+                value = convert(value, expression, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.names, converted)

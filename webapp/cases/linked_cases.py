@@ -24,7 +24,6 @@ from webapp.cases.models import Case, CaseParty
 from webapp.cases.parties import seen_by, shown_parties
 from webapp.forces.models import Membership
 from webapp.permissions import Action, allows
-from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
 LINKS_SHOWN = 200  # party rows of other cases read for the page, newest first
@@ -138,18 +137,18 @@ def linked_cases(membership: Membership, case: Case) -> list[Linked]:
             whys.append(why)
     if not found:
         return []
-    titles = scheme_titles(case.force_id)
     href = case_href()
     linked = []
     for reference, (other, pairs) in found.items():
         how = "; ".join(f"{here} here is the {there} there ({', '.join(whys)})"
                         for (here, there), whys in pairs.items())
         names: tuple[str, ...] = ()
+        scheme = scheme_for(other.version_id)  # its own version's words, as its page shows
         if other.may_see:
-            shown = shown_parties(scheme_for(other.version_id), other.parties, membership.roles)
+            shown = shown_parties(scheme, other.parties, membership.roles)
             names = tuple(f"{p.label}: {p.text}" for p in shown if p.names)
-        linked.append(Linked(reference, titles.get(other.scheme, other.scheme), how,
-                             other.may_see, names, href(reference)))
+        linked.append(Linked(reference, scheme.short_title or scheme.title or other.scheme,
+                             how, other.may_see, names, href(reference)))
     return linked
 
 
