@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -62,6 +62,32 @@ def visible(membership: Membership) -> Q:
         BreakGlass.objects.filter(user_id=user_id, expires_at__gt=timezone.now(),
                                   case__force_id=force_id).values("case_id"))
     return Q(force_id=force_id, pk__in=related)
+
+
+def visible_sql(membership: Membership, case: str) -> tuple[str, list[Any]]:
+    """``visible`` as an SQL condition on one case row of the user's force (``case``: the
+    alias of a ``cases_case`` row the statement has already limited to their force), for a
+    statement written without the ORM: the same relationships (recorded it, holds or held one
+    of its tasks, one of its open tasks is in their team queue, an unexpired break-glass
+    access), every case of the force for a supervisor. tests/webapp/test_linked_cases.py
+    checks it against ``visible``."""
+    if allows(membership, Action.SUPERVISE):
+        return "1 = 1", []
+    user_id, roles = membership.user_id, list(membership.roles)
+    queue, queue_params = "1 = 0", []
+    if roles:
+        team = "t.team_id IS NULL" + (" OR t.team_id = %s" if membership.team_id else "")
+        queue = (f"(t.state = %s AND t.role IN ({', '.join(['%s'] * len(roles))}) "
+                 f"AND ({team}))")
+        queue_params = [TaskState.READY, *roles,
+                        *([membership.team_id] if membership.team_id else [])]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return (f"({case}.opened_by_id = %s"  # noqa: S608 - names, values bound
+            f" OR EXISTS (SELECT 1 FROM {HumanTask._meta.db_table} t WHERE t.case_id = {case}.id"
+            f" AND (t.assignee_id = %s OR {queue}))"
+            f" OR EXISTS (SELECT 1 FROM {BreakGlass._meta.db_table} g"
+            f" WHERE g.case_id = {case}.id AND g.user_id = %s AND g.expires_at > %s))",
+            [user_id, user_id, *queue_params, user_id, now])
 
 
 def visible_tasks(membership: Membership) -> Q:
