@@ -152,11 +152,12 @@ def stages(membership: Membership, scheme: str = "",
 
 
 def case_detail(membership: Membership, reference: str) -> Case | None:
-    # The version's files and spec are large and never shown here: leave them in the database.
+    # The version's files and spec are large and never shown here: leave them in the database;
+    # so is the workflow state (the diagram's marks are stored beside it: ``Case.marks``).
     # The force (named by the letters section) and the owner's membership (their collar
     # number) come with the case: no read of their own.
     return (Case.objects.select_related("version", "opened_by", "owner__membership", "force")
-            .defer("version__files", "version__spec_json")
+            .defer("state", "version__files", "version__spec_json")
             .filter(force_id=membership.force_id, reference=reference).first())
 
 
