@@ -88,6 +88,7 @@ class Part:
     models: tuple[tuple[type[models.Model], str], ...]
     source: str
     params: tuple[Any, ...] = ()
+    defer: tuple[str, ...] = ()  # "alias.field" not read (loaded if touched, as ORM defers)
 
 
 def read_parts(parts: Sequence[Part]) -> list[list[tuple[models.Model | None, ...]]]:
@@ -97,34 +98,66 @@ def read_parts(parts: Sequence[Part]) -> list[list[tuple[models.Model | None, ..
     query building, for a page that reads a handful of short row lists of one case (the ORM
     builds each statement in 0.3–1 ms of Python). Per part, one tuple per row with an
     instance of each of its models (None for a LEFT JOIN that found no row); rows come in no
-    order: the caller sorts them."""
-    fields = [[field for model, _ in part.models for field in model._meta.concrete_fields]
-              for part in parts]
-    nulls = [[f"CAST(NULL AS {_cast_type(field)})" for field in own] for own in fields]
-    selects, params = [], []
-    for n, part in enumerate(parts):
-        own = ", ".join(columns(model._meta.concrete_fields, alias)
-                        for model, alias in part.models)
-        row = [*(null for other in nulls[:n] for null in other), own,
-               *(null for other in nulls[n + 1:] for null in other)]
-        selects.append(f"SELECT {n}, {', '.join(row)} {part.source}")
-        params.extend(part.params)
+    order: the caller sorts them. A part's ``source`` holds no values (they are ``params``):
+    the statement is made once per shape of parts."""
+    sql, starts = _parts_sql(tuple((part.models, part.source, part.defer) for part in parts))
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
+        cursor.execute(sql, [value for part in parts for value in part.params])
         fetched = cursor.fetchall()
-    makers: dict[type[models.Model], _Maker] = {}
-    starts = [1 + sum(len(own) for own in fields[:n]) for n in range(len(parts))]
     found: list[list[tuple[models.Model | None, ...]]] = [[] for _ in parts]
     for row in fetched:
         n = row[0]
         at, instances = starts[n], []
-        for model, _ in parts[n].models:
-            maker = makers.get(model) or makers.setdefault(model, _Maker(model))
+        for model, alias in parts[n].models:
+            key = (model, _deferred(alias, parts[n].defer))
+            maker = _MAKERS.get(key) or _MAKERS.setdefault(key, _Maker(*key))
             values = row[at:at + maker.width]
             at += maker.width
             instances.append(None if values[0] is None else maker(values))
         found[n].append(tuple(instances))
     return found
+
+
+_PARTS_SQL: dict[tuple[Any, ...], tuple[str, list[int]]] = {}
+_MAKERS: dict[tuple[type[models.Model], frozenset[str]], _Maker] = {}
+
+
+def _deferred(alias: str, defer: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name.split(".", 1)[1] for name in defer if name.startswith(f"{alias}."))
+
+
+def _read(model: type[models.Model], deferred: frozenset[str]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if f.name not in deferred]
+
+
+def _parts_sql(shapes: tuple[tuple[Any, str, tuple[str, ...]], ...]) -> tuple[str, list[int]]:
+    """The statement of parts of these (models, source, defer) and where each part's columns
+    start; made once per shape (the connection's backend is the process's)."""
+    if shapes not in _PARTS_SQL:
+        fields = [[field for model, alias in owned
+                   for field in _read(model, _deferred(alias, defer))]
+                  for owned, _, defer in shapes]
+        nulls = [[f"CAST(NULL AS {_cast_type(field)})" for field in own] for own in fields]
+        selects = []
+        for n, (owned, source, defer) in enumerate(shapes):
+            own = ", ".join(columns(_read(model, _deferred(alias, defer)), alias)
+                            for model, alias in owned)
+            row = [*(null for other in nulls[:n] for null in other), own,
+                   *(null for other in nulls[n + 1:] for null in other)]
+            selects.append(f"SELECT {n}, {', '.join(row)} {source}")
+        starts = [1 + sum(len(own) for own in fields[:n]) for n in range(len(shapes))]
+        _PARTS_SQL[shapes] = (" UNION ALL ".join(selects), starts)
+    return _PARTS_SQL[shapes]
+
+
+def table(model: type[models.Model]) -> str:
+    """The model's table, quoted."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The column of the model's field ``name``, quoted."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
 def _cast_type(field: models.Field[Any, Any]) -> str:
@@ -134,10 +167,10 @@ def _cast_type(field: models.Field[Any, Any]) -> str:
 
 class _Maker:
     """Model instances from column values, with the converters the ORM would apply (JSON
-    decoded, SQLite's dates parsed), looked up once per model."""
+    decoded, SQLite's dates parsed), looked up once per model (the process's backend)."""
 
-    def __init__(self, model: type[models.Model]) -> None:
-        self.model, fields = model, model._meta.concrete_fields
+    def __init__(self, model: type[models.Model], deferred: frozenset[str]) -> None:
+        self.model, fields = model, _read(model, deferred)
         self.width, self.names = len(fields), [f.attname for f in fields]
         self.converters = []
         for f in fields:

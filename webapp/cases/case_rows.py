@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.db import models
 
 from webapp.cases.evidence_models import Attachment, CaseNote
 from webapp.cases.models import Case, CaseEvent, HumanTask, TaskState
 from webapp.clocks.models import CaseClock, ClockEvent, ExtensionRequest
 from webapp.forces.models import Membership
-from webapp.row_sql import Part, read_parts
+from webapp.row_sql import Part, column, read_parts, table
 
 PAUSES = ("paused", "resumed")  # the clock events the clocks table shows
 
@@ -37,28 +37,20 @@ class CaseRows:
     extensions: list[ExtensionRequest]  # awaiting a decision, by request
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
 def _with_officer(model: type[models.Model], officer: str, where: str,
                   params: tuple[Any, ...]) -> Part:
     """The rows of ``model`` with the user its ``officer`` key names and their membership."""
     user = get_user_model()
-    user_id = f"u.{_column(user, 'id')}"
+    user_id = f"u.{column(user, 'id')}"
     return Part(((model, "r"), (user, "u"), (Membership, "m")),
-                f"FROM {_table(model)} r "
-                f"LEFT JOIN {_table(user)} u ON {user_id} = r.{_column(model, officer)} "
-                f"LEFT JOIN {_table(Membership)} m "
-                f"ON m.{_column(Membership, 'user')} = {user_id} WHERE {where}", params)
+                f"FROM {table(model)} r "
+                f"LEFT JOIN {table(user)} u ON {user_id} = r.{column(model, officer)} "
+                f"LEFT JOIN {table(Membership)} m "
+                f"ON m.{column(Membership, 'user')} = {user_id} WHERE {where}", params)
 
 
 def _own(model: type[models.Model], where: str, params: tuple[Any, ...]) -> Part:
-    return Part(((model, "r"),), f"FROM {_table(model)} r WHERE {where}", params)
+    return Part(((model, "r"),), f"FROM {table(model)} r WHERE {where}", params)
 
 
 def _named(rows: list[tuple[Any, ...]], officer: str) -> list[Any]:
