@@ -15,14 +15,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Q
 
 from webapp.audit.log import entry_for
 from webapp.audit.models import AccessLog, Operation
 from webapp.cases.access import visible_sql
 from webapp.cases.case_words import case_href
 from webapp.cases.models import Case, CaseParty
-from webapp.cases.parties import seen_by, seen_by_sql, shown_parties
+from webapp.cases.parties import seen_by_sql, shown_parties
 from webapp.forces.models import Membership
 from webapp.processes.registry import scheme_for
 
@@ -94,12 +93,27 @@ def _newest_rows(membership: Membership, case: Case,
     return rows
 
 
-def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, Any]]:
+@dataclass(frozen=True)
+class _Mine:
+    """A party row of the case itself that may link it: a person's name, or a phone number."""
+
+    party: str
+    kind: str
+    person: str
+    search: str
+
+
+def _matching_rows(membership: Membership, case: Case) -> list[tuple[_Mine, Any]]:
     """(a party row of ``case``, (party, kind, other case)) for the newest matching party
     rows of other cases of the force (``_newest_rows``): only the fields shown are read, not
     the other cases' workflow state."""
-    mine = list(CaseParty.objects.filter(seen_by(membership.roles), case=case)
-                .filter(~Q(person="") | Q(kind="phone")).only("party", "kind", "person", "search"))
+    seen, seen_params = seen_by_sql(membership.roles, "p")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.party, p.kind, p.person, p.search FROM {CaseParty._meta.db_table} p"  # noqa: S608 - names, values bound
+            f" WHERE p.case_id = %s AND {seen} AND (p.person <> '' OR p.kind = 'phone')",
+            [case.pk, *seen_params])
+        mine = [_Mine(*row) for row in cursor.fetchall()]
     people = {row.person for row in mine if row.person}
     phones = {row.search for row in mine if row.kind == "phone"
               and len(row.search) >= MIN_LINK_PHONE}
@@ -108,7 +122,7 @@ def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, 
     theirs = _newest_rows(membership, case, [("name", person) for person in sorted(people)]
                           + [("phone", phone) for phone in sorted(phones)])
     # the same person: both name rows with one person key; the same phone: both phone rows
-    by_key: dict[tuple[str, str], list[CaseParty]] = {}
+    by_key: dict[tuple[str, str], list[_Mine]] = {}
     for row in mine:
         if row.kind in ("name", "phone"):
             key = row.person if row.kind == "name" else row.search
