@@ -64,6 +64,23 @@ def visible(membership: Membership) -> Q:
     return Q(force_id=force_id, pk__in=related)
 
 
+def _queue_sql(membership: Membership, task: str) -> tuple[str, list[Any]]:
+    """``in_queue`` as an SQL condition on the task row ``task`` (an alias)."""
+    roles = list(membership.roles)
+    if not roles:
+        return "1 = 0", []
+    team = f"{task}.team_id IS NULL" + (f" OR {task}.team_id = %s" if membership.team_id else "")
+    return (f"({task}.state = %s AND {task}.role IN ({', '.join(['%s'] * len(roles))}) "
+            f"AND ({team}))",
+            [TaskState.READY, *roles, *([membership.team_id] if membership.team_id else [])])
+
+
+def _held_or_queued_sql(membership: Membership, task: str) -> tuple[str, list[Any]]:
+    """Task rows the user holds (or held) or may take from their team queue, in SQL."""
+    queue, params = _queue_sql(membership, task)
+    return f"({task}.assignee_id = %s OR {queue})", [membership.user_id, *params]
+
+
 def visible_sql(membership: Membership, case: str) -> tuple[str, list[Any]]:
     """``visible`` as an SQL condition on one case row of the user's force (``case``: the
     alias of a ``cases_case`` row the statement has already limited to their force), for a
@@ -73,21 +90,14 @@ def visible_sql(membership: Membership, case: str) -> tuple[str, list[Any]]:
     checks it against ``visible``."""
     if allows(membership, Action.SUPERVISE):
         return "1 = 1", []
-    user_id, roles = membership.user_id, list(membership.roles)
-    queue, queue_params = "1 = 0", []
-    if roles:
-        team = "t.team_id IS NULL" + (" OR t.team_id = %s" if membership.team_id else "")
-        queue = (f"(t.state = %s AND t.role IN ({', '.join(['%s'] * len(roles))}) "
-                 f"AND ({team}))")
-        queue_params = [TaskState.READY, *roles,
-                        *([membership.team_id] if membership.team_id else [])]
+    tasks, task_params = _held_or_queued_sql(membership, "t")
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     return (f"({case}.opened_by_id = %s"  # noqa: S608 - names, values bound
-            f" OR EXISTS (SELECT 1 FROM {HumanTask._meta.db_table} t WHERE t.case_id = {case}.id"
-            f" AND (t.assignee_id = %s OR {queue}))"
+            f" OR EXISTS (SELECT 1 FROM {HumanTask._meta.db_table} t"
+            f" WHERE t.case_id = {case}.id AND {tasks})"
             f" OR EXISTS (SELECT 1 FROM {BreakGlass._meta.db_table} g"
             f" WHERE g.case_id = {case}.id AND g.user_id = %s AND g.expires_at > %s))",
-            [user_id, user_id, *queue_params, user_id, now])
+            [membership.user_id, *task_params, membership.user_id, now])
 
 
 def visible_tasks(membership: Membership) -> Q:
@@ -114,9 +124,13 @@ def relationship(membership: Membership, case: Case) -> str | None:
     user_id = membership.user_id
     if case.opened_by_id == user_id:
         return "recorded the enquiry"
-    # one query for both task relationships: the rows the user holds or may take
-    holders = set(HumanTask.objects.filter(Q(assignee_id=user_id) | in_queue(membership),
-                                           case=case).values_list("assignee_id", flat=True))
+    # one query for both task relationships: the rows the user holds or may take (written
+    # without the ORM: every page and step of a case asks it first)
+    tasks, params = _held_or_queued_sql(membership, "t")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.assignee_id FROM {HumanTask._meta.db_table} t"  # noqa: S608
+                       f" WHERE t.case_id = %s AND {tasks}", [case.pk, *params])
+        holders = {row[0] for row in cursor.fetchall()}
     if holders:
         return ("assigned a task on the case" if user_id in holders
                 else "the case is in the user's team queue")
