@@ -4,9 +4,12 @@ For working on issue 17's "close to the framework's floor" targets without rebui
 build once with ``bench/national.py … --db NAME --keep-db --no-write``, then run this as often
 as needed. Pages are measured in alternating rounds (floor, pages, floor, …) so that the
 machine's drift falls on the floor and the pages alike; the ratio is each page's p95 over the
-floor's p95 of all rounds. ``--profile`` prints a cProfile of one case page request instead.
+floor's p95 of all rounds. ``--profile`` prints a cProfile of one case page request instead;
+``--cpu N`` the web code's CPU per request (``time.thread_time()``, median of N) and the
+statements of each page, which the machine's load skews far less than its wall-clock.
 
-    .venv/bin/python bench/case_page.py --db NAME [--rounds N] [--samples N] [--profile]
+    .venv/bin/python bench/case_page.py --db NAME [--rounds N] [--samples N] [--profile KEY]
+    .venv/bin/python bench/case_page.py --db NAME --cpu 100 [--only case,case_dm]
 """
 
 from __future__ import annotations
