@@ -4,9 +4,12 @@ For working on issue 17's "close to the framework's floor" targets without rebui
 build once with ``bench/national.py … --db NAME --keep-db --no-write``, then run this as often
 as needed. Pages are measured in alternating rounds (floor, pages, floor, …) so that the
 machine's drift falls on the floor and the pages alike; the ratio is each page's p95 over the
-floor's p95 of all rounds. ``--profile`` prints a cProfile of one case page request instead.
+floor's p95 of all rounds. ``--profile`` prints a cProfile of one case page request instead;
+``--cpu N`` the web code's CPU per request (``time.thread_time()``, median of N) and the
+statements of each page, which the machine's load skews far less than its wall-clock.
 
-    .venv/bin/python bench/case_page.py --db NAME [--rounds N] [--samples N] [--profile]
+    .venv/bin/python bench/case_page.py --db NAME [--rounds N] [--samples N] [--profile KEY]
+    .venv/bin/python bench/case_page.py --db NAME --cpu 100 [--only case,case_dm]
 """
 
 from __future__ import annotations
@@ -84,6 +87,35 @@ def measure(found: dict[str, tuple[str, Any, list[str]]], rounds: int, samples_n
             print(f"  slow {ms:.2f} ms: {pages.short_sql(text)}")
 
 
+def cpu(found: dict[str, tuple[str, Any, list[str]]], times: int) -> None:
+    """The web code's CPU per request (``time.thread_time()`` around ``client.get``, median of
+    ``times`` requests a page, the pages in turn) and its SQL statements: what the machine's
+    load does not skew (PostgreSQL's own work is another process)."""
+    import time
+
+    from bench import pages
+
+    spent: dict[str, list[float]] = {key: [] for key in found}
+    for _, client, urls in found.values():
+        for url in urls[:3]:
+            pages.get_ok(client, url)
+    for n in range(times):
+        for key, (_, client, urls) in found.items():
+            url = urls[n % len(urls)]
+            began = time.thread_time()
+            pages.get_ok(client, url)
+            spent[key].append((time.thread_time() - began) * 1000)
+    print(f"load average (1 min) {os.getloadavg()[0]:.1f}; median of {times} requests a page")
+    print("| Page | CPU ms (median) | CPU ÷ floor | SQL statements | workflow loads |")
+    print("|---|---|---|---|---|")
+    floor = statistics.median(spent["floor"])
+    for key, (label, client, urls) in found.items():
+        sql = pages.queries(client, (urls * 10)[:10])
+        median = statistics.median(spent[key])
+        print(f"| {label} | {median:.2f} | {median / floor:.2f} | {sql.statements} | "
+              f"{sql.loads:.1f} |")
+
+
 def profile(found: dict[str, tuple[str, Any, list[str]]], key: str, sql: bool) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -120,6 +152,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--profile", default="", help="a page key: profile it")
     parser.add_argument("--sql", action="store_true", help="with --profile: list its SQL")
+    parser.add_argument("--cpu", type=int, default=0,
+                        help="N: the CPU per request (median of N) and statements only")
     parser.add_argument("--only", default="", help="page keys, comma-separated (the floor too)")
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "webapp.settings"
@@ -135,6 +169,8 @@ def main() -> None:
         found = {key: spec for key, spec in found.items() if key in keep}
     if args.profile:
         profile(found, args.profile, args.sql)
+    elif args.cpu:
+        cpu(found, args.cpu)
     else:
         measure(found, args.rounds, args.samples)
 

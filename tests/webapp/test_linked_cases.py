@@ -4,13 +4,19 @@ page, across schemes, and each showing is logged as a combination (DPA 2018 s.62
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from tests import factories
 from tests.factories import page_html
-from webapp.audit.models import AccessLog, Operation
+from webapp.audit.models import AccessLog, BreakGlass, Operation
 from webapp.cases import services
+from webapp.cases.access import visible, visible_sql
+from webapp.cases.models import Case
+from webapp.forces.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +102,46 @@ def test_a_linked_case_outside_the_users_work_shows_no_names(world):
     assert "Outside your work" in html
     linked = html.split("The same people in other cases", 1)[1].split("</section>", 1)[0]
     assert "Chloe Marsh" not in linked
+
+
+def _visible_by_sql(membership) -> set[int]:
+    condition, params = visible_sql(membership, "c")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.id FROM cases_case c WHERE c.force_id = %s AND {condition}",  # noqa: S608
+                       [membership.force_id, *params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_whether_a_linked_case_may_be_seen_is_decided_as_the_case_list_decides_it(world):
+    """The linked-cases read writes need-to-know in SQL (``visible_sql``): for every kind of
+    relationship it finds the cases ``visible`` finds, no more."""
+    hrt = Membership.objects.get(user=world["contact_handler"]).force
+    other_team = factories.team(hrt, "Another unit")
+    world["elsewhere"] = factories.officer("elsewhere", hrt, "case_officer", team_obj=other_team)
+    # disclosure officers: no task of these cases is theirs to take
+    world["glass"] = factories.officer("glass", hrt, "disclosure_officer")
+    world["expired"] = factories.officer("expired", hrt, "disclosure_officer")
+    mine = services.case_start(user=world["contact_handler"], scheme="dvds",
+                               data=_application(DEAN))
+    services.case_start(user=world["other_contact"], scheme="dvds", data=_application(DEAN))
+    held = services.case_start(user=world["other_contact"], scheme="dvds",
+                               data=_application({**DEAN, "first_name": "Ray"}))
+    # a task held by an officer of another unit (given to them before they moved)
+    held.tasks.filter(state="ready").update(assignee=world["elsewhere"])
+    now = timezone.now()
+    BreakGlass.objects.create(user=world["glass"], case=mine, reason_code="cover",
+                              reason="covering a colleague today", at=now,
+                              expires_at=now + timedelta(hours=1))
+    BreakGlass.objects.create(user=world["expired"], case=mine, reason_code="cover",
+                              reason="covering a colleague then", at=now - timedelta(hours=9),
+                              expires_at=now - timedelta(hours=1))
+    seen = {}
+    for name in ("contact_handler", "other_contact", "case_officer", "decision_maker",
+                 "elsewhere", "glass", "expired"):
+        membership = Membership.objects.get(user=world[name])
+        expected = set(Case.objects.filter(visible(membership)).values_list("pk", flat=True))
+        assert _visible_by_sql(membership) == expected, name
+        seen[name] = expected
+    assert seen["glass"] == {mine.pk} and seen["expired"] == set()
+    assert held.pk in seen["elsewhere"] and seen["contact_handler"] == {mine.pk}
+    assert len(seen["decision_maker"]) == 3 and len(seen["case_officer"]) == 3

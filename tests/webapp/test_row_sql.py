@@ -118,3 +118,27 @@ def test_step_reads_survive_a_migration_that_adds_a_column():
         finally:
             for table in tables:
                 deployer.execute(f"ALTER TABLE {table} DROP COLUMN added_later")
+
+
+def test_rows_read_together_are_the_rows_the_orm_reads(case):
+    """``read_parts``: each part's rows as the ORM reads them (JSON decoded, dates aware), a
+    LEFT JOIN that finds nothing as None, a part with no rows as an empty list."""
+    user_model = case.opened_by.__class__
+    insert(CaseEvent(case=case, at=AT, actor=None, kind="closed", detail="no one's"))
+    events, tasks, none = row_sql.read_parts([
+        row_sql.Part(((CaseEvent, "e"), (user_model, "u")),
+                     f"FROM {row_sql.table(CaseEvent)} e LEFT JOIN {row_sql.table(user_model)}"
+                     " u ON u.id = e.actor_id WHERE e.case_id = %s", (case.pk,)),
+        row_sql.Part(((HumanTask, "t"),), f"FROM {row_sql.table(HumanTask)} t "
+                     "WHERE t.case_id = %s AND t.state = %s", (case.pk, TaskState.READY)),
+        row_sql.Part(((Case, "c"),), f"FROM {row_sql.table(Case)} c WHERE c.id = %s", (-1,),
+                     defer=("c.state",)),
+    ])
+    by_orm = {e.pk: e for e in CaseEvent.objects.filter(case=case)}
+    assert sorted(e.pk for e, _ in events) == sorted(by_orm) and none == []
+    for event, actor in events:
+        assert model_to_dict(event) == model_to_dict(by_orm[event.pk])
+        assert (actor.pk if actor else None) == by_orm[event.pk].actor_id
+    assert any(actor is None for _, actor in events) and any(actor for _, actor in events)
+    assert [task.pk for task, in tasks] == list(
+        case.tasks.filter(state=TaskState.READY).values_list("pk", flat=True))

@@ -27,7 +27,7 @@ class Erased:
 
 
 ERASED: dict[str, Erased] = {
-    "cases.Case": Erased({"state": b"", "parties": {}, "people": {}}, via="pk"),
+    "cases.Case": Erased({"state": b"", "marks": None, "parties": {}, "people": {}}, via="pk"),
     "cases.CaseParty": Erased({"search": "", "phonetic": "", "person": ""}),  # for search
     "cases.CaseEvent": Erased({"data": None, "detail": ""}),  # form data, reasons
     "cases.HumanTask": Erased({"draft": None, "instructions": ""}),  # rendered with case data

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -64,6 +64,42 @@ def visible(membership: Membership) -> Q:
     return Q(force_id=force_id, pk__in=related)
 
 
+def _queue_sql(membership: Membership, task: str) -> tuple[str, list[Any]]:
+    """``in_queue`` as an SQL condition on the task row ``task`` (an alias)."""
+    roles = list(membership.roles)
+    if not roles:
+        return "1 = 0", []
+    team = f"{task}.team_id IS NULL" + (f" OR {task}.team_id = %s" if membership.team_id else "")
+    return (f"({task}.state = %s AND {task}.role IN ({', '.join(['%s'] * len(roles))}) "
+            f"AND ({team}))",
+            [TaskState.READY, *roles, *([membership.team_id] if membership.team_id else [])])
+
+
+def _held_or_queued_sql(membership: Membership, task: str) -> tuple[str, list[Any]]:
+    """Task rows the user holds (or held) or may take from their team queue, in SQL."""
+    queue, params = _queue_sql(membership, task)
+    return f"({task}.assignee_id = %s OR {queue})", [membership.user_id, *params]
+
+
+def visible_sql(membership: Membership, case: str) -> tuple[str, list[Any]]:
+    """``visible`` as an SQL condition on one case row of the user's force (``case``: the
+    alias of a ``cases_case`` row the statement has already limited to their force), for a
+    statement written without the ORM: the same relationships (recorded it, holds or held one
+    of its tasks, one of its open tasks is in their team queue, an unexpired break-glass
+    access), every case of the force for a supervisor. tests/webapp/test_linked_cases.py
+    checks it against ``visible``."""
+    if allows(membership, Action.SUPERVISE):
+        return "1 = 1", []
+    tasks, task_params = _held_or_queued_sql(membership, "t")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return (f"({case}.opened_by_id = %s"  # noqa: S608 - names, values bound
+            f" OR EXISTS (SELECT 1 FROM {HumanTask._meta.db_table} t"
+            f" WHERE t.case_id = {case}.id AND {tasks})"
+            f" OR EXISTS (SELECT 1 FROM {BreakGlass._meta.db_table} g"
+            f" WHERE g.case_id = {case}.id AND g.user_id = %s AND g.expires_at > %s))",
+            [membership.user_id, *task_params, membership.user_id, now])
+
+
 def visible_tasks(membership: Membership) -> Q:
     """A filter for task rows whose case the user may see, evaluated per task row (cheap when
     other filters, such as the assignee, have already narrowed the rows)."""
@@ -88,9 +124,13 @@ def relationship(membership: Membership, case: Case) -> str | None:
     user_id = membership.user_id
     if case.opened_by_id == user_id:
         return "recorded the enquiry"
-    # one query for both task relationships: the rows the user holds or may take
-    holders = set(HumanTask.objects.filter(Q(assignee_id=user_id) | in_queue(membership),
-                                           case=case).values_list("assignee_id", flat=True))
+    # one query for both task relationships: the rows the user holds or may take (written
+    # without the ORM: every page and step of a case asks it first)
+    tasks, params = _held_or_queued_sql(membership, "t")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.assignee_id FROM {HumanTask._meta.db_table} t"  # noqa: S608
+                       f" WHERE t.case_id = %s AND {tasks}", [case.pk, *params])
+        holders = {row[0] for row in cursor.fetchall()}
     if holders:
         return ("assigned a task on the case" if user_id in holders
                 else "the case is in the user's team queue")

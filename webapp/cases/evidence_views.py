@@ -109,11 +109,14 @@ def case_attachments(case: Case) -> list[Attachment]:
     return list(Attachment.objects.filter(case=case).select_related("uploaded_by__membership"))
 
 
-def with_notes(events: list[Any], case: Case,
-               attachments: list[Attachment] | None = None) -> list[Any]:
-    """The timeline's events with the case's notes and documents, in time order."""
+def with_notes(events: list[Any], case: Case, attachments: list[Attachment] | None = None,
+               notes: list[CaseNote] | None = None) -> list[Any]:
+    """The timeline's events with the case's notes and documents, in time order (``notes``
+    and ``attachments``: the case's, when the page has read them)."""
     extra: list[Any] = []
-    for note in CaseNote.objects.filter(case=case).select_related("author__membership"):
+    if notes is None:
+        notes = list(CaseNote.objects.filter(case=case).select_related("author__membership"))
+    for note in notes:
         extra.append(TimelineNote(note.at, note.author, "Note" if note.text else "Note (erased)",
                                   note_text=note.text))
     for doc in case_attachments(case) if attachments is None else attachments:

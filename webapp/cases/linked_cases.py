@@ -9,22 +9,20 @@ combination of personal data (DPA 2018 s.62), logged each time.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Value
 
 from webapp.audit.log import entry_for
 from webapp.audit.models import AccessLog, Operation
-from webapp.cases.access import visible
+from webapp.cases.access import visible_sql
 from webapp.cases.case_words import case_href
 from webapp.cases.models import Case, CaseParty
-from webapp.cases.parties import seen_by, shown_parties
+from webapp.cases.parties import seen_by_sql, shown_parties
 from webapp.forces.models import Membership
-from webapp.permissions import Action, allows
-from webapp.processes.deployments import scheme_titles
 from webapp.processes.registry import scheme_for
 
 LINKS_SHOWN = 200  # party rows of other cases read for the page, newest first
@@ -54,59 +52,77 @@ class _Other:
         self.parties, self.may_see = parties, may_see
 
 
-def _may_see(membership: Membership) -> Any:
-    """Whether the user may see the other case (its people are shown), in the same read."""
-    if allows(membership, Action.SUPERVISE):
-        return Value(True)  # visible() is the whole force, which the lookup is scoped to
-    return Exists(Case.objects.filter(visible(membership), pk=OuterRef("pk")))
-
-
-def _newest_rows(membership: Membership, case: Case, seen: Q,
+def _newest_rows(membership: Membership, case: Case,
                  keys: list[tuple[str, str]]) -> list[Any]:
     """(party, kind, person or phone, other case) of the newest LINKS_SHOWN party rows of other
-    cases of the force holding one of ``keys`` ((kind, person key or phone number)). Per key,
-    one index-only read of at most LINKS_SHOWN rows (``caseparty_force_person`` /
-    ``caseparty_force_phone``, newest first), merged newest first; then the other cases of
-    those rows: the cost does not follow how many cases hold the key."""
-    def newest(kind: str, key: str) -> Any:
+    cases of the force holding one of ``keys`` ((kind, person key or phone number)) that the
+    user's roles may see, with the other cases: one statement. Per key, one index-only read of
+    at most LINKS_SHOWN rows (``caseparty_force_person`` / ``caseparty_force_phone``, newest
+    first), merged newest first; then the other cases of those rows by primary key, each with
+    whether the user may see it (``visible_sql``): the cost does not follow how many cases
+    hold the key. Written without the ORM: built by it, the per-key reads, the hidden-party
+    filters and need-to-know were more Python than PostgreSQL's work."""
+    seen, seen_params = seen_by_sql(membership.roles, "p")
+    branches, params = [], []
+    for n, (kind, key) in enumerate(keys):
         column = "person" if kind == "name" else "search"
-        return (CaseParty.objects.filter(seen, force_id=case.force_id, kind=kind,
-                                         **{column: key})
-                .exclude(case_id=case.pk).order_by("-opened_at", "pk")
-                .values_list("party", "case_id", "opened_at", "pk", column))
-
-    if connection.features.supports_slicing_ordering_in_compound:
-        first, *others = [newest(kind, key)[:LINKS_SHOWN] for kind, key in keys]
-        rows = list(first.union(*others, all=True).order_by("-opened_at", "pk")[:LINKS_SHOWN]
-                    if others else first)
-    else:  # SQLite: no LIMIT inside a UNION; each key read whole, merged here
-        rows = sorted((row for kind, key in keys for row in newest(kind, key)),
-                      key=lambda row: (-row[2].timestamp(), row[3]))[:LINKS_SHOWN]
+        branches.append(
+            f"SELECT * FROM (SELECT p.party, p.case_id, p.opened_at, p.id, p.{column} AS key"  # noqa: S608 - names, values bound
+            f" FROM {CaseParty._meta.db_table} p WHERE p.force_id = %s AND p.kind = %s"
+            f" AND p.{column} = %s AND p.case_id <> %s AND {seen}"
+            f" ORDER BY p.opened_at DESC, p.id LIMIT {LINKS_SHOWN}) k{n}")
+        params += [case.force_id, kind, key, case.pk, *seen_params]
+    may_see, may_see_params = visible_sql(membership, "c")
+    sql = (f"SELECT r.party, r.key, c.id, c.reference, c.version_id, c.scheme, c.parties,"  # noqa: S608 - names, values bound
+           f" {may_see} FROM ({' UNION ALL '.join(branches)}"
+           f" ORDER BY opened_at DESC, id LIMIT {LINKS_SHOWN}) r"
+           f" JOIN {Case._meta.db_table} c ON c.id = r.case_id"
+           f" WHERE c.force_id = %s ORDER BY r.opened_at DESC, r.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*may_see_params, *params, case.force_id])  # in the text's order
+        found = cursor.fetchall()
     kinds = {key: kind for kind, key in keys}  # a person key holds "|", a phone only digits
-    others_of = {pk: _Other(*shown) for pk, *shown in
-                 Case.objects.filter(force_id=case.force_id, pk__in={r[1] for r in rows})
-                 .annotate(may_see=_may_see(membership))
-                 .values_list("pk", "reference", "version_id", "scheme", "parties", "may_see")}
-    return [(party, kinds[key], key, others_of[case_id])
-            for party, case_id, _, _, key in rows if case_id in others_of]
+    others: dict[int, _Other] = {}
+    rows = []
+    for party, key, pk, reference, version_id, scheme, parties, visible in found:
+        if pk not in others:  # one _Other per other case, shared by its rows
+            others[pk] = _Other(reference, version_id, scheme,
+                                json.loads(parties) if isinstance(parties, str) else parties,
+                                bool(visible))
+        rows.append((party, kinds[key], key, others[pk]))
+    return rows
 
 
-def _matching_rows(membership: Membership, case: Case) -> list[tuple[CaseParty, Any]]:
+@dataclass(frozen=True)
+class _Mine:
+    """A party row of the case itself that may link it: a person's name, or a phone number."""
+
+    party: str
+    kind: str
+    person: str
+    search: str
+
+
+def _matching_rows(membership: Membership, case: Case) -> list[tuple[_Mine, Any]]:
     """(a party row of ``case``, (party, kind, other case)) for the newest matching party
     rows of other cases of the force (``_newest_rows``): only the fields shown are read, not
     the other cases' workflow state."""
-    seen = seen_by(membership.roles)
-    mine = list(CaseParty.objects.filter(seen, case=case)
-                .filter(~Q(person="") | Q(kind="phone")).only("party", "kind", "person", "search"))
+    seen, seen_params = seen_by_sql(membership.roles, "p")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.party, p.kind, p.person, p.search FROM {CaseParty._meta.db_table} p"  # noqa: S608 - names, values bound
+            f" WHERE p.case_id = %s AND {seen} AND (p.person <> '' OR p.kind = 'phone')",
+            [case.pk, *seen_params])
+        mine = [_Mine(*row) for row in cursor.fetchall()]
     people = {row.person for row in mine if row.person}
     phones = {row.search for row in mine if row.kind == "phone"
               and len(row.search) >= MIN_LINK_PHONE}
     if not people and not phones:
         return []
-    theirs = _newest_rows(membership, case, seen, [("name", person) for person in sorted(people)]
+    theirs = _newest_rows(membership, case, [("name", person) for person in sorted(people)]
                           + [("phone", phone) for phone in sorted(phones)])
     # the same person: both name rows with one person key; the same phone: both phone rows
-    by_key: dict[tuple[str, str], list[CaseParty]] = {}
+    by_key: dict[tuple[str, str], list[_Mine]] = {}
     for row in mine:
         if row.kind in ("name", "phone"):
             key = row.person if row.kind == "name" else row.search
@@ -138,18 +154,18 @@ def linked_cases(membership: Membership, case: Case) -> list[Linked]:
             whys.append(why)
     if not found:
         return []
-    titles = scheme_titles(case.force_id)
     href = case_href()
     linked = []
     for reference, (other, pairs) in found.items():
         how = "; ".join(f"{here} here is the {there} there ({', '.join(whys)})"
                         for (here, there), whys in pairs.items())
         names: tuple[str, ...] = ()
+        scheme = scheme_for(other.version_id)  # its own version's words, as its page shows
         if other.may_see:
-            shown = shown_parties(scheme_for(other.version_id), other.parties, membership.roles)
+            shown = shown_parties(scheme, other.parties, membership.roles)
             names = tuple(f"{p.label}: {p.text}" for p in shown if p.names)
-        linked.append(Linked(reference, titles.get(other.scheme, other.scheme), how,
-                             other.may_see, names, href(reference)))
+        linked.append(Linked(reference, scheme.short_title or scheme.title or other.scheme,
+                             how, other.may_see, names, href(reference)))
     return linked
 
 

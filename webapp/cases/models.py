@@ -29,6 +29,10 @@ class Case(models.Model):
     version = models.ForeignKey("processes.ProcessVersion", on_delete=models.PROTECT,
                                 related_name="cases")
     state = models.BinaryField(help_text="compressed spec-less workflow state (never jsonb)")
+    marks = models.JSONField(null=True, blank=True,
+                             help_text="the diagram's marks (completed and current elements, the "
+                                       "process shown), rewritten with the derived rows at each "
+                                       "step; null until the first step after it was added")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -106,6 +106,18 @@ def rewrite_party_rows(case: Case, scheme: Scheme) -> None:
     name_words.words_move(force_id=case.force_id, before=before, after=name_words.words_of(rows))
 
 
+def seen_by_sql(roles: Collection[str], row: str) -> tuple[str, list[str]]:
+    """``seen_by`` as an SQL condition on the party row ``row`` (an alias), for a statement
+    written without the ORM."""
+    shown = [f"{row}.hidden_from = ''"]
+    shown += [f"{row}.hidden_from NOT LIKE %s ESCAPE '\\'" for _ in roles]
+    return f"({' OR '.join(shown)})", [f"% {_like(role)} %" for role in roles]
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def seen_by(roles: Collection[str]) -> Q:
     """Party rows a user holding ``roles`` may see (hidden only when every role of the user is
     in ``hidden_from``)."""

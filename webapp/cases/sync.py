@@ -14,6 +14,7 @@ from engine.clock_reviews import breach_reviews
 from engine.scheme import Scheme
 from webapp import row_sql
 from webapp.cases import case_notices, step_sql
+from webapp.cases.diagram import marks_of
 from webapp.cases.models import (
     Case,
     CaseEvent,
@@ -101,6 +102,9 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         case.status = CaseStatus.ERROR
     timers = _timer_rows(case, status, clocks, scheme_for(case.version_id))
     case.next_due_at = min((t.due_at for t in timers), default=None)
+    # the case page's diagram marks, stored so that the page need not load the workflow
+    case.marks = marks_of(instance, instance.definition.process_id,
+                          open_case=case.status == CaseStatus.OPEN)
     row_sql.update(case)
     if case.status == CaseStatus.CLOSED:
         row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED, detail=", ".join(

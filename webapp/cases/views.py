@@ -21,10 +21,11 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
+from webapp.cases.case_rows import case_rows
 from webapp.cases.case_words import case_href, case_row, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
-from webapp.cases.evidence_views import case_attachments, evidence_context, with_notes
+from webapp.cases.evidence_views import evidence_context, with_notes
 from webapp.cases.labelled import flat_rows
 from webapp.cases.letters import offered_letters
 from webapp.cases.linked_cases import combination_entries, linked_cases
@@ -163,16 +164,17 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     append([consult_entry(request.user, case, why=why,
                           fields=("parties", "timeline", "recorded information")),
             *combination_entries(request.user, case, linked, why)])
-    events = timeline(case, selectors.case_events(case), membership.roles)
-    attachments = case_attachments(case)  # one read for the timeline and the documents
-    clocks = clock_selectors.case_clocks(case)
+    rows = case_rows(case)  # events, notes, documents, tasks, clocks: one statement
+    events = timeline(case, rows.events, membership.roles)
+    clocks = clock_selectors.clock_views(case, rows.clocks, rows.pauses)
     return render(request, "cases/case.html", {
-        "case": case, "events": with_notes(events, case, attachments),
+        "case": case, "events": with_notes(events, case, rows.attachments, rows.notes),
         **case_words(case, membership.roles),
-        **evidence_context(request, case, membership, attachments),
+        **evidence_context(request, case, membership, rows.attachments),
         "letters": offered_letters(case),
-        "tasks": list(selectors.case_open_tasks(case)),
-        "clocks": clocks, "extensions": clock_selectors.case_pending_extensions(case, clocks),
+        "tasks": rows.open_tasks,
+        "clocks": clocks,
+        "extensions": clock_selectors.case_pending_extensions(case, clocks, rows.extensions),
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],

@@ -3,6 +3,7 @@ force's open clock alerts. (Panels that also read cases are in ``webapp.cases.ov
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,11 +29,19 @@ class ClockView:
 
 
 def case_clocks(case: Case) -> list[ClockView]:
-    scheme = scheme_for(case.version_id)
     events = list(ClockEvent.objects.filter(case=case, kind__in=["paused", "resumed"])
                   .order_by("at", "pk"))
+    return clock_views(case, CaseClock.objects.filter(case=case).order_by("started_at", "pk"),
+                       events)
+
+
+def clock_views(case: Case, rows: Iterable[CaseClock],
+                events: list[ClockEvent]) -> list[ClockView]:
+    """The case's clock ``rows`` (by start) with their pauses from ``events`` (the case's
+    'paused' and 'resumed' clock events, by time)."""
+    scheme = scheme_for(case.version_id)
     views = []
-    for row in CaseClock.objects.filter(case=case).order_by("started_at", "pk"):
+    for row in rows:
         pauses: list[tuple[datetime, datetime | None, str]] = []
         for event in (e for e in events if e.clock == row.clock):
             if event.kind == "paused":
@@ -59,11 +68,14 @@ def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
                              .select_related("requested_by"))
 
 
-def case_pending_extensions(case: Case, clocks: list[ClockView]) -> list[ExtensionRequest]:
-    """The case page's pending extensions, each with ``clock_label`` from the clocks the page
-    has already read (no subquery per label)."""
+def case_pending_extensions(case: Case, clocks: list[ClockView],
+                            pending: list[ExtensionRequest] | None = None
+                            ) -> list[ExtensionRequest]:
+    """The case page's pending extensions (``pending``, when the page has read them), each
+    with ``clock_label`` from the clocks the page has already read (no subquery per label)."""
     labels = {view.row.clock: view.row.label for view in clocks}
-    rows = list(case.extensions.filter(approved__isnull=True).select_related("requested_by"))
+    rows = pending if pending is not None else list(
+        case.extensions.filter(approved__isnull=True).select_related("requested_by"))
     for row in rows:
         row.clock_label = labels.get(row.clock)
     return rows
