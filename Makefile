@@ -7,6 +7,12 @@ NODE_STAMP := node_modules/.installed
 # govuk-frontend's Sass built with our settings (no GOV.UK font or crown) and its JS module.
 ASSETS := build/static/css/govuk.css
 PORT ?= 8000
+# Compiled bytecode, and pytest's rewritten test modules, kept under the virtualenv (never beside
+# the sources) even where the environment says not to write them (PYTHONDONTWRITEBYTECODE):
+# otherwise every process the suite, `make run` and its workers start compiles the project
+# again (collecting the suite: 11.5 s of CPU per pytest worker, 3.9 s with the cache).
+export PYTHONDONTWRITEBYTECODE :=
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install test lint run bench check-processes clean topology-up topology-down topology-test
 
