@@ -39,7 +39,7 @@ from webapp.errors import ServiceError
 from webapp.keyset import keyset_page
 from webapp.permissions import Action, allows, is_national_admin, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
-from webapp.processes.deployments import deployments_of, scheme_choices, scheme_titles
+from webapp.processes.deployments import read_with_force, scheme_choices, scheme_titles
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    deployments = deployments_of(membership.force_id)  # the schemes' titles and stages
+    deployments = read_with_force(membership)  # titles and stages, with the force's row
     filt = _scheme_filter(request, membership, deployments)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
     links = query.link_query()

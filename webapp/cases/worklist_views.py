@@ -38,12 +38,12 @@ from webapp.clocks import selectors as clock_selectors
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
 from webapp.permissions import Action, allows
-from webapp.processes.deployments import deployments_of, scheme_titles
+from webapp.processes.deployments import read_with_force, scheme_titles
 
 
 def _query(request: HttpRequest, membership: Membership,
            officers: list[Membership]) -> tuple[WorkQuery, dict[str, Any]]:
-    deployments = deployments_of(membership.force_id)  # read once for titles and stages
+    deployments = read_with_force(membership)  # with the force the layout names
     schemes = scheme_titles(membership.force_id, deployments)
     chosen = request.GET.get("scheme", "")
     stages = [s for s in selectors.stages(membership, chosen if chosen in schemes else "",
