@@ -50,6 +50,8 @@ def specs(samples_n: int) -> dict[str, tuple[str, Any, list[str]]]:
         "cases_all": ("Case list, decision maker", chief, ["/cases/"]),
         "search": ("Person search `?q=Hannah Walsh` (decision maker)", chief,
                    ["/cases/?q=Hannah+Walsh"]),
+        "search_found": ("Person search `?q=Hannah Reed` (decision maker; a handful found)",
+                         chief, ["/cases/?q=Hannah+Reed"]),
         "search_none": ("Person search, nobody of that name `?q=Okafor`", chief,
                         ["/cases/?q=Okafor"]),
     }

@@ -87,12 +87,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
                object_id=f"page {shown.number}", fields=[c.reference for c in seen],
                justification="case search results (names shown)")
     # a case outside the user's relationships: only that it exists, and the break-glass route
-    shown.rows = [case_row(case, membership.roles) if getattr(case, "shown", True)
-                  else case for case in shown.rows]
     href = case_href()
-    for case in shown.rows:
-        case.href = href(case.reference)
-        case.scheme_title = filt["schemes"].get(case.scheme, "")
+    shown.rows = [case_row(case, membership.roles, href(case.reference), filt["schemes"])
+                  if getattr(case, "shown", True)
+                  else {"shown": False, "href": href(case.reference)} for case in shown.rows]
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
