@@ -24,11 +24,16 @@ def display_name(user: Any) -> str:
     where the force recorded one ("Priya Shah (4471)"); "" for no one."""
     if user is None:
         return ""
-    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
-    name = full or str(user.get_username())
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     membership = getattr(user, "membership", None)
     collar = getattr(membership, "collar_number", "") if membership is not None else ""
-    return f"{name} ({collar})" if collar else name
+    return officer_name(full, str(user.get_username()), collar)
+
+
+def officer_name(full_name: str, username: str, collar_number: str | None) -> str:
+    """``display_name`` from the columns it reads (a list that reads them with its rows)."""
+    name = full_name.strip() or username
+    return f"{name} ({collar_number})" if collar_number else name
 
 
 def role_name(role: str) -> str:

@@ -109,9 +109,8 @@ def _int(value: str) -> int:
 
 def _saved(membership: Membership, page: str, query: WorkQuery) -> list[dict[str, Any]]:
     current = urlencode(query.params(page=1))
-    return [{"id": v.pk, "name": v.name, "shared": v.shared, "mine": v.owner_id ==
-             membership.user_id, "owner": display_name(v.owner), "link": f"?{v.query}",
-             "current": v.query == current}
+    return [{**v, "mine": v["owner_id"] == membership.user_id, "link": f"?{v['query']}",
+             "current": v["query"] == current}
             for v in views_for(membership, page)]
 
 
