@@ -3,12 +3,11 @@ by role), outcome labels, risk markers, the withdraw action and the timeline's e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
 from webapp.cases.labelled import headline, labelled_rows, task_form
@@ -102,26 +101,6 @@ def case_href() -> Callable[[str], str]:
     cases: ``{% url %}`` for each was a tenth of its rendering)."""
     head, tail = reverse("cases:case", args=["0"]).rsplit("0", 1)
     return lambda reference: f"{head}{quote(reference, safe=PATH_SAFE)}{tail}"
-
-
-def case_row(case: Case, roles: Collection[str], href: str,
-             scheme_titles: Mapping[str, str]) -> dict[str, Any]:
-    """A case as the case list shows it, as a plain dict (a template's lookup on a model
-    instance first fails as a subscript, then reads the attribute: 25 rows of a dozen lookups
-    each were a third of the page's rendering). ``people``: the parties with names, or hidden
-    from ``roles``, each as (label, text, hidden)."""
-    scheme = scheme_for(case.version_id)
-    return {
-        "shown": True, "href": href, "reference": case.reference,
-        "risk_text": ", ".join(risk_labels(case)),
-        "scheme_title": scheme_titles.get(case.scheme, ""),
-        "opened": timezone.localtime(case.opened_at).strftime("%-d %b %Y"),
-        "status": case.get_status_display(), "stage": case.stage,
-        "people": [{"label": party.label, "text": party.text, "hidden": party.hidden}
-                   for party in shown_parties(scheme, case.parties, roles)
-                   if party.hidden or party.names],
-        "outcome_text": ", ".join(outcome_labels(case)),
-    }
 
 
 def labelled_alerts(alerts: Iterable[Any]) -> list[Any]:

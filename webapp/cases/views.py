@@ -21,7 +21,8 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
-from webapp.cases.case_words import case_href, case_row, case_words, timeline
+from webapp.cases.case_list_rows import case_row, outside_row
+from webapp.cases.case_words import case_href, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import case_attachments, evidence_context, with_notes
@@ -89,8 +90,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # a case outside the user's relationships: only that it exists, and the break-glass route
     href = case_href()
     shown.rows = [case_row(case, membership.roles, href(case.reference), filt["schemes"])
-                  if getattr(case, "shown", True)
-                  else {"shown": False, "href": href(case.reference)} for case in shown.rows]
+                  if getattr(case, "shown", True) else outside_row(href(case.reference))
+                  for case in shown.rows]
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
