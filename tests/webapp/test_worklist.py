@@ -287,3 +287,25 @@ def test_a_member_of_no_team_sees_the_views_shared_by_others_of_no_team(world):
     _save(other, "No team's view", "due=overdue", shared=True)
     assert "No team&#x27;s view" in page_html(loner, "/queue/")
     assert "No team&#x27;s view" not in page_html(world["case_officer"], "/queue/")
+
+
+def test_the_queues_rows_escape_names_and_their_claim_forms_carry_a_valid_token(world):
+    from django.test import Client
+
+    me = world["case_officer"]
+    task = _task(world, "HRT-C1", "Check <records> & notes", due_hours=1, risk=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(me)
+    html = client.get("/queue/").content.decode()
+    assert "Check &lt;records&gt; &amp; notes" in html and "<records>" not in html
+    assert f'id="select-{task.pk}" name="task" type="checkbox" value="{task.pk}"' in html
+    action, token = re.search(r'<form method="post" action="(/tasks/\d+/claim/)"><input '
+                              r'type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">',
+                              html).groups()
+    assert action == f"/tasks/{task.pk}/claim/"
+    assert client.post(action, {"csrfmiddlewaretoken": token}).status_code == 302
+    task.refresh_from_db()
+    assert task.assignee == me
+    mine = client.get("/my-tasks/").content.decode()
+    assert f'<a class="govuk-link" href="/tasks/{task.pk}/">Check &lt;records&gt; &amp; notes</a>' \
+        in mine
