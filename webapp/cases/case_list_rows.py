@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from webapp.cases.case_words import outcome_labels, risk_labels
-from webapp.cases.models import Case
+from webapp.cases.models import Case, CaseStatus
 from webapp.cases.parties import shown_parties
 from webapp.processes.registry import scheme_for
 
@@ -40,6 +39,7 @@ ROW = ('<tr class="govuk-table__row">\n'
 RISK = ' <strong class="flag flag--risk">{}</strong>'
 HIDDEN = '<span class="hint">{}: not shown to your role</span><br>'
 NAMES = "{}: {}<br>"
+STATUS_WORDS = dict(CaseStatus.choices)  # get_status_display() is a dozen calls a row
 
 
 def outside_row(href: str) -> SafeString:
@@ -52,7 +52,7 @@ def case_row(case: Case, roles: Collection[str], href: str,
     """A case as the list shows it: reference (and risk markers), scheme, opened, status,
     stage, the parties with names (or hidden from ``roles``), outcome."""
     scheme = scheme_for(case.version_id)
-    risks = ", ".join(risk_labels(case))
+    risks = ", ".join(scheme.risk_label(name) for name in case.risks)
     people = "".join(HIDDEN.format(escape(party.label)) if party.hidden
                      else NAMES.format(escape(party.label), escape(party.text))
                      for party in shown_parties(scheme, case.parties, roles)
@@ -61,5 +61,5 @@ def case_row(case: Case, roles: Collection[str], href: str,
         escape(href), escape(case.reference), RISK.format(escape(risks)) if risks else "",
         escape(scheme_titles.get(case.scheme, "")),
         escape(timezone.localtime(case.opened_at).strftime("%-d %b %Y")),
-        escape(str(case.get_status_display())), escape(case.stage), people,
-        escape(", ".join(outcome_labels(case)))))
+        escape(str(STATUS_WORDS.get(case.status, case.status))), escape(case.stage), people,
+        escape(", ".join(scheme.outcome_label(code) for code in case.outcome_codes))))
