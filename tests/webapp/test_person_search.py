@@ -212,6 +212,20 @@ def test_every_arm_of_a_name_search_reads_an_index_led_by_the_force(world):
                                 for n in read), read
 
 
+def test_the_words_of_a_name_are_compared_with_the_vocabulary_read_once(world):
+    """Each word of the name is compared with the force's words sharing its first letter: one
+    statement for all of them where the database limits each part of a UNION (PostgreSQL),
+    else one a letter."""
+    people, dean, _ = world
+    with CaptureQueriesContext(connection) as ran:
+        html = _search(people["decision_maker"], "Grace Okafro")
+    assert dean.reference in _rows(html)
+    near = [q["sql"] for q in ran.captured_queries
+            if "cases_nameword" in q["sql"] and "LIKE" in q["sql"]]
+    one = connection.features.supports_slicing_ordering_in_compound
+    assert len(near) == (1 if one else 2), near
+
+
 def test_the_force_vocabulary_counts_the_cases_holding_each_name_word(world):
     """The near spellings are read from the force's name words: each counted once a case,
     gone when no case holds it any more."""

@@ -252,3 +252,60 @@ def test_both_lists_sort_by_when_each_task_was_received(world):
     queue = _names(page_html(me, "/queue/?sort=received"))
     assert queue == ["Queued Oldest", "Queued Middle", "Queued Newest"]
     assert "Received" in html and 'data-label="Received"' in html
+
+
+def test_views_shared_by_colleagues_name_them_and_cost_one_statement_however_many(world):
+    hrt = world["hrt"]
+    me = world["case_officer"]
+    client = signed_in(me)
+    client.get("/queue/")
+    with CaptureQueriesContext(connection) as none_saved:
+        client.get("/queue/")
+    for n in range(3):
+        colleague = factories.officer(f"colleague{n}", hrt, "case_officer")
+        colleague.first_name, colleague.last_name = "Priya", f"Shah{n}"
+        colleague.save()
+        colleague.membership.collar_number = f"44{n}"
+        colleague.membership.save()
+        _save(colleague, f"View {n}", "due=overdue", shared=True)
+    _save(me, "Mine", "risk=yes", shared=False)
+    with CaptureQueriesContext(connection) as four_saved:
+        html = client.get("/queue/").content.decode()
+    assert "(shared by Priya Shah0 (440))" in html and "(shared by Priya Shah2 (442))" in html
+    assert "Saved views (4)" in html and ">Mine</a>" in html
+    assert len(four_saved.captured_queries) == len(none_saved.captured_queries)
+
+
+def test_a_member_of_no_team_sees_the_views_shared_by_others_of_no_team(world):
+    hrt = world["hrt"]
+    loner = factories.officer("loner", hrt, "case_officer")
+    loner.membership.team = None
+    loner.membership.save()
+    other = factories.officer("other", hrt, "case_officer")
+    other.membership.team = None
+    other.membership.save()
+    _save(other, "No team's view", "due=overdue", shared=True)
+    assert "No team&#x27;s view" in page_html(loner, "/queue/")
+    assert "No team&#x27;s view" not in page_html(world["case_officer"], "/queue/")
+
+
+def test_the_queues_rows_escape_names_and_their_claim_forms_carry_a_valid_token(world):
+    from django.test import Client
+
+    me = world["case_officer"]
+    task = _task(world, "HRT-C1", "Check <records> & notes", due_hours=1, risk=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(me)
+    html = client.get("/queue/").content.decode()
+    assert "Check &lt;records&gt; &amp; notes" in html and "<records>" not in html
+    assert f'id="select-{task.pk}" name="task" type="checkbox" value="{task.pk}"' in html
+    action, token = re.search(r'<form method="post" action="(/tasks/\d+/claim/)"><input '
+                              r'type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">',
+                              html).groups()
+    assert action == f"/tasks/{task.pk}/claim/"
+    assert client.post(action, {"csrfmiddlewaretoken": token}).status_code == 302
+    task.refresh_from_db()
+    assert task.assignee == me
+    mine = client.get("/my-tasks/").content.decode()
+    assert f'<a class="govuk-link" href="/tasks/{task.pk}/">Check &lt;records&gt; &amp; notes</a>' \
+        in mine

@@ -23,11 +23,16 @@ def display_name(user: Any) -> str:
     where the force recorded one ("Priya Shah (4471)"); "" for no one."""
     if user is None:
         return ""
-    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
-    name = full or str(user.get_username())
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     membership = getattr(user, "membership", None)
     collar = getattr(membership, "collar_number", "") if membership is not None else ""
-    return f"{name} ({collar})" if collar else name
+    return officer_name(full, str(user.get_username()), collar)
+
+
+def officer_name(full_name: str, username: str, collar_number: str | None) -> str:
+    """``display_name`` from the columns it reads (a list that reads them with its rows)."""
+    name = full_name.strip() or username
+    return f"{name} ({collar_number})" if collar_number else name
 
 
 def role_name(role: str) -> str:
@@ -96,16 +101,6 @@ def case_href() -> Callable[[str], str]:
     cases: ``{% url %}`` for each was a tenth of its rendering)."""
     head, tail = reverse("cases:case", args=["0"]).rsplit("0", 1)
     return lambda reference: f"{head}{quote(reference, safe=PATH_SAFE)}{tail}"
-
-
-def case_row(case: Case, roles: Collection[str]) -> Case:
-    """A case for a list: ``party_cells`` (label, text, hidden), ``outcome_text``, ``risk_text``."""
-    scheme = scheme_for(case.version_id)
-    case.party_cells = shown_parties(scheme, case.parties, roles)
-    case.outcome_text = ", ".join(outcome_labels(case))
-    case.risk_text = ", ".join(risk_labels(case))
-    case.shown = True  # read by the list (a missing attribute costs the template a dir())
-    return case
 
 
 def labelled_alerts(alerts: Iterable[Any]) -> list[Any]:

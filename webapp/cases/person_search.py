@@ -39,16 +39,23 @@ MATCHES_LISTED = 900
 CaseParty._meta.get_field("search").register_lookup(TrigramWordSimilar)
 
 
-def _near_words(word: str, force_id: int) -> set[str]:
-    """Words of the force's party names spelt nearly like ``word`` (a letter wrong, missing or
-    swapped: 'Devlim', 'Marhs'), which neither the letters nor the Metaphone key find: among
-    the force's name words sharing its first letter (``NameWord``, its vocabulary, not its
-    cases), those with a Jaro-Winkler similarity of 0.9 or more."""
-    if len(word) < MIN_NEAR_WORD or not word.isalpha():
-        return set()
-    words = (NameWord.objects.filter(force_id=force_id, word__startswith=word[:1])
-             .order_by("word").values_list("word", flat=True)[:NEAR_CANDIDATES])
-    return {w for w in words if jellyfish.jaro_winkler_similarity(word, w) >= NEAR}
+def _near_words(words: list[str], force_id: int) -> dict[str, set[str]]:
+    """Each word -> the words of the force's party names spelt nearly like it (a letter wrong,
+    missing or swapped: 'Devlim', 'Marhs'), which neither the letters nor the Metaphone key
+    find: among the force's name words sharing its first letter (``NameWord``, its
+    vocabulary, not its cases; at most ``NEAR_CANDIDATES`` a letter), those with a
+    Jaro-Winkler similarity of 0.9 or more. One statement for every word of the search (a read
+    per first letter, joined by UNION ALL where the database orders and limits each part)."""
+    eligible = {w for w in words if len(w) >= MIN_NEAR_WORD and w.isalpha()}
+    per_letter = [NameWord.objects.filter(force_id=force_id, word__startswith=letter)
+                  .order_by("word").values_list("word", flat=True)[:NEAR_CANDIDATES]
+                  for letter in sorted({w[:1] for w in eligible})]
+    if len(per_letter) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        per_letter = [per_letter[0].union(*per_letter[1:], all=True)]
+    candidates = [candidate for part in per_letter for candidate in part]
+    return {word: {c for c in candidates if c[:1] == word[:1]
+                   and jellyfish.jaro_winkler_similarity(word, c) >= NEAR}
+            if word in eligible else set() for word in words}
 
 
 def _of_force(force_id: int) -> Q:
@@ -140,7 +147,7 @@ def case_match(text: str, roles: Collection[str], force_id: int) -> Q:
     cases read first")."""
     text = " ".join(text.split())
     reference = _reference(text)
-    near = {w: _near_words(w, force_id) for w in keys.name_text(text).split()}
+    near = _near_words(keys.name_text(text).split(), force_id)
     details = _details(text, near)
     rows = (None if details is None else
             CaseParty.objects.filter(details, seen_by(roles), _of_force(force_id)))

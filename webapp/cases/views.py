@@ -21,8 +21,9 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
+from webapp.cases.case_list_rows import case_row, outside_row
 from webapp.cases.case_rows import case_rows
-from webapp.cases.case_words import case_href, case_row, case_words, timeline
+from webapp.cases.case_words import case_href, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
 from webapp.cases.earlier_steps import task_context
 from webapp.cases.evidence_views import evidence_context, with_notes
@@ -40,7 +41,7 @@ from webapp.errors import ServiceError
 from webapp.keyset import keyset_page
 from webapp.permissions import Action, allows, is_national_admin, landing, may_work, member
 from webapp.permissions import membership as membership_or_none
-from webapp.processes.deployments import deployments_of, scheme_choices, scheme_titles
+from webapp.processes.deployments import read_with_force, scheme_choices, scheme_titles
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    deployments = deployments_of(membership.force_id)  # the schemes' titles and stages
+    deployments = read_with_force(membership)  # titles and stages, with the force's row
     filt = _scheme_filter(request, membership, deployments)
     query = CaseQuery.from_get(request.GET, filt["scheme"])
     links = query.link_query()
@@ -88,12 +89,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
                object_id=f"page {shown.number}", fields=[c.reference for c in seen],
                justification="case search results (names shown)")
     # a case outside the user's relationships: only that it exists, and the break-glass route
-    shown.rows = [case_row(case, membership.roles) if getattr(case, "shown", True)
-                  else case for case in shown.rows]
     href = case_href()
-    for case in shown.rows:
-        case.href = href(case.reference)
-        case.scheme_title = filt["schemes"].get(case.scheme, "")
+    shown.rows = [case_row(case, membership.roles, href(case.reference), filt["schemes"])
+                  if getattr(case, "shown", True) else outside_row(href(case.reference))
+                  for case in shown.rows]
     return render(request, "cases/case_list.html", {
         "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 
 from webapp.action_pages import refusal_message
@@ -20,7 +21,7 @@ from webapp.cases import selectors
 from webapp.cases.action_views import request_membership
 from webapp.cases.bulk_actions import assign_selected, claim_selected
 from webapp.cases.case_words import display_name, labelled_alerts
-from webapp.cases.inbox_rows import task_rows
+from webapp.cases.inbox_rows import row_html, task_rows
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
 from webapp.cases.saved_views import view_delete, view_save, views_for
 from webapp.cases.worklist import (
@@ -38,12 +39,12 @@ from webapp.clocks import selectors as clock_selectors
 from webapp.errors import ServiceError
 from webapp.forces.models import Membership
 from webapp.permissions import Action, allows
-from webapp.processes.deployments import deployments_of, scheme_titles
+from webapp.processes.deployments import read_with_force, scheme_titles
 
 
 def _query(request: HttpRequest, membership: Membership,
            officers: list[Membership]) -> tuple[WorkQuery, dict[str, Any]]:
-    deployments = deployments_of(membership.force_id)  # read once for titles and stages
+    deployments = read_with_force(membership)  # with the force the layout names
     schemes = scheme_titles(membership.force_id, deployments)
     chosen = request.GET.get("scheme", "")
     stages = [s for s in selectors.stages(membership, chosen if chosen in schemes else "",
@@ -109,17 +110,21 @@ def _int(value: str) -> int:
 
 def _saved(membership: Membership, page: str, query: WorkQuery) -> list[dict[str, Any]]:
     current = urlencode(query.params(page=1))
-    return [{"id": v.pk, "name": v.name, "shared": v.shared, "mine": v.owner_id ==
-             membership.user_id, "owner": display_name(v.owner), "link": f"?{v.query}",
-             "current": v.query == current}
+    return [{**v, "mine": v["owner_id"] == membership.user_id, "link": f"?{v['query']}",
+             "current": v["query"] == current}
             for v in views_for(membership, page)]
 
 
 def _render(request: HttpRequest, template: str, page: str, context: dict[str, Any], *,
-            posted: dict[str, Any] | None, membership: Membership) -> HttpResponse:
+            posted: dict[str, Any] | None, membership: Membership,
+            table: dict[str, bool] | None = None) -> HttpResponse:
+    """``table``: the task table's columns beyond the task's own (``row_html``)."""
     context = {**context, **(posted or {}),
                "saved_views": _saved(membership, page, context["query"])}
     context["rows"] = task_rows(context.pop("tasks"), context["schemes"])
+    csrf = get_token(request) if (table or {}).get("claim") else ""
+    for row in context["rows"]:
+        row["html"] = row_html(row, **(table or {}), csrf_token=csrf)
     return render(request, template, context,
                   status=(posted or {}).get("error_status", 200))
 
@@ -167,9 +172,10 @@ def team_queue(request: HttpRequest) -> HttpResponse:
                   "alerts": [a for a in alerts if a.kind != "risk"],
                   "incidents": list(open_incidents(membership)),
                   "extensions": list(force_pending_extensions(membership))}
+    table = {"reassign": True} if query.assignee else {"claim": True, "select": True}
     return _render(request, "cases/queue.html", WorklistPage.QUEUE,
                    {**context, **_paged(query, found), **extra, "nav": "queue"},
-                   posted=posted, membership=membership)
+                   posted=posted, membership=membership, table=table)
 
 
 @login_required

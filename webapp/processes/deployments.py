@@ -16,7 +16,7 @@ from django.db import connection
 from engine.scheme import Scheme
 from engine.scheme_check import parameter_value_problem
 from webapp.errors import ServiceError
-from webapp.forces.models import Force, SchemeDeployment, Team, TimeLimitProfile
+from webapp.forces.models import Force, Membership, SchemeDeployment, Team, TimeLimitProfile
 from webapp.processes.registry import scheme_for
 from webapp.row_sql import columns, from_row
 
@@ -25,6 +25,37 @@ def deployments_of(force_id: int) -> list[SchemeDeployment]:
     """The force's schemes, in the order of their process ids."""
     return list(SchemeDeployment.objects.filter(force_id=force_id)
                 .select_related("time_limit_profile").order_by("scheme"))
+
+
+def read_with_force(membership: Membership) -> list[SchemeDeployment]:
+    """The force's schemes, in the order of their process ids, read in the statement that reads
+    the membership's force (which every page's layout names): the force is set on the
+    membership, so a list page's schemes cost no statement of their own and are never stale.
+    Their time-limit profiles are not read (the lists show titles and stages only)."""
+    if Membership.force.is_cached(membership):
+        found = deployments_of(membership.force_id)
+        for deployment in found:
+            deployment.force = membership.force
+        return found
+    force_meta, deployed = Force._meta, SchemeDeployment._meta
+    quote = connection.ops.quote_name
+    sql = (f"SELECT {columns(force_meta.concrete_fields, 'f')}, "
+           f"{columns(deployed.concrete_fields, 'd')} FROM {quote(force_meta.db_table)} f "
+           f"LEFT JOIN {quote(deployed.db_table)} d ON d.force_id = f.id "
+           "WHERE f.id = %s ORDER BY d.scheme")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [membership.force_id])
+        rows = cursor.fetchall()
+    split = len(force_meta.concrete_fields)
+    force = from_row(Force, rows[0][:split])
+    membership.force = force
+    found = []
+    for row in rows:
+        if row[split] is not None:  # a force with no scheme: one row, no deployment
+            deployment = from_row(SchemeDeployment, row[split:])
+            deployment.force = force
+            found.append(deployment)
+    return found
 
 
 def scheme_choices(force_id: int, *, taking_cases: bool = False,
