@@ -31,10 +31,13 @@ $(ASSETS): $(NODE_STAMP) $(wildcard webapp/assets/*.scss) webapp/assets/copy-js.
 
 install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
-# One pytest worker per core (pytest-xdist), each with its own test database and broker keys
-# (tests/conftest.py); a test file stays on one worker, so its module fixtures are made once.
+# One pytest worker per core and one more (pytest-xdist), each with its own test database and
+# broker keys (tests/conftest.py): with one per core the cores were busy 62 % of the run, the
+# workers waiting on the browser, bin/serve and Celery workers the tests start. A test file
+# stays on one worker, so its module fixtures are made once.
+TEST_WORKERS ?= $(shell expr $$(nproc) + 1)
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
