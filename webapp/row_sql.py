@@ -16,6 +16,9 @@ from typing import Any
 
 from django.db import connection, models
 
+# (model, alias, connection alias) -> each concrete field's converters, in field order
+_CONVERTERS: dict[tuple[Any, str, str], list[tuple[Any, list[Any]]]] = {}
+
 
 def columns(fields: Iterable[models.Field[Any, Any]], alias: str = "") -> str:
     """The fields' columns, quoted and comma-separated (statements name their columns: a
@@ -66,13 +69,52 @@ def update(row: models.Model) -> None:
 def from_row(model: type[models.Model], values: Sequence[Any], alias: str = "") -> models.Model:
     """A model instance from its concrete fields' column values, in ``columns()`` order, with
     the converters the ORM would apply (JSON decoded, SQLite's dates parsed)."""
-    fields = model._meta.concrete_fields
     converted = []
-    for f, stored in zip(fields, values, strict=True):
-        expression = f.get_col(alias or model._meta.db_table)
+    for (expression, converters), stored in zip(_converters(model, alias), values, strict=True):
         value = stored
-        for convert in (*connection.ops.get_db_converters(expression),
-                        *f.get_db_converters(connection)):
+        for convert in converters:
             value = convert(value, expression, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, _attnames(model), converted)
+
+
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _converters(model: type[models.Model], alias: str) -> list[tuple[Any, list[Any]]]:
+    """Each concrete field's column expression and converters (asked once per model)."""
+    key = (model, alias, connection.alias)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for f in model._meta.concrete_fields:
+            expression = f.get_col(alias or model._meta.db_table)
+            found.append((expression, [*connection.ops.get_db_converters(expression),
+                                       *f.get_db_converters(connection)]))
+        _CONVERTERS[key] = found
+    return found
+
+
+def read_together(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run read statements in their order and return each one's rows: on PostgreSQL in one round
+    trip (psycopg's pipeline mode; the BEGIN of a transaction not yet begun goes with them).
+    Each statement still runs on its own, with its own snapshot, so a statement after a
+    ``FOR UPDATE`` sees what the lock's previous holder committed, as it would if sent alone."""
+    if connection.vendor != "postgresql":
+        results = []
+        for sql, params in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+        return results
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()

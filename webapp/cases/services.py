@@ -57,17 +57,21 @@ def lanes_for(membership: Membership, version_id: int) -> set[str]:
     return lanes
 
 
-def _task_step(membership: Membership, user: AbstractBaseUser,
-               task_id: int) -> AbstractContextManager[CaseStep]:
-    """The step on the case holding task ``task_id``, scoped to the user's force."""
+def _task_step(membership: Membership, user: AbstractBaseUser, task_id: int, *,
+               process: bool = False) -> AbstractContextManager[CaseStep]:
+    """The step on the case holding task ``task_id``, scoped to the user's force; ``process``:
+    the step moves the process (its clock and timer rows and deployment are read with the
+    lock)."""
 
-    def lock() -> Case | None:
-        # One statement finds and locks the case; the task is read after the lock is held, so
+    def lock() -> step_sql.TaskStepRows | None:
+        # One round trip finds and locks the case and reads the task after the lock is held, so
         # it shows whatever the previous holder of the lock did to it.
-        case = step_sql.lock_case_of_task(task_id, membership.force_id)
-        if case is not None:
-            case.force = membership.force  # the same force: the lock query is scoped to it
-        return case
+        rows = step_sql.lock_task_step(task_id, membership.force_id, process=process)
+        if rows is not None:
+            rows.case.force = membership.force  # the same force: the lock is scoped to it
+            if rows.deployment_read:
+                rows.case._deployment = rows.deployment
+        return rows
 
     return case_step(user=user, lock=lock, not_found="No such task in your force.",
                      task_id=task_id)
@@ -133,7 +137,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
                          stage=intake.stage or "", task_name=intake.name,
                          bpmn_id=intake.bpmn_id, data=dict(data)))
         step.now = case.opened_at
-        step.sync(started["instance"], started["status"], ready_before=(), answers=data)
+        # a case this transaction inserted has no task, clock or timer rows yet
+        step.sync(started["instance"], started["status"], ready_before=(), answers=data,
+                  clock_rows=[], timer_rows=[])
         step.access(declared.s62_operation(intake.bpmn_id),
                     f"{noun} recorded under {declared.title or deployment.scheme}",
                     fields=sorted(data))
@@ -271,7 +277,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
     ``if_revision`` (the API's If-Match) refuses the step if the case moved on meanwhile.
     """
     membership = member(user)
-    with _task_step(membership, user, task_id) as step:
+    with _task_step(membership, user, task_id, process=True) as step:
         case = step.case
         task = _workable_task(membership, user, step.task)
         if if_revision is not None and case.revision != if_revision:

@@ -67,6 +67,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       completed: Mapping[str, AbstractBaseUser] | None = None,
                       ready_before: Collection[str] | None = None,
                       timer_rows: list[CaseTimer] | None = None,
+                      clock_rows: list[CaseClock] | None = None,
                       answers: Mapping[str, Any] | None = None,
                       withdrawn: bool = False) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
@@ -74,14 +75,15 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
     the loaded instance; the task rows mirror them (every step syncs them in its transaction),
     so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
-    case's timer rows if the caller has just read them under the lock. ``answers``: the form
+    case's timer rows if the caller has just read them under the lock; ``clock_rows`` likewise
+    its clock rows (their alert flags as they are now). ``answers``: the form
     data the step completed with (its parties and risk markers count even where the process does
     not pass them on). ``withdrawn``: the step withdraws the case (the clocks it stops are
     "Stopped", not met).
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed",
-                                withdrawn=withdrawn)
+                                withdrawn=withdrawn, clock_rows=clock_rows)
     if moved:
         status = instance.status()  # the clocks moved escalation timers
     case.state = instance.dump()
