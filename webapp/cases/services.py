@@ -148,9 +148,28 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
     return case
 
 
+def _held_already(membership: Membership, user: AbstractBaseUser,
+                  task_id: int) -> HumanTask | None:
+    """The task, if the user holds it already, may work it and it is still ready: claiming it
+    changes nothing, so it is read alone (one statement, no lock, no commit to flush). Its
+    row is their need-to-know (``task_relationship``). None: take the step."""
+    task = step_sql.task_in_force(task_id, membership.force_id)
+    if task is None or task.state != TaskState.READY or task.assignee_id != user.pk:
+        return None
+    try:
+        _check_may_work(membership, task)
+    except ServiceError:
+        return None
+    return task
+
+
 def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
-    """Take an unassigned task from the team queue."""
+    """Take an unassigned task from the team queue (one the user holds already: returned as
+    it is, without a step)."""
     membership = member(user)
+    held = _held_already(membership, user, task_id)
+    if held is not None:
+        return held
     with _task_step(membership, user, task_id) as step:
         task = step.task
         _check_may_work(membership, task)

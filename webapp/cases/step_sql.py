@@ -100,6 +100,17 @@ def lock_task_step(task_id: int, force_id: int, *, process: bool) -> TaskStepRow
     return rows
 
 
+def task_in_force(task_id: int, force_id: int) -> HumanTask | None:
+    """The task row, if it is in the force, read without a lock (one statement)."""
+    if task_id not in _ID_RANGE:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_columns(HumanTask)} FROM {HumanTask._meta.db_table} "
+                       "WHERE id = %s AND force_id = %s", [task_id, force_id])
+        row = cursor.fetchone()
+    return from_row(HumanTask, row) if row is not None else None
+
+
 def task(task_id: int) -> HumanTask:
     """The task row as it is now (read after its case is locked)."""
     found = list(HumanTask.objects.raw(
