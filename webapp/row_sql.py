@@ -11,7 +11,9 @@ row is the one ``save()`` would write; none of these models has save signals or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -28,13 +30,47 @@ def columns(fields: Iterable[models.Field[Any, Any]], alias: str = "") -> str:
     return ", ".join(prefix + quote(f.column) for f in fields)
 
 
+# The open ``writes_together`` block of this thread: the INSERTs whose ids it sets at its end.
+_together = threading.local()
+
+
+@contextmanager
+def writes_together() -> Iterator[None]:
+    """On PostgreSQL, send the statements made inside without waiting for each one's answer
+    (psycopg's pipeline mode): the server still runs them one by one, in their order, and a
+    statement whose rows are read (a SELECT, the ids of ``insert_many(..., ids_at_once=True)``)
+    waits for every one before it, so a read inside sees every write before it, as it would
+    without the block. An error surfaces at the next read or at the block's end, inside the
+    step's transaction, which it rolls back. The ids of the other rows inserted inside are set
+    at the block's end. Code inside must not read a statement's ``rowcount`` (−1 until its
+    answer comes), as ``Model.save()`` does: put only this module's writes, ``step_sql``'s and
+    reads inside. A block inside another is part of it; elsewhere than PostgreSQL the
+    statements simply run one by one."""
+    if connection.vendor != "postgresql" or getattr(_together, "inserted", None) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    inserted: list[tuple[Any, Sequence[models.Model]]] = []
+    _together.inserted = inserted
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+            for cursor, rows in inserted:
+                _set_ids(rows, cursor.fetchall())
+    finally:
+        _together.inserted = None
+        for cursor, _ in inserted:
+            cursor.close()
+
+
 def insert(row: models.Model) -> None:
     """INSERT one new model instance and set its id."""
     insert_many([row])
 
 
-def insert_many(rows: Sequence[models.Model]) -> None:
-    """INSERT new instances of one model in one statement and set their ids."""
+def insert_many(rows: Sequence[models.Model], *, ids_at_once: bool = False) -> None:
+    """INSERT new instances of one model in one statement and set their ids (inside
+    ``writes_together``, at its end, unless ``ids_at_once``: the caller reads them)."""
     if not rows:
         return
     meta = rows[0]._meta
@@ -45,10 +81,19 @@ def insert_many(rows: Sequence[models.Model]) -> None:
            f"VALUES {', '.join([one] * len(rows))} RETURNING {quote(meta.pk.column)}")
     values = [f.get_db_prep_save(f.pre_save(row, add=True), connection)
               for row in rows for f in fields]
+    inserted = getattr(_together, "inserted", None)
+    if inserted is not None and not ids_at_once:
+        cursor = connection.cursor()
+        cursor.execute(sql, values)
+        inserted.append((cursor, rows))
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        ids = [found[0] for found in cursor.fetchall()]
-    for row, pk in zip(rows, ids, strict=True):  # RETURNING keeps the VALUES order
+        _set_ids(rows, cursor.fetchall())
+
+
+def _set_ids(rows: Sequence[models.Model], found: Sequence[tuple[Any, ...]]) -> None:
+    for row, (pk,) in zip(rows, found, strict=True):  # RETURNING keeps the VALUES order
         row.pk = pk
         row._state.adding, row._state.db = False, connection.alias
 

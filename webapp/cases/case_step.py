@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from webapp.cases.models import Case, CaseEvent, CaseTimer, HumanTask
 from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
-from webapp.row_sql import insert
+from webapp.row_sql import insert, writes_together
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,14 @@ class CaseStep:
         changes.setdefault("ready_before", ready)
         changes.setdefault("timer_rows", timers)
         changes.setdefault("clock_rows", self.clock_rows)
-        engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
-                                              **changes), self.case)
+        with self.writes():
+            engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
+                                                  **changes), self.case)
+
+    def writes(self) -> AbstractContextManager[None]:
+        """A block of the step's writes sent without waiting for each (``writes_together``):
+        the derived rows' rewrite is one; a verb may widen it to its event and other writes."""
+        return writes_together()
 
     def event(self, kind: str, task: HumanTask | None = None, *, detail: str = "",
               data: Any = None, task_name: str = "", at: datetime | None = None) -> None:

@@ -180,10 +180,11 @@ def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
             raise ServiceError("conflict", f"'{task.name}' was already claimed by "
                                            f"{task.assignee.get_username()}.")
         task.assignee = user
-        step_sql.set_assignee(task.pk, user.pk)
-        step.event(EventKind.CLAIMED, task)
-        step.access(Operation.ALTER, f"task claimed: {task.name}", fields=["assignee"])
-        take_ownership(step, membership)
+        with step.writes():
+            step_sql.set_assignee(task.pk, user.pk)
+            step.event(EventKind.CLAIMED, task)
+            step.access(Operation.ALTER, f"task claimed: {task.name}", fields=["assignee"])
+            take_ownership(step, membership)
     return task
 
 
@@ -306,8 +307,10 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         lanes = lanes_for(membership, case.version_id)
         status = engine_call(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                             lanes=lanes), case)
-        step.event(EventKind.COMPLETED, task, data=dict(data))
-        step.sync(instance, status, completed={str(task.engine_task_id): user}, answers=data)
+        with step.writes():
+            step.event(EventKind.COMPLETED, task, data=dict(data))
+            step.sync(instance, status, completed={str(task.engine_task_id): user},
+                      answers=data)
         _log_completion(step, task, data, instance)
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case

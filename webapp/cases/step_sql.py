@@ -46,8 +46,16 @@ def lock_case_of_task(task_id: int, force_id: int) -> Case | None:
         return None
     sql = (f"SELECT {_columns(Case)} FROM {Case._meta.db_table} WHERE id = (SELECT case_id FROM "
            f"{HumanTask._meta.db_table} WHERE id = %s AND force_id = %s){_for_update()}")
-    found = list(Case.objects.raw(sql, [task_id, force_id]))
-    return found[0] if found else None
+    found = _rows(sql, [task_id, force_id])
+    return from_row(Case, found[0]) if found else None
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    # a cursor, not ``Model.objects.raw``: raw reads the columns before the rows, which a
+    # statement inside ``row_sql.writes_together`` has not got yet
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -113,18 +121,17 @@ def task_in_force(task_id: int, force_id: int) -> HumanTask | None:
 
 def task(task_id: int) -> HumanTask:
     """The task row as it is now (read after its case is locked)."""
-    found = list(HumanTask.objects.raw(
-        f"SELECT {_columns(HumanTask)} FROM {HumanTask._meta.db_table} WHERE id = %s",
-        [task_id]))
+    found = _rows(f"SELECT {_columns(HumanTask)} FROM {HumanTask._meta.db_table} WHERE id = %s",
+                  [task_id])
     if not found:
         raise HumanTask.DoesNotExist(task_id)
-    return found[0]
+    return from_row(HumanTask, found[0])
 
 
 def timer_rows(case_id: int) -> list[CaseTimer]:
-    return list(CaseTimer.objects.raw(
+    return [from_row(CaseTimer, row) for row in _rows(
         f"SELECT {_columns(CaseTimer)} FROM {CaseTimer._meta.db_table} WHERE case_id = %s "
-        "ORDER BY id", [case_id]))
+        "ORDER BY id", [case_id])]
 
 
 def close_tasks(case_id: int, engine_ids: Collection[str], state: str, at: datetime,

@@ -223,7 +223,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
     owner = _owner_work(case, completed.values()) if new else None
-    row_sql.insert_many(rows := [
+    rows = [
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
                                            teams.get(info.lane or "")),
@@ -235,5 +235,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                           or _due_for(info.stage, status, clock_due)),
                   created_at=now, at_risk=bool(case.risks))
         for info in new
-    ])
+    ]
+    # a task given to someone at once is named by its id in the notice that tells them
+    row_sql.insert_many(rows, ids_at_once=any(row.assignee_id is not None for row in rows))
     case_notices.tasks_routed(case, rows, completed.values())
