@@ -55,8 +55,8 @@ def writes_together() -> Iterator[None]:
     try:
         with connection.wrap_database_errors, connection.connection.pipeline():
             yield
-            for cursor, rows in inserted:
-                _set_ids(rows, cursor.fetchall())
+        for cursor, rows in inserted:  # answered by the pipeline's closing Sync
+            _set_ids(rows, cursor.fetchall())
     finally:
         _together.inserted = None
         for cursor, _ in inserted:
@@ -159,7 +159,9 @@ def read_together(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[
         with connection.wrap_database_errors, connection.connection.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
-            return [cursor.fetchall() for cursor in cursors]
+        # read once the pipeline is closed: its one Sync brought every answer (read inside,
+        # the first read would wait for the answers and closing it for the Sync again)
+        return [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
