@@ -14,6 +14,7 @@ when the event subprocess does.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -45,15 +46,17 @@ def waiting_definitions(workflow: Any) -> list[tuple[Any, Any, Any]]:
     return found
 
 
-def interrupting_ids(content_hash: str, bpmn_files: dict[str, bytes]) -> frozenset[str]:
+def interrupting_ids(content_hash: str,
+                     bpmn_files: Callable[[], Mapping[str, bytes]]) -> frozenset[str]:
     """BPMN ids of the event subprocesses whose start event interrupts (the default; error
-    start events always interrupt)."""
+    start events always interrupt). ``bpmn_files`` is called only the first time a definition
+    is asked about (every instance loaded asks)."""
     with _lock:
         found = _cache.get(content_hash)
     if found is not None:
         return found
     ids = set()
-    for name, data in bpmn_files.items():
+    for name, data in bpmn_files().items():
         root = parse_xml(data, name)
         for sub in root.iter(f"{{{BPMN}}}subProcess"):
             if sub.get("triggeredByEvent") != "true":

@@ -61,7 +61,7 @@ class ProcessInstance:
         self._wf.script_engine = sandbox.script_engine()  # never serialized: re-attach always
         self._poisoned = False
         self._interrupting = event_subprocesses.interrupting_ids(definition.content_hash,
-                                                                 definition.bpmn_files())
+                                                                 definition.bpmn_files)
 
     # -- lifecycle ------------------------------------------------------------------------
     @classmethod

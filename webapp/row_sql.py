@@ -11,11 +11,16 @@ row is the one ``save()`` would write; none of these models has save signals or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
+
+# (model, alias, connection alias) -> each concrete field's converters, in field order
+_CONVERTERS: dict[tuple[Any, str, str], list[tuple[Any, list[Any]]]] = {}
 
 
 def columns(fields: Iterable[models.Field[Any, Any]], alias: str = "") -> str:
@@ -26,13 +31,47 @@ def columns(fields: Iterable[models.Field[Any, Any]], alias: str = "") -> str:
     return ", ".join(prefix + quote(f.column) for f in fields)
 
 
+# The open ``writes_together`` block of this thread: the INSERTs whose ids it sets at its end.
+_together = threading.local()
+
+
+@contextmanager
+def writes_together() -> Iterator[None]:
+    """On PostgreSQL, send the statements made inside without waiting for each one's answer
+    (psycopg's pipeline mode): the server still runs them one by one, in their order, and a
+    statement whose rows are read (a SELECT, the ids of ``insert_many(..., ids_at_once=True)``)
+    waits for every one before it, so a read inside sees every write before it, as it would
+    without the block. An error surfaces at the next read or at the block's end, inside the
+    step's transaction, which it rolls back. The ids of the other rows inserted inside are set
+    at the block's end. Code inside must not read a statement's ``rowcount`` (−1 until its
+    answer comes), as ``Model.save()`` does: put only this module's writes, ``step_sql``'s and
+    reads inside. A block inside another is part of it; elsewhere than PostgreSQL the
+    statements simply run one by one."""
+    if connection.vendor != "postgresql" or getattr(_together, "inserted", None) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    inserted: list[tuple[Any, Sequence[models.Model]]] = []
+    _together.inserted = inserted
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+        for cursor, rows in inserted:  # answered by the pipeline's closing Sync
+            _set_ids(rows, cursor.fetchall())
+    finally:
+        _together.inserted = None
+        for cursor, _ in inserted:
+            cursor.close()
+
+
 def insert(row: models.Model) -> None:
     """INSERT one new model instance and set its id."""
     insert_many([row])
 
 
-def insert_many(rows: Sequence[models.Model]) -> None:
-    """INSERT new instances of one model in one statement and set their ids."""
+def insert_many(rows: Sequence[models.Model], *, ids_at_once: bool = False) -> None:
+    """INSERT new instances of one model in one statement and set their ids (inside
+    ``writes_together``, at its end, unless ``ids_at_once``: the caller reads them)."""
     if not rows:
         return
     meta = rows[0]._meta
@@ -43,10 +82,19 @@ def insert_many(rows: Sequence[models.Model]) -> None:
            f"VALUES {', '.join([one] * len(rows))} RETURNING {quote(meta.pk.column)}")
     values = [f.get_db_prep_save(f.pre_save(row, add=True), connection)
               for row in rows for f in fields]
+    inserted = getattr(_together, "inserted", None)
+    if inserted is not None and not ids_at_once:
+        cursor = connection.cursor()
+        cursor.execute(sql, values)
+        inserted.append((cursor, rows))
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        ids = [found[0] for found in cursor.fetchall()]
-    for row, pk in zip(rows, ids, strict=True):  # RETURNING keeps the VALUES order
+        _set_ids(rows, cursor.fetchall())
+
+
+def _set_ids(rows: Sequence[models.Model], found: Sequence[tuple[Any, ...]]) -> None:
+    for row, (pk,) in zip(rows, found, strict=True):  # RETURNING keeps the VALUES order
         row.pk = pk
         row._state.adding, row._state.db = False, connection.alias
 
@@ -67,16 +115,13 @@ def update(row: models.Model) -> None:
 def from_row(model: type[models.Model], values: Sequence[Any], alias: str = "") -> models.Model:
     """A model instance from its concrete fields' column values, in ``columns()`` order, with
     the converters the ORM would apply (JSON decoded, SQLite's dates parsed)."""
-    fields = model._meta.concrete_fields
     converted = []
-    for f, stored in zip(fields, values, strict=True):
-        expression = f.get_col(alias or model._meta.db_table)
+    for (expression, converters), stored in zip(_converters(model, alias), values, strict=True):
         value = stored
-        for convert in (*connection.ops.get_db_converters(expression),
-                        *f.get_db_converters(connection)):
+        for convert in converters:
             value = convert(value, expression, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, _attnames(model), converted)
 
 
 @dataclass(frozen=True)
@@ -172,11 +217,9 @@ class _Maker:
     def __init__(self, model: type[models.Model], deferred: frozenset[str]) -> None:
         self.model, fields = model, _read(model, deferred)
         self.width, self.names = len(fields), [f.attname for f in fields]
-        self.converters = []
-        for f in fields:
-            expression = f.get_col(model._meta.db_table)
-            self.converters.append((expression, [*connection.ops.get_db_converters(expression),
-                                                 *f.get_db_converters(connection)]))
+        self.converters = [found for f, found in zip(model._meta.concrete_fields,
+                                                     _converters(model, ""), strict=True)
+                           if f.name not in deferred]
 
     def __call__(self, values: Sequence[Any]) -> models.Model:
         converted = []
@@ -186,3 +229,47 @@ class _Maker:
                 value = convert(value, expression, connection)
             converted.append(value)
         return self.model.from_db(connection.alias, self.names, converted)
+
+
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _converters(model: type[models.Model], alias: str) -> list[tuple[Any, list[Any]]]:
+    """Each concrete field's column expression and converters (asked once per model)."""
+    key = (model, alias, connection.alias)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for f in model._meta.concrete_fields:
+            expression = f.get_col(alias or model._meta.db_table)
+            found.append((expression, [*connection.ops.get_db_converters(expression),
+                                       *f.get_db_converters(connection)]))
+        _CONVERTERS[key] = found
+    return found
+
+
+def read_together(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run read statements in their order and return each one's rows: on PostgreSQL in one round
+    trip (psycopg's pipeline mode; the BEGIN of a transaction not yet begun goes with them).
+    Each statement still runs on its own, with its own snapshot, so a statement after a
+    ``FOR UPDATE`` sees what the lock's previous holder committed, as it would if sent alone."""
+    if connection.vendor != "postgresql":
+        results = []
+        for sql, params in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+        return results
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        # read once the pipeline is closed: its one Sync brought every answer (read inside,
+        # the first read would wait for the answers and closing it for the Sync again)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,11 +25,11 @@ from engine import EngineError, ProcessInstance
 from webapp.audit.log import append, entry_for
 from webapp.cases import step_sql
 from webapp.cases.access import may_act
-from webapp.cases.models import Case, CaseEvent, HumanTask
+from webapp.cases.models import Case, CaseEvent, CaseTimer, HumanTask
 from webapp.cases.sync import sync_derived_rows
 from webapp.cases.timers import LoadedCase, load_for_step
 from webapp.errors import ServiceError
-from webapp.row_sql import insert
+from webapp.row_sql import insert, writes_together
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +70,36 @@ class CaseStep:
     now: datetime
     loaded: LoadedCase | None = None
     task: HumanTask | None = None  # the task row a task step acts on, read under the lock
+    # the case's clock and timer rows, when the lock's round trip read them
+    clock_rows: list[Any] | None = None
+    timer_rows: list[CaseTimer] | None = None
     _access: list[_Access] = field(default_factory=list)
 
     def load(self) -> ProcessInstance:
         """Load the state and fire what fell due before now (a step must not cancel a timer
         or a warning that is owed)."""
-        self.loaded = engine_call(lambda: load_for_step(self.case, now=self.now), self.case)
+        self.loaded = engine_call(lambda: load_for_step(self.case, now=self.now,
+                                                        timer_rows=self.timer_rows), self.case)
+        if self.loaded.fired:
+            self.clock_rows = None  # an alert given meanwhile: the clock rows are read again
         return self.loaded.instance
 
     def sync(self, instance: ProcessInstance, status: Any, **changes: Any) -> None:
         """Save the stepped state and rewrite the derived rows (tasks, timers, stage, clocks)."""
         loaded = self.loaded
         ready = loaded.ready_before if loaded is not None else ()
-        timers = loaded.timer_rows if loaded is not None else None
+        timers = loaded.timer_rows if loaded is not None else self.timer_rows
         changes.setdefault("ready_before", ready)
         changes.setdefault("timer_rows", timers)
-        engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
-                                              **changes), self.case)
+        changes.setdefault("clock_rows", self.clock_rows)
+        with self.writes():
+            engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
+                                                  **changes), self.case)
+
+    def writes(self) -> AbstractContextManager[None]:
+        """A block of the step's writes sent without waiting for each (``writes_together``):
+        the derived rows' rewrite is one; a verb may widen it to its event and other writes."""
+        return writes_together()
 
     def event(self, kind: str, task: HumanTask | None = None, *, detail: str = "",
               data: Any = None, task_name: str = "", at: datetime | None = None) -> None:
@@ -114,21 +127,32 @@ class CaseStep:
 
 
 @contextmanager
-def case_step(*, user: AbstractBaseUser | None, lock: Callable[[], Case | None],
+def case_step(*, user: AbstractBaseUser | None,
+              lock: Callable[[], Case | step_sql.TaskStepRows | None],
               not_found: str = NO_CASE, need_to_know: bool = True,
               task_id: int | None = None) -> Iterator[CaseStep]:
     """Open the step's durable transaction, lock the case row (``lock`` must lock the case
-    row only), read the task ``task_id`` of a task step, check need-to-know, and yield the
-    step; on a clean exit write its access-log entries last. ``need_to_know`` is False only
-    for steps no person takes (jobs)."""
+    row only; it may return the rows it read after the lock, ``step_sql.lock_task_step``),
+    read the task ``task_id`` of a task step, check need-to-know, and yield the step; on a
+    clean exit write its access-log entries last. ``need_to_know`` is False only for steps no
+    person takes (jobs)."""
     with transaction.atomic(durable=True):
-        case = lock()
-        if case is None:
+        locked = lock()
+        if locked is None:
             raise ServiceError("not_found", not_found)
-        task = step_sql.task(task_id) if task_id is not None else None
+        rows = locked if isinstance(locked, step_sql.TaskStepRows) else None
+        case = rows.case if rows is not None else locked
+        if rows is not None and task_id is not None:
+            if rows.task is None:
+                raise HumanTask.DoesNotExist(task_id)
+            task: HumanTask | None = rows.task
+        else:
+            task = step_sql.task(task_id) if task_id is not None else None
         if user is not None and need_to_know:
             may_act(user, case, task)
         step = CaseStep(case, user, timezone.now(), task=task)
+        if rows is not None:
+            step.clock_rows, step.timer_rows = rows.clock_rows, rows.timer_rows
         yield step
         step._write_access()
 

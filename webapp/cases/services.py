@@ -57,17 +57,21 @@ def lanes_for(membership: Membership, version_id: int) -> set[str]:
     return lanes
 
 
-def _task_step(membership: Membership, user: AbstractBaseUser,
-               task_id: int) -> AbstractContextManager[CaseStep]:
-    """The step on the case holding task ``task_id``, scoped to the user's force."""
+def _task_step(membership: Membership, user: AbstractBaseUser, task_id: int, *,
+               process: bool = False) -> AbstractContextManager[CaseStep]:
+    """The step on the case holding task ``task_id``, scoped to the user's force; ``process``:
+    the step moves the process (its clock and timer rows and deployment are read with the
+    lock)."""
 
-    def lock() -> Case | None:
-        # One statement finds and locks the case; the task is read after the lock is held, so
+    def lock() -> step_sql.TaskStepRows | None:
+        # One round trip finds and locks the case and reads the task after the lock is held, so
         # it shows whatever the previous holder of the lock did to it.
-        case = step_sql.lock_case_of_task(task_id, membership.force_id)
-        if case is not None:
-            case.force = membership.force  # the same force: the lock query is scoped to it
-        return case
+        rows = step_sql.lock_task_step(task_id, membership.force_id, process=process)
+        if rows is not None:
+            rows.case.force = membership.force  # the same force: the lock is scoped to it
+            if rows.deployment_read:
+                rows.case._deployment = rows.deployment
+        return rows
 
     return case_step(user=user, lock=lock, not_found="No such task in your force.",
                      task_id=task_id)
@@ -133,7 +137,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
                          stage=intake.stage or "", task_name=intake.name,
                          bpmn_id=intake.bpmn_id, data=dict(data)))
         step.now = case.opened_at
-        step.sync(started["instance"], started["status"], ready_before=(), answers=data)
+        # a case this transaction inserted has no task, clock or timer rows yet
+        step.sync(started["instance"], started["status"], ready_before=(), answers=data,
+                  clock_rows=[], timer_rows=[])
         step.access(declared.s62_operation(intake.bpmn_id),
                     f"{noun} recorded under {declared.title or deployment.scheme}",
                     fields=sorted(data))
@@ -142,9 +148,28 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
     return case
 
 
+def _held_already(membership: Membership, user: AbstractBaseUser,
+                  task_id: int) -> HumanTask | None:
+    """The task, if the user holds it already, may work it and it is still ready: claiming it
+    changes nothing, so it is read alone (one statement, no lock, no commit to flush). Its
+    row is their need-to-know (``task_relationship``). None: take the step."""
+    task = step_sql.task_in_force(task_id, membership.force_id)
+    if task is None or task.state != TaskState.READY or task.assignee_id != user.pk:
+        return None
+    try:
+        _check_may_work(membership, task)
+    except ServiceError:
+        return None
+    return task
+
+
 def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
-    """Take an unassigned task from the team queue."""
+    """Take an unassigned task from the team queue (one the user holds already: returned as
+    it is, without a step)."""
     membership = member(user)
+    held = _held_already(membership, user, task_id)
+    if held is not None:
+        return held
     with _task_step(membership, user, task_id) as step:
         task = step.task
         _check_may_work(membership, task)
@@ -155,10 +180,11 @@ def task_claim(*, user: AbstractBaseUser, task_id: int) -> HumanTask:
             raise ServiceError("conflict", f"'{task.name}' was already claimed by "
                                            f"{task.assignee.get_username()}.")
         task.assignee = user
-        step_sql.set_assignee(task.pk, user.pk)
-        step.event(EventKind.CLAIMED, task)
-        step.access(Operation.ALTER, f"task claimed: {task.name}", fields=["assignee"])
-        take_ownership(step, membership)
+        with step.writes():
+            step_sql.set_assignee(task.pk, user.pk)
+            step.event(EventKind.CLAIMED, task)
+            step.access(Operation.ALTER, f"task claimed: {task.name}", fields=["assignee"])
+            take_ownership(step, membership)
     return task
 
 
@@ -271,7 +297,7 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
     ``if_revision`` (the API's If-Match) refuses the step if the case moved on meanwhile.
     """
     membership = member(user)
-    with _task_step(membership, user, task_id) as step:
+    with _task_step(membership, user, task_id, process=True) as step:
         case = step.case
         task = _workable_task(membership, user, step.task)
         if if_revision is not None and case.revision != if_revision:
@@ -281,8 +307,10 @@ def task_complete(*, user: AbstractBaseUser, task_id: int, data: Mapping[str, An
         lanes = lanes_for(membership, case.version_id)
         status = engine_call(lambda: instance.complete_task(str(task.engine_task_id), data,
                                                             lanes=lanes), case)
-        step.event(EventKind.COMPLETED, task, data=dict(data))
-        step.sync(instance, status, completed={str(task.engine_task_id): user}, answers=data)
+        with step.writes():
+            step.event(EventKind.COMPLETED, task, data=dict(data))
+            step.sync(instance, status, completed={str(task.engine_task_id): user},
+                      answers=data)
         _log_completion(step, task, data, instance)
     log.info("task completed: case=%s task=%s", case.pk, task.bpmn_id)
     return case

@@ -68,6 +68,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       completed: Mapping[str, AbstractBaseUser] | None = None,
                       ready_before: Collection[str] | None = None,
                       timer_rows: list[CaseTimer] | None = None,
+                      clock_rows: list[CaseClock] | None = None,
                       answers: Mapping[str, Any] | None = None,
                       withdrawn: bool = False) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
@@ -75,14 +76,15 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
     the loaded instance; the task rows mirror them (every step syncs them in its transaction),
     so the READY rows need not be read back. Without it they are read. ``timer_rows``: the
-    case's timer rows if the caller has just read them under the lock. ``answers``: the form
+    case's timer rows if the caller has just read them under the lock; ``clock_rows`` likewise
+    its clock rows (their alert flags as they are now). ``answers``: the form
     data the step completed with (its parties and risk markers count even where the process does
     not pass them on). ``withdrawn``: the step withdraws the case (the clocks it stops are
     "Stopped", not met).
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed",
-                                withdrawn=withdrawn)
+                                withdrawn=withdrawn, clock_rows=clock_rows)
     if moved:
         status = instance.status()  # the clocks moved escalation timers
     case.state = instance.dump()
@@ -225,7 +227,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
     owner = _owner_work(case, completed.values()) if new else None
-    row_sql.insert_many(rows := [
+    rows = [
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
                                            teams.get(info.lane or "")),
@@ -237,5 +239,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                           or _due_for(info.stage, status, clock_due)),
                   created_at=now, at_risk=bool(case.risks))
         for info in new
-    ])
+    ]
+    # a task given to someone at once is named by its id in the notice that tells them
+    row_sql.insert_many(rows, ids_at_once=any(row.assignee_id is not None for row in rows))
     case_notices.tasks_routed(case, rows, completed.values())

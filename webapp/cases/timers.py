@@ -49,28 +49,33 @@ class LoadedCase:
     """A locked case's instance, ready for one step: what was due has fired.
 
     ``ready_before``: the user tasks ready before anything fired (the task rows mirror them);
-    ``timer_rows``: the case's timer rows if they were read under the lock, else None.
+    ``timer_rows``: the case's timer rows if they were read under the lock, else None;
+    ``fired``: whether something was due (an alert given meanwhile changes the clock rows).
     """
 
     instance: ProcessInstance
     ready_before: tuple[str, ...]
     timer_rows: list[CaseTimer] | None
+    fired: bool = False
 
 
-def load_for_step(case: Case, *, now: datetime) -> LoadedCase:
+def load_for_step(case: Case, *, now: datetime,
+                  timer_rows: list[CaseTimer] | None = None) -> LoadedCase:
     """Load a locked case and fire whatever fell due before ``now`` that the sweep has not
     fired yet, so that the step about to be taken cannot cancel a timer or a warning that is
     owed (a completed stage would cancel its boundary timer and lose the escalation).
+
+    ``timer_rows``: the case's timer rows, if the caller read them under the lock.
 
     Raises EngineError; the caller turns it into its own error and rolls back.
     """
     instance = ProcessInstance.load(definition_for_id(case.version_id), case.state)
     ready_before = instance.ready_task_ids()
-    timer_rows = None
-    if case.next_due_at is not None and case.next_due_at <= now:
-        timer_rows = step_sql.timer_rows(case.pk)
+    due = case.next_due_at is not None and case.next_due_at <= now
+    if due:
+        timer_rows = step_sql.timer_rows(case.pk) if timer_rows is None else timer_rows
         fire_due(case, instance, timer_rows, now)
-    return LoadedCase(instance, ready_before, timer_rows)
+    return LoadedCase(instance, ready_before, timer_rows, fired=due)
 
 
 def fire_due(case: Case, instance: ProcessInstance, timer_rows: list[CaseTimer],

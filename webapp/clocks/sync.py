@@ -70,8 +70,9 @@ def _limits(instance: ProcessInstance, clocks: Iterable[Clock]) -> dict[str, str
             if isinstance(data.get(c.limit), str) and data[c.limit].strip()}
 
 
-def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
-                closed: bool, withdrawn: bool = False) -> tuple[list[CaseClock], bool]:
+def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime, closed: bool,
+                withdrawn: bool = False,
+                clock_rows: list[CaseClock] | None = None) -> tuple[list[CaseClock], bool]:
     """Start clocks whose stage became active, stop those whose stage ended; return the rows,
     and whether a breach timer was moved in the instance. A clock a withdrawal stops did not
     run its course: it is "Stopped" (unless its limit had already passed: still breached).
@@ -80,13 +81,16 @@ def clocks_sync(case: Case, instance: ProcessInstance, *, now: datetime,
     its pauses and extensions so far (the same as computing it from all its events). New rows
     and events are written in one statement each; the case lock is held, so nothing else writes
     these rows meanwhile. The force's warning fraction is read only by a step that starts or
-    stops a clock (``case_limits`` keeps it for the rest of the step).
+    stops a clock (``case_limits`` keeps it for the rest of the step). ``clock_rows``: the
+    case's clock rows, if the caller read them under the lock (``clock_sql.clock_rows``).
     """
     declared = scheme_for(case.version_id).clocks
     limits = {} if closed else _limits(instance, declared)
     active = set(instance.active_bpmn_ids())
     done = set(instance.completed_bpmn_ids())
-    rows = {row.clock: row for row in clock_sql.clock_rows(case.pk)}
+    if clock_rows is None:
+        clock_rows = clock_sql.clock_rows(case.pk)
+    rows = {row.clock: row for row in clock_rows}
     events: list[ClockEvent] = []
     created: list[CaseClock] = []
     moved = False

@@ -8,7 +8,7 @@ declared parameter types: a value the declaration does not know is refused, neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -127,26 +127,34 @@ def start_parameters(deployment: SchemeDeployment, scheme: Scheme | None = None)
     return {**scheme.defaults(), **limits, **overlay}
 
 
-def deployment_of_case(force_id: int, scheme: str) -> SchemeDeployment | None:
-    """The deployment a case's force runs its scheme under, with its time-limit profile (None
-    if the force stopped running it). Every case step reads it: one statement written as SQL,
-    without the ORM's query building (see ``webapp.cases.step_sql``)."""
+def deployment_sql(scheme: str = "%s") -> str:
+    """The statement of ``deployment_of_case``: parameters the force id, then the scheme's (a
+    placeholder, or a scalar subquery and its parameters)."""
     deployed, profile = SchemeDeployment._meta, TimeLimitProfile._meta
     quote = connection.ops.quote_name
-    sql = (f"SELECT {columns(deployed.concrete_fields, 'd')}, "
-           f"{columns(profile.concrete_fields, 'p')} FROM {quote(deployed.db_table)} d "
-           f"LEFT JOIN {quote(profile.db_table)} p ON p.id = d.time_limit_profile_id "
-           "WHERE d.force_id = %s AND d.scheme = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [force_id, scheme])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    split = len(deployed.concrete_fields)
+    return (f"SELECT {columns(deployed.concrete_fields, 'd')}, "
+            f"{columns(profile.concrete_fields, 'p')} FROM {quote(deployed.db_table)} d "
+            f"LEFT JOIN {quote(profile.db_table)} p ON p.id = d.time_limit_profile_id "
+            f"WHERE d.force_id = %s AND d.scheme = {scheme}")
+
+
+def deployment_from_row(row: Sequence[Any]) -> SchemeDeployment:
+    """A row of ``deployment_sql`` as the deployment with its time-limit profile."""
+    split = len(SchemeDeployment._meta.concrete_fields)
     deployment = from_row(SchemeDeployment, row[:split])
     deployment.time_limit_profile = (from_row(TimeLimitProfile, row[split:])
                                      if row[split] is not None else None)
     return deployment
+
+
+def deployment_of_case(force_id: int, scheme: str) -> SchemeDeployment | None:
+    """The deployment a case's force runs its scheme under, with its time-limit profile (None
+    if the force stopped running it). Every case step reads it: one statement written as SQL,
+    without the ORM's query building (see ``webapp.cases.step_sql``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(deployment_sql(), [force_id, scheme])
+        row = cursor.fetchone()
+    return deployment_from_row(row) if row is not None else None
 
 
 DEFAULT_WARNING_FRACTION = 0.75
