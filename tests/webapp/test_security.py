@@ -424,7 +424,7 @@ def test_pages_carry_the_security_headers(client, alice):
         "style-src-attr 'unsafe-inline'", "")
 
 
-def test_no_template_has_an_inline_script_or_event_handler():
+def test_no_template_has_an_inline_script_or_event_handler_or_turns_escaping_off():
     templates = [p for p in (factories.ROOT / "webapp").rglob("*.html")]
     offenders = []
     for path in templates:
@@ -434,6 +434,9 @@ def test_no_template_has_an_inline_script_or_event_handler():
                 offenders.append(f"{path.name}: {tag}")
         offenders += [f"{path.name}: {m}" for m in re.findall(r"\son[a-z]+=", text)]
         offenders += [f"{path.name}: javascript:" for _ in re.findall("javascript:", text)]
+        # Django's and Jinja2's templates autoescape; nothing turns it off
+        offenders += [f"{path.name}: {m}" for m in re.findall(
+            r"\|\s*safe\b|autoescape (?:off|false)|\bsafeseq\b", text)]
     assert templates and not offenders
 
 

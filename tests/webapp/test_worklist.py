@@ -309,3 +309,15 @@ def test_the_queues_rows_escape_names_and_their_claim_forms_carry_a_valid_token(
     mine = client.get("/my-tasks/").content.decode()
     assert f'<a class="govuk-link" href="/tasks/{task.pk}/">Check &lt;records&gt; &amp; notes</a>' \
         in mine
+
+
+def test_a_task_name_holding_a_script_is_shown_as_text_in_every_task_list(world):
+    boss, me = world["decision_maker"], world["case_officer"]
+    _task(world, "HRT-S1", "<script>x</script>", due_hours=1)
+    _task(world, "HRT-S2", "<script>x</script>", due_hours=1, assignee=me)
+    shown = "&lt;script&gt;x&lt;/script&gt;"
+    # the name, and in the queue the tick box's and Claim's labels, the Reassign link's label
+    for user, url, times in ((me, "/queue/", 3), (me, "/my-tasks/", 1),
+                             (boss, f"/queue/?assignee={me.pk}", 2)):
+        html = page_html(user, url)
+        assert html.count(shown) == times and "<script>x" not in html, url

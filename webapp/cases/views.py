@@ -21,7 +21,7 @@ from webapp.audit.models import BreakGlassReason, Operation
 from webapp.cases import drafts, selectors, services
 from webapp.cases.access import break_glass, consult, consult_entry, may_act, relationship
 from webapp.cases.case_filters import NOT_STARTED, CaseQuery
-from webapp.cases.case_list_rows import case_row, outside_row
+from webapp.cases.case_list_rows import case_cells, outside_cells
 from webapp.cases.case_rows import case_rows
 from webapp.cases.case_words import case_href, case_words, timeline
 from webapp.cases.diagram import diagram_context, main_diagram
@@ -32,6 +32,7 @@ from webapp.cases.letters import offered_letters
 from webapp.cases.linked_cases import combination_entries, linked_cases
 from webapp.cases.models import CaseStatus
 from webapp.cases.ownership import claimable_on_case, owner_choices
+from webapp.cases.row_tables import rendered_rows
 from webapp.cases.schema_form_post import apply_repeat_actions, parse_post
 from webapp.cases.schema_forms import errors_by_name
 from webapp.cases.task_page import form_context, form_for_task, intake_form, recorded_answers
@@ -90,11 +91,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
                justification="case search results (names shown)")
     # a case outside the user's relationships: only that it exists, and the break-glass route
     href = case_href()
-    shown.rows = [case_row(case, membership.roles, href(case.reference), filt["schemes"])
-                  if getattr(case, "shown", True) else outside_row(href(case.reference))
-                  for case in shown.rows]
+    rows = [case_cells(case, membership.roles, href(case.reference), filt["schemes"])
+            if getattr(case, "shown", True) else outside_cells(href(case.reference))
+            for case in shown.rows]
     return render(request, "cases/case_list.html", {
-        "page": shown, "q": query.text, "status": query.status, "stage": query.stage,
+        "page": shown, "rows_html": rendered_rows("case_rows.html", rows=rows),
+        "q": query.text, "status": query.status, "stage": query.stage,
         "statuses": CaseStatus.choices, "link_filters": links,
         "link_words": query.words(membership.force_id), "link_query": urlencode(links),
         "stages": selectors.stages(membership, filt["scheme"], deployments),

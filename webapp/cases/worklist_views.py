@@ -21,8 +21,9 @@ from webapp.cases import selectors
 from webapp.cases.action_views import request_membership
 from webapp.cases.bulk_actions import assign_selected, claim_selected
 from webapp.cases.case_words import display_name, labelled_alerts
-from webapp.cases.inbox_rows import row_html, task_rows
+from webapp.cases.inbox_rows import task_rows
 from webapp.cases.oversight import background_warnings, force_pending_extensions, open_incidents
+from webapp.cases.row_tables import rendered_rows
 from webapp.cases.saved_views import view_delete, view_save, views_for
 from webapp.cases.worklist import (
     DUE_WORDS,
@@ -118,13 +119,15 @@ def _saved(membership: Membership, page: str, query: WorkQuery) -> list[dict[str
 def _render(request: HttpRequest, template: str, page: str, context: dict[str, Any], *,
             posted: dict[str, Any] | None, membership: Membership,
             table: dict[str, bool] | None = None) -> HttpResponse:
-    """``table``: the task table's columns beyond the task's own (``row_html``)."""
+    """``table``: the task table's columns beyond the task's own (``select``, ``claim``,
+    ``reassign``: row_templates/task_rows.html)."""
     context = {**context, **(posted or {}),
                "saved_views": _saved(membership, page, context["query"])}
     context["rows"] = task_rows(context.pop("tasks"), context["schemes"])
-    csrf = get_token(request) if (table or {}).get("claim") else ""
-    for row in context["rows"]:
-        row["html"] = row_html(row, **(table or {}), csrf_token=csrf)
+    table = {"select": False, "claim": False, "reassign": False, **(table or {})}
+    csrf = get_token(request) if table["claim"] else ""
+    context["rows_html"] = rendered_rows("task_rows.html", rows=context["rows"], **table,
+                                         csrf_token=csrf)
     return render(request, template, context,
                   status=(posted or {}).get("error_status", 200))
 
