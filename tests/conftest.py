@@ -19,8 +19,9 @@ _checkpoint_dirs = itertools.count()
 
 
 def pytest_configure(config):
-    """Under pytest-xdist (``make test`` runs a worker per core and one more) each worker has its own test database
-    (pytest-django adds ``_gw0``, ``_gw1``...); give it its own broker keys too. CI names one
+    """Under pytest-xdist (``make test`` runs a worker per core and one more) each worker has
+    its own test database (pytest-django adds ``_gw0``, ``_gw1``...); give it its own broker
+    keys too. CI names one
     Redis database for the run, and a Celery worker started by a test (tests/webapp/
     test_timer_workers.py) must take only its own pytest worker's tasks: they name cases of that
     worker's database. kombu's ``global_keyprefix`` puts every queue of this worker under
