@@ -70,7 +70,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       timer_rows: list[CaseTimer] | None = None,
                       clock_rows: list[CaseClock] | None = None,
                       answers: Mapping[str, Any] | None = None,
-                      withdrawn: bool = False) -> None:
+                      withdrawn: bool = False, new_case: bool = False) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
 
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
@@ -80,7 +80,8 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     its clock rows (their alert flags as they are now). ``answers``: the form
     data the step completed with (its parties and risk markers count even where the process does
     not pass them on). ``withdrawn``: the step withdraws the case (the clocks it stops are
-    "Stopped", not met).
+    "Stopped", not met). ``new_case``: the case row was inserted by this transaction (it has
+    no party rows or name words to read or replace).
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed",
@@ -112,7 +113,7 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED, detail=", ".join(
             scheme.outcome_label(code) for code in status.outcome_codes)[:500]))
     if names_changed:
-        rewrite_party_rows(case, scheme)
+        rewrite_party_rows(case, scheme, stored=not new_case)
     if new_risks:
         flag_risks(case, new_risks, now)
     _rewrite_tasks(case, status, now, completed, ready_before, clock_due=_clock_due(clocks))
