@@ -133,3 +133,30 @@ def test_a_case_without_an_owner_sends_its_next_tasks_to_the_queue(world):
     # assigned by a decision maker: that case officer owns the case
     assert Case.objects.get(pk=case.pk).owner == world["case_officer"]
     assert both.membership.roles == ["decision_maker", "disclosure_officer"]
+
+
+def test_a_colleagues_step_routes_the_next_tasks_by_the_owners_roles_as_they_are_now(world):
+    """The owner's membership is read under the case lock of the step that makes the tasks:
+    the tasks go to them while they work the lane, and to the queue once they no longer do."""
+    officer, colleague = world["case_officer"], world["colleague"]
+    case = _start(world)
+    _do(officer, case, "ut_initial_checks", "initial_checks")
+    interview = _ready(case, "ut_verification_interview")
+    services.task_assign(user=world["decision_maker"], task_id=interview.pk,
+                         assignee_id=colleague.pk, reason_code="workload")
+    services.task_complete(user=colleague, task_id=interview.pk,
+                           data=factories.sample("verification_interview"))
+    checks = HumanTask.objects.filter(case=case, bpmn_id__in=CHECKS, state=TaskState.READY)
+    assert {t.assignee_id for t in checks} == {officer.pk}  # back to the owner
+    # a second case: the owner loses the role before the colleague's step
+    other = _start(world)
+    _do(officer, other, "ut_initial_checks", "initial_checks")
+    interview = _ready(other, "ut_verification_interview")
+    services.task_assign(user=world["decision_maker"], task_id=interview.pk,
+                         assignee_id=colleague.pk, reason_code="workload")
+    officer.membership.roles = ["contact_handler"]
+    officer.membership.save(update_fields=["roles"])
+    services.task_complete(user=colleague, task_id=interview.pk,
+                           data=factories.sample("verification_interview"))
+    checks = HumanTask.objects.filter(case=other, bpmn_id__in=CHECKS, state=TaskState.READY)
+    assert len(checks) == 3 and {t.assignee_id for t in checks} == {None}  # to the queue

@@ -63,6 +63,19 @@ def test_references_are_sequential_per_force(officer):
     assert second.reference.endswith("000002") and first.reference.endswith("000001")
 
 
+def test_references_start_again_each_year_and_a_refused_start_uses_none(officer):
+    import time_machine
+
+    with time_machine.travel("2025-12-31 23:00:00+00:00", tick=False):
+        assert services.case_start(user=officer, data=ENTER).reference == "HRT-2025-000001"
+        with pytest.raises(ServiceError):
+            services.case_start(user=officer, data={"concern": "", "children": []})
+        assert services.case_start(user=officer, data=ENTER).reference == "HRT-2025-000002"
+    with time_machine.travel("2026-01-01 09:00:00+00:00", tick=False):
+        assert services.case_start(user=officer, data=ENTER).reference == "HRT-2026-000001"
+        assert services.case_start(user=officer, data=ENTER).reference == "HRT-2026-000002"
+
+
 def test_case_start_with_invalid_data_is_refused_and_creates_nothing(officer):
     with pytest.raises(ServiceError) as caught:
         services.case_start(user=officer, data={"concern": "", "children": []})

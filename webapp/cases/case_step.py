@@ -73,6 +73,7 @@ class CaseStep:
     # the case's clock and timer rows, when the lock's round trip read them
     clock_rows: list[Any] | None = None
     timer_rows: list[CaseTimer] | None = None
+    owner_work: Any = None  # the owner's membership, when the lock's round trip read it
     _access: list[_Access] = field(default_factory=list)
 
     def load(self) -> ProcessInstance:
@@ -92,6 +93,7 @@ class CaseStep:
         changes.setdefault("ready_before", ready)
         changes.setdefault("timer_rows", timers)
         changes.setdefault("clock_rows", self.clock_rows)
+        changes.setdefault("owner_work", self.owner_work)
         with self.writes():
             engine_call(lambda: sync_derived_rows(self.case, instance, status, now=self.now,
                                                   **changes), self.case)
@@ -153,6 +155,7 @@ def case_step(*, user: AbstractBaseUser | None,
         step = CaseStep(case, user, timezone.now(), task=task)
         if rows is not None:
             step.clock_rows, step.timer_rows = rows.clock_rows, rows.timer_rows
+            step.owner_work = rows.owner_work
         yield step
         step._write_access()
 

@@ -97,11 +97,14 @@ def party_rows(case: Case, scheme: Scheme) -> list[CaseParty]:
     return rows
 
 
-def rewrite_party_rows(case: Case, scheme: Scheme) -> None:
-    """Replace the case's search rows, and count its name words in the force's vocabulary."""
+def rewrite_party_rows(case: Case, scheme: Scheme, *, stored: bool = True) -> None:
+    """Replace the case's search rows, and count its name words in the force's vocabulary.
+    ``stored=False``: the case was inserted by this transaction, so it has no rows or words
+    yet to read or delete (only ``rewrite_party_rows`` writes them, in a step)."""
     rows = party_rows(case, scheme)
-    before = name_words.case_words(case.pk)
-    CaseParty.objects.filter(case=case).delete()
+    before = name_words.case_words(case.pk) if stored else set()
+    if stored:
+        CaseParty.objects.filter(case=case).delete()
     row_sql.insert_many(rows)
     name_words.words_move(force_id=case.force_id, before=before, after=name_words.words_of(rows))
 

@@ -137,9 +137,9 @@ def case_start(*, user: AbstractBaseUser, data: Mapping[str, Any],
                          stage=intake.stage or "", task_name=intake.name,
                          bpmn_id=intake.bpmn_id, data=dict(data)))
         step.now = case.opened_at
-        # a case this transaction inserted has no task, clock or timer rows yet
+        # a case this transaction inserted has no task, clock, timer or party rows yet
         step.sync(started["instance"], started["status"], ready_before=(), answers=data,
-                  clock_rows=[], timer_rows=[])
+                  clock_rows=[], timer_rows=[], new_case=True)
         step.access(declared.s62_operation(intake.bpmn_id),
                     f"{noun} recorded under {declared.title or deployment.scheme}",
                     fields=sorted(data))

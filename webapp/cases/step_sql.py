@@ -23,7 +23,7 @@ from django.db import connection, models
 from webapp.cases.models import Case, CaseTimer, HumanTask, TaskState
 from webapp.clocks import clock_sql
 from webapp.clocks.models import CaseClock
-from webapp.forces.models import SchemeDeployment
+from webapp.forces.models import Membership, SchemeDeployment
 from webapp.processes import deployments
 from webapp.row_sql import columns, from_row, read_together
 
@@ -70,6 +70,9 @@ class TaskStepRows:
     timer_rows: list[CaseTimer] | None = None
     deployment: SchemeDeployment | None = None
     deployment_read: bool = False
+    # (the case's owner then, their membership of its force or None), read with the task row
+    # by a step that moves the process: the tasks it creates may go to the owner
+    owner_work: tuple[int | None, Membership | None] | None = None
 
 
 def lock_task_step(task_id: int, force_id: int, *, process: bool) -> TaskStepRows | None:
@@ -86,7 +89,12 @@ def lock_task_step(task_id: int, force_id: int, *, process: bool) -> TaskStepRow
         (f"SELECT {_columns(Case)} FROM {Case._meta.db_table} WHERE id = {case_of_task}"
          f"{_for_update()}", [task_id, force_id]),
         (f"SELECT {_columns(HumanTask)} FROM {tasks} WHERE id = %s", [task_id])]
-    if process:
+    if process:  # the task row with the case owner's membership (a LEFT JOIN: no extra statement)
+        statements[1] = (
+            f"SELECT {_columns(HumanTask, 't')}, c.owner_id, {_columns(Membership, 'm')} "
+            f"FROM {tasks} t JOIN {Case._meta.db_table} c ON c.id = t.case_id "
+            f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = c.owner_id "
+            f"AND m.force_id = c.force_id WHERE t.id = %s", [task_id])
         clocks, clock_params = clock_sql.clock_rows_sql(case_of_task)
         statements += [
             (clocks, [*clock_params, task_id, force_id]),
@@ -98,8 +106,14 @@ def lock_task_step(task_id: int, force_id: int, *, process: bool) -> TaskStepRow
     found = read_together(statements)
     if not found[0]:
         return None
+    task_row = found[1][0] if found[1] else None
+    width = len(HumanTask._meta.concrete_fields)
     rows = TaskStepRows(from_row(Case, found[0][0]),
-                        from_row(HumanTask, found[1][0]) if found[1] else None)
+                        from_row(HumanTask, task_row[:width]) if task_row else None)
+    if process and task_row:
+        owner = task_row[width + 1:]
+        rows.owner_work = (task_row[width], from_row(Membership, owner, "m")
+                           if owner[0] is not None else None)
     if process:
         rows.clock_rows = [clock_sql.clock_from_row(row) for row in found[2]]
         rows.timer_rows = [from_row(CaseTimer, row) for row in found[3]]

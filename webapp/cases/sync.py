@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 
 from engine import InstanceStatus, ProcessInstance
 from engine.clock_reviews import breach_reviews
@@ -38,11 +39,17 @@ from webapp.processes.registry import definition_for_id, scheme_for
 
 
 def allocate_reference(force: Force, now: datetime) -> str:
-    """Next human reference for the force and year, e.g. HRT-2026-000123 (caller holds a txn)."""
-    seq, _ = CaseSequence.objects.select_for_update().get_or_create(force=force, year=now.year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{force.code}-{now.year}-{seq.last:06d}"
+    """Next human reference for the force and year, e.g. HRT-2026-000123 (caller holds a txn).
+    One statement: the force's first case of a year inserts its counter, later ones add one to
+    it (the row stays locked to the commit, so references are issued in commit order)."""
+    table = connection.ops.quote_name(CaseSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (force_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (force_id, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [force.pk, now.year])
+        last = cursor.fetchone()[0]
+    return f"{force.code}-{now.year}-{last:06d}"
 
 
 def _due_for(stage: str | None, status: InstanceStatus,
@@ -70,7 +77,8 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
                       timer_rows: list[CaseTimer] | None = None,
                       clock_rows: list[CaseClock] | None = None,
                       answers: Mapping[str, Any] | None = None,
-                      withdrawn: bool = False) -> None:
+                      withdrawn: bool = False, new_case: bool = False,
+                      owner_work: tuple[int | None, Membership | None] | None = None) -> None:
     """Save state and rewrite tasks, clocks, timers and case columns (rows diffed in memory).
 
     ``ready_before``: the engine ids of the user tasks that were ready before the step, read off
@@ -80,7 +88,9 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
     its clock rows (their alert flags as they are now). ``answers``: the form
     data the step completed with (its parties and risk markers count even where the process does
     not pass them on). ``withdrawn``: the step withdraws the case (the clocks it stops are
-    "Stopped", not met).
+    "Stopped", not met). ``new_case``: the case row was inserted by this transaction (it has
+    no party rows or name words to read or replace). ``owner_work``: (the case's owner, their
+    membership of its force or None) as read under the lock, used while the owner is the same.
     """
     completed = completed or {}
     clocks, moved = clocks_sync(case, instance, now=now, closed=status.status == "completed",
@@ -112,10 +122,11 @@ def sync_derived_rows(case: Case, instance: ProcessInstance, status: InstanceSta
         row_sql.insert(CaseEvent(case=case, at=now, kind=EventKind.CLOSED, detail=", ".join(
             scheme.outcome_label(code) for code in status.outcome_codes)[:500]))
     if names_changed:
-        rewrite_party_rows(case, scheme)
+        rewrite_party_rows(case, scheme, stored=not new_case)
     if new_risks:
         flag_risks(case, new_risks, now)
-    _rewrite_tasks(case, status, now, completed, ready_before, clock_due=_clock_due(clocks))
+    _rewrite_tasks(case, status, now, completed, ready_before, clock_due=_clock_due(clocks),
+                   owner_work=owner_work)
     _rewrite_timers(case, timers, timer_rows)
 
 
@@ -183,15 +194,20 @@ def _timer_rows(case: Case, status: InstanceStatus, clocks: list[CaseClock],
     return rows
 
 
-def _owner_work(case: Case, actors: Iterable[AbstractBaseUser]) -> Membership | None:
+def _owner_work(case: Case, actors: Iterable[AbstractBaseUser],
+                read: tuple[int | None, Membership | None] | None) -> Membership | None:
     """The membership of the case's owner: the step's own, when the owner took this step (it
-    was read to check their right to), else one query; None for a case with no owner."""
+    was read to check their right to), else the one read under the lock (``read``: the owner
+    then and their membership) if the owner is the same, else one query; None for a case with
+    no owner."""
     if case.owner_id is None:
         return None
     for actor in actors:
         known = membership(actor) if actor.pk == case.owner_id else None
         if known is not None and known.force_id == case.force_id:
             return known
+    if read is not None and read[0] == case.owner_id:
+        return read[1]
     return (Membership.objects.filter(user_id=case.owner_id, force_id=case.force_id)
             .only("user_id", "roles", "team_id").first())
 
@@ -207,7 +223,8 @@ def _owner_takes(owner: Membership | None, role: str, team_id: int | None) -> in
 def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
                    completed: Mapping[str, AbstractBaseUser],
                    ready_before: Collection[str] | None, *,
-                   clock_due: dict[str, datetime]) -> None:
+                   clock_due: dict[str, datetime],
+                   owner_work: tuple[int | None, Membership | None] | None = None) -> None:
     ready = {t.task_id: t for t in status.human_tasks}
     if ready_before is None:
         ready_before = {str(engine_id) for engine_id in HumanTask.objects.filter(
@@ -226,7 +243,7 @@ def _rewrite_tasks(case: Case, status: InstanceStatus, now: datetime,
     new = [info for task_id, info in ready.items() if task_id not in ready_before]
     teams = lane_team_ids(case) if new else {}
     reviews = breach_reviews(definition_for_id(case.version_id)) if new else {}
-    owner = _owner_work(case, completed.values()) if new else None
+    owner = _owner_work(case, completed.values(), owner_work) if new else None
     rows = [
         HumanTask(case=case, force_id=case.force_id, engine_task_id=uuid.UUID(info.task_id),
                   assignee_id=_owner_takes(owner, scheme.role_for_lane(info.lane),
