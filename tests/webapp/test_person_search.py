@@ -162,6 +162,17 @@ def _plan_nodes(cursor, sql: str) -> list[dict]:
     return nodes
 
 
+def _without_indexes(cursor, table: str, which: str) -> None:
+    """Drop ``table``'s indexes matching ``which`` (a condition on ``indexname``) for the rest
+    of the test's transaction, with sequential scans off: the planner must then show which of
+    the remaining indexes a statement can use."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    found = f"SELECT indexname FROM pg_indexes WHERE tablename = '{table}' AND {which}"  # noqa: S608
+    cursor.execute(found)  # the test's own table and condition (LIKE patterns: no parameters)
+    for (index,) in cursor.fetchall():
+        cursor.execute(f'DROP INDEX "{index}"')
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
 def test_every_arm_of_a_name_search_reads_an_index_led_by_the_force(world):
     """The name search reads the party rows only through the trigram indexes led by the
@@ -187,11 +198,8 @@ def test_every_arm_of_a_name_search_reads_an_index_led_by_the_force(world):
         dean.force_id}
     force = f"force_id = '{dean.force_id}'::bigint"
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_caseparty' "
-                       "AND indexname NOT LIKE '%trgm' AND indexname NOT LIKE '%pkey'")
-        for (index,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{index}"')
+        _without_indexes(cursor, "cases_caseparty",
+                          "indexname NOT LIKE '%trgm' AND indexname NOT LIKE '%pkey'")
         nodes = _plan_nodes(cursor, searches[0])
         scans = [n for n in nodes if n.get("Relation Name") == "cases_caseparty"
                  or n.get("Index Name", "").startswith("caseparty")]
@@ -278,11 +286,7 @@ def test_a_search_with_digits_reads_the_references_by_an_index(world):
     assert len(first) == 1
     with connection.cursor() as cursor:
         # on this tiny table the force's own indexes would do: dropped inside the transaction
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' "
-                       "AND indexname LIKE '%force%'")
-        for (index,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{index}"')
+        _without_indexes(cursor, "cases_case", "indexname LIKE '%force%'")
         scans = [n for n in _plan_nodes(cursor, first[0])
                  if n.get("Relation Name") == "cases_case" or "Index Name" in n]
     indexes = {n.get("Index Name") for n in scans}

@@ -104,32 +104,24 @@ class TimelineNote:
         self.task_name, self.shows_task, self.outcome, self.data = "", False, "", None
 
 
-def case_attachments(case: Case) -> list[Attachment]:
-    """The case's documents (erased ones too: the timeline keeps that they were added)."""
-    return list(Attachment.objects.filter(case=case).select_related("uploaded_by__membership"))
-
-
-def with_notes(events: list[Any], case: Case, attachments: list[Attachment] | None = None,
-               notes: list[CaseNote] | None = None) -> list[Any]:
-    """The timeline's events with the case's notes and documents, in time order (``notes``
-    and ``attachments``: the case's, when the page has read them)."""
+def with_notes(events: list[Any], attachments: list[Attachment],
+               notes: list[CaseNote]) -> list[Any]:
+    """The timeline's events with the case's notes and documents (erased ones too: the
+    timeline keeps that they were added), in time order."""
     extra: list[Any] = []
-    if notes is None:
-        notes = list(CaseNote.objects.filter(case=case).select_related("author__membership"))
     for note in notes:
         extra.append(TimelineNote(note.at, note.author, "Note" if note.text else "Note (erased)",
                                   note_text=note.text))
-    for doc in case_attachments(case) if attachments is None else attachments:
+    for doc in attachments:
         extra.append(TimelineNote(doc.uploaded_at, doc.uploaded_by, "Document added",
                                   detail=doc.get_kind_display()))
     return sorted([*events, *extra], key=lambda e: e.at)
 
 
 def evidence_context(request: HttpRequest, case: Case, membership: Any,
-                     attachments: list[Attachment] | None = None) -> dict[str, Any]:
-    """The case page's notes and documents section."""
-    every = case_attachments(case) if attachments is None else attachments
-    documents = [d for d in every if d.stored_name]
+                     attachments: list[Attachment]) -> dict[str, Any]:
+    """The case page's notes and documents section (``attachments``: the case's, as read)."""
+    documents = [d for d in attachments if d.stored_name]
     for doc in documents:
         doc.added_by = display_name(doc.uploaded_by)
         doc.type_label = label_of(doc.content_type)

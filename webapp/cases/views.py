@@ -169,13 +169,13 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     events = timeline(case, rows.events, membership.roles)
     clocks = clock_selectors.clock_views(case, rows.clocks, rows.pauses)
     return render(request, "cases/case.html", {
-        "case": case, "events": with_notes(events, case, rows.attachments, rows.notes),
+        "case": case, "events": with_notes(events, rows.attachments, rows.notes),
         **case_words(case, membership.roles),
         **evidence_context(request, case, membership, rows.attachments),
         "letters": offered_letters(case),
         "tasks": rows.open_tasks,
         "clocks": clocks,
-        "extensions": clock_selectors.case_pending_extensions(case, clocks, rows.extensions),
+        "extensions": clock_selectors.labelled_extensions(rows.extensions, clocks),
         "is_decision_maker": allows(membership, Action.DECIDE_EXTENSIONS),
         "may_manage_clocks": allows(membership, Action.MANAGE_CLOCKS),
         "completed": [e for e in events if e.data],

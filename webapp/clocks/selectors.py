@@ -68,17 +68,14 @@ def pending_extensions(case: Case) -> QuerySet[ExtensionRequest]:
                              .select_related("requested_by"))
 
 
-def case_pending_extensions(case: Case, clocks: list[ClockView],
-                            pending: list[ExtensionRequest] | None = None
-                            ) -> list[ExtensionRequest]:
-    """The case page's pending extensions (``pending``, when the page has read them), each
-    with ``clock_label`` from the clocks the page has already read (no subquery per label)."""
+def labelled_extensions(pending: list[ExtensionRequest],
+                        clocks: list[ClockView]) -> list[ExtensionRequest]:
+    """The case page's pending extensions, as it read them, each with ``clock_label`` from the
+    clocks it has already read (no subquery per label)."""
     labels = {view.row.clock: view.row.label for view in clocks}
-    rows = pending if pending is not None else list(
-        case.extensions.filter(approved__isnull=True).select_related("requested_by"))
-    for row in rows:
+    for row in pending:
         row.clock_label = labels.get(row.clock)
-    return rows
+    return pending
 
 
 # The decision maker's panels show each case's reference: they do not read its stored state.
